@@ -1,0 +1,163 @@
+//! JSON routes under `/api/v1`: API tokens, the current user, and user administration.
+
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use rocket::{State, delete, get, patch, post, routes};
+use serde::{Deserialize, Serialize};
+
+use super::model::{self, UserChanges};
+use super::users::{self, NewUserInput, UserView};
+use super::{AdminOnly, ApiUser, login, password, token};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use crate::web::json::ApiJson;
+use crate::web::peer::ClientAddr;
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![create_token, revoke_token, me, list_users, create_user, update_user]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    email: String,
+    password: String,
+    label: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TokenResponse {
+    token: String,
+}
+
+#[post("/auth/token", data = "<body>")]
+async fn create_token(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    peer: ClientAddr,
+    body: ApiJson<TokenRequest>,
+) -> Result<(Status, Json<TokenResponse>)> {
+    let request = body.0;
+    let user = login::check_credentials(db, settings, &request.email, &request.password, peer).await?;
+    let label = request.label.unwrap_or_else(|| "api".to_string());
+    let token = db.run(move |conn| token::issue(conn, &user.id, &label)).await?;
+    Ok((Status::Created, Json(TokenResponse { token })))
+}
+
+#[delete("/auth/token")]
+async fn revoke_token(db: &State<Db>, user: ApiUser) -> Result<Status> {
+    let id = user.token_id;
+    db.run(move |conn| model::delete_api_token(conn, &id)).await?;
+    Ok(Status::NoContent)
+}
+
+#[derive(Serialize)]
+struct Me {
+    id: String,
+    email: String,
+    name: String,
+    role: String,
+}
+
+#[get("/me")]
+fn me(user: ApiUser) -> Json<Me> {
+    let user = user.user;
+    Json(Me {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+    })
+}
+
+#[derive(Serialize)]
+struct UserList {
+    items: Vec<UserView>,
+    next: Option<String>,
+}
+
+#[get("/users")]
+async fn list_users(db: &State<Db>, _admin: ApiUser<AdminOnly>) -> Result<Json<UserList>> {
+    let users = db.run(model::list_users).await?;
+    Ok(Json(UserList {
+        items: users.iter().map(UserView::from).collect(),
+        next: None,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUserRequest {
+    email: String,
+    name: String,
+    role: String,
+    password: String,
+}
+
+#[post("/users", data = "<body>")]
+async fn create_user(db: &State<Db>, _admin: ApiUser<AdminOnly>, body: ApiJson<NewUserRequest>) -> Result<(Status, Json<UserView>)> {
+    let request = body.0;
+    let input = NewUserInput::check(&request.email, &request.name, &request.role, &request.password)?;
+    let hash = crate::blocking(move || password::hash(&request.password)).await??;
+    let user = db
+        .run(move |conn| db::write(conn, |conn| users::create(conn, &input, &hash)))
+        .await?;
+    Ok((Status::Created, Json(UserView::from(&user))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserPatch {
+    name: Option<String>,
+    role: Option<String>,
+    active: Option<bool>,
+    password: Option<String>,
+}
+
+#[patch("/users/<id>", data = "<body>")]
+async fn update_user(db: &State<Db>, admin: ApiUser<AdminOnly>, id: &str, body: ApiJson<UserPatch>) -> Result<Json<UserView>> {
+    let patch = body.0;
+    let name = patch.name.as_deref().map(|n| users::normalize_name("name", n)).transpose()?;
+    let role = patch.role.as_deref().map(|r| users::parse_role("role", r)).transpose()?;
+    let password_hash = match patch.password {
+        Some(password) => {
+            password::check_policy("password", &password)?;
+            Some(crate::blocking(move || password::hash(&password)).await??)
+        }
+        None => None,
+    };
+    let (id, admin_id) = (id.to_string(), admin.user.id.clone());
+    let user = db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                let user = model::find_user(conn, &id)?.ok_or(Error::NotFound)?;
+                let demoted = role.is_some_and(|r| r != super::Role::Admin);
+                if (demoted || patch.active == Some(false)) && user.role() == super::Role::Admin {
+                    users::ensure_other_active_admin(conn, &user.id)?;
+                }
+                if id == admin_id && patch.active == Some(false) {
+                    return Err(Error::invalid("active", "you cannot deactivate yourself"));
+                }
+                model::update_user(
+                    conn,
+                    &id,
+                    &UserChanges {
+                        name,
+                        role: role.map(|r| r.as_str().to_string()),
+                        updated_at: Some(db::now()),
+                        ..UserChanges::default()
+                    },
+                )?;
+                if let Some(hash) = password_hash {
+                    users::set_password(conn, &user, hash)?;
+                }
+                if let Some(active) = patch.active {
+                    users::set_active(conn, &id, active)?;
+                }
+                model::find_user(conn, &id)?.ok_or(Error::NotFound)
+            })
+        })
+        .await?;
+    Ok(Json(UserView::from(&user)))
+}

@@ -1,0 +1,373 @@
+//! HTML pages: sign-in and sign-out, the first-run setup, the staff home, the account page
+//! (password change) and user administration for admins.
+
+use rocket::form::FromForm;
+use rocket::http::{CookieJar, Status};
+use rocket::request::FlashMessage;
+use rocket::response::{Flash, Redirect};
+use rocket::{State, get, post, routes, uri};
+use rocket_dyn_templates::{Template, context};
+use serde::Serialize;
+
+use super::csrf::{CsrfForm, CsrfProtected, CsrfToken};
+use super::model;
+use super::users::{self, NewUserInput, UserView};
+use super::{AdminOnly, Role, Staff, login, password, session, setup};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use crate::web::Reply;
+use crate::web::peer::ClientAddr;
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        home,
+        login_page,
+        login_submit,
+        logout,
+        setup_page,
+        setup_submit,
+        account_page,
+        change_password,
+        users_page,
+        create_user,
+        set_user_active
+    ]
+}
+
+/// Who is signed in, for the page header.
+#[derive(Serialize)]
+struct Me {
+    name: String,
+    email: String,
+    role: &'static str,
+    is_admin: bool,
+}
+
+fn me<P: super::Policy>(staff: &Staff<P>) -> Me {
+    Me {
+        name: staff.user.name.clone(),
+        email: staff.user.email.clone(),
+        role: staff.role().as_str(),
+        is_admin: staff.role() == Role::Admin,
+    }
+}
+
+/// A form-level error shown above the fields, naming the field when there is one.
+fn problem(error: &Error) -> String {
+    match error {
+        Error::Invalid { field, message } => format!("{}: {message}", field.replace('_', " ")),
+        other => other.public_message(),
+    }
+}
+
+#[get("/")]
+fn home(staff: Staff, csrf: CsrfToken) -> Template {
+    Template::render("home", context! { title: "Home", me: me(&staff), csrf: csrf.0 })
+}
+
+#[derive(FromForm)]
+struct LoginForm {
+    csrf: String,
+    email: String,
+    password: String,
+}
+
+impl CsrfProtected for LoginForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[get("/login")]
+fn login_page(staff: Option<Staff>, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) -> Reply {
+    if staff.is_some() {
+        return Reply::Redirect(Redirect::to(uri!(home)));
+    }
+    let notice = flash.map(|f| f.message().to_string());
+    Reply::Page(Template::render("login", context! { title: "Sign in", csrf: csrf.0, notice }))
+}
+
+#[post("/login", data = "<form>")]
+async fn login_submit(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    cookies: &CookieJar<'_>,
+    peer: ClientAddr,
+    csrf: CsrfToken,
+    form: CsrfForm<LoginForm>,
+) -> Result<Reply> {
+    let form = form.0;
+    match login::check_credentials(db, settings, &form.email, &form.password, peer).await {
+        Ok(user) => {
+            session::sign_in(db, settings, cookies, &user).await?;
+            Ok(Reply::Redirect(Redirect::to(uri!(home))))
+        }
+        Err(error @ (Error::BadCredentials | Error::TooMany { .. })) => {
+            let page = Template::render(
+                "login",
+                context! { title: "Sign in", csrf: csrf.0, email: form.email, error: error.to_string() },
+            );
+            Ok(Reply::Status((error.status(), page)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(FromForm)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+impl CsrfProtected for CsrfOnly {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[post("/logout", data = "<_form>")]
+async fn logout(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    cookies: &CookieJar<'_>,
+    staff: Staff,
+    _form: CsrfForm<CsrfOnly>,
+) -> Result<Flash<Redirect>> {
+    session::sign_out(db, settings, cookies, staff).await?;
+    Ok(Flash::success(Redirect::to(uri!(login_page)), "You are signed out."))
+}
+
+#[get("/setup/<token>")]
+async fn setup_page(db: &State<Db>, token: &str, csrf: CsrfToken) -> Result<Template> {
+    let token = token.to_string();
+    let valid = db.run(move |conn| setup::is_valid(conn, &token)).await?;
+    if !valid {
+        return Err(Error::NotFound);
+    }
+    Ok(Template::render("setup", context! { title: "Create the first admin", csrf: csrf.0 }))
+}
+
+#[derive(FromForm)]
+struct SetupForm {
+    csrf: String,
+    name: String,
+    email: String,
+    password: String,
+    password_confirm: String,
+}
+
+impl CsrfProtected for SetupForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[post("/setup/<token>", data = "<form>")]
+async fn setup_submit(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    cookies: &CookieJar<'_>,
+    token: &str,
+    csrf: CsrfToken,
+    form: CsrfForm<SetupForm>,
+) -> Result<Reply> {
+    let form = form.0;
+    let checked = NewUserInput::check(&form.email, &form.name, "admin", &form.password).and_then(|input| {
+        if form.password == form.password_confirm {
+            Ok(input)
+        } else {
+            Err(Error::invalid("password_confirm", "does not match the password"))
+        }
+    });
+    let input = match checked {
+        Ok(input) => input,
+        Err(error) => {
+            let page = Template::render(
+                "setup",
+                context! { title: "Create the first admin", csrf: csrf.0, name: form.name, email: form.email, error: problem(&error) },
+            );
+            return Ok(Reply::Status((Status::UnprocessableEntity, page)));
+        }
+    };
+    let password = form.password;
+    let hash = crate::blocking(move || password::hash(&password)).await??;
+    let token = token.to_string();
+    let user = db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                // Checked inside the write transaction, so two submissions cannot both succeed.
+                if !setup::is_valid(conn, &token)? {
+                    return Err(Error::NotFound);
+                }
+                let user = users::create(conn, &input, &hash)?;
+                model::delete_setup_tokens(conn)?;
+                Ok(user)
+            })
+        })
+        .await?;
+    session::sign_in(db, settings, cookies, &user).await?;
+    Ok(Reply::Redirect(Redirect::to(uri!(home))))
+}
+
+#[get("/account")]
+fn account_page(staff: Staff, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) -> Template {
+    let notice = flash.map(|f| f.message().to_string());
+    Template::render("account", context! { title: "Your account", me: me(&staff), csrf: csrf.0, notice })
+}
+
+#[derive(FromForm)]
+struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+}
+
+impl CsrfProtected for PasswordForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[post("/account/password", data = "<form>")]
+async fn change_password(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    cookies: &CookieJar<'_>,
+    staff: Staff,
+    csrf: CsrfToken,
+    form: CsrfForm<PasswordForm>,
+) -> Result<Reply> {
+    let form = form.0;
+    let stored = staff.user.password_hash.clone();
+    let current = form.current_password.clone();
+    let current_ok = crate::blocking(move || password::verify(&current, &stored)).await?;
+    let checked = if !current_ok {
+        Err(Error::invalid("current_password", "is not correct"))
+    } else if form.new_password != form.new_password_confirm {
+        Err(Error::invalid("new_password_confirm", "does not match the new password"))
+    } else {
+        password::check_policy("new_password", &form.new_password)
+    };
+    if let Err(error) = checked {
+        let page = Template::render(
+            "account",
+            context! { title: "Your account", me: me(&staff), csrf: csrf.0, error: problem(&error) },
+        );
+        return Ok(Reply::Status((Status::UnprocessableEntity, page)));
+    }
+    let new_password = form.new_password;
+    let hash = crate::blocking(move || password::hash(&new_password)).await??;
+    let user = staff.user.clone();
+    let user = db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                users::set_password(conn, &user, hash)?;
+                model::find_user(conn, &user.id)?.ok_or(Error::NotFound)
+            })
+        })
+        .await?;
+    // Every other session ended with the old password; this browser gets a new one.
+    session::sign_in(db, settings, cookies, &user).await?;
+    Ok(Reply::Flash(Flash::success(
+        Redirect::to(uri!(account_page)),
+        "Your password is changed. Other sessions have been signed out.",
+    )))
+}
+
+#[get("/admin/users")]
+async fn users_page(db: &State<Db>, staff: Staff<AdminOnly>, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) -> Result<Template> {
+    let list = db.run(model::list_users).await?;
+    let users: Vec<UserView> = list.iter().map(UserView::from).collect();
+    let notice = flash.map(|f| f.message().to_string());
+    Ok(Template::render(
+        "users",
+        context! { title: "Staff users", me: me(&staff), csrf: csrf.0, users, roles: Role::ALL, notice },
+    ))
+}
+
+#[derive(FromForm)]
+struct NewUserForm {
+    csrf: String,
+    name: String,
+    email: String,
+    role: String,
+    password: String,
+}
+
+impl CsrfProtected for NewUserForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[post("/admin/users", data = "<form>")]
+async fn create_user(db: &State<Db>, staff: Staff<AdminOnly>, csrf: CsrfToken, form: CsrfForm<NewUserForm>) -> Result<Reply> {
+    let form = form.0;
+    let attempt = match NewUserInput::check(&form.email, &form.name, &form.role, &form.password) {
+        Ok(input) => {
+            let password = form.password.clone();
+            let hash = crate::blocking(move || password::hash(&password)).await??;
+            db.run(move |conn| db::write(conn, |conn| users::create(conn, &input, &hash))).await
+        }
+        Err(error) => Err(error),
+    };
+    match attempt {
+        Ok(user) => Ok(Reply::Flash(Flash::success(
+            Redirect::to(uri!(users_page)),
+            format!("{} can now sign in as {}.", user.name, user.role),
+        ))),
+        Err(error @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
+            let list = db.run(model::list_users).await?;
+            let users: Vec<UserView> = list.iter().map(UserView::from).collect();
+            let page = Template::render(
+                "users",
+                context! {
+                    title: "Staff users", me: me(&staff), csrf: csrf.0, users, roles: Role::ALL,
+                    error: problem(&error), name: form.name, email: form.email, role: form.role,
+                },
+            );
+            Ok(Reply::Status((error.status(), page)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(FromForm)]
+struct ActiveForm {
+    csrf: String,
+    active: bool,
+}
+
+impl CsrfProtected for ActiveForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[post("/admin/users/<id>/active", data = "<form>")]
+async fn set_user_active(db: &State<Db>, staff: Staff<AdminOnly>, id: &str, form: CsrfForm<ActiveForm>) -> Result<Flash<Redirect>> {
+    let active = form.0.active;
+    if id == staff.user.id && !active {
+        return Ok(Flash::error(Redirect::to(uri!(users_page)), "You cannot deactivate yourself."));
+    }
+    let id = id.to_string();
+    let name = db
+        .run(move |conn| {
+            db::write(conn, |conn| {
+                let user = model::find_user(conn, &id)?.ok_or(Error::NotFound)?;
+                if !active && user.role() == Role::Admin {
+                    users::ensure_other_active_admin(conn, &id)?;
+                }
+                users::set_active(conn, &id, active)?;
+                Ok(user.name)
+            })
+        })
+        .await?;
+    let message = if active {
+        format!("{name} can sign in again.")
+    } else {
+        format!("{name} is deactivated and signed out everywhere.")
+    };
+    Ok(Flash::success(Redirect::to(uri!(users_page)), message))
+}

@@ -1,0 +1,77 @@
+//! Password hashing with Argon2id at OWASP's minimum parameters (m = 19 MiB, t = 2, p = 1), and
+//! verification that costs the same whether or not the account exists.
+
+use std::sync::OnceLock;
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+
+use crate::error::{Error, Result};
+
+pub const MIN_LENGTH: usize = 12;
+pub const MAX_LENGTH: usize = 1024;
+
+fn hasher() -> Result<Argon2<'static>> {
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| Error::Internal(e.to_string().into()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Checks a new password against the policy; the error names `field`.
+pub fn check_policy(field: &str, password: &str) -> Result<()> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(Error::invalid(field, format!("must be at least {MIN_LENGTH} characters long")));
+    }
+    if length > MAX_LENGTH {
+        return Err(Error::invalid(field, format!("must be at most {MAX_LENGTH} characters long")));
+    }
+    Ok(())
+}
+
+/// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) with a fresh random salt.
+pub fn hash(password: &str) -> Result<String> {
+    let hash = hasher()?
+        .hash_password(password.as_bytes())
+        .map_err(|e| Error::Internal(e.to_string().into()))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the stored PHC string. A malformed stored hash never matches.
+pub fn verify(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = argon2::password_hash::phc::PasswordHash::new(stored) else {
+        return false;
+    };
+    match hasher() {
+        Ok(argon) => argon.verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Spends the same effort as a real verification, for unknown accounts, so response times do
+/// not reveal which emails have accounts.
+pub fn verify_dummy(password: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let stored = DUMMY.get_or_init(|| hash(&crate::ids::new_secret()).unwrap_or_default());
+    let _ = verify(password, stored);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_argon2id_with_owasp_parameters_and_a_fresh_salt() {
+        let a = hash("correct horse battery").unwrap_or_default();
+        let b = hash("correct horse battery").unwrap_or_default();
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+        assert_ne!(a, b);
+        assert!(verify("correct horse battery", &a));
+        assert!(!verify("correct horse batterY", &a));
+        assert!(!verify("anything", "not a hash"));
+    }
+
+    #[test]
+    fn policy_counts_characters() {
+        assert!(check_policy("password", "short").is_err());
+        assert!(check_policy("password", "zoë zoë zoë ").is_ok());
+    }
+}

@@ -1,0 +1,130 @@
+//! Staff sessions for the HTML pages. The cookie holds a random token (encrypted by Rocket's
+//! private cookies); the server keeps its digest, so logging out, deactivating a user, changing
+//! a password or staying idle too long ends the session even for a stolen copy of the cookie.
+
+use chrono::TimeDelta;
+use rocket::State;
+use rocket::http::{Cookie, CookieJar, SameSite};
+use rocket::request::{FromRequest, Outcome, Request};
+
+use std::marker::PhantomData;
+
+use super::{AnyRole, Policy, Role};
+use super::model::{self, Session, User};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use crate::ids;
+
+/// The session cookie's name; with https it carries the `__Host-` prefix (Secure, Path=/, no Domain).
+pub fn session_cookie_name(settings: &Settings) -> &'static str {
+    if settings.is_https() { "__Host-hearken_session" } else { "hearken_session" }
+}
+
+/// A cookie with the attributes every Hearken cookie has.
+pub fn cookie(settings: &Settings, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(settings.is_https())
+        .build()
+}
+
+/// A signed-in staff member whose role `P` allows, for the HTML pages. Without a valid session:
+/// 401, which the page catcher turns into the sign-in page; with the wrong role: 403.
+pub struct Staff<P: Policy = AnyRole> {
+    pub user: User,
+    token_hash: String,
+    policy: PhantomData<P>,
+}
+
+impl<P: Policy> Staff<P> {
+    pub fn role(&self) -> Role {
+        self.user.role()
+    }
+
+    pub fn require(&self, allowed: &[Role]) -> Result<()> {
+        self.role().require(allowed)
+    }
+}
+
+async fn authenticate<P: Policy>(req: &Request<'_>) -> Result<Staff<P>> {
+    let settings = req.rocket().state::<Settings>().ok_or(Error::Unauthorized)?;
+    let db = req.rocket().state::<Db>().ok_or(Error::Unauthorized)?.clone();
+    let cookie = req
+        .cookies()
+        .get_private(session_cookie_name(settings))
+        .ok_or(Error::Unauthorized)?;
+    let token_hash = ids::digest(cookie.value());
+    let idle = TimeDelta::from_std(settings.session_idle).unwrap_or(TimeDelta::hours(8));
+    let lifetime = TimeDelta::from_std(settings.session_lifetime).unwrap_or(TimeDelta::days(7));
+    db.run(move |conn| {
+        let (session, user) = model::find_session(conn, &token_hash)?.ok_or(Error::Unauthorized)?;
+        let now = db::now();
+        let expired = now - session.last_seen_at > idle || now - session.created_at > lifetime;
+        if expired || !user.active || session.credential_version != user.credential_version {
+            model::delete_session(conn, &token_hash)?;
+            return Err(Error::Unauthorized);
+        }
+        // Refreshed at most once a minute, so reading pages does not mean a write per request.
+        if now - session.last_seen_at > TimeDelta::minutes(1) {
+            model::touch_session(conn, &token_hash, now)?;
+        }
+        Ok((user, token_hash))
+    })
+    .await
+    .and_then(|(user, token_hash)| {
+        user.role().require(P::ALLOWED)?;
+        Ok(Staff {
+            user,
+            token_hash,
+            policy: PhantomData,
+        })
+    })
+}
+
+#[rocket::async_trait]
+impl<'r, P: Policy> FromRequest<'r> for Staff<P> {
+    type Error = Error;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Error> {
+        match authenticate(req).await {
+            Ok(staff) => Outcome::Success(staff),
+            Err(error) => {
+                if error.status().code >= 500 {
+                    log::error!("session check failed: {}", error.chain());
+                }
+                crate::web::catchers::remember(req, &error);
+                Outcome::Error((error.status(), error))
+            }
+        }
+    }
+}
+
+/// Starts a session for `user`: a new token (so a planted cookie is never reused), its digest
+/// stored, the cookie set, and a fresh CSRF token.
+pub async fn sign_in(db: &State<Db>, settings: &Settings, cookies: &CookieJar<'_>, user: &User) -> Result<()> {
+    let token = ids::new_secret();
+    let now = db::now();
+    let session = Session {
+        token_hash: ids::digest(&token),
+        user_id: user.id.clone(),
+        credential_version: user.credential_version,
+        created_at: now,
+        last_seen_at: now,
+    };
+    db.run(move |conn| model::insert_session(conn, &session)).await?;
+    cookies.add_private(cookie(settings, session_cookie_name(settings), token));
+    super::csrf::rotate(settings, cookies);
+    Ok(())
+}
+
+/// Ends this session on the server and removes its cookie.
+pub async fn sign_out<P: Policy>(db: &State<Db>, settings: &Settings, cookies: &CookieJar<'_>, staff: Staff<P>) -> Result<()> {
+    let token_hash = staff.token_hash;
+    db.run(move |conn| model::delete_session(conn, &token_hash)).await?;
+    cookies.remove_private(cookie(settings, session_cookie_name(settings), String::new()));
+    super::csrf::rotate(settings, cookies);
+    Ok(())
+}

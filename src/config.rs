@@ -1,0 +1,301 @@
+//! Typed settings read from Rocket's figment (Rocket.toml, `ROCKET_*` and `HEARKEN_*`), validated
+//! once at start so a mistake is reported with the setting's name and what to do about it.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rocket::figment::Figment;
+use serde::Deserialize;
+
+/// A setting that cannot be used, named by the environment variable a person would change.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            setting,
+            message: message.into(),
+        }
+    }
+}
+
+/// Where the database lives; the variant is chosen from the URL's scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        const SETTING: &str = "HEARKEN_DATABASE_URL";
+        let (scheme, rest) = url.split_once(':').ok_or_else(|| {
+            ConfigError::new(
+                SETTING,
+                format!("`{url}` has no scheme; use sqlite://<file> or postgres://user:pass@host/db"),
+            )
+        })?;
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => {
+                let path = rest.strip_prefix("//").unwrap_or(rest);
+                if path.is_empty() {
+                    return Err(ConfigError::new(SETTING, "sqlite:// needs a file path, e.g. sqlite://data/hearken.db"));
+                }
+                Ok(Self::Sqlite(PathBuf::from(path)))
+            }
+            "postgres" | "postgresql" => {
+                if cfg!(feature = "postgres") {
+                    Ok(Self::Postgres(url.to_string()))
+                } else {
+                    Err(ConfigError::new(
+                        SETTING,
+                        "this build has no PostgreSQL support; rebuild with `cargo build --release --features postgres`",
+                    ))
+                }
+            }
+            other => Err(ConfigError::new(
+                SETTING,
+                format!("unknown database scheme `{other}`; use sqlite://<file> or postgres://user:pass@host/db"),
+            )),
+        }
+    }
+
+    /// The URL with any password replaced, for log lines and error messages.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(start), Some(at)) if at > start => {
+                    let userinfo = &url[start + 3..at];
+                    let user = userinfo.split(':').next().unwrap_or("");
+                    format!("{}{user}:***{}", &url[..start + 3], &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+/// How outgoing mail leaves the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTransport {
+    /// `.eml` files in a folder (the default: nothing leaves the machine).
+    File(PathBuf),
+    /// A real SMTP relay, e.g. `smtp://user:pass@host:587?tls=required`.
+    Smtp(String),
+    /// Kept in memory, for tests.
+    Memory,
+}
+
+/// Limits on failed logins, counted in the database so every node sees the same count.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub max_failures_per_account: i64,
+    pub max_failures_per_peer: i64,
+    pub window: Duration,
+}
+
+/// Everything Hearken reads from its configuration, already checked.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database: DatabaseUrl,
+    pub database_pool_size: u32,
+    pub base_url: String,
+    pub mail_transport: MailTransport,
+    pub mail_from: String,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub session_idle: Duration,
+    pub session_lifetime: Duration,
+    pub login_limits: LoginLimits,
+    pub accept_data_loss: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawSettings {
+    address: IpAddr,
+    port: u16,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    database_pool_size: Option<u32>,
+    base_url: Option<String>,
+    mail_transport: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
+    session_idle_minutes: Option<u64>,
+    session_lifetime_hours: Option<u64>,
+    login_max_failures: Option<i64>,
+    login_max_failures_per_peer: Option<i64>,
+    login_window_minutes: Option<u64>,
+    #[serde(default)]
+    accept_data_loss: bool,
+}
+
+impl Settings {
+    /// Reads and validates the settings; the error names the setting to fix.
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        let raw: RawSettings = figment.extract().map_err(|e| {
+            let setting = match e.path.first().map(String::as_str) {
+                Some("port") => "ROCKET_PORT",
+                Some("address") => "ROCKET_ADDRESS",
+                _ => "configuration",
+            };
+            ConfigError::new(setting, e.to_string())
+        })?;
+        let data_dir = raw.data_dir.unwrap_or_else(|| PathBuf::from("data"));
+        let database = match raw.database_url.as_deref() {
+            Some(url) if !url.trim().is_empty() => DatabaseUrl::parse(url.trim())?,
+            _ => DatabaseUrl::Sqlite(data_dir.join("hearken.db")),
+        };
+        let base_url = match raw.base_url {
+            Some(url) => validate_base_url(&url)?,
+            None => format!("http://{}:{}", raw.address, raw.port),
+        };
+        let mail_transport = match raw.mail_transport.as_deref().unwrap_or("file") {
+            "file" => MailTransport::File(data_dir.join("outbox")),
+            "memory" => MailTransport::Memory,
+            "smtp" => {
+                let url = raw.smtp_url.filter(|u| !u.trim().is_empty()).ok_or_else(|| {
+                    ConfigError::new("HEARKEN_SMTP_URL", "required when HEARKEN_MAIL_TRANSPORT=smtp, e.g. smtp://user:pass@host:587?tls=required")
+                })?;
+                if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                    return Err(ConfigError::new("HEARKEN_SMTP_URL", "must start with smtp:// or smtps://"));
+                }
+                MailTransport::Smtp(url)
+            }
+            other => {
+                return Err(ConfigError::new(
+                    "HEARKEN_MAIL_TRANSPORT",
+                    format!("unknown transport `{other}`; use file, smtp or memory"),
+                ));
+            }
+        };
+        let mail_from = raw.mail_from.unwrap_or_else(|| "Hearken <surveys@localhost>".to_string());
+        if !mail_from.contains('@') || mail_from.contains(['\r', '\n']) {
+            return Err(ConfigError::new("HEARKEN_MAIL_FROM", "must be an address such as `Hearken <surveys@example.com>`"));
+        }
+        let trusted_proxies = raw
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.trim().parse().map_err(|_| {
+                    ConfigError::new("HEARKEN_TRUSTED_PROXIES", format!("`{p}` is not an IP address"))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let login_limits = LoginLimits {
+            max_failures_per_account: positive(raw.login_max_failures, 10, "HEARKEN_LOGIN_MAX_FAILURES")?,
+            max_failures_per_peer: positive(raw.login_max_failures_per_peer, 50, "HEARKEN_LOGIN_MAX_FAILURES_PER_PEER")?,
+            window: minutes(positive(raw.login_window_minutes.map(|m| m as i64), 15, "HEARKEN_LOGIN_WINDOW_MINUTES")?),
+        };
+        Ok(Self {
+            database_pool_size: raw.database_pool_size.unwrap_or(8).clamp(1, 64),
+            data_dir,
+            database,
+            base_url,
+            mail_transport,
+            mail_from,
+            trusted_proxies,
+            session_idle: minutes(positive(raw.session_idle_minutes.map(|m| m as i64), 8 * 60, "HEARKEN_SESSION_IDLE_MINUTES")?),
+            session_lifetime: minutes(60 * positive(raw.session_lifetime_hours.map(|h| h as i64), 7 * 24, "HEARKEN_SESSION_LIFETIME_HOURS")?),
+            login_limits,
+            accept_data_loss: raw.accept_data_loss,
+        })
+    }
+
+    /// Whether links and cookies are served over TLS (directly or by a proxy in front).
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// The origin (scheme, host, port) that forms are allowed to come from.
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.base_url.find("://").map_or(0, |i| i + 3);
+        match self.base_url[after_scheme..].find('/') {
+            Some(slash) => &self.base_url[..after_scheme + slash],
+            None => &self.base_url,
+        }
+    }
+
+    /// An absolute link to `path` (which starts with `/`).
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn outbox_dir(&self) -> Option<&Path> {
+        match &self.mail_transport {
+            MailTransport::File(dir) => Some(dir),
+            _ => None,
+        }
+    }
+}
+
+fn validate_base_url(url: &str) -> Result<String, ConfigError> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| ConfigError::new("HEARKEN_BASE_URL", "must start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains(['?', '#', ' ', '\\']) {
+        return Err(ConfigError::new(
+            "HEARKEN_BASE_URL",
+            format!("`{url}` is not a base URL such as https://surveys.example.com"),
+        ));
+    }
+    Ok(url.to_string())
+}
+
+fn positive(value: Option<i64>, default: i64, setting: &'static str) -> Result<i64, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) if v > 0 => Ok(v),
+        Some(v) => Err(ConfigError::new(setting, format!("must be a positive number, not {v}"))),
+    }
+}
+
+fn minutes(m: i64) -> Duration {
+    Duration::from_secs(m.unsigned_abs() * 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_scheme_picks_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("data/x.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db")))
+        );
+        let err = DatabaseUrl::parse("mysql://root@localhost/x").err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.starts_with("HEARKEN_DATABASE_URL: unknown database scheme `mysql`")));
+    }
+
+    #[test]
+    fn redacted_url_hides_the_password() {
+        let url = DatabaseUrl::Postgres("postgres://hk:s3cret@db.internal/hearken".into());
+        assert_eq!(url.redacted(), "postgres://hk:***@db.internal/hearken");
+    }
+
+    #[test]
+    fn origin_drops_the_path() {
+        let figment = Figment::from(rocket::Config::debug_default())
+            .merge(("base_url", "https://example.com:8443/surveys/"));
+        let settings = Settings::from_figment(&figment).map_err(|e| e.to_string());
+        let settings = settings.as_ref().map_err(String::as_str);
+        assert_eq!(settings.map(|s| s.origin()), Ok("https://example.com:8443"));
+        assert_eq!(settings.map(|s| s.base_url.as_str()), Ok("https://example.com:8443/surveys"));
+    }
+}

@@ -1,0 +1,183 @@
+//! The database: one connection type for SQLite and PostgreSQL (Diesel's `MultiConnection`), a
+//! pool whose backend is chosen from the URL's scheme at run time, embedded migrations, and the
+//! transaction helper every writer uses.
+
+pub mod migrate;
+#[cfg(feature = "postgres")]
+mod postgres;
+pub mod schema;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+
+use crate::config::DatabaseUrl;
+use crate::error::{Error, Result};
+
+/// A connection to whichever backend the configuration names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    #[cfg(feature = "sqlite")]
+    Sqlite(diesel::sqlite::SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Postgres(diesel::pg::PgConnection),
+}
+
+/// The database could not be opened at start; the message says where and why.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot use the database {target}: {reason}")]
+pub struct OpenError {
+    pub target: String,
+    pub reason: String,
+}
+
+/// Opens connections for the pool; a custom manager so each backend is opened explicitly (no
+/// guessing by trying every backend in turn) and SQLite connections get their settings.
+#[derive(Debug)]
+pub struct Manager {
+    target: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.target {
+            #[cfg(feature = "sqlite")]
+            DatabaseUrl::Sqlite(path) => sqlite::open(path).map(DbConn::Sqlite),
+            #[cfg(feature = "postgres")]
+            DatabaseUrl::Postgres(url) => postgres::open(url).map(DbConn::Postgres),
+            #[allow(unreachable_patterns)]
+            _ => Err(r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                "this build does not include the backend for that database URL".into(),
+            ))),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type PooledConn = PooledConnection<Manager>;
+
+/// The shared pool. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+}
+
+impl Db {
+    /// Opens the database, failing within seconds with a clear reason when it cannot.
+    pub fn open(target: &DatabaseUrl, pool_size: u32, accept_data_loss: bool) -> Result<Self, OpenError> {
+        let fail = |reason: String| OpenError {
+            target: target.redacted(),
+            reason,
+        };
+        if let DatabaseUrl::Sqlite(path) = target {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+                #[cfg(feature = "sqlite")]
+                sqlite::refuse_network_filesystem(dir).map_err(fail)?;
+            }
+        }
+        let manager = Manager { target: target.clone() };
+        // One direct attempt first: its error says what is wrong, where a pool would only time out.
+        let mut first = manager.connect().map_err(|e| fail(e.to_string()))?;
+        check_durability(&mut first, accept_data_loss).map_err(fail)?;
+        drop(first);
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    /// A pooled connection, for blocking code (CLI commands, tests, workers).
+    pub fn conn(&self) -> Result<PooledConn> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work off the async executor.
+    pub async fn run<T, F>(&self, work: F) -> Result<T>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        crate::blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+fn check_durability(conn: &mut DbConn, accept_data_loss: bool) -> Result<(), String> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(_) => Ok(()),
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(pg) => postgres::check_durability(pg, accept_data_loss),
+    }
+}
+
+/// Runs `work` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so a writer takes the lock
+/// up front and waits on the busy timeout instead of failing half-way; a plain transaction on
+/// PostgreSQL. Commits when `work` succeeds, rolls back when it fails.
+pub fn write<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    type Manager = <DbConn as diesel::Connection>::TransactionManager;
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
+/// The current time as stored: UTC, whole microseconds (what both backends keep exactly).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Which backend a connection talks to, for the few places that differ.
+pub fn backend_name(conn: &DbConn) -> &'static str {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(_) => "sqlite",
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(_) => "postgres",
+    }
+}
+
+impl From<Error> for r2d2::Error {
+    fn from(e: Error) -> Self {
+        r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string()))
+    }
+}

@@ -1,0 +1,89 @@
+//! SQLite connections: the pragmas that make an acknowledged write survive a crash or power loss
+//! (WAL, `synchronous=FULL`), referential integrity, and a busy timeout for concurrent writers.
+
+use std::path::Path;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, QueryableByName, RunQueryDsl};
+
+/// How long a writer waits for the lock before giving up.
+pub const BUSY_TIMEOUT_MS: u32 = 10_000;
+
+pub(super) fn open(path: &Path) -> Result<SqliteConnection, r2d2::Error> {
+    let path = path.to_str().ok_or_else(|| {
+        r2d2::Error::ConnectionError(diesel::ConnectionError::InvalidConnectionUrl(
+            "the SQLite path is not valid UTF-8".into(),
+        ))
+    })?;
+    let mut conn = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+    // busy_timeout comes first: switching to WAL needs the lock another connection may hold.
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
+         PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;"
+    ))
+    .map_err(r2d2::Error::QueryError)?;
+    Ok(conn)
+}
+
+#[derive(QueryableByName)]
+struct PragmaValue {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+/// Reads a pragma's current value on this connection, e.g. `journal_mode` → `wal`.
+pub fn pragma(conn: &mut SqliteConnection, name: &str) -> diesel::QueryResult<String> {
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return Err(diesel::result::Error::NotFound);
+    }
+    diesel::sql_query(format!("SELECT CAST({name} AS TEXT) AS value FROM pragma_{name}"))
+        .get_result::<PragmaValue>(conn)
+        .map(|row| row.value)
+}
+
+/// File systems whose locking SQLite cannot trust: a database there can be corrupted.
+const NETWORK_FILESYSTEMS: &[(i64, &str)] = &[
+    (0x6969, "NFS"),
+    (0xFF53_4D42, "CIFS"),
+    (0xFE53_4D42, "SMB2"),
+    (0x517B, "SMB"),
+    (0x6573_5546, "FUSE"),
+];
+
+/// Names the network file system `magic` identifies, if any.
+pub fn network_filesystem_name(magic: i64) -> Option<&'static str> {
+    NETWORK_FILESYSTEMS.iter().find(|(m, _)| *m == magic).map(|(_, name)| *name)
+}
+
+pub(super) fn refuse_network_filesystem(dir: &Path) -> Result<(), String> {
+    #[cfg(target_os = "linux")]
+    {
+        let stat = rustix::fs::statfs(dir).map_err(|e| format!("cannot inspect {}: {e}", dir.display()))?;
+        #[allow(clippy::unnecessary_cast)]
+        if let Some(name) = network_filesystem_name(stat.f_type as i64) {
+            return Err(format!(
+                "{} is on {name}, where SQLite's locking is unreliable; use a local disk or PostgreSQL",
+                dir.display()
+            ));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_filesystems_are_recognised() {
+        assert_eq!(network_filesystem_name(0x6969), Some("NFS"));
+        assert_eq!(network_filesystem_name(0xFF53_4D42), Some("CIFS"));
+        assert_eq!(network_filesystem_name(0xEF53), None, "ext4 is local");
+    }
+}

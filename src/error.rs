@@ -1,0 +1,234 @@
+//! The one error type of the application. Each variant knows its HTTP status; under `/api` it is
+//! answered with the JSON envelope of the API contract, elsewhere with a plain HTML page. Server
+//! errors keep their source so the cause chain is logged, and show no internals to the client.
+
+use std::error::Error as StdError;
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use rocket_dyn_templates::{Template, context};
+use serde::Serialize;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The body could not be parsed at all (malformed JSON, wrong content type).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Well-formed input with a value that is not acceptable; `field` is the path to it.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("authentication required")]
+    Unauthorized,
+    /// A login with a wrong email or password; the same answer whether or not the account exists.
+    #[error("the email or password is not correct")]
+    BadCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    /// The request conflicts with the current state of an object.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("the request body is larger than the limit of {limit}")]
+    TooLarge { limit: String },
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooMany { retry_after_secs: u64 },
+    #[error("database error")]
+    Database(#[source] diesel::result::Error),
+    #[error("database unavailable")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        Self::Forbidden("your role does not allow this".into())
+    }
+
+    pub fn internal(source: impl StdError + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(source))
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            Self::BadRequest(_) => Status::BadRequest,
+            Self::Invalid { .. } => Status::UnprocessableEntity,
+            Self::Unauthorized | Self::BadCredentials => Status::Unauthorized,
+            Self::Forbidden(_) => Status::Forbidden,
+            Self::NotFound => Status::NotFound,
+            Self::Conflict { .. } => Status::Conflict,
+            Self::TooLarge { .. } => Status::PayloadTooLarge,
+            Self::TooMany { .. } => Status::TooManyRequests,
+            Self::Database(_) | Self::Pool(_) | Self::Internal(_) => Status::InternalServerError,
+        }
+    }
+
+    /// The stable machine-readable code of the JSON envelope.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Conflict { code, .. } => code,
+            _ => code_for(self.status()),
+        }
+    }
+
+    /// What the client is told: never internals for server errors.
+    pub fn public_message(&self) -> String {
+        if self.status().code >= 500 {
+            "something went wrong on our side; it has been logged".to_string()
+        } else {
+            self.to_string()
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooMany { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    /// The error and each of its sources, for the log.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = self.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as D};
+        match e {
+            D::NotFound => Self::NotFound,
+            D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::conflict("conflict", "an object with the same unique value already exists")
+            }
+            other => Self::Database(other),
+        }
+    }
+}
+
+/// A status without a specific error (from a catcher) gets the same code words.
+pub fn code_for(status: Status) -> &'static str {
+    match status.code {
+        400 => "malformed_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "too_large",
+        415 => "unsupported_media_type",
+        422 => "invalid_field",
+        429 => "rate_limited",
+        _ => "internal",
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: EnvelopeBody<'a>,
+}
+
+#[derive(Serialize)]
+struct EnvelopeBody<'a> {
+    status: u16,
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+/// The JSON envelope of API.md, for errors and for catchers alike.
+pub fn json_envelope(status: Status, code: &str, message: &str, field: Option<&str>) -> String {
+    serde_json::to_string(&Envelope {
+        error: EnvelopeBody {
+            status: status.code,
+            code,
+            message,
+            field,
+        },
+    })
+    .unwrap_or_else(|_| format!("{{\"error\":{{\"status\":{},\"code\":\"internal\",\"message\":\"\"}}}}", status.code))
+}
+
+pub fn is_api_path(req: &Request<'_>) -> bool {
+    let path = req.uri().path();
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// The HTML error page; `message` is already safe to show.
+pub fn html_page<'r>(req: &'r Request<'_>, status: Status, message: &str) -> response::Result<'static> {
+    let title = match status.code {
+        404 => "Page not found",
+        403 => "Not allowed",
+        401 => "Please sign in",
+        413 => "Too much data",
+        422 => "Something is not right",
+        429 => "Too many attempts",
+        s if s >= 500 => "Sorry",
+        _ => "Something went wrong",
+    };
+    let mut response = Template::render(
+        "error",
+        context! { title, status: status.code, message, signed_out: status.code == 401 },
+    )
+    .respond_to(req)?;
+    response.set_status(status);
+    Ok(response)
+}
+
+impl<'r> Responder<'r, 'static> for Error {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let status = self.status();
+        if status.code >= 500 {
+            log::error!("{} {} failed: {}", req.method(), req.uri().path(), self.chain());
+        }
+        let message = self.public_message();
+        let mut response = if is_api_path(req) {
+            let body = json_envelope(status, self.code(), &message, self.field());
+            Response::build()
+                .status(status)
+                .header(ContentType::JSON)
+                .sized_body(body.len(), Cursor::new(body))
+                .finalize()
+        } else {
+            html_page(req, status, &message)?
+        };
+        if let Some(secs) = self.retry_after() {
+            response.set_header(Header::new("Retry-After", secs.to_string()));
+        }
+        Ok(response)
+    }
+}

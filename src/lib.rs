@@ -1,0 +1,127 @@
+//! Hearken: a self-hosted survey and focus-group platform. `build` assembles the whole
+//! application from a figment; `main` and every test call it.
+
+pub mod auth;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod web;
+
+use std::path::{Path, PathBuf};
+
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::figment::providers::{Env, Serialized};
+use rocket::{Build, Rocket};
+
+pub use crate::config::Settings;
+pub use crate::db::Db;
+pub use crate::error::{Error, Result};
+
+/// The configuration a deployed server reads: Rocket.toml and `ROCKET_*` as Rocket does, plus
+/// Hearken's own `HEARKEN_*` variables (which apply to every profile).
+pub fn figment() -> Figment {
+    rocket::Config::figment().merge(Env::prefixed("HEARKEN_").ignore(&["password"]).global())
+}
+
+/// Builds the application. Settings are validated and the database opened and migrated when it
+/// ignites, so a bad setting stops the start with a message that names it.
+pub fn build(figment: Figment) -> Rocket<Build> {
+    let figment = with_defaults(figment);
+    let rocket = rocket::custom(figment)
+        .attach(AdHoc::try_on_ignite("Hearken settings and database", start))
+        .attach(auth::setup::announce_fairing());
+    let rocket = web::mount(rocket);
+    auth::mount(rocket)
+}
+
+/// Defaults that make a laptop start work, and the settings that must never be left to chance.
+fn with_defaults(figment: Figment) -> Figment {
+    let figment = figment
+        .join(Serialized::default("template_dir", "templates/web"))
+        .join(Serialized::default("ident", "Hearken"))
+        .join(Serialized::default("limits", web::default_limits()))
+        // The client address comes from the socket (or a configured trusted proxy), never from a
+        // header a client can set.
+        .merge(Serialized::default("ip_header", false));
+    if figment.find_value("secret_key").is_ok() {
+        return figment;
+    }
+    let data_dir = figment
+        .extract_inner::<PathBuf>("data_dir")
+        .unwrap_or_else(|_| PathBuf::from("data"));
+    match load_or_create_secret_key(&data_dir) {
+        Ok(key) => figment.merge(Serialized::default("secret_key", key)),
+        // Left unset: the start-up check reports the data directory problem by name.
+        Err(_) => figment,
+    }
+}
+
+/// The cookie key kept in the data directory, created on first start. Several nodes behind one
+/// load balancer must share one key through `ROCKET_SECRET_KEY` instead.
+fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
+    use base64::Engine;
+    let path = data_dir.join("secret_key");
+    match std::fs::read_to_string(&path) {
+        Ok(key) if !key.trim().is_empty() => return Ok(key.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 64]>());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path)?;
+    std::io::Write::write_all(&mut file, key.as_bytes())?;
+    Ok(key)
+}
+
+async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
+    match open(rocket.figment()).await {
+        Ok((settings, db)) => Ok(rocket.manage(settings).manage(db)),
+        Err(message) => {
+            eprintln!("hearken: cannot start: {message}");
+            Err(rocket)
+        }
+    }
+}
+
+/// Validates the settings, prepares the data directory, opens and migrates the database.
+pub async fn open(figment: &Figment) -> Result<(Settings, Db), String> {
+    let settings = Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    let prepared = settings.clone();
+    let db = blocking(move || open_blocking(&prepared))
+        .await
+        .map_err(|e| e.to_string())??;
+    Ok((settings, db))
+}
+
+/// The blocking part of [`open`], also used by the command-line tools.
+pub fn open_blocking(settings: &Settings) -> Result<Db, String> {
+    let dirs = std::iter::once(settings.data_dir.as_path()).chain(settings.outbox_dir());
+    for dir in dirs {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("HEARKEN_DATA_DIR: cannot create {}: {e}", dir.display()))?;
+    }
+    let db = Db::open(&settings.database, settings.database_pool_size, settings.accept_data_loss)
+        .map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.chain())?;
+    db::migrate::run_pending(&mut conn).map_err(|e| format!("migrations failed: {}", e.chain()))?;
+    Ok(db)
+}
+
+/// Runs CPU-heavy or blocking work (database calls, password hashing) off the async executor.
+pub async fn blocking<T, F>(work: F) -> Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    rocket::tokio::task::spawn_blocking(work)
+        .await
+        .map_err(Error::internal)
+}

@@ -1,0 +1,115 @@
+//! The `hearken` command: parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "hearken", version, about = "Self-hosted surveys, focus groups and complaint log")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Manage staff users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a staff user; the password comes from HEARKEN_PASSWORD or is asked for.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "designer", "analyst"])]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Print a new API token for the user with this email.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("HEARKEN_PASSWORD") {
+        return Ok(password);
+    }
+    let first = rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?;
+    let again = rpassword::prompt_password("Password again: ").map_err(|e| format!("cannot read the password: {e}"))?;
+    if first != again {
+        return Err("the passwords do not match".into());
+    }
+    Ok(first)
+}
+
+fn run(command: Command) -> Result<(), String> {
+    let figment = hearken::figment();
+    match command {
+        Command::Serve => rocket::execute(async move {
+            hearken::build(figment)
+                .launch()
+                .await
+                .map(drop)
+                .map_err(|e| format!("the server stopped: {e}"))
+        }),
+        Command::User {
+            action: UserAction::Add { email, name, role },
+        } => {
+            let password = read_password()?;
+            let id = hearken::commands::user_add(&figment, &email, &name, &role, &password)?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Token {
+            action: TokenAction::Create { email, label },
+        } => {
+            let token = hearken::commands::token_create(&figment, &email, &label)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Migrate => {
+            let applied = hearken::commands::migrate(&figment)?;
+            if applied.is_empty() {
+                eprintln!("the database is up to date");
+            }
+            for name in applied {
+                eprintln!("applied {name}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command.unwrap_or(Command::Serve)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("hearken: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `ApiJson<T>`: the JSON body guard of the API. Malformed JSON is a 400; JSON that does not fit
+//! the type (an unknown field, a wrong type) is a 422 naming the field's path, e.g.
+//! `questions[3].options`; a body over the `json` limit is a 413.
+
+use rocket::data::{Data, FromData, Outcome, ToByteUnit};
+use rocket::http::Status;
+use rocket::request::Request;
+use serde::de::DeserializeOwned;
+
+use super::catchers::remember;
+use crate::error::Error;
+
+pub struct ApiJson<T>(pub T);
+
+fn fail<'r, T>(req: &Request<'_>, error: Error) -> Outcome<'r, T, Error> {
+    remember(req, &error);
+    Outcome::Error((error.status(), error))
+}
+
+/// Parses `text` as `T`, with errors that say where the problem is.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            Error::BadRequest(format!("malformed JSON: {inner}"))
+        } else {
+            let field = if path == "." { "body".to_string() } else { path };
+            Error::invalid(field, strip_position(&inner.to_string()))
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+/// serde_json appends "at line 1 column 7" to data errors; the field path says more.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned> FromData<'r> for ApiJson<T> {
+    type Error = Error;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, Error> {
+        if let Some(ct) = req.content_type() {
+            if !ct.is_json() {
+                let error = Error::BadRequest(format!("expected Content-Type: application/json, not {ct}"));
+                remember(req, &error);
+                return Outcome::Error((Status::UnsupportedMediaType, error));
+            }
+        }
+        let limit = req.limits().get("json").unwrap_or(1.mebibytes());
+        let text = match data.open(limit).into_string().await {
+            Ok(text) if text.is_complete() => text.into_inner(),
+            Ok(_) => return fail(req, Error::TooLarge { limit: limit.to_string() }),
+            Err(e) => return fail(req, Error::BadRequest(format!("the body could not be read: {e}"))),
+        };
+        match parse(&text) {
+            Ok(value) => Outcome::Success(ApiJson(value)),
+            Err(error) => fail(req, error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        options: Vec<String>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        questions: Vec<Inner>,
+    }
+
+    #[test]
+    fn data_errors_name_the_field_path() {
+        let err = parse::<Outer>(r#"{"questions":[{"options":[]},{"options":"x"}]}"#).err();
+        match err {
+            Some(Error::Invalid { field, .. }) => assert_eq!(field, "questions[1].options"),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_bad_requests() {
+        assert!(matches!(parse::<Outer>("{\"questions\": ["), Err(Error::BadRequest(_))));
+        assert!(matches!(parse::<Outer>("{} trailing"), Err(Error::BadRequest(_))));
+    }
+}

@@ -1,0 +1,78 @@
+//! What every page and endpoint shares: templates, security headers, error catchers, the JSON
+//! body guard, the client's address, static assets and the OpenAPI document.
+
+pub mod catchers;
+pub mod headers;
+pub mod json;
+pub mod peer;
+
+use rocket::data::{Limits, ToByteUnit};
+use rocket::http::{ContentType, Status};
+use rocket::response::{Flash, Redirect, Responder};
+use rocket::shield::{Frame, NoSniff, Referrer, Shield};
+use rocket::{Build, Rocket, State, get, routes};
+use rocket_dyn_templates::Template;
+
+use crate::db::Db;
+use crate::error::Result;
+
+/// What an HTML handler answers: a page, a page with an error status (the form again, with
+/// what was typed and what is wrong), or a redirect.
+#[derive(Responder)]
+pub enum Reply {
+    Page(Template),
+    Status((Status, Template)),
+    Redirect(Redirect),
+    Flash(Flash<Redirect>),
+}
+
+/// Request body limits; past them the answer is 413.
+pub fn default_limits() -> Limits {
+    Limits::default()
+        .limit("form", 64.kibibytes())
+        .limit("data-form", 2.mebibytes())
+        .limit("json", 1.mebibytes())
+        .limit("string", 64.kibibytes())
+        .limit("bytes", 64.kibibytes())
+        .limit("file", 16.mebibytes())
+}
+
+pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket
+        .attach(Template::fairing())
+        .attach(
+            Shield::new()
+                .enable(NoSniff::Enable)
+                .enable(Frame::Deny)
+                .enable(Referrer::NoReferrer),
+        )
+        .attach(headers::SecurityHeaders)
+        .mount("/", routes![stylesheet, health])
+        .mount("/api/v1", routes![openapi])
+        .register("/", catchers::html())
+        .register("/api", catchers::api())
+}
+
+#[get("/static/app.css")]
+fn stylesheet() -> (ContentType, &'static str) {
+    (ContentType::CSS, include_str!("assets/app.css"))
+}
+
+/// For load balancers and monitoring: 200 when the database answers.
+#[get("/health")]
+async fn health(db: &State<Db>) -> Result<&'static str> {
+    db.run(|conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("SELECT 1")?;
+        Ok("ok")
+    })
+    .await
+}
+
+/// The OpenAPI 3 description of every `/api/v1` route (a test keeps it in step with the routes).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+#[get("/openapi.json")]
+fn openapi() -> (ContentType, &'static str) {
+    (ContentType::JSON, OPENAPI)
+}
