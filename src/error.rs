@@ -200,9 +200,14 @@ pub fn html_page<'r>(req: &'r Request<'_>, status: Status, message: &str) -> res
         s if s >= 500 => "Sorry",
         _ => "Something went wrong",
     };
+    // A 401 page offers the sign-in form right there, so it needs the form's CSRF token.
+    let csrf = match (status.code, req.rocket().state::<crate::Settings>()) {
+        (401, Some(settings)) => crate::auth::csrf::current_or_new(settings, req.cookies()),
+        _ => String::new(),
+    };
     let mut response = Template::render(
         "error",
-        context! { title, status: status.code, message, signed_out: status.code == 401 },
+        context! { title, status: status.code, message, signed_out: status.code == 401, csrf },
     )
     .respond_to(req)?;
     response.set_status(status);

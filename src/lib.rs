@@ -41,12 +41,16 @@ pub fn build(figment: Figment) -> Rocket<Build> {
 fn with_defaults(figment: Figment) -> Figment {
     let figment = figment
         .join(Serialized::default("template_dir", "templates/web"))
-        .join(Serialized::default("ident", "Hearken"))
         .join(Serialized::default("limits", web::default_limits()))
         // The client address comes from the socket (or a configured trusted proxy), never from a
         // header a client can set.
-        .merge(Serialized::default("ip_header", false));
-    if figment.find_value("secret_key").is_ok() {
+        .merge(Serialized::default("ip_header", false))
+        // The Server header names the product, never a framework or version.
+        .merge(Serialized::default("ident", "Hearken"));
+    let has_key = figment
+        .extract_inner::<rocket::config::SecretKey>("secret_key")
+        .is_ok_and(|key| !key.is_zero());
+    if has_key {
         return figment;
     }
     let data_dir = figment

@@ -5,9 +5,9 @@
 
 use std::convert::Infallible;
 
-use rocket::data::{Data, FromData, Outcome as DataOutcome};
+use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
 use rocket::form::{Form, FromForm};
-use rocket::http::{CookieJar, Status};
+use rocket::http::{CookieJar, RawStr, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 
 use super::session::cookie;
@@ -23,7 +23,7 @@ pub fn csrf_cookie_name(settings: &Settings) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
-fn current_or_new(settings: &Settings, cookies: &CookieJar<'_>) -> String {
+pub fn current_or_new(settings: &Settings, cookies: &CookieJar<'_>) -> String {
     let name = csrf_cookie_name(settings);
     if let Some(existing) = cookies.get_private(name) {
         return existing.value().to_string();
@@ -63,7 +63,7 @@ fn refused<'r, T>(req: &Request<'_>, why: &str) -> DataOutcome<'r, T, Error> {
     let error = Error::Forbidden(format!(
         "{why} Go back, reload the page and send the form again."
     ));
-    super::super::web::catchers::remember(req, &error);
+    crate::web::catchers::remember(req, &error);
     DataOutcome::Error((Status::Forbidden, error))
 }
 
@@ -80,8 +80,15 @@ fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
     site_ok && origin_ok
 }
 
+/// The `csrf` field of a raw urlencoded body (the first one, as the form parser would take).
+fn submitted_token(body: &str) -> Option<String> {
+    Form::values(body)
+        .find(|field| field.name.source().as_str() == "csrf")
+        .and_then(|field| RawStr::new(field.value).percent_decode().ok().map(|v| v.into_owned()))
+}
+
 #[rocket::async_trait]
-impl<'r, T: FromForm<'r> + CsrfProtected> FromData<'r> for CsrfForm<T> {
+impl<'r, T: for<'a> FromForm<'a> + 'static> FromData<'r> for CsrfForm<T> {
     type Error = Error;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self, Error> {
@@ -91,24 +98,33 @@ impl<'r, T: FromForm<'r> + CsrfProtected> FromData<'r> for CsrfForm<T> {
         if !same_origin(req, settings) {
             return refused(req, "This form was sent from another site.");
         }
-        let form = match Form::<T>::from_data(req, data).await {
-            DataOutcome::Success(form) => form.into_inner(),
-            DataOutcome::Forward(f) => return DataOutcome::Forward(f),
-            DataOutcome::Error((status, errors)) => {
-                let error = if status == Status::PayloadTooLarge {
-                    Error::TooLarge { limit: "the form limit".into() }
-                } else {
-                    let field = errors.first().and_then(|e| e.name.as_ref()).map(|n| n.to_string());
-                    Error::invalid(field.unwrap_or_else(|| "form".into()), "is missing or not valid")
-                };
-                super::super::web::catchers::remember(req, &error);
-                return DataOutcome::Error((status, error));
-            }
+        let limit = req.limits().get("form").unwrap_or(64.kibibytes());
+        let body = match data.open(limit).into_string().await {
+            Ok(body) if body.is_complete() => body.into_inner(),
+            Ok(_) => return failed(req, Error::TooLarge { limit: limit.to_string() }),
+            Err(e) => return failed(req, Error::BadRequest(format!("the form could not be read: {e}"))),
         };
+        // The token is checked before anything else in the form is looked at, so a forged
+        // request is refused the same way whatever else it sends.
         let expected = req.cookies().get_private(csrf_cookie_name(settings));
-        match expected {
-            Some(cookie) if ids::secrets_equal(cookie.value(), form.csrf()) => DataOutcome::Success(CsrfForm(form)),
-            _ => refused(req, "This form has expired or did not come from this browser."),
+        let valid = match (expected, submitted_token(&body)) {
+            (Some(cookie), Some(sent)) => ids::secrets_equal(cookie.value(), &sent),
+            _ => false,
+        };
+        if !valid {
+            return refused(req, "This form has expired or did not come from this browser.");
+        }
+        match Form::<T>::parse_encoded(RawStr::new(&body)) {
+            Ok(form) => DataOutcome::Success(CsrfForm(form)),
+            Err(errors) => {
+                let field = errors.first().and_then(|e| e.name.as_ref()).map(|n| n.to_string());
+                failed(req, Error::invalid(field.unwrap_or_else(|| "form".into()), "is missing or not valid"))
+            }
         }
     }
+}
+
+fn failed<'r, T>(req: &Request<'_>, error: Error) -> DataOutcome<'r, T, Error> {
+    crate::web::catchers::remember(req, &error);
+    DataOutcome::Error((error.status(), error))
 }

@@ -166,6 +166,28 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
+impl DbConn {
+    /// The SQLite connection inside, for SQLite-only checks.
+    #[cfg(feature = "sqlite")]
+    pub fn as_sqlite(&mut self) -> Option<&mut diesel::sqlite::SqliteConnection> {
+        match self {
+            DbConn::Sqlite(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The PostgreSQL connection inside, for PostgreSQL-only checks.
+    #[cfg(feature = "postgres")]
+    pub fn as_postgres(&mut self) -> Option<&mut diesel::pg::PgConnection> {
+        match self {
+            DbConn::Postgres(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+}
+
 /// Which backend a connection talks to, for the few places that differ.
 pub fn backend_name(conn: &DbConn) -> &'static str {
     match conn {

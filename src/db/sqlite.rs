@@ -40,7 +40,9 @@ pub fn pragma(conn: &mut SqliteConnection, name: &str) -> diesel::QueryResult<St
     if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
         return Err(diesel::result::Error::NotFound);
     }
-    diesel::sql_query(format!("SELECT CAST({name} AS TEXT) AS value FROM pragma_{name}"))
+    // Each pragma's table-valued function names its column; busy_timeout's is `timeout`.
+    let column = if name == "busy_timeout" { "timeout" } else { name };
+    diesel::sql_query(format!("SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"))
         .get_result::<PragmaValue>(conn)
         .map(|row| row.value)
 }

@@ -64,7 +64,6 @@ impl<'r> Responder<'r, 'static> for HtmlCaught {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let (message, _) = message_for(req, self.0);
         let message = match self.0.code {
-            401 => "Please sign in to continue.".to_string(),
             404 => "There is nothing at this address.".to_string(),
             _ => message,
         };

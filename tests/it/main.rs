@@ -1,0 +1,19 @@
+//! Integration tests: the real application through Rocket's local client, a fresh database per
+//! test (an SQLite file in a temporary folder, or a new PostgreSQL database when
+//! `HEARKEN_TEST_DATABASE_URL` names a server), and the real binary where the console matters.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod csrf;
+mod database;
+mod errors;
+mod harness;
+mod headers;
+mod login;
+mod openapi;
+mod roles;
+mod sessions;
+mod setup;
+
+pub use harness::*;

@@ -1,0 +1,144 @@
+//! The role matrix on every route: 401 without credentials, 403 for a role that is not allowed,
+//! through for one that is. API routes take their allowed roles from the OpenAPI document;
+//! page routes from the table below. A route missing from either fails the test.
+
+use hearken::auth::Role;
+use rocket::http::{ContentType, Method, Status};
+use serde_json::Value;
+
+use crate::{PASSWORD, TestApp, bearer, fill_path, form, mounted_routes};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Access {
+    Public,
+    Staff,
+    Admin,
+}
+
+const PAGES: &[(&str, &str, Access)] = &[
+    ("GET", "/", Access::Staff),
+    ("GET", "/health", Access::Public),
+    ("GET", "/static/app.css", Access::Public),
+    ("GET", "/login", Access::Public),
+    ("POST", "/login", Access::Public),
+    ("POST", "/logout", Access::Staff),
+    ("GET", "/setup/<token>", Access::Public),
+    ("POST", "/setup/<token>", Access::Public),
+    ("GET", "/account", Access::Staff),
+    ("POST", "/account/password", Access::Staff),
+    ("GET", "/admin/users", Access::Admin),
+    ("POST", "/admin/users", Access::Admin),
+    ("POST", "/admin/users/<id>/active", Access::Admin),
+];
+
+fn openapi_path(template: &str) -> String {
+    template.replace('<', "{").replace('>', "}")
+}
+
+#[test]
+fn every_api_route_enforces_its_declared_roles() {
+    let app = TestApp::new();
+    let doc: Value = serde_json::from_str(hearken::web::OPENAPI).unwrap();
+    let target = app.add_user("target@example.com", Role::Analyst);
+    let routes: Vec<(String, String)> = mounted_routes(&app)
+        .into_iter()
+        .filter(|(_, path)| path.starts_with("/api/"))
+        .collect();
+    assert!(routes.len() >= 6);
+    for (method, template) in routes {
+        let operation = &doc["paths"][openapi_path(&template)][method.to_lowercase()];
+        let roles: Vec<String> = serde_json::from_value(operation["x-hearken-roles"].clone())
+            .unwrap_or_else(|_| panic!("{method} {template} declares no x-hearken-roles"));
+        let public = roles.iter().any(|r| r == "public");
+        let path = fill_path(&template, &[("id", target.id.as_str())]);
+        let method: Method = method.parse().unwrap();
+        let call = |token: Option<String>| {
+            let mut request = app.client.req(method, path.clone()).header(ContentType::JSON).body("{}");
+            if let Some(token) = token {
+                request = request.header(bearer(&token));
+            }
+            request.dispatch().status()
+        };
+        let anonymous = call(None);
+        if public {
+            assert!(anonymous != Status::Unauthorized && anonymous != Status::Forbidden, "{method} {path}: {anonymous}");
+            continue;
+        }
+        assert_eq!(anonymous, Status::Unauthorized, "{method} {path} without a token");
+        for role in Role::ALL {
+            let (_, token) = app.user_with_token(role);
+            let status = call(Some(token));
+            let allowed = role == Role::Admin || roles.iter().any(|r| r == role.as_str());
+            if allowed {
+                assert!(status != Status::Unauthorized && status != Status::Forbidden, "{method} {path} as {role:?}: {status}");
+            } else {
+                assert_eq!(status, Status::Forbidden, "{method} {path} as {role:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_page_route_enforces_its_access() {
+    let app = TestApp::new();
+    let mounted: Vec<(String, String)> = mounted_routes(&app)
+        .into_iter()
+        .filter(|(_, path)| !path.starts_with("/api/"))
+        .collect();
+    let listed: Vec<(String, String)> = {
+        let mut v: Vec<_> = PAGES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(mounted, listed, "every page route needs an entry in PAGES, and every entry a route");
+
+    let admin = app.add_user("admin@example.com", Role::Admin);
+    app.add_user("designer@example.com", Role::Designer);
+    app.add_user("analyst@example.com", Role::Analyst);
+    let values = [("id", admin.id.as_str()), ("token", "no-such-token")];
+
+    for (method, template, access) in PAGES.iter().filter(|(_, _, a)| *a != Access::Public) {
+        let path = fill_path(template, &values);
+        let method: Method = method.parse().unwrap();
+        let anonymous = crate::TestApp::with_client_of(&app);
+        let csrf = anonymous.csrf();
+        let status = anonymous
+            .client
+            .req(method, path.clone())
+            .header(ContentType::Form)
+            .body(form(&[("csrf", &csrf)]))
+            .dispatch()
+            .status();
+        assert_eq!(status, Status::Unauthorized, "{method} {path} signed out");
+
+        for (email, role) in [("designer@example.com", Role::Designer), ("analyst@example.com", Role::Analyst)] {
+            let browser = crate::TestApp::with_client_of(&app);
+            assert_eq!(browser.sign_in(email, PASSWORD), Status::SeeOther);
+            let csrf = browser.csrf();
+            let status = browser
+                .client
+                .req(method, path.clone())
+                .header(ContentType::Form)
+                .body(form(&[("csrf", &csrf)]))
+                .dispatch()
+                .status();
+            if *access == Access::Admin {
+                assert_eq!(status, Status::Forbidden, "{method} {path} as {role:?}");
+            } else {
+                assert!(status != Status::Forbidden && status != Status::Unauthorized, "{method} {path} as {role:?}: {status}");
+            }
+        }
+    }
+    for (method, template, _) in PAGES.iter().filter(|(m, _, _)| *m == "GET") {
+        let path = fill_path(template, &values);
+        let browser = crate::TestApp::with_client_of(&app);
+        assert_eq!(browser.sign_in("admin@example.com", PASSWORD), Status::SeeOther);
+        let status = browser.client.get(path.clone()).dispatch().status();
+        let expected = match *template {
+            t if t.contains("<token>") => Status::NotFound,
+            "/login" => Status::SeeOther,
+            _ => Status::Ok,
+        };
+        assert_eq!(status, expected, "{method} {path} as admin");
+    }
+}
