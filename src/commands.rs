@@ -15,12 +15,19 @@ fn open(figment: &Figment) -> Result<Db, String> {
 }
 
 /// Creates a staff user and returns its id.
-pub fn user_add(figment: &Figment, email: &str, name: &str, role: &str, password: &str) -> Result<String, String> {
+pub fn user_add(
+    figment: &Figment,
+    email: &str,
+    name: &str,
+    role: &str,
+    password: &str,
+) -> Result<String, String> {
     let input = NewUserInput::check(email, name, role, password).map_err(|e| e.to_string())?;
     let hash = password::hash(password).map_err(|e| e.chain())?;
     let db = open(figment)?;
     let mut conn = db.conn().map_err(|e| e.chain())?;
-    let user = db::write(&mut *conn, |conn| users::create(conn, &input, &hash)).map_err(|e| e.to_string())?;
+    let user = db::write(&mut conn, |conn| users::create(conn, &input, &hash))
+        .map_err(|e| e.to_string())?;
     Ok(user.id)
 }
 
@@ -28,10 +35,12 @@ pub fn user_add(figment: &Figment, email: &str, name: &str, role: &str, password
 pub fn token_create(figment: &Figment, email: &str, label: &str) -> Result<String, String> {
     let db = open(figment)?;
     let mut conn = db.conn().map_err(|e| e.chain())?;
-    db::write(&mut *conn, |conn| {
+    db::write(&mut conn, |conn| {
         let user = model::find_user_by_email(conn, email)?
             .filter(|u| u.active)
-            .ok_or_else(|| crate::Error::invalid("email", format!("no active user has the email {email}")))?;
+            .ok_or_else(|| {
+                crate::Error::invalid("email", format!("no active user has the email {email}"))
+            })?;
         token::issue(conn, &user.id, label)
     })
     .map_err(|e| e.to_string())
@@ -40,7 +49,8 @@ pub fn token_create(figment: &Figment, email: &str, label: &str) -> Result<Strin
 /// Applies pending migrations; returns the names of those applied.
 pub fn migrate(figment: &Figment) -> Result<Vec<String>, String> {
     let settings = Settings::from_figment(figment).map_err(|e| e.to_string())?;
-    let db = Db::open(&settings.database, 1, settings.accept_data_loss).map_err(|e| e.to_string())?;
+    let db =
+        Db::open(&settings.database, 1, settings.accept_data_loss).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.chain())?;
     db::migrate::run_pending(&mut conn).map_err(|e| e.chain())
 }

@@ -38,14 +38,19 @@ impl DatabaseUrl {
         let (scheme, rest) = url.split_once(':').ok_or_else(|| {
             ConfigError::new(
                 SETTING,
-                format!("`{url}` has no scheme; use sqlite://<file> or postgres://user:pass@host/db"),
+                format!(
+                    "`{url}` has no scheme; use sqlite://<file> or postgres://user:pass@host/db"
+                ),
             )
         })?;
         match scheme.to_ascii_lowercase().as_str() {
             "sqlite" => {
                 let path = rest.strip_prefix("//").unwrap_or(rest);
                 if path.is_empty() {
-                    return Err(ConfigError::new(SETTING, "sqlite:// needs a file path, e.g. sqlite://data/hearken.db"));
+                    return Err(ConfigError::new(
+                        SETTING,
+                        "sqlite:// needs a file path, e.g. sqlite://data/hearken.db",
+                    ));
                 }
                 Ok(Self::Sqlite(PathBuf::from(path)))
             }
@@ -61,7 +66,9 @@ impl DatabaseUrl {
             }
             other => Err(ConfigError::new(
                 SETTING,
-                format!("unknown database scheme `{other}`; use sqlite://<file> or postgres://user:pass@host/db"),
+                format!(
+                    "unknown database scheme `{other}`; use sqlite://<file> or postgres://user:pass@host/db"
+                ),
             )),
         }
     }
@@ -167,7 +174,10 @@ impl Settings {
                     ConfigError::new("HEARKEN_SMTP_URL", "required when HEARKEN_MAIL_TRANSPORT=smtp, e.g. smtp://user:pass@host:587?tls=required")
                 })?;
                 if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                    return Err(ConfigError::new("HEARKEN_SMTP_URL", "must start with smtp:// or smtps://"));
+                    return Err(ConfigError::new(
+                        "HEARKEN_SMTP_URL",
+                        "must start with smtp:// or smtps://",
+                    ));
                 }
                 MailTransport::Smtp(url)
             }
@@ -178,23 +188,43 @@ impl Settings {
                 ));
             }
         };
-        let mail_from = raw.mail_from.unwrap_or_else(|| "Hearken <surveys@localhost>".to_string());
+        let mail_from = raw
+            .mail_from
+            .unwrap_or_else(|| "Hearken <surveys@localhost>".to_string());
         if !mail_from.contains('@') || mail_from.contains(['\r', '\n']) {
-            return Err(ConfigError::new("HEARKEN_MAIL_FROM", "must be an address such as `Hearken <surveys@example.com>`"));
+            return Err(ConfigError::new(
+                "HEARKEN_MAIL_FROM",
+                "must be an address such as `Hearken <surveys@example.com>`",
+            ));
         }
         let trusted_proxies = raw
             .trusted_proxies
             .iter()
             .map(|p| {
                 p.trim().parse().map_err(|_| {
-                    ConfigError::new("HEARKEN_TRUSTED_PROXIES", format!("`{p}` is not an IP address"))
+                    ConfigError::new(
+                        "HEARKEN_TRUSTED_PROXIES",
+                        format!("`{p}` is not an IP address"),
+                    )
                 })
             })
             .collect::<Result<_, _>>()?;
         let login_limits = LoginLimits {
-            max_failures_per_account: positive(raw.login_max_failures, 10, "HEARKEN_LOGIN_MAX_FAILURES")?,
-            max_failures_per_peer: positive(raw.login_max_failures_per_peer, 50, "HEARKEN_LOGIN_MAX_FAILURES_PER_PEER")?,
-            window: minutes(positive(raw.login_window_minutes.map(|m| m as i64), 15, "HEARKEN_LOGIN_WINDOW_MINUTES")?),
+            max_failures_per_account: positive(
+                raw.login_max_failures,
+                10,
+                "HEARKEN_LOGIN_MAX_FAILURES",
+            )?,
+            max_failures_per_peer: positive(
+                raw.login_max_failures_per_peer,
+                50,
+                "HEARKEN_LOGIN_MAX_FAILURES_PER_PEER",
+            )?,
+            window: minutes(positive(
+                raw.login_window_minutes.map(|m| m as i64),
+                15,
+                "HEARKEN_LOGIN_WINDOW_MINUTES",
+            )?),
         };
         Ok(Self {
             database_pool_size: raw.database_pool_size.unwrap_or(8).clamp(1, 64),
@@ -204,8 +234,18 @@ impl Settings {
             mail_transport,
             mail_from,
             trusted_proxies,
-            session_idle: minutes(positive(raw.session_idle_minutes.map(|m| m as i64), 8 * 60, "HEARKEN_SESSION_IDLE_MINUTES")?),
-            session_lifetime: minutes(60 * positive(raw.session_lifetime_hours.map(|h| h as i64), 7 * 24, "HEARKEN_SESSION_LIFETIME_HOURS")?),
+            session_idle: minutes(positive(
+                raw.session_idle_minutes.map(|m| m as i64),
+                8 * 60,
+                "HEARKEN_SESSION_IDLE_MINUTES",
+            )?),
+            session_lifetime: minutes(
+                60 * positive(
+                    raw.session_lifetime_hours.map(|h| h as i64),
+                    7 * 24,
+                    "HEARKEN_SESSION_LIFETIME_HOURS",
+                )?,
+            ),
             login_limits,
             accept_data_loss: raw.accept_data_loss,
         })
@@ -243,7 +283,9 @@ fn validate_base_url(url: &str) -> Result<String, ConfigError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| ConfigError::new("HEARKEN_BASE_URL", "must start with http:// or https://"))?;
+        .ok_or_else(|| {
+            ConfigError::new("HEARKEN_BASE_URL", "must start with http:// or https://")
+        })?;
     if rest.is_empty() || rest.contains(['?', '#', ' ', '\\']) {
         return Err(ConfigError::new(
             "HEARKEN_BASE_URL",
@@ -257,7 +299,10 @@ fn positive(value: Option<i64>, default: i64, setting: &'static str) -> Result<i
     match value {
         None => Ok(default),
         Some(v) if v > 0 => Ok(v),
-        Some(v) => Err(ConfigError::new(setting, format!("must be a positive number, not {v}"))),
+        Some(v) => Err(ConfigError::new(
+            setting,
+            format!("must be a positive number, not {v}"),
+        )),
     }
 }
 
@@ -279,8 +324,12 @@ mod tests {
             DatabaseUrl::parse("sqlite:///tmp/x.db").ok(),
             Some(DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db")))
         );
-        let err = DatabaseUrl::parse("mysql://root@localhost/x").err().map(|e| e.to_string());
-        assert!(err.is_some_and(|e| e.starts_with("HEARKEN_DATABASE_URL: unknown database scheme `mysql`")));
+        let err = DatabaseUrl::parse("mysql://root@localhost/x")
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| {
+            e.starts_with("HEARKEN_DATABASE_URL: unknown database scheme `mysql`")
+        }));
     }
 
     #[test]
@@ -296,6 +345,9 @@ mod tests {
         let settings = Settings::from_figment(&figment).map_err(|e| e.to_string());
         let settings = settings.as_ref().map_err(String::as_str);
         assert_eq!(settings.map(|s| s.origin()), Ok("https://example.com:8443"));
-        assert_eq!(settings.map(|s| s.base_url.as_str()), Ok("https://example.com:8443/surveys"));
+        assert_eq!(
+            settings.map(|s| s.base_url.as_str()),
+            Ok("https://example.com:8443/surveys")
+        );
     }
 }

@@ -131,9 +131,10 @@ impl From<diesel::result::Error> for Error {
         use diesel::result::{DatabaseErrorKind, Error as D};
         match e {
             D::NotFound => Self::NotFound,
-            D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Self::conflict("conflict", "an object with the same unique value already exists")
-            }
+            D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::conflict(
+                "conflict",
+                "an object with the same unique value already exists",
+            ),
             other => Self::Database(other),
         }
     }
@@ -180,7 +181,12 @@ pub fn json_envelope(status: Status, code: &str, message: &str, field: Option<&s
             field,
         },
     })
-    .unwrap_or_else(|_| format!("{{\"error\":{{\"status\":{},\"code\":\"internal\",\"message\":\"\"}}}}", status.code))
+    .unwrap_or_else(|_| {
+        format!(
+            "{{\"error\":{{\"status\":{},\"code\":\"internal\",\"message\":\"\"}}}}",
+            status.code
+        )
+    })
 }
 
 pub fn is_api_path(req: &Request<'_>) -> bool {
@@ -189,7 +195,7 @@ pub fn is_api_path(req: &Request<'_>) -> bool {
 }
 
 /// The HTML error page; `message` is already safe to show.
-pub fn html_page<'r>(req: &'r Request<'_>, status: Status, message: &str) -> response::Result<'static> {
+pub fn html_page(req: &Request<'_>, status: Status, message: &str) -> response::Result<'static> {
     let title = match status.code {
         404 => "Page not found",
         403 => "Not allowed",
@@ -218,7 +224,12 @@ impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
         if status.code >= 500 {
-            log::error!("{} {} failed: {}", req.method(), req.uri().path(), self.chain());
+            log::error!(
+                "{} {} failed: {}",
+                req.method(),
+                req.uri().path(),
+                self.chain()
+            );
         }
         let message = self.public_message();
         let mut response = if is_api_path(req) {

@@ -37,7 +37,10 @@ mod tests {
         let b = new_secret();
         assert_eq!(a.len(), 43);
         assert_ne!(a, b);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
         assert_eq!(new_id().len(), 22);
     }
 

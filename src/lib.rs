@@ -1,6 +1,8 @@
 //! Hearken: a self-hosted survey and focus-group platform. `build` assembles the whole
 //! application from a figment; `main` and every test call it.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod auth;
 pub mod commands;
 pub mod config;
@@ -112,8 +114,12 @@ pub fn open_blocking(settings: &Settings) -> Result<Db, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("HEARKEN_DATA_DIR: cannot create {}: {e}", dir.display()))?;
     }
-    let db = Db::open(&settings.database, settings.database_pool_size, settings.accept_data_loss)
-        .map_err(|e| e.to_string())?;
+    let db = Db::open(
+        &settings.database,
+        settings.database_pool_size,
+        settings.accept_data_loss,
+    )
+    .map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.chain())?;
     db::migrate::run_pending(&mut conn).map_err(|e| format!("migrations failed: {}", e.chain()))?;
     Ok(db)

@@ -5,7 +5,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "hearken", version, about = "Self-hosted surveys, focus groups and complaint log")]
+#[command(
+    name = "hearken",
+    version,
+    about = "Self-hosted surveys, focus groups and complaint log"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -57,8 +61,10 @@ fn read_password() -> Result<String, String> {
     if let Ok(password) = std::env::var("HEARKEN_PASSWORD") {
         return Ok(password);
     }
-    let first = rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?;
-    let again = rpassword::prompt_password("Password again: ").map_err(|e| format!("cannot read the password: {e}"))?;
+    let first = rpassword::prompt_password("Password: ")
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let again = rpassword::prompt_password("Password again: ")
+        .map_err(|e| format!("cannot read the password: {e}"))?;
     if first != again {
         return Err("the passwords do not match".into());
     }

@@ -15,7 +15,14 @@ use crate::web::json::ApiJson;
 use crate::web::peer::ClientAddr;
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![create_token, revoke_token, me, list_users, create_user, update_user]
+    routes![
+        create_token,
+        revoke_token,
+        me,
+        list_users,
+        create_user,
+        update_user
+    ]
 }
 
 #[derive(Deserialize)]
@@ -39,16 +46,20 @@ async fn create_token(
     body: ApiJson<TokenRequest>,
 ) -> Result<(Status, Json<TokenResponse>)> {
     let request = body.0;
-    let user = login::check_credentials(db, settings, &request.email, &request.password, peer).await?;
+    let user =
+        login::check_credentials(db, settings, &request.email, &request.password, peer).await?;
     let label = request.label.unwrap_or_else(|| "api".to_string());
-    let token = db.run(move |conn| token::issue(conn, &user.id, &label)).await?;
+    let token = db
+        .run(move |conn| token::issue(conn, &user.id, &label))
+        .await?;
     Ok((Status::Created, Json(TokenResponse { token })))
 }
 
 #[delete("/auth/token")]
 async fn revoke_token(db: &State<Db>, user: ApiUser) -> Result<Status> {
     let id = user.token_id;
-    db.run(move |conn| model::delete_api_token(conn, &id)).await?;
+    db.run(move |conn| model::delete_api_token(conn, &id))
+        .await?;
     Ok(Status::NoContent)
 }
 
@@ -96,9 +107,18 @@ struct NewUserRequest {
 }
 
 #[post("/users", data = "<body>")]
-async fn create_user(db: &State<Db>, _admin: ApiUser<AdminOnly>, body: ApiJson<NewUserRequest>) -> Result<(Status, Json<UserView>)> {
+async fn create_user(
+    db: &State<Db>,
+    _admin: ApiUser<AdminOnly>,
+    body: ApiJson<NewUserRequest>,
+) -> Result<(Status, Json<UserView>)> {
     let request = body.0;
-    let input = NewUserInput::check(&request.email, &request.name, &request.role, &request.password)?;
+    let input = NewUserInput::check(
+        &request.email,
+        &request.name,
+        &request.role,
+        &request.password,
+    )?;
     let hash = crate::blocking(move || password::hash(&request.password)).await??;
     let user = db
         .run(move |conn| db::write(conn, |conn| users::create(conn, &input, &hash)))
@@ -116,10 +136,23 @@ struct UserPatch {
 }
 
 #[patch("/users/<id>", data = "<body>")]
-async fn update_user(db: &State<Db>, admin: ApiUser<AdminOnly>, id: &str, body: ApiJson<UserPatch>) -> Result<Json<UserView>> {
+async fn update_user(
+    db: &State<Db>,
+    admin: ApiUser<AdminOnly>,
+    id: &str,
+    body: ApiJson<UserPatch>,
+) -> Result<Json<UserView>> {
     let patch = body.0;
-    let name = patch.name.as_deref().map(|n| users::normalize_name("name", n)).transpose()?;
-    let role = patch.role.as_deref().map(|r| users::parse_role("role", r)).transpose()?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| users::normalize_name("name", n))
+        .transpose()?;
+    let role = patch
+        .role
+        .as_deref()
+        .map(|r| users::parse_role("role", r))
+        .transpose()?;
     let password_hash = match patch.password {
         Some(password) => {
             password::check_policy("password", &password)?;

@@ -16,7 +16,11 @@ use crate::error::Error;
 use crate::ids;
 
 pub fn csrf_cookie_name(settings: &Settings) -> &'static str {
-    if settings.is_https() { "__Host-hearken_csrf" } else { "hearken_csrf" }
+    if settings.is_https() {
+        "__Host-hearken_csrf"
+    } else {
+        "hearken_csrf"
+    }
 }
 
 /// The token to put in a form's hidden `csrf` field (created when the browser has none).
@@ -35,7 +39,11 @@ pub fn current_or_new(settings: &Settings, cookies: &CookieJar<'_>) -> String {
 
 /// Replaces the token, at sign-in and sign-out, so one from before no longer works.
 pub fn rotate(settings: &Settings, cookies: &CookieJar<'_>) {
-    cookies.add_private(cookie(settings, csrf_cookie_name(settings), ids::new_secret()));
+    cookies.add_private(cookie(
+        settings,
+        csrf_cookie_name(settings),
+        ids::new_secret(),
+    ));
 }
 
 #[rocket::async_trait]
@@ -84,7 +92,12 @@ fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
 fn submitted_token(body: &str) -> Option<String> {
     Form::values(body)
         .find(|field| field.name.source().as_str() == "csrf")
-        .and_then(|field| RawStr::new(field.value).percent_decode().ok().map(|v| v.into_owned()))
+        .and_then(|field| {
+            RawStr::new(field.value)
+                .percent_decode()
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 #[rocket::async_trait]
@@ -101,8 +114,20 @@ impl<'r, T: for<'a> FromForm<'a> + 'static> FromData<'r> for CsrfForm<T> {
         let limit = req.limits().get("form").unwrap_or(64.kibibytes());
         let body = match data.open(limit).into_string().await {
             Ok(body) if body.is_complete() => body.into_inner(),
-            Ok(_) => return failed(req, Error::TooLarge { limit: limit.to_string() }),
-            Err(e) => return failed(req, Error::BadRequest(format!("the form could not be read: {e}"))),
+            Ok(_) => {
+                return failed(
+                    req,
+                    Error::TooLarge {
+                        limit: limit.to_string(),
+                    },
+                );
+            }
+            Err(e) => {
+                return failed(
+                    req,
+                    Error::BadRequest(format!("the form could not be read: {e}")),
+                );
+            }
         };
         // The token is checked before anything else in the form is looked at, so a forged
         // request is refused the same way whatever else it sends.
@@ -112,13 +137,25 @@ impl<'r, T: for<'a> FromForm<'a> + 'static> FromData<'r> for CsrfForm<T> {
             _ => false,
         };
         if !valid {
-            return refused(req, "This form has expired or did not come from this browser.");
+            return refused(
+                req,
+                "This form has expired or did not come from this browser.",
+            );
         }
         match Form::<T>::parse_encoded(RawStr::new(&body)) {
             Ok(form) => DataOutcome::Success(CsrfForm(form)),
             Err(errors) => {
-                let field = errors.first().and_then(|e| e.name.as_ref()).map(|n| n.to_string());
-                failed(req, Error::invalid(field.unwrap_or_else(|| "form".into()), "is missing or not valid"))
+                let field = errors
+                    .first()
+                    .and_then(|e| e.name.as_ref())
+                    .map(|n| n.to_string());
+                failed(
+                    req,
+                    Error::invalid(
+                        field.unwrap_or_else(|| "form".into()),
+                        "is missing or not valid",
+                    ),
+                )
             }
         }
     }

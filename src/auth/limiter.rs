@@ -14,12 +14,24 @@ fn window(limits: &LoginLimits) -> TimeDelta {
 }
 
 /// 429 when the account or the address has failed too often within the window.
-pub fn check(conn: &mut DbConn, limits: &LoginLimits, account: &str, peer: &str, now: NaiveDateTime) -> Result<()> {
+pub fn check(
+    conn: &mut DbConn,
+    limits: &LoginLimits,
+    account: &str,
+    peer: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
     let window = window(limits);
     let since = now - window;
     let counts = [
-        (model::failures_of_account(conn, account, since)?, limits.max_failures_per_account),
-        (model::failures_of_peer(conn, peer, since)?, limits.max_failures_per_peer),
+        (
+            model::failures_of_account(conn, account, since)?,
+            limits.max_failures_per_account,
+        ),
+        (
+            model::failures_of_peer(conn, peer, since)?,
+            limits.max_failures_per_peer,
+        ),
     ];
     for ((count, oldest), max) in counts {
         if count >= max {
@@ -33,7 +45,13 @@ pub fn check(conn: &mut DbConn, limits: &LoginLimits, account: &str, peer: &str,
     Ok(())
 }
 
-pub fn record_failure(conn: &mut DbConn, limits: &LoginLimits, account: &str, peer: &str, now: NaiveDateTime) -> Result<()> {
+pub fn record_failure(
+    conn: &mut DbConn,
+    limits: &LoginLimits,
+    account: &str,
+    peer: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
     model::prune_failures(conn, now - window(limits))?;
     model::insert_failure(conn, &crate::ids::new_id(), account, peer, now)
 }

@@ -9,7 +9,13 @@ use crate::error::{Error, Result};
 use crate::web::peer::ClientAddr;
 
 /// The active user with these credentials; 401 `BadCredentials` otherwise, 429 past the limits.
-pub async fn check_credentials(db: &Db, settings: &Settings, email: &str, password: &str, peer: ClientAddr) -> Result<User> {
+pub async fn check_credentials(
+    db: &Db,
+    settings: &Settings,
+    email: &str,
+    password: &str,
+    peer: ClientAddr,
+) -> Result<User> {
     let account = email.trim().to_lowercase();
     let peer = peer.0.to_string();
     let limits = settings.login_limits;
@@ -22,7 +28,10 @@ pub async fn check_credentials(db: &Db, settings: &Settings, email: &str, passwo
         .await?
     };
     let attempt = password.to_string();
-    let stored = user.as_ref().filter(|u| u.active).map(|u| u.password_hash.clone());
+    let stored = user
+        .as_ref()
+        .filter(|u| u.active)
+        .map(|u| u.password_hash.clone());
     let matches = crate::blocking(move || match stored {
         Some(hash) => password::verify(&attempt, &hash),
         None => {

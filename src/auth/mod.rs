@@ -83,5 +83,7 @@ impl Policy for AdminOnly {
 }
 
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket.mount("/api/v1", api::routes()).mount("/", pages::routes())
+    rocket
+        .mount("/api/v1", api::routes())
+        .mount("/", pages::routes())
 }

@@ -45,7 +45,9 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert_user(conn: &mut DbConn, user: &NewUser<'_>) -> Result<()> {
-    diesel::insert_into(users::table).values(user).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -89,7 +91,9 @@ pub struct UserChanges {
 }
 
 pub fn update_user(conn: &mut DbConn, id: &str, changes: &UserChanges) -> Result<()> {
-    let updated = diesel::update(users::table.find(id)).set(changes).execute(conn)?;
+    let updated = diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)?;
     if updated == 0 {
         return Err(Error::NotFound);
     }
@@ -107,7 +111,9 @@ pub struct Session {
 }
 
 pub fn insert_session(conn: &mut DbConn, session: &Session) -> Result<()> {
-    diesel::insert_into(sessions::table).values(session).execute(conn)?;
+    diesel::insert_into(sessions::table)
+        .values(session)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -149,7 +155,9 @@ pub struct ApiToken {
 }
 
 pub fn insert_api_token(conn: &mut DbConn, token: &ApiToken) -> Result<()> {
-    diesel::insert_into(api_tokens::table).values(token).execute(conn)?;
+    diesel::insert_into(api_tokens::table)
+        .values(token)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -167,7 +175,13 @@ pub fn delete_api_token(conn: &mut DbConn, id: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn insert_failure(conn: &mut DbConn, id: &str, account: &str, peer: &str, at: NaiveDateTime) -> Result<()> {
+pub fn insert_failure(
+    conn: &mut DbConn,
+    id: &str,
+    account: &str,
+    peer: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
     diesel::insert_into(auth_failures::table)
         .values((
             auth_failures::id.eq(id),
@@ -180,43 +194,65 @@ pub fn insert_failure(conn: &mut DbConn, id: &str, account: &str, peer: &str, at
 }
 
 /// How many failures an account has had since `since`, and when the oldest of them was.
-pub fn failures_of_account(conn: &mut DbConn, account: &str, since: NaiveDateTime) -> Result<(i64, Option<NaiveDateTime>)> {
+pub fn failures_of_account(
+    conn: &mut DbConn,
+    account: &str,
+    since: NaiveDateTime,
+) -> Result<(i64, Option<NaiveDateTime>)> {
     Ok(auth_failures::table
         .filter(auth_failures::account.eq(account))
         .filter(auth_failures::created_at.gt(since))
-        .select((diesel::dsl::count_star(), diesel::dsl::min(auth_failures::created_at)))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(auth_failures::created_at),
+        ))
         .first(conn)?)
 }
 
 /// How many failures came from one client address since `since`, and when the oldest was.
-pub fn failures_of_peer(conn: &mut DbConn, peer: &str, since: NaiveDateTime) -> Result<(i64, Option<NaiveDateTime>)> {
+pub fn failures_of_peer(
+    conn: &mut DbConn,
+    peer: &str,
+    since: NaiveDateTime,
+) -> Result<(i64, Option<NaiveDateTime>)> {
     Ok(auth_failures::table
         .filter(auth_failures::peer.eq(peer))
         .filter(auth_failures::created_at.gt(since))
-        .select((diesel::dsl::count_star(), diesel::dsl::min(auth_failures::created_at)))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(auth_failures::created_at),
+        ))
         .first(conn)?)
 }
 
 pub fn clear_failures_of_account(conn: &mut DbConn, account: &str) -> Result<()> {
-    diesel::delete(auth_failures::table.filter(auth_failures::account.eq(account))).execute(conn)?;
+    diesel::delete(auth_failures::table.filter(auth_failures::account.eq(account)))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn prune_failures(conn: &mut DbConn, before: NaiveDateTime) -> Result<()> {
-    diesel::delete(auth_failures::table.filter(auth_failures::created_at.le(before))).execute(conn)?;
+    diesel::delete(auth_failures::table.filter(auth_failures::created_at.le(before)))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn replace_setup_token(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> Result<()> {
     diesel::delete(setup_tokens::table).execute(conn)?;
     diesel::insert_into(setup_tokens::table)
-        .values((setup_tokens::token_hash.eq(token_hash), setup_tokens::created_at.eq(at)))
+        .values((
+            setup_tokens::token_hash.eq(token_hash),
+            setup_tokens::created_at.eq(at),
+        ))
         .execute(conn)?;
     Ok(())
 }
 
 pub fn setup_token_exists(conn: &mut DbConn, token_hash: &str) -> Result<bool> {
-    Ok(diesel::select(diesel::dsl::exists(setup_tokens::table.find(token_hash))).get_result(conn)?)
+    Ok(
+        diesel::select(diesel::dsl::exists(setup_tokens::table.find(token_hash)))
+            .get_result(conn)?,
+    )
 }
 
 pub fn delete_setup_tokens(conn: &mut DbConn) -> Result<()> {

@@ -63,7 +63,10 @@ fn problem(error: &Error) -> String {
 
 #[get("/")]
 fn home(staff: Staff, csrf: CsrfToken) -> Template {
-    Template::render("home", context! { title: "Home", me: me(&staff), csrf: csrf.0 })
+    Template::render(
+        "home",
+        context! { title: "Home", me: me(&staff), csrf: csrf.0 },
+    )
 }
 
 #[derive(FromForm)]
@@ -85,7 +88,10 @@ fn login_page(staff: Option<Staff>, csrf: CsrfToken, flash: Option<FlashMessage<
         return Reply::Redirect(Redirect::to(uri!(home)));
     }
     let notice = flash.map(|f| f.message().to_string());
-    Reply::Page(Template::render("login", context! { title: "Sign in", csrf: csrf.0, notice }))
+    Reply::Page(Template::render(
+        "login",
+        context! { title: "Sign in", csrf: csrf.0, notice },
+    ))
 }
 
 #[post("/login", data = "<form>")]
@@ -134,7 +140,10 @@ async fn logout(
     _form: CsrfForm<CsrfOnly>,
 ) -> Result<Flash<Redirect>> {
     session::sign_out(db, settings, cookies, staff).await?;
-    Ok(Flash::success(Redirect::to(uri!(login_page)), "You are signed out."))
+    Ok(Flash::success(
+        Redirect::to(uri!(login_page)),
+        "You are signed out.",
+    ))
 }
 
 #[get("/setup/<token>")]
@@ -144,7 +153,10 @@ async fn setup_page(db: &State<Db>, token: &str, csrf: CsrfToken) -> Result<Temp
     if !valid {
         return Err(Error::NotFound);
     }
-    Ok(Template::render("setup", context! { title: "Create the first admin", csrf: csrf.0 }))
+    Ok(Template::render(
+        "setup",
+        context! { title: "Create the first admin", csrf: csrf.0 },
+    ))
 }
 
 #[derive(FromForm)]
@@ -172,13 +184,17 @@ async fn setup_submit(
     form: CsrfForm<SetupForm>,
 ) -> Result<Reply> {
     let form = form.0;
-    let checked = NewUserInput::check(&form.email, &form.name, "admin", &form.password).and_then(|input| {
-        if form.password == form.password_confirm {
-            Ok(input)
-        } else {
-            Err(Error::invalid("password_confirm", "does not match the password"))
-        }
-    });
+    let checked =
+        NewUserInput::check(&form.email, &form.name, "admin", &form.password).and_then(|input| {
+            if form.password == form.password_confirm {
+                Ok(input)
+            } else {
+                Err(Error::invalid(
+                    "password_confirm",
+                    "does not match the password",
+                ))
+            }
+        });
     let input = match checked {
         Ok(input) => input,
         Err(error) => {
@@ -212,7 +228,10 @@ async fn setup_submit(
 #[get("/account")]
 fn account_page(staff: Staff, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) -> Template {
     let notice = flash.map(|f| f.message().to_string());
-    Template::render("account", context! { title: "Your account", me: me(&staff), csrf: csrf.0, notice })
+    Template::render(
+        "account",
+        context! { title: "Your account", me: me(&staff), csrf: csrf.0, notice },
+    )
 }
 
 #[derive(FromForm)]
@@ -245,7 +264,10 @@ async fn change_password(
     let checked = if !current_ok {
         Err(Error::invalid("current_password", "is not correct"))
     } else if form.new_password != form.new_password_confirm {
-        Err(Error::invalid("new_password_confirm", "does not match the new password"))
+        Err(Error::invalid(
+            "new_password_confirm",
+            "does not match the new password",
+        ))
     } else {
         password::check_policy("new_password", &form.new_password)
     };
@@ -276,7 +298,12 @@ async fn change_password(
 }
 
 #[get("/admin/users")]
-async fn users_page(db: &State<Db>, staff: Staff<AdminOnly>, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) -> Result<Template> {
+async fn users_page(
+    db: &State<Db>,
+    staff: Staff<AdminOnly>,
+    csrf: CsrfToken,
+    flash: Option<FlashMessage<'_>>,
+) -> Result<Template> {
     let list = db.run(model::list_users).await?;
     let users: Vec<UserView> = list.iter().map(UserView::from).collect();
     let notice = flash.map(|f| f.message().to_string());
@@ -302,13 +329,19 @@ impl CsrfProtected for NewUserForm {
 }
 
 #[post("/admin/users", data = "<form>")]
-async fn create_user(db: &State<Db>, staff: Staff<AdminOnly>, csrf: CsrfToken, form: CsrfForm<NewUserForm>) -> Result<Reply> {
+async fn create_user(
+    db: &State<Db>,
+    staff: Staff<AdminOnly>,
+    csrf: CsrfToken,
+    form: CsrfForm<NewUserForm>,
+) -> Result<Reply> {
     let form = form.0;
     let attempt = match NewUserInput::check(&form.email, &form.name, &form.role, &form.password) {
         Ok(input) => {
             let password = form.password.clone();
             let hash = crate::blocking(move || password::hash(&password)).await??;
-            db.run(move |conn| db::write(conn, |conn| users::create(conn, &input, &hash))).await
+            db.run(move |conn| db::write(conn, |conn| users::create(conn, &input, &hash)))
+                .await
         }
         Err(error) => Err(error),
     };
@@ -346,10 +379,18 @@ impl CsrfProtected for ActiveForm {
 }
 
 #[post("/admin/users/<id>/active", data = "<form>")]
-async fn set_user_active(db: &State<Db>, staff: Staff<AdminOnly>, id: &str, form: CsrfForm<ActiveForm>) -> Result<Flash<Redirect>> {
+async fn set_user_active(
+    db: &State<Db>,
+    staff: Staff<AdminOnly>,
+    id: &str,
+    form: CsrfForm<ActiveForm>,
+) -> Result<Flash<Redirect>> {
     let active = form.0.active;
     if id == staff.user.id && !active {
-        return Ok(Flash::error(Redirect::to(uri!(users_page)), "You cannot deactivate yourself."));
+        return Ok(Flash::error(
+            Redirect::to(uri!(users_page)),
+            "You cannot deactivate yourself.",
+        ));
     }
     let id = id.to_string();
     let name = db

@@ -11,7 +11,8 @@ pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 1024;
 
 fn hasher() -> Result<Argon2<'static>> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| Error::Internal(e.to_string().into()))?;
+    let params =
+        Params::new(19 * 1024, 2, 1, None).map_err(|e| Error::Internal(e.to_string().into()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -19,10 +20,16 @@ fn hasher() -> Result<Argon2<'static>> {
 pub fn check_policy(field: &str, password: &str) -> Result<()> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
-        return Err(Error::invalid(field, format!("must be at least {MIN_LENGTH} characters long")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at least {MIN_LENGTH} characters long"),
+        ));
     }
     if length > MAX_LENGTH {
-        return Err(Error::invalid(field, format!("must be at most {MAX_LENGTH} characters long")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {MAX_LENGTH} characters long"),
+        ));
     }
     Ok(())
 }

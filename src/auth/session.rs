@@ -9,8 +9,8 @@ use rocket::request::{FromRequest, Outcome, Request};
 
 use std::marker::PhantomData;
 
-use super::{AnyRole, Policy, Role};
 use super::model::{self, Session, User};
+use super::{AnyRole, Policy, Role};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
@@ -18,7 +18,11 @@ use crate::ids;
 
 /// The session cookie's name; with https it carries the `__Host-` prefix (Secure, Path=/, no Domain).
 pub fn session_cookie_name(settings: &Settings) -> &'static str {
-    if settings.is_https() { "__Host-hearken_session" } else { "hearken_session" }
+    if settings.is_https() {
+        "__Host-hearken_session"
+    } else {
+        "hearken_session"
+    }
 }
 
 /// A cookie with the attributes every Hearken cookie has.
@@ -50,8 +54,15 @@ impl<P: Policy> Staff<P> {
 }
 
 async fn authenticate<P: Policy>(req: &Request<'_>) -> Result<Staff<P>> {
-    let settings = req.rocket().state::<Settings>().ok_or(Error::Unauthorized)?;
-    let db = req.rocket().state::<Db>().ok_or(Error::Unauthorized)?.clone();
+    let settings = req
+        .rocket()
+        .state::<Settings>()
+        .ok_or(Error::Unauthorized)?;
+    let db = req
+        .rocket()
+        .state::<Db>()
+        .ok_or(Error::Unauthorized)?
+        .clone();
     let cookie = req
         .cookies()
         .get_private(session_cookie_name(settings))
@@ -104,7 +115,12 @@ impl<'r, P: Policy> FromRequest<'r> for Staff<P> {
 
 /// Starts a session for `user`: a new token (so a planted cookie is never reused), its digest
 /// stored, the cookie set, and a fresh CSRF token.
-pub async fn sign_in(db: &State<Db>, settings: &Settings, cookies: &CookieJar<'_>, user: &User) -> Result<()> {
+pub async fn sign_in(
+    db: &State<Db>,
+    settings: &Settings,
+    cookies: &CookieJar<'_>,
+    user: &User,
+) -> Result<()> {
     let token = ids::new_secret();
     let now = db::now();
     let session = Session {
@@ -114,17 +130,28 @@ pub async fn sign_in(db: &State<Db>, settings: &Settings, cookies: &CookieJar<'_
         created_at: now,
         last_seen_at: now,
     };
-    db.run(move |conn| model::insert_session(conn, &session)).await?;
+    db.run(move |conn| model::insert_session(conn, &session))
+        .await?;
     cookies.add_private(cookie(settings, session_cookie_name(settings), token));
     super::csrf::rotate(settings, cookies);
     Ok(())
 }
 
 /// Ends this session on the server and removes its cookie.
-pub async fn sign_out<P: Policy>(db: &State<Db>, settings: &Settings, cookies: &CookieJar<'_>, staff: Staff<P>) -> Result<()> {
+pub async fn sign_out<P: Policy>(
+    db: &State<Db>,
+    settings: &Settings,
+    cookies: &CookieJar<'_>,
+    staff: Staff<P>,
+) -> Result<()> {
     let token_hash = staff.token_hash;
-    db.run(move |conn| model::delete_session(conn, &token_hash)).await?;
-    cookies.remove_private(cookie(settings, session_cookie_name(settings), String::new()));
+    db.run(move |conn| model::delete_session(conn, &token_hash))
+        .await?;
+    cookies.remove_private(cookie(
+        settings,
+        session_cookie_name(settings),
+        String::new(),
+    ));
     super::csrf::rotate(settings, cookies);
     Ok(())
 }

@@ -32,7 +32,8 @@ pub fn is_valid(conn: &mut DbConn, token: &str) -> Result<bool> {
 pub fn announce_fairing() -> impl Fairing {
     AdHoc::on_liftoff("First-run setup link", |rocket| {
         Box::pin(async move {
-            let (Some(db), Some(settings)) = (rocket.state::<Db>(), rocket.state::<Settings>()) else {
+            let (Some(db), Some(settings)) = (rocket.state::<Db>(), rocket.state::<Settings>())
+            else {
                 return;
             };
             let settings = settings.clone();

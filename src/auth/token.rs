@@ -5,8 +5,8 @@ use rocket::request::{FromRequest, Outcome, Request};
 
 use std::marker::PhantomData;
 
-use super::{AnyRole, Policy, Role};
 use super::model::{self, ApiToken, User};
+use super::{AnyRole, Policy, Role};
 use crate::db::{self, Db, DbConn};
 use crate::error::{Error, Result};
 use crate::ids;
@@ -49,18 +49,27 @@ impl<P: Policy> ApiUser<P> {
 }
 
 async fn authenticate<P: Policy>(req: &Request<'_>) -> Result<ApiUser<P>> {
-    let header = req.headers().get_one("Authorization").ok_or(Error::Unauthorized)?;
+    let header = req
+        .headers()
+        .get_one("Authorization")
+        .ok_or(Error::Unauthorized)?;
     let (scheme, token) = header.trim().split_once(' ').ok_or(Error::Unauthorized)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(Error::Unauthorized);
     }
     let token_hash = ids::digest(token.trim());
-    let db = req.rocket().state::<Db>().ok_or(Error::Unauthorized)?.clone();
+    let db = req
+        .rocket()
+        .state::<Db>()
+        .ok_or(Error::Unauthorized)?
+        .clone();
     let (token, user) = db
-        .run(move |conn| match model::find_api_token(conn, &token_hash)? {
-            Some((token, user)) if user.active => Ok((token, user)),
-            _ => Err(Error::Unauthorized),
-        })
+        .run(
+            move |conn| match model::find_api_token(conn, &token_hash)? {
+                Some((token, user)) if user.active => Ok((token, user)),
+                _ => Err(Error::Unauthorized),
+            },
+        )
         .await?;
     user.role().require(P::ALLOWED)?;
     Ok(ApiUser {

@@ -28,7 +28,10 @@ impl From<&User> for UserView {
             name: user.name.clone(),
             role: user.role.clone(),
             active: user.active,
-            created_at: user.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            created_at: user
+                .created_at
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }
     }
 }
@@ -37,10 +40,16 @@ impl From<&User> for UserView {
 pub fn normalize_email(field: &str, email: &str) -> Result<String> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>(),;:\"[]\\".contains(c))
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>(),;:\"[]\\".contains(c))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
     if valid {
         Ok(email)
     } else {
@@ -54,13 +63,17 @@ pub fn normalize_name(field: &str, name: &str) -> Result<String> {
         return Err(Error::invalid(field, "must not be empty"));
     }
     if name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(Error::invalid(field, "must be at most 200 characters, on one line"));
+        return Err(Error::invalid(
+            field,
+            "must be at most 200 characters, on one line",
+        ));
     }
     Ok(name.to_string())
 }
 
 pub fn parse_role(field: &str, role: &str) -> Result<Role> {
-    Role::parse(role.trim()).ok_or_else(|| Error::invalid(field, "must be one of admin, designer, analyst"))
+    Role::parse(role.trim())
+        .ok_or_else(|| Error::invalid(field, "must be one of admin, designer, analyst"))
 }
 
 /// A new user's details, checked; the password is hashed separately (it is slow).
@@ -85,7 +98,10 @@ impl NewUserInput {
 /// Inserts the user; a taken email is a 409 naming the field.
 pub fn create(conn: &mut DbConn, input: &NewUserInput, password_hash: &str) -> Result<User> {
     if model::find_user_by_email(conn, &input.email)?.is_some() {
-        return Err(Error::conflict("email_taken", "a user with this email already exists"));
+        return Err(Error::conflict(
+            "email_taken",
+            "a user with this email already exists",
+        ));
     }
     let now = db::now();
     let id = crate::ids::new_id();
@@ -147,6 +163,9 @@ pub fn ensure_other_active_admin(conn: &mut DbConn, user_id: &str) -> Result<()>
     if others {
         Ok(())
     } else {
-        Err(Error::conflict("last_admin", "this is the only active admin; make someone else admin first"))
+        Err(Error::conflict(
+            "last_admin",
+            "this is the only active admin; make someone else admin first",
+        ))
     }
 }

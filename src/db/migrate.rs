@@ -7,9 +7,11 @@ use super::DbConn;
 use crate::error::{Error, Result};
 
 #[cfg(feature = "sqlite")]
-const SQLITE: diesel_migrations::EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/sqlite");
+const SQLITE: diesel_migrations::EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/sqlite");
 #[cfg(feature = "postgres")]
-const POSTGRES: diesel_migrations::EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/postgres");
+const POSTGRES: diesel_migrations::EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/postgres");
 
 /// Applies every pending migration; returns the names of those applied now.
 pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>> {

@@ -53,14 +53,17 @@ impl ManageConnection for Manager {
             #[cfg(feature = "postgres")]
             DatabaseUrl::Postgres(url) => postgres::open(url).map(DbConn::Postgres),
             #[allow(unreachable_patterns)]
-            _ => Err(r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
-                "this build does not include the backend for that database URL".into(),
-            ))),
+            _ => Err(r2d2::Error::ConnectionError(
+                diesel::ConnectionError::BadConnection(
+                    "this build does not include the backend for that database URL".into(),
+                ),
+            )),
         }
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -78,19 +81,26 @@ pub struct Db {
 
 impl Db {
     /// Opens the database, failing within seconds with a clear reason when it cannot.
-    pub fn open(target: &DatabaseUrl, pool_size: u32, accept_data_loss: bool) -> Result<Self, OpenError> {
+    pub fn open(
+        target: &DatabaseUrl,
+        pool_size: u32,
+        accept_data_loss: bool,
+    ) -> Result<Self, OpenError> {
         let fail = |reason: String| OpenError {
             target: target.redacted(),
             reason,
         };
-        if let DatabaseUrl::Sqlite(path) = target {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
-                #[cfg(feature = "sqlite")]
-                sqlite::refuse_network_filesystem(dir).map_err(fail)?;
-            }
+        if let DatabaseUrl::Sqlite(path) = target
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+            #[cfg(feature = "sqlite")]
+            sqlite::refuse_network_filesystem(dir).map_err(fail)?;
         }
-        let manager = Manager { target: target.clone() };
+        let manager = Manager {
+            target: target.clone(),
+        };
         // One direct attempt first: its error says what is wrong, where a pool would only time out.
         let mut first = manager.connect().map_err(|e| fail(e.to_string()))?;
         check_durability(&mut first, accept_data_loss).map_err(fail)?;

@@ -31,7 +31,10 @@ pub fn show(conn: &mut PgConnection, name: &str) -> diesel::QueryResult<String> 
         .map(|row| row.setting)
 }
 
-pub(super) fn check_durability(conn: &mut PgConnection, accept_data_loss: bool) -> Result<(), String> {
+pub(super) fn check_durability(
+    conn: &mut PgConnection,
+    accept_data_loss: bool,
+) -> Result<(), String> {
     for name in ["fsync", "synchronous_commit", "full_page_writes"] {
         let value = show(conn, name).map_err(|e| format!("cannot read `{name}`: {e}"))?;
         if value == "off" && !accept_data_loss {

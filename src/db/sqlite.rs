@@ -41,10 +41,16 @@ pub fn pragma(conn: &mut SqliteConnection, name: &str) -> diesel::QueryResult<St
         return Err(diesel::result::Error::NotFound);
     }
     // Each pragma's table-valued function names its column; busy_timeout's is `timeout`.
-    let column = if name == "busy_timeout" { "timeout" } else { name };
-    diesel::sql_query(format!("SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"))
-        .get_result::<PragmaValue>(conn)
-        .map(|row| row.value)
+    let column = if name == "busy_timeout" {
+        "timeout"
+    } else {
+        name
+    };
+    diesel::sql_query(format!(
+        "SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"
+    ))
+    .get_result::<PragmaValue>(conn)
+    .map(|row| row.value)
 }
 
 /// File systems whose locking SQLite cannot trust: a database there can be corrupted.
@@ -58,13 +64,17 @@ const NETWORK_FILESYSTEMS: &[(i64, &str)] = &[
 
 /// Names the network file system `magic` identifies, if any.
 pub fn network_filesystem_name(magic: i64) -> Option<&'static str> {
-    NETWORK_FILESYSTEMS.iter().find(|(m, _)| *m == magic).map(|(_, name)| *name)
+    NETWORK_FILESYSTEMS
+        .iter()
+        .find(|(m, _)| *m == magic)
+        .map(|(_, name)| *name)
 }
 
 pub(super) fn refuse_network_filesystem(dir: &Path) -> Result<(), String> {
     #[cfg(target_os = "linux")]
     {
-        let stat = rustix::fs::statfs(dir).map_err(|e| format!("cannot inspect {}: {e}", dir.display()))?;
+        let stat = rustix::fs::statfs(dir)
+            .map_err(|e| format!("cannot inspect {}: {e}", dir.display()))?;
         #[allow(clippy::unnecessary_cast)]
         if let Some(name) = network_filesystem_name(stat.f_type as i64) {
             return Err(format!(

@@ -22,16 +22,25 @@ impl Fairing for SecurityHeaders {
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
-        res.set_header(Header::new("Content-Security-Policy", CONTENT_SECURITY_POLICY));
+        res.set_header(Header::new(
+            "Content-Security-Policy",
+            CONTENT_SECURITY_POLICY,
+        ));
         let cache = if req.uri().path().starts_with("/static/") {
             "public, max-age=3600"
         } else {
             "no-store"
         };
         res.set_header(Header::new("Cache-Control", cache));
-        let https = req.rocket().state::<Settings>().is_some_and(Settings::is_https);
+        let https = req
+            .rocket()
+            .state::<Settings>()
+            .is_some_and(Settings::is_https);
         if https {
-            res.set_header(Header::new("Strict-Transport-Security", "max-age=31536000; includeSubDomains"));
+            res.set_header(Header::new(
+                "Strict-Transport-Security",
+                "max-age=31536000; includeSubDomains",
+            ));
         }
     }
 }

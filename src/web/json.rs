@@ -26,7 +26,11 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
         if inner.is_syntax() || inner.is_eof() {
             Error::BadRequest(format!("malformed JSON: {inner}"))
         } else {
-            let field = if path == "." { "body".to_string() } else { path };
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                path
+            };
             Error::invalid(field, strip_position(&inner.to_string()))
         }
     })?;
@@ -49,18 +53,31 @@ impl<'r, T: DeserializeOwned> FromData<'r> for ApiJson<T> {
     type Error = Error;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, Error> {
-        if let Some(ct) = req.content_type() {
-            if !ct.is_json() {
-                let error = Error::BadRequest(format!("expected Content-Type: application/json, not {ct}"));
-                remember(req, &error);
-                return Outcome::Error((Status::UnsupportedMediaType, error));
-            }
+        if let Some(ct) = req.content_type()
+            && !ct.is_json()
+        {
+            let error =
+                Error::BadRequest(format!("expected Content-Type: application/json, not {ct}"));
+            remember(req, &error);
+            return Outcome::Error((Status::UnsupportedMediaType, error));
         }
         let limit = req.limits().get("json").unwrap_or(1.mebibytes());
         let text = match data.open(limit).into_string().await {
             Ok(text) if text.is_complete() => text.into_inner(),
-            Ok(_) => return fail(req, Error::TooLarge { limit: limit.to_string() }),
-            Err(e) => return fail(req, Error::BadRequest(format!("the body could not be read: {e}"))),
+            Ok(_) => {
+                return fail(
+                    req,
+                    Error::TooLarge {
+                        limit: limit.to_string(),
+                    },
+                );
+            }
+            Err(e) => {
+                return fail(
+                    req,
+                    Error::BadRequest(format!("the body could not be read: {e}")),
+                );
+            }
         };
         match parse(&text) {
             Ok(value) => Outcome::Success(ApiJson(value)),
@@ -98,7 +115,13 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_bad_requests() {
-        assert!(matches!(parse::<Outer>("{\"questions\": ["), Err(Error::BadRequest(_))));
-        assert!(matches!(parse::<Outer>(r#"{"questions": []} trailing"#), Err(Error::BadRequest(_))));
+        assert!(matches!(
+            parse::<Outer>("{\"questions\": ["),
+            Err(Error::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse::<Outer>(r#"{"questions": []} trailing"#),
+            Err(Error::BadRequest(_))
+        ));
     }
 }

@@ -33,7 +33,9 @@ impl<'r> FromRequest<'r> for ClientAddr {
     type Error = Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Infallible> {
-        let peer = req.remote().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip());
+        let peer = req
+            .remote()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip());
         let trusted = req
             .rocket()
             .state::<Settings>()
@@ -53,15 +55,24 @@ mod tests {
 
     #[test]
     fn untrusted_peer_ignores_forwarded_header() {
-        assert_eq!(resolve(ip("10.0.0.9"), &[], Some("1.2.3.4")), ip("10.0.0.9"));
+        assert_eq!(
+            resolve(ip("10.0.0.9"), &[], Some("1.2.3.4")),
+            ip("10.0.0.9")
+        );
     }
 
     #[test]
     fn trusted_proxy_uses_rightmost_untrusted_hop() {
         let proxies = [ip("127.0.0.1"), ip("10.0.0.2")];
         let chain = "6.6.6.6, 203.0.113.7, 10.0.0.2";
-        assert_eq!(resolve(ip("127.0.0.1"), &proxies, Some(chain)), ip("203.0.113.7"));
+        assert_eq!(
+            resolve(ip("127.0.0.1"), &proxies, Some(chain)),
+            ip("203.0.113.7")
+        );
         assert_eq!(resolve(ip("127.0.0.1"), &proxies, None), ip("127.0.0.1"));
-        assert_eq!(resolve(ip("127.0.0.1"), &proxies, Some("garbage")), ip("127.0.0.1"));
+        assert_eq!(
+            resolve(ip("127.0.0.1"), &proxies, Some("garbage")),
+            ip("127.0.0.1")
+        );
     }
 }

@@ -37,40 +37,94 @@ fn user_add_token_create_and_migrate() {
 
     let migrated = run(hearken(dir.path(), &database.url).arg("migrate"));
     assert!(migrated.status.success(), "{}", text(&migrated.stderr));
-    assert!(text(&migrated.stderr).contains("applied"), "{}", text(&migrated.stderr));
+    assert!(
+        text(&migrated.stderr).contains("applied"),
+        "{}",
+        text(&migrated.stderr)
+    );
     let again = run(hearken(dir.path(), &database.url).arg("migrate"));
     assert!(again.status.success());
     assert!(text(&again.stderr).contains("up to date"));
 
     let added = run(hearken(dir.path(), &database.url)
-        .args(["user", "add", "--email", "Dee@Example.com", "--name", "Dee Designer", "--role", "designer"])
+        .args([
+            "user",
+            "add",
+            "--email",
+            "Dee@Example.com",
+            "--name",
+            "Dee Designer",
+            "--role",
+            "designer",
+        ])
         .env("HEARKEN_PASSWORD", crate::PASSWORD));
     assert!(added.status.success(), "{}", text(&added.stderr));
     let id = text(&added.stdout).trim().to_string();
     assert_eq!(id.len(), 22, "prints the new user's id: {id}");
 
     let duplicate = run(hearken(dir.path(), &database.url)
-        .args(["user", "add", "--email", "dee@example.com", "--name", "Dee", "--role", "designer"])
+        .args([
+            "user",
+            "add",
+            "--email",
+            "dee@example.com",
+            "--name",
+            "Dee",
+            "--role",
+            "designer",
+        ])
         .env("HEARKEN_PASSWORD", crate::PASSWORD));
     assert!(!duplicate.status.success());
     assert!(text(&duplicate.stderr).contains("already exists"));
 
     let weak = run(hearken(dir.path(), &database.url)
-        .args(["user", "add", "--email", "weak@example.com", "--name", "Weak", "--role", "analyst"])
+        .args([
+            "user",
+            "add",
+            "--email",
+            "weak@example.com",
+            "--name",
+            "Weak",
+            "--role",
+            "analyst",
+        ])
         .env("HEARKEN_PASSWORD", "short"));
     assert!(!weak.status.success());
-    assert!(text(&weak.stderr).contains("password"), "{}", text(&weak.stderr));
+    assert!(
+        text(&weak.stderr).contains("password"),
+        "{}",
+        text(&weak.stderr)
+    );
 
-    let bad_role = run(hearken(dir.path(), &database.url).args(["user", "add", "--email", "x@example.com", "--name", "X", "--role", "owner"]));
+    let bad_role = run(hearken(dir.path(), &database.url).args([
+        "user",
+        "add",
+        "--email",
+        "x@example.com",
+        "--name",
+        "X",
+        "--role",
+        "owner",
+    ]));
     assert!(!bad_role.status.success());
 
-    let created = run(hearken(dir.path(), &database.url).args(["token", "create", "--email", "dee@example.com"]));
+    let created = run(hearken(dir.path(), &database.url).args([
+        "token",
+        "create",
+        "--email",
+        "dee@example.com",
+    ]));
     assert!(created.status.success(), "{}", text(&created.stderr));
     let stdout = text(&created.stdout);
     let token = stdout.trim();
     assert_eq!(stdout.lines().count(), 1, "only the token: {stdout}");
 
-    let unknown = run(hearken(dir.path(), &database.url).args(["token", "create", "--email", "nobody@example.com"]));
+    let unknown = run(hearken(dir.path(), &database.url).args([
+        "token",
+        "create",
+        "--email",
+        "nobody@example.com",
+    ]));
     assert!(!unknown.status.success());
     assert!(unknown.stdout.is_empty());
 
@@ -89,34 +143,63 @@ fn a_bad_database_url_is_a_clear_error_naming_the_setting() {
     let output = run(hearken(dir.path(), "mysql://root@localhost/hearken").arg("migrate"));
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("HEARKEN_DATABASE_URL") && stderr.contains("unknown database scheme"), "{stderr}");
+    assert!(
+        stderr.contains("HEARKEN_DATABASE_URL") && stderr.contains("unknown database scheme"),
+        "{stderr}"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 
     let started = Instant::now();
-    let output = run(&mut hearken(dir.path(), "postgres://hk:secret@127.0.0.1:1/hearken"));
+    let output = run(&mut hearken(
+        dir.path(),
+        "postgres://hk:secret@127.0.0.1:1/hearken",
+    ));
     assert!(!output.status.success(), "serve must not start");
     let stderr = text(&output.stderr);
     assert!(stderr.contains("hearken: cannot start"), "{stderr}");
     assert!(!stderr.contains("secret"), "{stderr}");
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
 
     let output = run(hearken(dir.path(), "sqlite://").arg("migrate"));
     assert!(!output.status.success());
     assert!(text(&output.stderr).contains("HEARKEN_DATABASE_URL"));
 
-    let output = run(hearken(dir.path(), &format!("sqlite://{}/x.db", dir.path().display())).arg("migrate").env("HEARKEN_MAIL_TRANSPORT", "carrier-pigeon"));
+    let output = run(hearken(
+        dir.path(),
+        &format!("sqlite://{}/x.db", dir.path().display()),
+    )
+    .arg("migrate")
+    .env("HEARKEN_MAIL_TRANSPORT", "carrier-pigeon"));
     assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("HEARKEN_MAIL_TRANSPORT"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("HEARKEN_MAIL_TRANSPORT"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn http_get(port: u16, path: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
@@ -157,16 +240,19 @@ fn first_start_prints_a_working_setup_link_and_keeps_a_secret_key() {
     let mut launched = false;
     while Instant::now() < deadline && !(link.is_some() && launched) {
         if let Ok(line) = receiver.recv_timeout(Duration::from_millis(200)) {
-            if let Some(start) = line.find("http://") {
-                if line.contains("/setup/") {
-                    link = Some(line[start..].trim().to_string());
-                }
+            if let Some(start) = line.find("http://")
+                && line.contains("/setup/")
+            {
+                link = Some(line[start..].trim().to_string());
             }
             launched |= line.contains("launched");
         }
     }
     let link = link.expect("a setup link on the console");
-    assert!(link.starts_with(&format!("http://127.0.0.1:{port}/setup/")), "{link}");
+    assert!(
+        link.starts_with(&format!("http://127.0.0.1:{port}/setup/")),
+        "{link}"
+    );
     let path = &link[link.find("/setup/").unwrap()..];
 
     let response = http_get(port, path);
@@ -182,10 +268,17 @@ fn first_start_prints_a_working_setup_link_and_keeps_a_secret_key() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let other = tempfile::tempdir().unwrap();
-    let _client = Client::tracked(hearken::build(test_figment(other.path(), &format!("sqlite://{}/x.db", other.path().display())))).unwrap();
+    let _client = Client::tracked(hearken::build(test_figment(
+        other.path(),
+        &format!("sqlite://{}/x.db", other.path().display()),
+    )))
+    .unwrap();
     let other_key = std::fs::read_to_string(other.path().join("secret_key")).unwrap();
     assert_ne!(key, other_key, "each installation makes its own key");
 }

@@ -25,7 +25,10 @@ fn every_state_changing_page_route_refuses_forged_forms() {
         .into_iter()
         .filter(|(method, path)| method != "GET" && !path.starts_with("/api/"))
         .collect();
-    assert!(targets.len() >= 6, "expected the page forms to be mounted: {targets:?}");
+    assert!(
+        targets.len() >= 6,
+        "expected the page forms to be mounted: {targets:?}"
+    );
 
     let values = [("id", admin.id.as_str()), ("token", setup_token.as_str())];
     let fields = |token: Option<&str>| {
@@ -52,18 +55,38 @@ fn every_state_changing_page_route_refuses_forged_forms() {
         let cases: Vec<(&str, String, Vec<Header<'static>>)> = vec![
             ("no token", fields(None), vec![]),
             ("another browser's token", fields(Some(&foreign)), vec![]),
-            ("evil origin", fields(Some(&csrf)), vec![Header::new("Origin", "https://evil.example")]),
-            ("cross-site fetch", fields(Some(&csrf)), vec![Header::new("Sec-Fetch-Site", "cross-site")]),
+            (
+                "evil origin",
+                fields(Some(&csrf)),
+                vec![Header::new("Origin", "https://evil.example")],
+            ),
+            (
+                "cross-site fetch",
+                fields(Some(&csrf)),
+                vec![Header::new("Sec-Fetch-Site", "cross-site")],
+            ),
         ];
         for (case, body, headers) in cases {
-            let mut request = app.client.req(method, path.clone()).header(ContentType::Form).body(body);
+            let mut request = app
+                .client
+                .req(method, path.clone())
+                .header(ContentType::Form)
+                .body(body);
             for header in headers {
                 request = request.header(header);
             }
             let response = request.dispatch();
-            assert_eq!(response.status(), Status::Forbidden, "{method} {path} with {case}");
+            assert_eq!(
+                response.status(),
+                Status::Forbidden,
+                "{method} {path} with {case}"
+            );
         }
-        assert_eq!(fingerprint(&app), before, "{method} {path} changed the database");
+        assert_eq!(
+            fingerprint(&app),
+            before,
+            "{method} {path} changed the database"
+        );
     }
 
     // The same form with the right token goes through, so the 403s above are the token's doing.
@@ -96,7 +119,12 @@ fn no_get_route_changes_anything() {
         .map(|(_, path)| fill_path(&path, &[("id", admin.id.as_str()), ("token", setup_token)]))
         .collect();
     for path in &gets {
-        let status = app.client.get(path.as_str()).header(bearer(&token)).dispatch().status();
+        let status = app
+            .client
+            .get(path.as_str())
+            .header(bearer(&token))
+            .dispatch()
+            .status();
         assert!(status.code < 500, "GET {path} failed with {status}");
     }
     assert_eq!(fingerprint(&app), before, "a GET changed the database");

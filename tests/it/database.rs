@@ -42,15 +42,20 @@ fn writers_take_the_write_lock_when_they_begin() {
     }
     let mut writer = app.db().conn().unwrap();
     let mut other = app.db().conn().unwrap();
-    hearken::db::write(&mut *writer, |_| {
+    hearken::db::write(&mut writer, |_| {
         // Nothing written yet, but the lock is already held: another writer cannot start.
         other.batch_execute("PRAGMA busy_timeout = 0").unwrap();
         let blocked = other.batch_execute("BEGIN IMMEDIATE");
-        assert!(blocked.is_err(), "a second immediate transaction must wait for the first");
+        assert!(
+            blocked.is_err(),
+            "a second immediate transaction must wait for the first"
+        );
         Ok::<_, hearken::Error>(())
     })
     .unwrap();
-    other.batch_execute("BEGIN IMMEDIATE; ROLLBACK; PRAGMA busy_timeout = 10000").unwrap();
+    other
+        .batch_execute("BEGIN IMMEDIATE; ROLLBACK; PRAGMA busy_timeout = 10000")
+        .unwrap();
 }
 
 #[test]
@@ -62,7 +67,10 @@ fn foreign_keys_are_enforced() {
     let orphan = conn.batch_execute(&format!(
         "INSERT INTO sessions (token_hash, user_id, credential_version, created_at, last_seen_at) VALUES ('x', 'no-such-user', 0, {now}, {now})"
     ));
-    assert!(orphan.is_err(), "a session for a missing user must be refused");
+    assert!(
+        orphan.is_err(),
+        "a session for a missing user must be refused"
+    );
 }
 
 #[cfg(feature = "postgres")]
@@ -82,21 +90,31 @@ fn postgres_durability_is_checked_at_start() {
             #[diesel(sql_type = diesel::sql_types::Text)]
             setting: String,
         }
-        let value = diesel::sql_query(format!("SELECT setting FROM pg_settings WHERE name = '{name}'"))
-            .get_result::<Setting>(pg)
-            .unwrap();
+        let value = diesel::sql_query(format!(
+            "SELECT setting FROM pg_settings WHERE name = '{name}'"
+        ))
+        .get_result::<Setting>(pg)
+        .unwrap();
         assert_eq!(value.setting, "on", "{name}");
     }
     drop(conn);
     let db_name = url.rsplit('/').next().unwrap().to_string();
     let mut admin = diesel::pg::PgConnection::establish(&url).unwrap();
-    diesel::sql_query(format!("ALTER DATABASE {db_name} SET synchronous_commit = off"))
-        .execute(&mut admin)
-        .unwrap();
+    diesel::sql_query(format!(
+        "ALTER DATABASE {db_name} SET synchronous_commit = off"
+    ))
+    .execute(&mut admin)
+    .unwrap();
     let target = hearken::config::DatabaseUrl::parse(&url).unwrap();
-    let refused = hearken::db::Db::open(&target, 1, false).err().map(|e| e.to_string()).unwrap_or_default();
+    let refused = hearken::db::Db::open(&target, 1, false)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(refused.contains("synchronous_commit=off"), "{refused}");
-    assert!(hearken::db::Db::open(&target, 1, true).is_ok(), "the explicit flag accepts it");
+    assert!(
+        hearken::db::Db::open(&target, 1, true).is_ok(),
+        "the explicit flag accepts it"
+    );
 }
 
 #[test]
@@ -115,7 +133,10 @@ fn migration_folders_have_the_same_names_for_both_backends() {
     for backend in ["sqlite", "postgres"] {
         for name in &sqlite {
             for file in ["up.sql", "down.sql"] {
-                assert!(std::path::Path::new(&format!("migrations/{backend}/{name}/{file}")).is_file(), "{backend}/{name}/{file}");
+                assert!(
+                    std::path::Path::new(&format!("migrations/{backend}/{name}/{file}")).is_file(),
+                    "{backend}/{name}/{file}"
+                );
             }
         }
     }
@@ -147,13 +168,24 @@ fn a_bad_database_url_stops_the_start_within_seconds() {
     assert!(failed);
     assert!(took < Duration::from_secs(10), "{took:?}");
 
-    let opened = hearken::config::DatabaseUrl::parse("postgres://hearken:secret@127.0.0.1:1/hearken")
-        .map_err(|e| e.to_string())
-        .and_then(|url| hearken::db::Db::open(&url, 1, false).map(drop).map_err(|e| e.to_string()));
+    let opened =
+        hearken::config::DatabaseUrl::parse("postgres://hearken:secret@127.0.0.1:1/hearken")
+            .map_err(|e| e.to_string())
+            .and_then(|url| {
+                hearken::db::Db::open(&url, 1, false)
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            });
     let message = opened.err().unwrap_or_default();
     if cfg!(feature = "postgres") {
-        assert!(message.contains("postgres://hearken:***@127.0.0.1:1/hearken"), "{message}");
-        assert!(!message.contains("secret"), "the password is not shown: {message}");
+        assert!(
+            message.contains("postgres://hearken:***@127.0.0.1:1/hearken"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("secret"),
+            "the password is not shown: {message}"
+        );
     } else {
         assert!(message.contains("--features postgres"), "{message}");
     }
@@ -166,6 +198,11 @@ fn a_fresh_database_is_migrated_and_empty() {
     let app = Client::tracked(hearken::build(test_figment(dir.path(), &database.url))).unwrap();
     let db = app.rocket().state::<hearken::Db>().unwrap();
     let mut conn = db.conn().unwrap();
-    assert!(hearken::db::migrate::run_pending(&mut conn).unwrap().is_empty(), "start-up applied them all");
+    assert!(
+        hearken::db::migrate::run_pending(&mut conn)
+            .unwrap()
+            .is_empty(),
+        "start-up applied them all"
+    );
     assert_eq!(hearken::auth::model::user_count(&mut conn).unwrap(), 0);
 }

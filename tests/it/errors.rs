@@ -13,7 +13,7 @@ fn post_user(app: &TestApp, token: &str, body: &str) -> (Status, serde_json::Val
         .post("/api/v1/users")
         .header(bearer(token))
         .header(ContentType::JSON)
-        .body(body.to_string())
+        .body(body)
         .dispatch();
     (response.status(), crate::json(response))
 }
@@ -28,13 +28,20 @@ fn api_errors_use_the_envelope_and_name_the_field() {
     assert_eq!(body["error"]["status"], 400);
     assert_eq!(body["error"]["code"], "malformed_request");
 
-    let valid = json!({"email": "new@example.com", "name": "New", "role": "analyst", "password": PASSWORD});
+    let valid =
+        json!({"email": "new@example.com", "name": "New", "role": "analyst", "password": PASSWORD});
     let mut unknown = valid.clone();
     unknown["is_admin"] = json!(true);
     let (status, body) = post_user(&app, &token, &unknown.to_string());
     assert_eq!(status, Status::UnprocessableEntity);
     assert_eq!(body["error"]["code"], "invalid_field");
-    assert!(body["error"]["message"].as_str().unwrap().contains("is_admin"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is_admin"),
+        "{body}"
+    );
 
     let mut wrong_type = valid.clone();
     wrong_type["role"] = json!(5);
@@ -63,7 +70,11 @@ fn api_errors_use_the_envelope_and_name_the_field() {
     assert_eq!(status, Status::Conflict);
     assert_eq!(body["error"]["code"], "email_taken");
 
-    let missing = app.client.get("/api/v1/nothing-here").header(bearer(&token)).dispatch();
+    let missing = app
+        .client
+        .get("/api/v1/nothing-here")
+        .header(bearer(&token))
+        .dispatch();
     assert_eq!(missing.status(), Status::NotFound);
     assert_eq!(crate::json(missing)["error"]["code"], "not_found");
 
@@ -91,7 +102,11 @@ fn bodies_over_the_limit_are_413() {
         .client
         .post("/login")
         .header(ContentType::Form)
-        .body(form(&[("csrf", &csrf), ("email", &"a".repeat(100 * 1024)), ("password", "x")]))
+        .body(form(&[
+            ("csrf", &csrf),
+            ("email", &"a".repeat(100 * 1024)),
+            ("password", "x"),
+        ]))
         .dispatch();
     assert_eq!(response.status(), Status::PayloadTooLarge);
     assert!(response.into_string().unwrap().contains("<html"));
@@ -114,17 +129,37 @@ fn html_error_pages_show_no_internals() {
     assert_eq!(page.status(), Status::InternalServerError);
     let body = page.into_string().unwrap();
     assert!(body.contains("Sorry"), "{body}");
-    for leak in ["sessions", "no such table", "relation", "diesel", "SELECT", "panicked"] {
+    for leak in [
+        "sessions",
+        "no such table",
+        "relation",
+        "diesel",
+        "SELECT",
+        "panicked",
+    ] {
         assert!(!body.contains(leak), "the page shows `{leak}`: {body}");
     }
 
     app.execute("DROP TABLE api_tokens");
-    let api = app.client.get("/api/v1/me").header(bearer(&token)).dispatch();
+    let api = app
+        .client
+        .get("/api/v1/me")
+        .header(bearer(&token))
+        .dispatch();
     assert_eq!(api.status(), Status::InternalServerError);
     let server = api.headers().get_one("Server").map(str::to_string);
     let text = api.into_string().unwrap();
-    assert!(!text.contains("api_tokens") && !text.contains("no such table") && !text.contains("relation"), "{text}");
+    assert!(
+        !text.contains("api_tokens")
+            && !text.contains("no such table")
+            && !text.contains("relation"),
+        "{text}"
+    );
     let body: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(body["error"]["code"], "internal");
-    assert_eq!(server.as_deref(), Some("Hearken"), "no version in the Server header");
+    assert_eq!(
+        server.as_deref(),
+        Some("Hearken"),
+        "no version in the Server header"
+    );
 }

@@ -23,10 +23,18 @@ impl PgDatabase {
     #[cfg(feature = "postgres")]
     fn create(admin_url: &str) -> (Self, String) {
         use diesel::{Connection, RunQueryDsl};
-        let name = format!("hk_test_{}", hearken::ids::new_secret().to_lowercase().replace(['-', '_'], "")[..16].to_string());
-        let mut conn = diesel::pg::PgConnection::establish(admin_url).expect("connect to the test PostgreSQL server");
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
-        let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
+        let suffix = hearken::ids::new_secret()
+            .to_lowercase()
+            .replace(['-', '_'], "");
+        let name = format!("hk_test_{}", &suffix[..16]);
+        let mut conn = diesel::pg::PgConnection::establish(admin_url)
+            .expect("connect to the test PostgreSQL server");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url, |(base, _)| base);
         let url = format!("{base}/{name}");
         (
             PgDatabase {
@@ -46,7 +54,11 @@ impl PgDatabase {
     fn drop_database(&self) {
         use diesel::{Connection, RunQueryDsl};
         if let Ok(mut conn) = diesel::pg::PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
         }
     }
 
@@ -103,6 +115,12 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
 }
 
+impl Default for TestApp {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TestApp {
     pub fn new() -> Self {
         Self::with(|figment| figment)
@@ -114,29 +132,46 @@ impl TestApp {
         let database = TestDatabase::new(dir.path());
         let figment = adjust(test_figment(dir.path(), &database.url));
         let client = Client::tracked(hearken::build(figment)).expect("the app starts");
-        TestApp { client, database, dir }
+        TestApp {
+            client,
+            database,
+            dir,
+        }
     }
 
     /// A second browser on the same server and database (its own cookies).
     pub fn with_client_of(app: &TestApp) -> SecondBrowser {
-        let client = Client::tracked(hearken::build(app.client.rocket().figment().clone())).expect("second client");
+        let client = Client::tracked(hearken::build(app.client.rocket().figment().clone()))
+            .expect("second client");
         SecondBrowser { client }
     }
 
     pub fn db(&self) -> &Db {
-        self.client.rocket().state::<Db>().expect("database in state")
+        self.client
+            .rocket()
+            .state::<Db>()
+            .expect("database in state")
     }
 
     pub fn settings(&self) -> &hearken::Settings {
-        self.client.rocket().state::<hearken::Settings>().expect("settings in state")
+        self.client
+            .rocket()
+            .state::<hearken::Settings>()
+            .expect("settings in state")
     }
 
     /// Adds an active staff user with [`PASSWORD`].
     pub fn add_user(&self, email: &str, role: Role) -> User {
-        let input = NewUserInput::check(email, &format!("{} user", role.as_str()), role.as_str(), PASSWORD).expect("valid user");
+        let input = NewUserInput::check(
+            email,
+            &format!("{} user", role.as_str()),
+            role.as_str(),
+            PASSWORD,
+        )
+        .expect("valid user");
         let hash = hearken::auth::password::hash(PASSWORD).expect("hash");
         let mut conn = self.db().conn().expect("connection");
-        db::write(&mut *conn, |conn| users::create(conn, &input, &hash)).expect("user created")
+        db::write(&mut conn, |conn| users::create(conn, &input, &hash)).expect("user created")
     }
 
     /// A fresh API token for `user`.
@@ -147,7 +182,14 @@ impl TestApp {
 
     /// A user of `role` and a token of theirs.
     pub fn user_with_token(&self, role: Role) -> (User, String) {
-        let user = self.add_user(&format!("{}-{}@example.com", role.as_str(), hearken::ids::new_id().to_lowercase()), role);
+        let user = self.add_user(
+            &format!(
+                "{}-{}@example.com",
+                role.as_str(),
+                hearken::ids::new_id().to_lowercase()
+            ),
+            role,
+        );
         let token = self.token(&user);
         (user, token)
     }
@@ -163,7 +205,11 @@ impl TestApp {
         self.client
             .post("/login")
             .header(ContentType::Form)
-            .body(form(&[("csrf", &csrf), ("email", email), ("password", password)]))
+            .body(form(&[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", password),
+            ]))
             .dispatch()
             .status()
     }
@@ -171,7 +217,10 @@ impl TestApp {
     /// A signed-in admin on this client.
     pub fn signed_in_admin(&self) -> User {
         let admin = self.add_user("admin@example.com", Role::Admin);
-        assert_eq!(self.sign_in("admin@example.com", PASSWORD), Status::SeeOther);
+        assert_eq!(
+            self.sign_in("admin@example.com", PASSWORD),
+            Status::SeeOther
+        );
         admin
     }
 
@@ -215,7 +264,9 @@ pub fn form(fields: &[(&str, &str)]) -> String {
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -256,7 +307,11 @@ impl SecondBrowser {
         self.client
             .post("/login")
             .header(ContentType::Form)
-            .body(form(&[("csrf", &csrf), ("email", email), ("password", password)]))
+            .body(form(&[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", password),
+            ]))
             .dispatch()
             .status()
     }
@@ -264,10 +319,16 @@ impl SecondBrowser {
 
 /// Every table's row count: a cheap fingerprint of the database to prove a request changed nothing.
 pub fn fingerprint(app: &TestApp) -> Vec<(String, i64)> {
-    ["users", "sessions", "api_tokens", "auth_failures", "setup_tokens"]
-        .iter()
-        .map(|table| (table.to_string(), app.count(table)))
-        .collect()
+    [
+        "users",
+        "sessions",
+        "api_tokens",
+        "auth_failures",
+        "setup_tokens",
+    ]
+    .iter()
+    .map(|table| (table.to_string(), app.count(table)))
+    .collect()
 }
 
 /// A mounted route's path with its parameters filled from `values` (`<id>` → values["id"]).
@@ -294,10 +355,18 @@ pub fn mounted_routes(app: &TestApp) -> Vec<(String, String)> {
 
 /// The CSRF token a browser's forms carry: visiting a page gives it one if it has none.
 pub fn csrf_of(client: &Client) -> String {
-    let settings = client.rocket().state::<hearken::Settings>().expect("settings");
+    let settings = client
+        .rocket()
+        .state::<hearken::Settings>()
+        .expect("settings");
     let name = hearken::auth::csrf::csrf_cookie_name(settings);
     if client.cookies().get_private(name).is_none() {
         client.get("/login").dispatch();
     }
-    client.cookies().get_private(name).expect("a CSRF cookie").value().to_string()
+    client
+        .cookies()
+        .get_private(name)
+        .expect("a CSRF cookie")
+        .value()
+        .to_string()
 }

@@ -7,13 +7,36 @@ use crate::{TestApp, bearer, fill_path, form, mounted_routes};
 
 fn assert_secure(path: &str, response: &rocket::local::blocking::LocalResponse<'_>) {
     let headers = response.headers();
-    let csp = headers.get_one("Content-Security-Policy").unwrap_or_else(|| panic!("{path}: no CSP"));
-    for directive in ["default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"] {
-        assert!(csp.contains(directive), "{path}: CSP lacks {directive}: {csp}");
+    let csp = headers
+        .get_one("Content-Security-Policy")
+        .unwrap_or_else(|| panic!("{path}: no CSP"));
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(
+            csp.contains(directive),
+            "{path}: CSP lacks {directive}: {csp}"
+        );
     }
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{path}: {csp}");
-    assert_eq!(headers.get_one("X-Content-Type-Options"), Some("nosniff"), "{path}");
-    assert_eq!(headers.get_one("Referrer-Policy"), Some("no-referrer"), "{path}");
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{path}: {csp}"
+    );
+    assert_eq!(
+        headers.get_one("X-Content-Type-Options"),
+        Some("nosniff"),
+        "{path}"
+    );
+    assert_eq!(
+        headers.get_one("Referrer-Policy"),
+        Some("no-referrer"),
+        "{path}"
+    );
     assert_eq!(headers.get_one("X-Frame-Options"), Some("DENY"), "{path}");
     let cache = headers.get_one("Cache-Control").unwrap_or_default();
     if path.starts_with("/static/") {
@@ -21,10 +44,13 @@ fn assert_secure(path: &str, response: &rocket::local::blocking::LocalResponse<'
     } else {
         assert_eq!(cache, "no-store", "{path}");
     }
-    if let Some(content_type) = headers.get_one("Content-Type") {
-        if content_type.starts_with("text/") {
-            assert!(content_type.contains("charset=utf-8"), "{path}: {content_type}");
-        }
+    if let Some(content_type) = headers.get_one("Content-Type")
+        && content_type.starts_with("text/")
+    {
+        assert!(
+            content_type.contains("charset=utf-8"),
+            "{path}: {content_type}"
+        );
     }
 }
 
@@ -41,7 +67,11 @@ fn every_get_route_and_error_page_carries_the_security_headers() {
     paths.push("/no/such/page".into());
     paths.push("/api/v1/no/such/thing".into());
     for path in &paths {
-        let response = app.client.get(path.as_str()).header(bearer(&token)).dispatch();
+        let response = app
+            .client
+            .get(path.as_str())
+            .header(bearer(&token))
+            .dispatch();
         assert_secure(path, &response);
     }
 
@@ -55,7 +85,13 @@ fn every_get_route_and_error_page_carries_the_security_headers() {
         .client
         .post("/admin/users")
         .header(ContentType::Form)
-        .body(form(&[("csrf", &csrf), ("name", "x"), ("email", "not-an-email"), ("role", "analyst"), ("password", "long enough password")]))
+        .body(form(&[
+            ("csrf", &csrf),
+            ("name", "x"),
+            ("email", "not-an-email"),
+            ("role", "analyst"),
+            ("password", "long enough password"),
+        ]))
         .dispatch();
     assert_eq!(invalid.status(), Status::UnprocessableEntity);
     assert_secure("/admin/users (422)", &invalid);

@@ -25,12 +25,25 @@ fn token_request(app: &TestApp, email: &str, password: &str, forwarded: &str) ->
 fn sign_in_page_success_and_failure() {
     let app = TestApp::new();
     app.add_user("dora@example.com", Role::Designer);
-    assert_eq!(app.client.get("/").dispatch().status(), Status::Unauthorized);
+    assert_eq!(
+        app.client.get("/").dispatch().status(),
+        Status::Unauthorized
+    );
 
-    assert_eq!(app.sign_in("dora@example.com", "wrong password here"), Status::Unauthorized);
-    assert_eq!(app.client.get("/").dispatch().status(), Status::Unauthorized);
+    assert_eq!(
+        app.sign_in("dora@example.com", "wrong password here"),
+        Status::Unauthorized
+    );
+    assert_eq!(
+        app.client.get("/").dispatch().status(),
+        Status::Unauthorized
+    );
 
-    assert_eq!(app.sign_in("DORA@example.com", PASSWORD), Status::SeeOther, "emails are case-insensitive");
+    assert_eq!(
+        app.sign_in("DORA@example.com", PASSWORD),
+        Status::SeeOther,
+        "emails are case-insensitive"
+    );
     let home = app.client.get("/").dispatch();
     assert_eq!(home.status(), Status::Ok);
     assert!(home.into_string().unwrap().contains("designer"));
@@ -41,8 +54,10 @@ fn wrong_credentials_answer_the_same_whether_or_not_the_email_exists() {
     let app = TestApp::new();
     app.add_user("known@example.com", Role::Analyst);
 
-    let (status_known, body_known) = token_request(&app, "known@example.com", "not the password", "1.1.1.1");
-    let (status_unknown, body_unknown) = token_request(&app, "nobody@example.com", "not the password", "1.1.1.1");
+    let (status_known, body_known) =
+        token_request(&app, "known@example.com", "not the password", "1.1.1.1");
+    let (status_unknown, body_unknown) =
+        token_request(&app, "nobody@example.com", "not the password", "1.1.1.1");
     assert_eq!(status_known, Status::Unauthorized);
     assert_eq!(status_unknown, Status::Unauthorized);
     assert_eq!(body_known, body_unknown);
@@ -53,9 +68,16 @@ fn wrong_credentials_answer_the_same_whether_or_not_the_email_exists() {
             .client
             .post("/login")
             .header(ContentType::Form)
-            .body(form(&[("csrf", &csrf), ("email", email), ("password", "not the password")]))
+            .body(form(&[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", "not the password"),
+            ]))
             .dispatch();
-        (response.status(), response.into_string().unwrap().replace(email, "EMAIL"))
+        (
+            response.status(),
+            response.into_string().unwrap().replace(email, "EMAIL"),
+        )
     };
     assert_eq!(page("known@example.com"), page("nobody@example.com"));
 }
@@ -67,7 +89,9 @@ fn passwords_are_argon2id_with_owasp_minimums_and_unique_salts() {
     let b = app.add_user("b@example.com", Role::Analyst);
     for user in [&a, &b] {
         let phc = &user.password_hash;
-        let params = phc.strip_prefix("$argon2id$v=19$").expect("argon2id v19 PHC string");
+        let params = phc
+            .strip_prefix("$argon2id$v=19$")
+            .expect("argon2id v19 PHC string");
         let numbers: Vec<u32> = params
             .split('$')
             .next()
@@ -75,14 +99,23 @@ fn passwords_are_argon2id_with_owasp_minimums_and_unique_salts() {
             .split(',')
             .map(|kv| kv.split_once('=').unwrap().1.parse().unwrap())
             .collect();
-        assert!(numbers[0] >= 19456 && numbers[1] >= 2 && numbers[2] >= 1, "{phc}");
+        assert!(
+            numbers[0] >= 19456 && numbers[1] >= 2 && numbers[2] >= 1,
+            "{phc}"
+        );
     }
-    assert_ne!(a.password_hash, b.password_hash, "same password, different salt");
+    assert_ne!(
+        a.password_hash, b.password_hash,
+        "same password, different salt"
+    );
 }
 
 #[test]
 fn unknown_accounts_cost_a_password_verification_too() {
-    let app = TestApp::with(|f| f.merge(("login_max_failures", 1000)).merge(("login_max_failures_per_peer", 1000)));
+    let app = TestApp::with(|f| {
+        f.merge(("login_max_failures", 1000))
+            .merge(("login_max_failures_per_peer", 1000))
+    });
     app.add_user("known@example.com", Role::Analyst);
     let median = |email: &str| {
         let mut times: Vec<Duration> = (0..9)
@@ -98,7 +131,10 @@ fn unknown_accounts_cost_a_password_verification_too() {
     let known = median("known@example.com");
     let unknown = median("nobody@example.com");
     // Without the dummy verification an unknown email answers many times faster.
-    assert!(unknown * 2 >= known, "unknown {unknown:?} vs known {known:?}");
+    assert!(
+        unknown * 2 >= known,
+        "unknown {unknown:?} vs known {known:?}"
+    );
 }
 
 #[test]
@@ -108,15 +144,27 @@ fn repeated_failures_hit_429_and_rotating_forwarded_for_does_not_reset_the_count
     let mut limited_at = None;
     for attempt in 0..150 {
         let spoofed = format!("10.{}.{}.{}", attempt % 250, attempt / 250, attempt % 7);
-        let (status, _) = token_request(&app, "target@example.com", &format!("guess {attempt}"), &spoofed);
+        let (status, _) = token_request(
+            &app,
+            "target@example.com",
+            &format!("guess {attempt}"),
+            &spoofed,
+        );
         if status == Status::TooManyRequests {
             limited_at.get_or_insert(attempt);
         } else {
             assert_eq!(status, Status::Unauthorized);
-            assert!(limited_at.is_none(), "once limited, every attempt stays limited");
+            assert!(
+                limited_at.is_none(),
+                "once limited, every attempt stays limited"
+            );
         }
     }
-    assert_eq!(limited_at, Some(10), "the limit is 10 failures per account per window");
+    assert_eq!(
+        limited_at,
+        Some(10),
+        "the limit is 10 failures per account per window"
+    );
 
     let response = app
         .client
@@ -124,17 +172,32 @@ fn repeated_failures_hit_429_and_rotating_forwarded_for_does_not_reset_the_count
         .header(ContentType::JSON)
         .body(json!({"email": "target@example.com", "password": PASSWORD}).to_string())
         .dispatch();
-    assert_eq!(response.status(), Status::TooManyRequests, "even the right password waits");
-    let retry: u64 = response.headers().get_one("Retry-After").unwrap().parse().unwrap();
+    assert_eq!(
+        response.status(),
+        Status::TooManyRequests,
+        "even the right password waits"
+    );
+    let retry: u64 = response
+        .headers()
+        .get_one("Retry-After")
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=15 * 60).contains(&retry), "{retry}");
     let body = crate::json(response);
     assert_eq!(body["error"]["code"], "rate_limited");
 
     // The page shares the same count.
-    assert_eq!(app.sign_in("target@example.com", PASSWORD), Status::TooManyRequests);
+    assert_eq!(
+        app.sign_in("target@example.com", PASSWORD),
+        Status::TooManyRequests
+    );
 
     // After the window the account works again: no permanent lockout.
-    app.execute(&format!("UPDATE auth_failures SET created_at = {}", app.minutes_ago(16)));
+    app.execute(&format!(
+        "UPDATE auth_failures SET created_at = {}",
+        app.minutes_ago(16)
+    ));
     let (status, body) = token_request(&app, "target@example.com", PASSWORD, "1.2.3.4");
     assert_eq!(status, Status::Created, "{body}");
 }
@@ -157,11 +220,21 @@ fn behind_a_trusted_proxy_the_rightmost_untrusted_hop_is_the_client() {
     };
     for i in 0..5 {
         // The attacker controls everything left of what the proxy appended.
-        let status = from_proxy(&format!("user{i}@example.com"), &format!("9.9.9.{i}, 203.0.113.7"));
+        let status = from_proxy(
+            &format!("user{i}@example.com"),
+            &format!("9.9.9.{i}, 203.0.113.7"),
+        );
         assert_eq!(status, Status::Unauthorized);
     }
-    assert_eq!(from_proxy("fresh@example.com", "9.9.9.99, 203.0.113.7"), Status::TooManyRequests);
-    assert_eq!(from_proxy("fresh@example.com", "198.51.100.1"), Status::Unauthorized, "other clients are not blocked");
+    assert_eq!(
+        from_proxy("fresh@example.com", "9.9.9.99, 203.0.113.7"),
+        Status::TooManyRequests
+    );
+    assert_eq!(
+        from_proxy("fresh@example.com", "198.51.100.1"),
+        Status::Unauthorized,
+        "other clients are not blocked"
+    );
 
     // Without a trusted proxy the header is ignored: the socket peer is the client.
     let direct = TestApp::with(|f| f.merge(("login_max_failures_per_peer", 3)));
@@ -172,7 +245,10 @@ fn behind_a_trusted_proxy_the_rightmost_untrusted_hop_is_the_client() {
             .remote(format!("192.0.2.10:{}", 40000 + i).parse().unwrap())
             .header(ContentType::JSON)
             .header(Header::new("X-Forwarded-For", format!("7.7.7.{i}")))
-            .body(json!({"email": format!("u{i}@example.com"), "password": "wrong password"}).to_string())
+            .body(
+                json!({"email": format!("u{i}@example.com"), "password": "wrong password"})
+                    .to_string(),
+            )
             .dispatch()
             .status();
         assert_eq!(status, Status::Unauthorized);
@@ -195,10 +271,17 @@ fn api_tokens_authenticate_and_revoke() {
     app.add_user("ana@example.com", Role::Analyst);
     let (status, body) = token_request(&app, "ana@example.com", PASSWORD, "1.1.1.1");
     assert_eq!(status, Status::Created);
-    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
+    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(token.starts_with("hk_") && token.len() >= 40);
 
-    let me = app.client.get("/api/v1/me").header(bearer(&token)).dispatch();
+    let me = app
+        .client
+        .get("/api/v1/me")
+        .header(bearer(&token))
+        .dispatch();
     assert_eq!(me.status(), Status::Ok);
     let me = crate::json(me);
     assert_eq!(me["email"], "ana@example.com");
@@ -207,17 +290,31 @@ fn api_tokens_authenticate_and_revoke() {
 
     // Only the digest is stored.
     let mut conn = app.db().conn().unwrap();
-    let stored = hearken::auth::model::find_api_token(&mut conn, &hearken::ids::digest(&token)).unwrap();
+    let stored =
+        hearken::auth::model::find_api_token(&mut conn, &hearken::ids::digest(&token)).unwrap();
     assert!(stored.is_some());
     drop(conn);
 
-    let revoke = app.client.delete("/api/v1/auth/token").header(bearer(&token)).dispatch();
+    let revoke = app
+        .client
+        .delete("/api/v1/auth/token")
+        .header(bearer(&token))
+        .dispatch();
     assert_eq!(revoke.status(), Status::NoContent);
-    let after = app.client.get("/api/v1/me").header(bearer(&token)).dispatch();
+    let after = app
+        .client
+        .get("/api/v1/me")
+        .header(bearer(&token))
+        .dispatch();
     assert_eq!(after.status(), Status::Unauthorized);
     assert_eq!(crate::json(after)["error"]["code"], "unauthorized");
 
-    for header in ["Bearer", "Bearer ", "Basic abc", "Bearer hk_not_a_real_token"] {
+    for header in [
+        "Bearer",
+        "Bearer ",
+        "Basic abc",
+        "Bearer hk_not_a_real_token",
+    ] {
         let response = app
             .client
             .get("/api/v1/me")
@@ -232,7 +329,14 @@ fn a_deactivated_users_tokens_stop_working() {
     let app = TestApp::new();
     let (_, admin) = app.user_with_token(Role::Admin);
     let (designer, token) = app.user_with_token(Role::Designer);
-    assert_eq!(app.client.get("/api/v1/me").header(bearer(&token)).dispatch().status(), Status::Ok);
+    assert_eq!(
+        app.client
+            .get("/api/v1/me")
+            .header(bearer(&token))
+            .dispatch()
+            .status(),
+        Status::Ok
+    );
     let patch = app
         .client
         .patch(format!("/api/v1/users/{}", designer.id))
@@ -241,5 +345,12 @@ fn a_deactivated_users_tokens_stop_working() {
         .body(r#"{"active": false}"#)
         .dispatch();
     assert_eq!(patch.status(), Status::Ok);
-    assert_eq!(app.client.get("/api/v1/me").header(bearer(&token)).dispatch().status(), Status::Unauthorized);
+    assert_eq!(
+        app.client
+            .get("/api/v1/me")
+            .header(bearer(&token))
+            .dispatch()
+            .status(),
+        Status::Unauthorized
+    );
 }

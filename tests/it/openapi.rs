@@ -16,21 +16,37 @@ fn openapi_lists_every_mounted_api_route_and_nothing_else() {
     let mounted: Vec<(String, String)> = mounted_routes(&app)
         .into_iter()
         .filter(|(_, path)| path.starts_with("/api/"))
-        .map(|(method, path)| (method.to_lowercase(), path.replace('<', "{").replace('>', "}")))
+        .map(|(method, path)| {
+            (
+                method.to_lowercase(),
+                path.replace('<', "{").replace('>', "}"),
+            )
+        })
         .collect();
     let mut documented: Vec<(String, String)> = doc["paths"]
         .as_object()
         .unwrap()
         .iter()
-        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |method| (method.clone(), path.clone())))
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
         .collect();
     documented.sort();
     let mut mounted_sorted = mounted.clone();
     mounted_sorted.sort();
     for route in &mounted_sorted {
-        assert!(documented.contains(route), "{route:?} is mounted but not in openapi.json");
+        assert!(
+            documented.contains(route),
+            "{route:?} is mounted but not in openapi.json"
+        );
     }
     for route in &documented {
-        assert!(mounted_sorted.contains(route), "{route:?} is in openapi.json but not mounted");
+        assert!(
+            mounted_sorted.contains(route),
+            "{route:?} is in openapi.json but not mounted"
+        );
     }
 }

@@ -53,7 +53,11 @@ fn every_api_route_enforces_its_declared_roles() {
         let path = fill_path(&template, &[("id", target.id.as_str())]);
         let method: Method = method.parse().unwrap();
         let call = |token: Option<String>| {
-            let mut request = app.client.req(method, path.clone()).header(ContentType::JSON).body("{}");
+            let mut request = app
+                .client
+                .req(method, path.clone())
+                .header(ContentType::JSON)
+                .body("{}");
             if let Some(token) = token {
                 request = request.header(bearer(&token));
             }
@@ -61,16 +65,26 @@ fn every_api_route_enforces_its_declared_roles() {
         };
         let anonymous = call(None);
         if public {
-            assert!(anonymous != Status::Unauthorized && anonymous != Status::Forbidden, "{method} {path}: {anonymous}");
+            assert!(
+                anonymous != Status::Unauthorized && anonymous != Status::Forbidden,
+                "{method} {path}: {anonymous}"
+            );
             continue;
         }
-        assert_eq!(anonymous, Status::Unauthorized, "{method} {path} without a token");
+        assert_eq!(
+            anonymous,
+            Status::Unauthorized,
+            "{method} {path} without a token"
+        );
         for role in Role::ALL {
             let (_, token) = app.user_with_token(role);
             let status = call(Some(token));
             let allowed = role == Role::Admin || roles.iter().any(|r| r == role.as_str());
             if allowed {
-                assert!(status != Status::Unauthorized && status != Status::Forbidden, "{method} {path} as {role:?}: {status}");
+                assert!(
+                    status != Status::Unauthorized && status != Status::Forbidden,
+                    "{method} {path} as {role:?}: {status}"
+                );
             } else {
                 assert_eq!(status, Status::Forbidden, "{method} {path} as {role:?}");
             }
@@ -86,11 +100,17 @@ fn every_page_route_enforces_its_access() {
         .filter(|(_, path)| !path.starts_with("/api/"))
         .collect();
     let listed: Vec<(String, String)> = {
-        let mut v: Vec<_> = PAGES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+        let mut v: Vec<_> = PAGES
+            .iter()
+            .map(|(m, p, _)| (m.to_string(), p.to_string()))
+            .collect();
         v.sort();
         v
     };
-    assert_eq!(mounted, listed, "every page route needs an entry in PAGES, and every entry a route");
+    assert_eq!(
+        mounted, listed,
+        "every page route needs an entry in PAGES, and every entry a route"
+    );
 
     let admin = app.add_user("admin@example.com", Role::Admin);
     app.add_user("designer@example.com", Role::Designer);
@@ -111,7 +131,10 @@ fn every_page_route_enforces_its_access() {
             .status();
         assert_eq!(status, Status::Unauthorized, "{method} {path} signed out");
 
-        for (email, role) in [("designer@example.com", Role::Designer), ("analyst@example.com", Role::Analyst)] {
+        for (email, role) in [
+            ("designer@example.com", Role::Designer),
+            ("analyst@example.com", Role::Analyst),
+        ] {
             let browser = crate::TestApp::with_client_of(&app);
             assert_eq!(browser.sign_in(email, PASSWORD), Status::SeeOther);
             let csrf = browser.csrf();
@@ -125,14 +148,20 @@ fn every_page_route_enforces_its_access() {
             if *access == Access::Admin {
                 assert_eq!(status, Status::Forbidden, "{method} {path} as {role:?}");
             } else {
-                assert!(status != Status::Forbidden && status != Status::Unauthorized, "{method} {path} as {role:?}: {status}");
+                assert!(
+                    status != Status::Forbidden && status != Status::Unauthorized,
+                    "{method} {path} as {role:?}: {status}"
+                );
             }
         }
     }
     for (method, template, _) in PAGES.iter().filter(|(m, _, _)| *m == "GET") {
         let path = fill_path(template, &values);
         let browser = crate::TestApp::with_client_of(&app);
-        assert_eq!(browser.sign_in("admin@example.com", PASSWORD), Status::SeeOther);
+        assert_eq!(
+            browser.sign_in("admin@example.com", PASSWORD),
+            Status::SeeOther
+        );
         let status = browser.client.get(path.clone()).dispatch().status();
         let expected = match *template {
             t if t.contains("<token>") => Status::NotFound,

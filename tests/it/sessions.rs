@@ -9,7 +9,12 @@ use crate::{PASSWORD, TestApp, bearer, form};
 
 fn session_value(app: &TestApp) -> String {
     let name = session_cookie_name(app.settings());
-    app.client.cookies().get_private(name).expect("a session cookie").value().to_string()
+    app.client
+        .cookies()
+        .get_private(name)
+        .expect("a session cookie")
+        .value()
+        .to_string()
 }
 
 /// Requests the home page with only the given session token (an attacker's replay).
@@ -28,10 +33,18 @@ fn set_cookie_headers(app: &TestApp, email: &str) -> Vec<String> {
         .client
         .post("/login")
         .header(ContentType::Form)
-        .body(form(&[("csrf", &csrf), ("email", email), ("password", PASSWORD)]))
+        .body(form(&[
+            ("csrf", &csrf),
+            ("email", email),
+            ("password", PASSWORD),
+        ]))
         .dispatch();
     assert_eq!(response.status(), Status::SeeOther);
-    response.headers().get("Set-Cookie").map(str::to_string).collect()
+    response
+        .headers()
+        .get("Set-Cookie")
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -39,7 +52,10 @@ fn session_cookie_is_httponly_lax_and_not_secure_on_plain_http() {
     let app = TestApp::new();
     app.add_user("a@example.com", Role::Analyst);
     let cookies = set_cookie_headers(&app, "a@example.com");
-    let session = cookies.iter().find(|c| c.starts_with("hearken_session=")).expect("session cookie");
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("hearken_session="))
+        .expect("session cookie");
     assert!(session.contains("HttpOnly"), "{session}");
     assert!(session.contains("SameSite=Lax"), "{session}");
     assert!(session.contains("Path=/"), "{session}");
@@ -56,11 +72,17 @@ fn behind_https_the_cookie_is_host_prefixed_and_secure() {
         .find(|c| c.starts_with("__Host-hearken_session="))
         .expect("a __Host- session cookie");
     for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
-        assert!(session.contains(attribute), "{attribute} missing: {session}");
+        assert!(
+            session.contains(attribute),
+            "{attribute} missing: {session}"
+        );
     }
     assert!(!session.contains("Domain"), "{session}");
     let response = app.client.get("/login").dispatch();
-    let hsts = response.headers().get_one("Strict-Transport-Security").unwrap();
+    let hsts = response
+        .headers()
+        .get_one("Strict-Transport-Security")
+        .unwrap();
     assert!(hsts.contains("max-age=31536000") && hsts.contains("includeSubDomains"));
 }
 
@@ -85,7 +107,11 @@ fn a_copied_cookie_dies_with_sign_out() {
     let stolen = session_value(&app);
     assert_eq!(replay(&app, &stolen), Status::Ok);
 
-    let csrf = crate::hidden_value(&app.client.get("/").dispatch().into_string().unwrap(), "csrf").unwrap();
+    let csrf = crate::hidden_value(
+        &app.client.get("/").dispatch().into_string().unwrap(),
+        "csrf",
+    )
+    .unwrap();
     let out = app
         .client
         .post("/logout")
@@ -93,7 +119,10 @@ fn a_copied_cookie_dies_with_sign_out() {
         .body(form(&[("csrf", &csrf)]))
         .dispatch();
     assert_eq!(out.status(), Status::SeeOther);
-    assert_eq!(app.client.get("/").dispatch().status(), Status::Unauthorized);
+    assert_eq!(
+        app.client.get("/").dispatch().status(),
+        Status::Unauthorized
+    );
     assert_eq!(replay(&app, &stolen), Status::Unauthorized);
     assert_eq!(app.count("sessions"), 0);
 }
@@ -114,7 +143,11 @@ fn a_copied_cookie_dies_when_the_user_is_deactivated() {
         .dispatch();
     assert_eq!(patch.status(), Status::Ok);
     assert_eq!(replay(&app, &stolen), Status::Unauthorized);
-    assert_eq!(app.sign_in("a@example.com", PASSWORD), Status::Unauthorized, "deactivated users cannot sign in");
+    assert_eq!(
+        app.sign_in("a@example.com", PASSWORD),
+        Status::Unauthorized,
+        "deactivated users cannot sign in"
+    );
 }
 
 #[test]
@@ -140,11 +173,18 @@ fn a_copied_cookie_dies_when_the_password_changes_elsewhere() {
         ]))
         .dispatch();
     assert_eq!(changed.status(), Status::SeeOther);
-    assert_eq!(other.client.get("/").dispatch().status(), Status::Ok, "the changing browser stays signed in");
+    assert_eq!(
+        other.client.get("/").dispatch().status(),
+        Status::Ok,
+        "the changing browser stays signed in"
+    );
 
     assert_eq!(replay(&app, &stolen), Status::Unauthorized);
     assert_eq!(app.sign_in("a@example.com", PASSWORD), Status::Unauthorized);
-    assert_eq!(app.sign_in("a@example.com", "a brand new passphrase"), Status::SeeOther);
+    assert_eq!(
+        app.sign_in("a@example.com", "a brand new passphrase"),
+        Status::SeeOther
+    );
 }
 
 #[test]
@@ -153,9 +193,19 @@ fn an_idle_session_expires() {
     app.add_user("a@example.com", Role::Analyst);
     app.sign_in("a@example.com", PASSWORD);
     let stolen = session_value(&app);
-    app.execute(&format!("UPDATE sessions SET last_seen_at = {}", app.minutes_ago(7 * 60)));
-    assert_eq!(replay(&app, &stolen), Status::Ok, "within the 8-hour idle limit");
-    app.execute(&format!("UPDATE sessions SET last_seen_at = {}", app.minutes_ago(9 * 60)));
+    app.execute(&format!(
+        "UPDATE sessions SET last_seen_at = {}",
+        app.minutes_ago(7 * 60)
+    ));
+    assert_eq!(
+        replay(&app, &stolen),
+        Status::Ok,
+        "within the 8-hour idle limit"
+    );
+    app.execute(&format!(
+        "UPDATE sessions SET last_seen_at = {}",
+        app.minutes_ago(9 * 60)
+    ));
     assert_eq!(replay(&app, &stolen), Status::Unauthorized);
     assert_eq!(app.count("sessions"), 0, "the expired session is removed");
 }

@@ -15,7 +15,9 @@ fn setup_link_creates_the_first_admin_once() {
     let app = TestApp::new();
     let link = issue(&app).expect("no user yet, so a link");
     assert!(link.starts_with(&app.settings().base_url));
-    let path = link.trim_start_matches(&app.settings().base_url).to_string();
+    let path = link
+        .trim_start_matches(&app.settings().base_url)
+        .to_string();
     assert_eq!(app.count("setup_tokens"), 1);
 
     let page = app.client.get(path.as_str()).dispatch();
@@ -60,12 +62,17 @@ fn setup_link_creates_the_first_admin_once() {
     assert!(home.into_string().unwrap().contains("Welcome, Ada Admin"));
 
     let mut conn = app.db().conn().unwrap();
-    let admin = hearken::auth::model::find_user_by_email(&mut conn, "ada@example.com").unwrap().unwrap();
+    let admin = hearken::auth::model::find_user_by_email(&mut conn, "ada@example.com")
+        .unwrap()
+        .unwrap();
     assert_eq!(admin.role, "admin");
     drop(conn);
 
     assert_eq!(app.count("setup_tokens"), 0, "the link is used up");
-    assert_eq!(app.client.get(path.as_str()).dispatch().status(), Status::NotFound);
+    assert_eq!(
+        app.client.get(path.as_str()).dispatch().status(),
+        Status::NotFound
+    );
     assert_eq!(issue(&app), None, "no new link once an admin exists");
 }
 
@@ -77,8 +84,15 @@ fn a_wrong_or_replaced_setup_token_is_refused() {
     assert_ne!(first, second);
     let base = &app.settings().base_url;
     let stale = first.trim_start_matches(base.as_str());
-    assert_eq!(app.client.get(stale).dispatch().status(), Status::NotFound, "each start replaces the link");
-    assert_eq!(app.client.get("/setup/guessed-token").dispatch().status(), Status::NotFound);
+    assert_eq!(
+        app.client.get(stale).dispatch().status(),
+        Status::NotFound,
+        "each start replaces the link"
+    );
+    assert_eq!(
+        app.client.get("/setup/guessed-token").dispatch().status(),
+        Status::NotFound
+    );
 
     let csrf = app.csrf();
     let response = app
