@@ -103,8 +103,12 @@ pub enum MailTransport {
 /// Limits on failed logins, counted in the database so every node sees the same count.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
-    pub max_failures_per_account: i64,
+    /// Failures allowed for one account from one client address within `window`.
+    pub max_failures: i64,
+    /// Failures allowed from one client address, over all accounts, within `window`.
     pub max_failures_per_peer: i64,
+    /// Failures allowed for one account from anywhere within an hour (ASVS 2.2.1: at most 100).
+    pub max_failures_per_account_hour: i64,
     pub window: Duration,
 }
 
@@ -135,15 +139,37 @@ struct RawSettings {
     mail_transport: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
-    #[serde(default)]
-    trusted_proxies: Vec<String>,
+    trusted_proxies: Option<OneOrMany>,
     session_idle_minutes: Option<u64>,
     session_lifetime_hours: Option<u64>,
     login_max_failures: Option<i64>,
     login_max_failures_per_peer: Option<i64>,
+    login_max_failures_per_account_hour: Option<i64>,
     login_window_minutes: Option<u64>,
     #[serde(default)]
     accept_data_loss: bool,
+}
+
+/// A list setting given either as a list (Rocket.toml) or as one comma-separated string (env).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn items(self) -> Vec<String> {
+        let joined = match self {
+            OneOrMany::One(text) => text,
+            OneOrMany::Many(list) => list.join(","),
+        };
+        joined
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
 }
 
 impl Settings {
@@ -199,6 +225,8 @@ impl Settings {
         }
         let trusted_proxies = raw
             .trusted_proxies
+            .map(OneOrMany::items)
+            .unwrap_or_default()
             .iter()
             .map(|p| {
                 p.trim().parse().map_err(|_| {
@@ -209,20 +237,31 @@ impl Settings {
                 })
             })
             .collect::<Result<_, _>>()?;
+        const DAY_MINUTES: i64 = 24 * 60;
         let login_limits = LoginLimits {
-            max_failures_per_account: positive(
+            max_failures: bounded(
                 raw.login_max_failures,
                 10,
+                10_000,
                 "HEARKEN_LOGIN_MAX_FAILURES",
             )?,
-            max_failures_per_peer: positive(
+            max_failures_per_peer: bounded(
                 raw.login_max_failures_per_peer,
                 50,
+                100_000,
                 "HEARKEN_LOGIN_MAX_FAILURES_PER_PEER",
             )?,
-            window: minutes(positive(
-                raw.login_window_minutes.map(|m| m as i64),
+            max_failures_per_account_hour: bounded(
+                raw.login_max_failures_per_account_hour,
+                100,
+                100_000,
+                "HEARKEN_LOGIN_MAX_FAILURES_PER_ACCOUNT_HOUR",
+            )?,
+            window: minutes(bounded(
+                raw.login_window_minutes
+                    .map(|m| m.min(i64::MAX as u64) as i64),
                 15,
+                DAY_MINUTES,
                 "HEARKEN_LOGIN_WINDOW_MINUTES",
             )?),
         };
@@ -234,15 +273,19 @@ impl Settings {
             mail_transport,
             mail_from,
             trusted_proxies,
-            session_idle: minutes(positive(
-                raw.session_idle_minutes.map(|m| m as i64),
+            session_idle: minutes(bounded(
+                raw.session_idle_minutes
+                    .map(|m| m.min(i64::MAX as u64) as i64),
                 8 * 60,
+                30 * DAY_MINUTES,
                 "HEARKEN_SESSION_IDLE_MINUTES",
             )?),
             session_lifetime: minutes(
-                60 * positive(
-                    raw.session_lifetime_hours.map(|h| h as i64),
+                60 * bounded(
+                    raw.session_lifetime_hours
+                        .map(|h| h.min(i64::MAX as u64) as i64),
                     7 * 24,
+                    365 * 24,
                     "HEARKEN_SESSION_LIFETIME_HOURS",
                 )?,
             ),
@@ -295,13 +338,19 @@ fn validate_base_url(url: &str) -> Result<String, ConfigError> {
     Ok(url.to_string())
 }
 
-fn positive(value: Option<i64>, default: i64, setting: &'static str) -> Result<i64, ConfigError> {
+/// A whole number between 1 and `max`, or `default` when unset.
+fn bounded(
+    value: Option<i64>,
+    default: i64,
+    max: i64,
+    setting: &'static str,
+) -> Result<i64, ConfigError> {
     match value {
         None => Ok(default),
-        Some(v) if v > 0 => Ok(v),
+        Some(v) if (1..=max).contains(&v) => Ok(v),
         Some(v) => Err(ConfigError::new(
             setting,
-            format!("must be a positive number, not {v}"),
+            format!("must be a whole number from 1 to {max}, not {v}"),
         )),
     }
 }

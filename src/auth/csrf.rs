@@ -83,9 +83,28 @@ fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
     };
     let origin_ok = match req.headers().get_one("Origin") {
         None => true,
-        Some(origin) => origin == settings.origin(),
+        Some(origin) => {
+            origin.eq_ignore_ascii_case(settings.origin()) || names_this_host(origin, req)
+        }
     };
     site_ok && origin_ok
+}
+
+/// Whether `origin` is the host the browser addressed (`Host` is set by the browser, not by a
+/// page), so forms work whether the server is reached as localhost, 127.0.0.1 or a LAN name.
+fn names_this_host(origin: &str, req: &Request<'_>) -> bool {
+    let host = match req.headers().get_one("Host") {
+        Some(host) => host.to_string(),
+        None => match req.host() {
+            Some(host) => host.to_string(),
+            None => return false,
+        },
+    };
+    ["http://", "https://"].iter().any(|scheme| {
+        origin
+            .strip_prefix(scheme)
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(&host))
+    })
 }
 
 /// The `csrf` field of a raw urlencoded body (the first one, as the form parser would take).

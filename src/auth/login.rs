@@ -22,8 +22,10 @@ pub async fn check_credentials(
     let user = {
         let (account, peer) = (account.clone(), peer.clone());
         db.run(move |conn| {
-            limiter::check(conn, &limits, &account, &peer, db::now())?;
-            model::find_user_by_email(conn, &account)
+            db::write(conn, |conn| {
+                limiter::begin_attempt(conn, &limits, &account, &peer, db::now())?;
+                model::find_user_by_email(conn, &account)
+            })
         })
         .await?
     };
@@ -42,13 +44,10 @@ pub async fn check_credentials(
     .await?;
     match user {
         Some(user) if matches => {
-            db.run(move |conn| limiter::clear(conn, &account)).await?;
+            db.run(move |conn| db::write(conn, |conn| limiter::forgive(conn, &account, &peer)))
+                .await?;
             Ok(user)
         }
-        _ => {
-            db.run(move |conn| limiter::record_failure(conn, &limits, &account, &peer, db::now()))
-                .await?;
-            Err(Error::BadCredentials)
-        }
+        _ => Err(Error::BadCredentials),
     }
 }

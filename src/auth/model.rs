@@ -225,9 +225,32 @@ pub fn failures_of_peer(
         .first(conn)?)
 }
 
-pub fn clear_failures_of_account(conn: &mut DbConn, account: &str) -> Result<()> {
-    diesel::delete(auth_failures::table.filter(auth_failures::account.eq(account)))
-        .execute(conn)?;
+/// How many failures one account had from one address since `since`, and the oldest's time.
+pub fn failures_of_account_from_peer(
+    conn: &mut DbConn,
+    account: &str,
+    peer: &str,
+    since: NaiveDateTime,
+) -> Result<(i64, Option<NaiveDateTime>)> {
+    Ok(auth_failures::table
+        .filter(auth_failures::account.eq(account))
+        .filter(auth_failures::peer.eq(peer))
+        .filter(auth_failures::created_at.gt(since))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(auth_failures::created_at),
+        ))
+        .first(conn)?)
+}
+
+/// Forgets one account's failures from one address (after that address signed in).
+pub fn clear_failures(conn: &mut DbConn, account: &str, peer: &str) -> Result<()> {
+    diesel::delete(
+        auth_failures::table
+            .filter(auth_failures::account.eq(account))
+            .filter(auth_failures::peer.eq(peer)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

@@ -184,6 +184,11 @@ async fn setup_submit(
     form: CsrfForm<SetupForm>,
 ) -> Result<Reply> {
     let form = form.0;
+    let token = token.to_string();
+    let probe = token.clone();
+    if !db.run(move |conn| setup::is_valid(conn, &probe)).await? {
+        return Err(Error::NotFound);
+    }
     let checked =
         NewUserInput::check(&form.email, &form.name, "admin", &form.password).and_then(|input| {
             if form.password == form.password_confirm {
@@ -207,7 +212,6 @@ async fn setup_submit(
     };
     let password = form.password;
     let hash = crate::blocking(move || password::hash(&password)).await??;
-    let token = token.to_string();
     let user = db
         .run(move |conn| {
             db::write(conn, |conn| {

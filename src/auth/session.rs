@@ -75,12 +75,12 @@ async fn authenticate<P: Policy>(req: &Request<'_>) -> Result<Staff<P>> {
         let now = db::now();
         let expired = now - session.last_seen_at > idle || now - session.created_at > lifetime;
         if expired || !user.active || session.credential_version != user.credential_version {
-            model::delete_session(conn, &token_hash)?;
+            db::write(conn, |conn| model::delete_session(conn, &token_hash))?;
             return Err(Error::Unauthorized);
         }
         // Refreshed at most once a minute, so reading pages does not mean a write per request.
         if now - session.last_seen_at > TimeDelta::minutes(1) {
-            model::touch_session(conn, &token_hash, now)?;
+            db::write(conn, |conn| model::touch_session(conn, &token_hash, now))?;
         }
         Ok((user, token_hash))
     })
@@ -130,8 +130,19 @@ pub async fn sign_in(
         created_at: now,
         last_seen_at: now,
     };
-    db.run(move |conn| model::insert_session(conn, &session))
-        .await?;
+    // A session this browser already had ends here, so an old copy of its cookie dies too.
+    let previous = cookies
+        .get_private(session_cookie_name(settings))
+        .map(|c| ids::digest(c.value()));
+    db.run(move |conn| {
+        db::write(conn, |conn| {
+            if let Some(previous) = previous {
+                model::delete_session(conn, &previous)?;
+            }
+            model::insert_session(conn, &session)
+        })
+    })
+    .await?;
     cookies.add_private(cookie(settings, session_cookie_name(settings), token));
     super::csrf::rotate(settings, cookies);
     Ok(())
@@ -145,7 +156,7 @@ pub async fn sign_out<P: Policy>(
     staff: Staff<P>,
 ) -> Result<()> {
     let token_hash = staff.token_hash;
-    db.run(move |conn| model::delete_session(conn, &token_hash))
+    db.run(move |conn| db::write(conn, |conn| model::delete_session(conn, &token_hash)))
         .await?;
     cookies.remove_private(cookie(
         settings,

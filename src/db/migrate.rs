@@ -24,8 +24,12 @@ pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>> {
             // Several nodes may start together: only one migrates at a time.
             diesel::sql_query("SELECT pg_advisory_lock(72706)").execute(c)?;
             let result = c.run_pending_migrations(POSTGRES).map(names);
-            diesel::sql_query("SELECT pg_advisory_unlock(72706)").execute(c)?;
-            result
+            let unlocked = diesel::sql_query("SELECT pg_advisory_unlock(72706)").execute(c);
+            // A failed migration is the error worth reporting, not a failed unlock after it.
+            match (result, unlocked) {
+                (Ok(_), Err(unlock)) => Err(unlock.into()),
+                (result, _) => result,
+            }
         }
     };
     applied.map_err(Error::Internal)

@@ -26,6 +26,15 @@ pub(super) fn open(path: &Path) -> Result<SqliteConnection, r2d2::Error> {
          PRAGMA foreign_keys = ON;"
     ))
     .map_err(r2d2::Error::QueryError)?;
+    // Asking for WAL reports the mode actually in force; anything else is not durable enough.
+    let mode = pragma(&mut conn, "journal_mode").map_err(r2d2::Error::QueryError)?;
+    if mode != "wal" {
+        return Err(r2d2::Error::ConnectionError(
+            diesel::ConnectionError::BadConnection(format!(
+                "SQLite refused write-ahead logging (journal_mode is `{mode}`)"
+            )),
+        ));
+    }
     Ok(conn)
 }
 

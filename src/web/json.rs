@@ -26,11 +26,7 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
         if inner.is_syntax() || inner.is_eof() {
             Error::BadRequest(format!("malformed JSON: {inner}"))
         } else {
-            let field = if path == "." {
-                "body".to_string()
-            } else {
-                path
-            };
+            let field = field_path(&path, &inner.to_string());
             Error::invalid(field, strip_position(&inner.to_string()))
         }
     })?;
@@ -38,6 +34,20 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
         .end()
         .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// The path of the field at fault: serde reports a missing field at its parent, so the
+/// field's name is taken from the message ("missing field `password`").
+fn field_path(parent: &str, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (parent, missing) {
+        (".", Some(name)) => name.to_string(),
+        (".", None) => "body".to_string(),
+        (parent, Some(name)) => format!("{parent}.{name}"),
+        (parent, None) => parent.to_string(),
+    }
 }
 
 /// serde_json appends "at line 1 column 7" to data errors; the field path says more.
@@ -109,6 +119,18 @@ mod tests {
         let err = parse::<Outer>(r#"{"questions":[{"options":[]},{"options":"x"}]}"#).err();
         match err {
             Some(Error::Invalid { field, .. }) => assert_eq!(field, "questions[1].options"),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        match parse::<Outer>(r#"{"questions":[{}]}"#) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "questions[0].options"),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+        match parse::<Outer>("{}") {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "questions"),
             other => panic!("expected a field error, got {other:?}"),
         }
     }

@@ -223,6 +223,7 @@ fn first_start_prints_a_working_setup_link_and_keeps_a_secret_key() {
     let mut child = hearken(dir.path(), &database.url)
         .env("ROCKET_PORT", port.to_string())
         .env("ROCKET_LOG_LEVEL", "normal")
+        .env_remove("HEARKEN_MAIL_TRANSPORT")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -262,6 +263,10 @@ fn first_start_prints_a_working_setup_link_and_keeps_a_secret_key() {
     assert!(http_get(port, "/health").starts_with("HTTP/1.1 200"));
     drop(server);
 
+    assert!(
+        dir.path().join("outbox").is_dir(),
+        "mail goes to files under <data dir>/outbox by default"
+    );
     let key_path = dir.path().join("secret_key");
     let key = std::fs::read_to_string(&key_path).expect("a secret key kept in the data folder");
     assert!(key.trim().len() >= 80);

@@ -129,3 +129,28 @@ fn no_get_route_changes_anything() {
     }
     assert_eq!(fingerprint(&app), before, "a GET changed the database");
 }
+
+#[test]
+fn forms_work_from_whatever_host_name_the_browser_used() {
+    let app = TestApp::new();
+    app.add_user("a@example.com", hearken::auth::Role::Analyst);
+    let csrf = app.csrf();
+    let post = |origin: &str| {
+        app.client
+            .post("/login")
+            .header(ContentType::Form)
+            .header(Header::new("Host", "localhost:8000"))
+            .header(Header::new("Origin", origin.to_string()))
+            .header(Header::new("Sec-Fetch-Site", "same-origin"))
+            .body(form(&[
+                ("csrf", &csrf),
+                ("email", "a@example.com"),
+                ("password", PASSWORD),
+            ]))
+            .dispatch()
+            .status()
+    };
+    assert_eq!(post("https://evil.example"), Status::Forbidden);
+    assert_eq!(post("http://localhost:8001"), Status::Forbidden);
+    assert_eq!(post("http://LOCALHOST:8000"), Status::SeeOther);
+}

@@ -245,6 +245,24 @@ impl TestApp {
             .n
     }
 
+    /// The largest value of a timestamp column, as text ("" for an empty table).
+    pub fn latest(&self, table: &str, column: &str) -> String {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Latest {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            value: Option<String>,
+        }
+        let mut conn = self.db().conn().expect("connection");
+        diesel::sql_query(format!(
+            "SELECT CAST(MAX({column}) AS TEXT) AS value FROM {table}"
+        ))
+        .get_result::<Latest>(&mut *conn)
+        .expect("latest")
+        .value
+        .unwrap_or_default()
+    }
+
     /// A SQL expression for "now minus `minutes`" that both backends understand, for ageing rows.
     pub fn minutes_ago(&self, minutes: i64) -> String {
         let at = hearken::db::now() - chrono::TimeDelta::minutes(minutes);
@@ -317,9 +335,9 @@ impl SecondBrowser {
     }
 }
 
-/// Every table's row count: a cheap fingerprint of the database to prove a request changed nothing.
-pub fn fingerprint(app: &TestApp) -> Vec<(String, i64)> {
-    [
+/// Every table's row count and latest change: a fingerprint to prove a request changed nothing.
+pub fn fingerprint(app: &TestApp) -> Vec<(String, String)> {
+    let mut print: Vec<(String, String)> = [
         "users",
         "sessions",
         "api_tokens",
@@ -327,8 +345,12 @@ pub fn fingerprint(app: &TestApp) -> Vec<(String, i64)> {
         "setup_tokens",
     ]
     .iter()
-    .map(|table| (table.to_string(), app.count(table)))
-    .collect()
+    .map(|table| (table.to_string(), app.count(table).to_string()))
+    .collect();
+    for (table, column) in [("users", "updated_at"), ("sessions", "last_seen_at")] {
+        print.push((format!("{table}.{column}"), app.latest(table, column)));
+    }
+    print
 }
 
 /// A mounted route's path with its parameters filled from `values` (`<id>` → values["id"]).

@@ -193,6 +193,16 @@ fn repeated_failures_hit_429_and_rotating_forwarded_for_does_not_reset_the_count
         Status::TooManyRequests
     );
 
+    // The owner, from their own address, is not locked out by the attacker's guesses.
+    let owner = app
+        .client
+        .post("/api/v1/auth/token")
+        .remote("198.51.100.20:50000".parse().unwrap())
+        .header(ContentType::JSON)
+        .body(json!({"email": "target@example.com", "password": PASSWORD}).to_string())
+        .dispatch();
+    assert_eq!(owner.status(), Status::Created);
+
     // After the window the account works again: no permanent lockout.
     app.execute(&format!(
         "UPDATE auth_failures SET created_at = {}",
@@ -352,5 +362,63 @@ fn a_deactivated_users_tokens_stop_working() {
             .dispatch()
             .status(),
         Status::Unauthorized
+    );
+}
+
+#[test]
+fn one_account_gets_a_bounded_number_of_guesses_per_hour_from_everywhere() {
+    let app = TestApp::with(|f| f.merge(("login_max_failures_per_account_hour", 5)));
+    app.add_user("target@example.com", Role::Admin);
+    let from = |i: u32, password: &str| {
+        app.client
+            .post("/api/v1/auth/token")
+            .remote(format!("203.0.113.{i}:4000").parse().unwrap())
+            .header(ContentType::JSON)
+            .body(json!({"email": "target@example.com", "password": password}).to_string())
+            .dispatch()
+            .status()
+    };
+    for i in 0..5 {
+        assert_eq!(from(i, "wrong guess"), Status::Unauthorized);
+    }
+    assert_eq!(from(99, "wrong guess"), Status::TooManyRequests);
+}
+
+#[test]
+fn parallel_guesses_are_all_counted() {
+    let app = TestApp::with(|f| f.merge(("login_max_failures", 5)));
+    app.add_user("target@example.com", Role::Admin);
+    let figment = app.client.rocket().figment().clone();
+    let statuses: Vec<Status> = rocket::async_test(async move {
+        let client = rocket::local::asynchronous::Client::tracked(hearken::build(figment))
+            .await
+            .unwrap();
+        let guesses = (0..12).map(|i| {
+            client
+                .post("/api/v1/auth/token")
+                .header(ContentType::JSON)
+                .body(
+                    json!({"email": "target@example.com", "password": format!("guess {i}")})
+                        .to_string(),
+                )
+                .dispatch()
+        });
+        rocket::futures::future::join_all(guesses)
+            .await
+            .iter()
+            .map(|response| response.status())
+            .collect()
+    });
+    let evaluated = statuses
+        .iter()
+        .filter(|s| **s == Status::Unauthorized)
+        .count();
+    assert_eq!(evaluated, 5, "{statuses:?}");
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == Status::TooManyRequests)
+            .count(),
+        7
     );
 }

@@ -87,7 +87,7 @@ fn behind_https_the_cookie_is_host_prefixed_and_secure() {
 }
 
 #[test]
-fn each_sign_in_gets_a_new_session_token() {
+fn each_sign_in_gets_a_new_session_token_and_ends_the_old_one() {
     let app = TestApp::new();
     app.add_user("a@example.com", Role::Analyst);
     assert_eq!(app.sign_in("a@example.com", PASSWORD), Status::SeeOther);
@@ -95,8 +95,9 @@ fn each_sign_in_gets_a_new_session_token() {
     assert_eq!(app.sign_in("a@example.com", PASSWORD), Status::SeeOther);
     let second = session_value(&app);
     assert_ne!(first, second);
-    let stored = app.count("sessions");
-    assert_eq!(stored, 2);
+    assert_eq!(app.count("sessions"), 1);
+    assert_eq!(replay(&app, &first), Status::Unauthorized);
+    assert_eq!(replay(&app, &second), Status::Ok);
 }
 
 #[test]
