@@ -9,6 +9,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod respond;
+pub mod survey;
 pub mod web;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,1 @@
+//! Respondent-facing strings per language (placeholder until written).

@@ -1,0 +1,1 @@
+//! Quality hints for a questionnaire (placeholder until written).

@@ -1,0 +1,22 @@
+//! Surveys: questionnaires with their questions, quality hints (lint), built-in templates and
+//! the scoring of scored questionnaires such as the customer-service self-assessment.
+
+pub mod lint;
+pub mod question;
+pub mod score;
+pub mod templates;
+
+pub use self::question::{Kind, Question, QuestionInput, Scale};
+
+/// What a questionnaire says, apart from its identity and state: what lint reads, what a
+/// template produces.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SurveyContent {
+    pub title: String,
+    pub intro: String,
+    pub thank_you: String,
+    /// A language code: en, nl, de, fr, sv, af, sk or sl.
+    pub language: String,
+    pub anonymous: bool,
+    pub questions: Vec<Question>,
+}

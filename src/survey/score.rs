@@ -1,0 +1,1 @@
+//! Scoring of scored questionnaires (placeholder until written).

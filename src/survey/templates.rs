@@ -1,0 +1,1 @@
+//! Built-in questionnaires (placeholder until written).
