@@ -294,13 +294,13 @@ impl QuestionInput {
             },
             "multi_choice" => {
                 let options = options(2)?;
-                if let Some(max) = self.max_choices {
-                    if max == 0 || max as usize > options.len() {
-                        return Err(Error::invalid(
-                            field("max_choices"),
-                            format!("must be from 1 to {}", options.len()),
-                        ));
-                    }
+                if let Some(max) = self.max_choices
+                    && (max == 0 || max as usize > options.len())
+                {
+                    return Err(Error::invalid(
+                        field("max_choices"),
+                        format!("must be from 1 to {}", options.len()),
+                    ));
                 }
                 Kind::MultiChoice {
                     options,
