@@ -33,6 +33,15 @@ pub enum Error {
     /// The request conflicts with the current state of an object.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A conflict explained by a list the client can act on, sent beside the envelope (e.g. the
+    /// lint hints that block publishing).
+    #[error("{message}")]
+    ConflictWith {
+        code: &'static str,
+        message: String,
+        key: &'static str,
+        details: serde_json::Value,
+    },
     #[error("the request body is larger than the limit of {limit}")]
     TooLarge { limit: String },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
@@ -75,7 +84,7 @@ impl Error {
             Self::Unauthorized | Self::BadCredentials => Status::Unauthorized,
             Self::Forbidden(_) => Status::Forbidden,
             Self::NotFound => Status::NotFound,
-            Self::Conflict { .. } => Status::Conflict,
+            Self::Conflict { .. } | Self::ConflictWith { .. } => Status::Conflict,
             Self::TooLarge { .. } => Status::PayloadTooLarge,
             Self::TooMany { .. } => Status::TooManyRequests,
             Self::Database(_) | Self::Pool(_) | Self::Internal(_) => Status::InternalServerError,
@@ -85,7 +94,7 @@ impl Error {
     /// The stable machine-readable code of the JSON envelope.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Conflict { code, .. } => code,
+            Self::Conflict { code, .. } | Self::ConflictWith { code, .. } => code,
             _ => code_for(self.status()),
         }
     }
@@ -233,7 +242,13 @@ impl<'r> Responder<'r, 'static> for Error {
         }
         let message = self.public_message();
         let mut response = if is_api_path(req) {
-            let body = json_envelope(status, self.code(), &message, self.field());
+            let mut body = json_envelope(status, self.code(), &message, self.field());
+            if let Self::ConflictWith { key, details, .. } = &self
+                && let Ok(serde_json::Value::Object(mut map)) = serde_json::from_str(&body)
+            {
+                map.insert((*key).to_string(), details.clone());
+                body = serde_json::Value::Object(map).to_string();
+            }
             Response::build()
                 .status(status)
                 .header(ContentType::JSON)

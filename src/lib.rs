@@ -38,7 +38,9 @@ pub fn build(figment: Figment) -> Rocket<Build> {
         .attach(AdHoc::try_on_ignite("Hearken settings and database", start))
         .attach(auth::setup::announce_fairing());
     let rocket = web::mount(rocket);
-    auth::mount(rocket)
+    let rocket = auth::mount(rocket);
+    let rocket = survey::mount(rocket);
+    respond::mount(rocket)
 }
 
 /// Defaults that make a laptop start work, and the settings that must never be left to chance.
@@ -91,7 +93,13 @@ fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
 
 async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
     match open(rocket.figment()).await {
-        Ok((settings, db)) => Ok(rocket.manage(settings).manage(db)),
+        Ok((settings, db)) => match respond::writer::Writer::start(db.clone()) {
+            Ok(writer) => Ok(rocket.manage(settings).manage(db).manage(writer)),
+            Err(e) => {
+                eprintln!("hearken: cannot start the submission writer: {e}");
+                Err(rocket)
+            }
+        },
         Err(message) => {
             eprintln!("hearken: cannot start: {message}");
             Err(rocket)

@@ -67,14 +67,6 @@ pub trait CsrfProtected {
 /// A form body accepted only with a valid CSRF token from a same-origin page; otherwise 403.
 pub struct CsrfForm<T>(pub T);
 
-fn refused<'r, T>(req: &Request<'_>, why: &str) -> DataOutcome<'r, T, Error> {
-    let error = Error::Forbidden(format!(
-        "{why} Go back, reload the page and send the form again."
-    ));
-    crate::web::catchers::remember(req, &error);
-    DataOutcome::Error((Status::Forbidden, error))
-}
-
 /// Whether the browser's fetch metadata and `Origin` say the form came from our own pages.
 fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
     let site_ok = match req.headers().get_one("Sec-Fetch-Site") {
@@ -119,48 +111,73 @@ fn submitted_token(body: &str) -> Option<String> {
         })
 }
 
+/// Reads a urlencoded form body and checks where it came from and its CSRF token. Every
+/// state-changing form, staff or respondent, goes through here. On refusal the error is
+/// already remembered for the catcher.
+pub async fn checked_body<'r>(
+    req: &'r Request<'_>,
+    data: Data<'r>,
+) -> Result<String, (Status, Error)> {
+    let refuse = |why: &str| {
+        let error = Error::Forbidden(format!(
+            "{why} Go back, reload the page and send the form again."
+        ));
+        crate::web::catchers::remember(req, &error);
+        (Status::Forbidden, error)
+    };
+    let Some(settings) = req.rocket().state::<Settings>() else {
+        return Err(refuse("The server is not ready."));
+    };
+    if !same_origin(req, settings) {
+        return Err(refuse("This form was sent from another site."));
+    }
+    let limit = req.limits().get("form").unwrap_or(64.kibibytes());
+    let body = match data.open(limit).into_string().await {
+        Ok(body) if body.is_complete() => body.into_inner(),
+        Ok(_) => {
+            return Err(remembered(
+                req,
+                Error::TooLarge {
+                    limit: limit.to_string(),
+                },
+            ));
+        }
+        Err(e) => {
+            return Err(remembered(
+                req,
+                Error::BadRequest(format!("the form could not be read: {e}")),
+            ));
+        }
+    };
+    // The token is checked before anything else in the form is looked at, so a forged
+    // request is refused the same way whatever else it sends.
+    let expected = req.cookies().get_private(csrf_cookie_name(settings));
+    let valid = match (expected, submitted_token(&body)) {
+        (Some(cookie), Some(sent)) => ids::secrets_equal(cookie.value(), &sent),
+        _ => false,
+    };
+    if !valid {
+        return Err(refuse(
+            "This form has expired or did not come from this browser.",
+        ));
+    }
+    Ok(body)
+}
+
+fn remembered(req: &Request<'_>, error: Error) -> (Status, Error) {
+    crate::web::catchers::remember(req, &error);
+    (error.status(), error)
+}
+
 #[rocket::async_trait]
 impl<'r, T: for<'a> FromForm<'a> + 'static> FromData<'r> for CsrfForm<T> {
     type Error = Error;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self, Error> {
-        let Some(settings) = req.rocket().state::<Settings>() else {
-            return refused(req, "The server is not ready.");
+        let body = match checked_body(req, data).await {
+            Ok(body) => body,
+            Err(refusal) => return DataOutcome::Error(refusal),
         };
-        if !same_origin(req, settings) {
-            return refused(req, "This form was sent from another site.");
-        }
-        let limit = req.limits().get("form").unwrap_or(64.kibibytes());
-        let body = match data.open(limit).into_string().await {
-            Ok(body) if body.is_complete() => body.into_inner(),
-            Ok(_) => {
-                return failed(
-                    req,
-                    Error::TooLarge {
-                        limit: limit.to_string(),
-                    },
-                );
-            }
-            Err(e) => {
-                return failed(
-                    req,
-                    Error::BadRequest(format!("the form could not be read: {e}")),
-                );
-            }
-        };
-        // The token is checked before anything else in the form is looked at, so a forged
-        // request is refused the same way whatever else it sends.
-        let expected = req.cookies().get_private(csrf_cookie_name(settings));
-        let valid = match (expected, submitted_token(&body)) {
-            (Some(cookie), Some(sent)) => ids::secrets_equal(cookie.value(), &sent),
-            _ => false,
-        };
-        if !valid {
-            return refused(
-                req,
-                "This form has expired or did not come from this browser.",
-            );
-        }
         match Form::<T>::parse_encoded(RawStr::new(&body)) {
             Ok(form) => DataOutcome::Success(CsrfForm(form)),
             Err(errors) => {
@@ -168,19 +185,12 @@ impl<'r, T: for<'a> FromForm<'a> + 'static> FromData<'r> for CsrfForm<T> {
                     .first()
                     .and_then(|e| e.name.as_ref())
                     .map(|n| n.to_string());
-                failed(
-                    req,
-                    Error::invalid(
-                        field.unwrap_or_else(|| "form".into()),
-                        "is missing or not valid",
-                    ),
-                )
+                let error = Error::invalid(
+                    field.unwrap_or_else(|| "form".into()),
+                    "is missing or not valid",
+                );
+                DataOutcome::Error(remembered(req, error))
             }
         }
     }
-}
-
-fn failed<'r, T>(req: &Request<'_>, error: Error) -> DataOutcome<'r, T, Error> {
-    crate::web::catchers::remember(req, &error);
-    DataOutcome::Error((error.status(), error))
 }

@@ -25,6 +25,7 @@ pub fn begin_attempt(
     peer: &str,
     now: NaiveDateTime,
 ) -> Result<()> {
+    crate::db::exclusive(conn, "login-attempts")?;
     let window = window(limits);
     let hour = TimeDelta::hours(1);
     model::prune_failures(conn, now - window.max(hour))?;

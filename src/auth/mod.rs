@@ -82,6 +82,18 @@ impl Policy for AdminOnly {
     const ALLOWED: &'static [Role] = &[Role::Admin];
 }
 
+/// Designers (and admins): building surveys, contacts, invitations.
+pub struct Designers;
+impl Policy for Designers {
+    const ALLOWED: &'static [Role] = &[Role::Designer];
+}
+
+/// Everyone who reads surveys and results: designers and analysts (and admins).
+pub struct Readers;
+impl Policy for Readers {
+    const ALLOWED: &'static [Role] = &[Role::Designer, Role::Analyst];
+}
+
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/api/v1", api::routes())

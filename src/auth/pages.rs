@@ -216,6 +216,7 @@ async fn setup_submit(
         .run(move |conn| {
             db::write(conn, |conn| {
                 // Checked inside the write transaction, so two submissions cannot both succeed.
+                db::exclusive(conn, "first-run-setup")?;
                 if !setup::is_valid(conn, &token)? {
                     return Err(Error::NotFound);
                 }

@@ -171,6 +171,25 @@ where
     }
 }
 
+/// Inside a write transaction, makes transactions that name the same lock run one after the
+/// other, for check-then-insert logic (login limits, first-run setup). SQLite writers are
+/// already serialised by `BEGIN IMMEDIATE`; PostgreSQL takes a transaction-scoped advisory lock.
+#[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+pub fn exclusive(conn: &mut DbConn, lock: &str) -> Result<()> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(_) => Ok(()),
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(pg) => {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<diesel::sql_types::Text, _>(lock)
+                .execute(pg)?;
+            Ok(())
+        }
+    }
+}
+
 /// The current time as stored: UTC, whole microseconds (what both backends keep exactly).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)

@@ -59,3 +59,89 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_failures,
     setup_tokens
 );
+
+diesel::table! {
+    surveys (id) {
+        id -> Text,
+        owner_id -> Text,
+        title -> Text,
+        intro -> Text,
+        thank_you -> Text,
+        language -> Text,
+        status -> Text,
+        anonymous -> Bool,
+        invitation_only -> Bool,
+        opens_at -> Nullable<Timestamp>,
+        closes_at -> Nullable<Timestamp>,
+        incentive -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    questions (survey_id, id) {
+        survey_id -> Text,
+        id -> Text,
+        position -> Integer,
+        spec -> Text,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        survey_id -> Text,
+        contact_id -> Nullable<Text>,
+        token_hash -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        opened_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Text,
+        survey_id -> Text,
+        invitation_id -> Nullable<Text>,
+        contact_id -> Nullable<Text>,
+        submission_key -> Text,
+        payload_digest -> Text,
+        channel -> Text,
+        submitted_at -> Timestamp,
+        score -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    answers (response_id, question_id) {
+        response_id -> Text,
+        question_id -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    response_drafts (invitation_id) {
+        invitation_id -> Text,
+        answers -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(surveys -> users (owner_id));
+diesel::joinable!(questions -> surveys (survey_id));
+diesel::joinable!(invitations -> surveys (survey_id));
+diesel::joinable!(responses -> surveys (survey_id));
+diesel::joinable!(answers -> responses (response_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
+    questions,
+    invitations,
+    responses,
+    answers,
+    response_drafts,
+    users
+);

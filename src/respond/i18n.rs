@@ -1,1 +1,284 @@
-//! Respondent-facing strings per language (placeholder until written).
+//! Respondent-facing strings in every supported language: buttons, errors beside questions,
+//! progress, closed / not-yet-open / not-found pages, thank-you, save-and-resume and score
+//! bands. Each language is a flat JSON object (key → string) in `i18n/<code>.json`, embedded
+//! at compile time and parsed once. Placeholders use `{name}` and are filled by
+//! [`Catalog::format`].
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Language codes with a catalogue, English first because it is the fallback.
+pub const LANGUAGES: [&str; 8] = ["en", "nl", "de", "fr", "sv", "af", "sk", "sl"];
+
+// Same order as `LANGUAGES`; a test keeps the two in step.
+const SOURCES: [(&str, &str); 8] = [
+    ("en", include_str!("i18n/en.json")),
+    ("nl", include_str!("i18n/nl.json")),
+    ("de", include_str!("i18n/de.json")),
+    ("fr", include_str!("i18n/fr.json")),
+    ("sv", include_str!("i18n/sv.json")),
+    ("af", include_str!("i18n/af.json")),
+    ("sk", include_str!("i18n/sk.json")),
+    ("sl", include_str!("i18n/sl.json")),
+];
+
+/// Whether `code` is one of [`LANGUAGES`] (exact, lower-case match).
+pub fn is_supported(code: &str) -> bool {
+    LANGUAGES.contains(&code)
+}
+
+/// The catalogue for a language; unknown codes get English.
+pub fn catalog(code: &str) -> &'static Catalog {
+    let all = catalogs();
+    all.iter()
+        .find(|c| c.code == code)
+        .unwrap_or_else(|| english(all))
+}
+
+/// One language's strings.
+#[derive(Debug)]
+pub struct Catalog {
+    code: &'static str,
+    strings: BTreeMap<String, String>,
+}
+
+impl Catalog {
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The string for `key`; falls back to English, then to the key itself (never panics).
+    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
+        self.strings
+            .get(key)
+            .or_else(|| english(catalogs()).strings.get(key))
+            .map_or(key, String::as_str)
+    }
+
+    /// `get` with `{name}` placeholders filled from `args`.
+    ///
+    /// A placeholder with no matching argument is left as written, so a missing argument
+    /// shows up on the page instead of silently vanishing. Substitution is a single pass
+    /// over the template, so braces inside an argument (a section title, say) are never
+    /// themselves treated as placeholders.
+    pub fn format(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let template = self.get(key);
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else {
+                break;
+            };
+            out.push_str(&rest[..open]);
+            let name = &after[..close];
+            match args.iter().find(|(n, _)| *n == name) {
+                Some((_, value)) => out.push_str(value),
+                None => out.push_str(&rest[open..open + close + 2]),
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Every string, for handing to a template as a map (key → string).
+    pub fn strings(&self) -> &BTreeMap<String, String> {
+        &self.strings
+    }
+}
+
+fn catalogs() -> &'static [Catalog] {
+    static CATALOGS: OnceLock<Vec<Catalog>> = OnceLock::new();
+    CATALOGS.get_or_init(|| {
+        let english = parse("en", SOURCES[0].1).unwrap_or_default();
+        SOURCES
+            .iter()
+            .map(|&(code, source)| Catalog {
+                code,
+                // A broken file must not take the respondent pages down; English is better
+                // than an error page, and the unit tests keep this from ever shipping.
+                strings: parse(code, source).unwrap_or_else(|| english.clone()),
+            })
+            .collect()
+    })
+}
+
+// `catalogs()` always holds English at index 0, but a lookup by code avoids relying on that
+// in the (never-panicking) fallback path.
+fn english(all: &'static [Catalog]) -> &'static Catalog {
+    static EMPTY: OnceLock<Catalog> = OnceLock::new();
+    all.iter().find(|c| c.code == "en").unwrap_or_else(|| {
+        EMPTY.get_or_init(|| Catalog {
+            code: "en",
+            strings: BTreeMap::new(),
+        })
+    })
+}
+
+fn parse(code: &str, source: &str) -> Option<BTreeMap<String, String>> {
+    match serde_json::from_str(source) {
+        Ok(strings) => Some(strings),
+        Err(e) => {
+            log::error!("respondent strings for {code:?} could not be read: {e}");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn placeholders(s: &str) -> BTreeSet<&str> {
+        let mut found = BTreeSet::new();
+        let mut rest = s;
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else { break };
+            found.insert(&after[..close]);
+            rest = &after[close + 1..];
+        }
+        found
+    }
+
+    fn raw(code: &str) -> BTreeMap<String, String> {
+        let (_, source) = SOURCES.iter().find(|(c, _)| *c == code).unwrap();
+        serde_json::from_str(source).unwrap_or_else(|e| panic!("{code}.json: {e}"))
+    }
+
+    #[test]
+    fn sources_match_languages() {
+        let codes: Vec<&str> = SOURCES.iter().map(|(c, _)| *c).collect();
+        assert_eq!(codes, LANGUAGES);
+        assert_eq!(catalogs().len(), LANGUAGES.len());
+    }
+
+    #[test]
+    fn every_language_parses() {
+        for code in LANGUAGES {
+            assert!(!raw(code).is_empty(), "{code}.json is empty");
+            assert!(is_supported(code));
+            assert_eq!(catalog(code).code(), code);
+        }
+    }
+
+    #[test]
+    fn every_language_has_exactly_the_english_keys_and_no_empty_strings() {
+        let english: BTreeSet<String> = raw("en").into_keys().collect();
+        for code in LANGUAGES {
+            let strings = raw(code);
+            let keys: BTreeSet<String> = strings.keys().cloned().collect();
+            let missing: Vec<_> = english.difference(&keys).collect();
+            let extra: Vec<_> = keys.difference(&english).collect();
+            assert!(missing.is_empty(), "{code} is missing {missing:?}");
+            assert!(extra.is_empty(), "{code} has extra keys {extra:?}");
+            for (key, value) in &strings {
+                assert!(!value.trim().is_empty(), "{code}.{key} is empty");
+            }
+        }
+    }
+
+    #[test]
+    fn translations_keep_every_english_placeholder() {
+        let english = raw("en");
+        for code in LANGUAGES {
+            let strings = raw(code);
+            for (key, source) in &english {
+                let wanted = placeholders(source);
+                let got = placeholders(&strings[key]);
+                assert!(
+                    wanted.is_subset(&got),
+                    "{code}.{key} lacks {:?}",
+                    wanted.difference(&got).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn language_names_are_distinct() {
+        let names: BTreeSet<&str> = LANGUAGES
+            .iter()
+            .map(|c| catalog(c).get("language_name"))
+            .collect();
+        assert_eq!(names.len(), LANGUAGES.len());
+        assert_eq!(catalog("nl").get("language_name"), "Nederlands");
+    }
+
+    #[test]
+    fn unknown_language_gets_english() {
+        for code in ["xx", "", "NL", "en-GB"] {
+            assert!(!is_supported(code));
+            assert_eq!(catalog(code).code(), "en");
+        }
+        assert_eq!(catalog("zz").get("submit"), "Send my answers");
+    }
+
+    #[test]
+    fn format_fills_placeholders() {
+        let en = catalog("en");
+        assert_eq!(
+            en.format("progress", &[("answered", "3"), ("total", "10")]),
+            "3 of 10 questions answered"
+        );
+        assert_eq!(
+            catalog("de").format("score_total", &[("total", "42"), ("max", "50")]),
+            "Gesamt: 42 von 50"
+        );
+        // Braces in a value are not expanded again; missing arguments stay visible.
+        assert_eq!(
+            en.format("section_average", &[("section", "{average}")]),
+            "{average}: {average}"
+        );
+        assert_eq!(
+            en.format(
+                "section_average",
+                &[("section", "Speed"), ("average", "4.2")]
+            ),
+            "Speed: 4.2"
+        );
+    }
+
+    #[test]
+    fn format_keeps_a_lone_brace() {
+        let t = Catalog {
+            code: "xx",
+            strings: BTreeMap::from([("k".to_string(), "a {b} c { d".to_string())]),
+        };
+        assert_eq!(t.format("k", &[("b", "B")]), "a B c { d");
+    }
+
+    #[test]
+    fn missing_key_falls_back_to_english() {
+        let t = Catalog {
+            code: "xx",
+            strings: BTreeMap::new(),
+        };
+        assert_eq!(t.get("submit"), "Send my answers");
+    }
+
+    #[test]
+    fn unreadable_file_is_rejected_not_panicked_on() {
+        assert!(parse("xx", "{not json").is_none());
+        assert!(parse("xx", r#"{"submit": 3}"#).is_none());
+    }
+
+    #[test]
+    fn get_unknown_key_returns_the_key() {
+        assert_eq!(catalog("fr").get("no_such_key"), "no_such_key");
+        assert_eq!(catalog("fr").format("no_such_key", &[]), "no_such_key");
+    }
+
+    #[test]
+    fn strings_map_is_complete() {
+        let sk = catalog("sk").strings();
+        assert_eq!(sk.len(), raw("en").len());
+        assert_eq!(
+            sk.get("thank_you_title").map(String::as_str),
+            Some("Ďakujeme")
+        );
+    }
+}

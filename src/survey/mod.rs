@@ -1,12 +1,22 @@
 //! Surveys: questionnaires with their questions, quality hints (lint), built-in templates and
 //! the scoring of scored questionnaires such as the customer-service self-assessment.
 
+pub mod api;
+pub mod editing;
+pub mod incentive;
 pub mod lint;
+pub mod model;
 pub mod question;
 pub mod score;
 pub mod templates;
 
 pub use self::question::{Kind, Question, QuestionInput, Scale};
+
+use rocket::{Build, Rocket};
+
+pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket.mount("/api/v1", api::routes())
+}
 
 /// What a questionnaire says, apart from its identity and state: what lint reads, what a
 /// template produces.

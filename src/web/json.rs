@@ -19,6 +19,8 @@ fn fail<'r, T>(req: &Request<'_>, error: Error) -> Outcome<'r, T, Error> {
 
 /// Parses `text` as `T`, with errors that say where the problem is.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    // An empty body reads as `null`, so an optional body (`ApiJson<Option<T>>`) may be left out.
+    let text = if text.trim().is_empty() { "null" } else { text };
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

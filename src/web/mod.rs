@@ -4,6 +4,7 @@
 pub mod catchers;
 pub mod headers;
 pub mod json;
+pub mod paging;
 pub mod peer;
 
 use rocket::data::{Limits, ToByteUnit};
@@ -24,6 +25,12 @@ pub enum Reply {
     Status((Status, Template)),
     Redirect(Redirect),
     Flash(Flash<Redirect>),
+}
+
+/// A stored time as RFC 3339 in UTC, e.g. `2026-11-22T10:00:00Z`.
+pub fn rfc3339(at: chrono::NaiveDateTime) -> String {
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// Request body limits; past them the answer is 413.

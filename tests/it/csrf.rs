@@ -30,7 +30,11 @@ fn every_state_changing_page_route_refuses_forged_forms() {
         "expected the page forms to be mounted: {targets:?}"
     );
 
-    let values = [("id", admin.id.as_str()), ("token", setup_token.as_str())];
+    let values = [
+        ("id", admin.id.as_str()),
+        ("token", setup_token.as_str()),
+        ("response", "unknown"),
+    ];
     let fields = |token: Option<&str>| {
         let mut pairs = vec![
             ("name", "Forged"),
@@ -116,7 +120,16 @@ fn no_get_route_changes_anything() {
     let gets: Vec<String> = mounted_routes(&app)
         .into_iter()
         .filter(|(method, _)| method == "GET")
-        .map(|(_, path)| fill_path(&path, &[("id", admin.id.as_str()), ("token", setup_token)]))
+        .map(|(_, path)| {
+            fill_path(
+                &path,
+                &[
+                    ("id", admin.id.as_str()),
+                    ("token", setup_token),
+                    ("response", "unknown"),
+                ],
+            )
+        })
         .collect();
     for path in &gets {
         let status = app

@@ -62,7 +62,16 @@ fn every_get_route_and_error_page_carries_the_security_headers() {
     let mut paths: Vec<String> = mounted_routes(&app)
         .into_iter()
         .filter(|(method, _)| method == "GET")
-        .map(|(_, path)| fill_path(&path, &[("id", admin.id.as_str()), ("token", "unknown")]))
+        .map(|(_, path)| {
+            fill_path(
+                &path,
+                &[
+                    ("id", admin.id.as_str()),
+                    ("token", "unknown"),
+                    ("response", "unknown"),
+                ],
+            )
+        })
         .collect();
     paths.push("/no/such/page".into());
     paths.push("/api/v1/no/such/thing".into());

@@ -12,8 +12,10 @@ mod harness;
 mod headers;
 mod login;
 mod openapi;
+mod respond;
 mod roles;
 mod sessions;
 mod setup;
+mod surveys;
 
 pub use harness::*;

@@ -29,6 +29,11 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/users", Access::Admin),
     ("POST", "/admin/users", Access::Admin),
     ("POST", "/admin/users/<id>/active", Access::Admin),
+    ("GET", "/s/<id>", Access::Public),
+    ("POST", "/s/<id>", Access::Public),
+    ("GET", "/s/<id>/thanks/<response>", Access::Public),
+    ("GET", "/r/<token>", Access::Public),
+    ("POST", "/r/<token>", Access::Public),
 ];
 
 fn openapi_path(template: &str) -> String {
@@ -115,7 +120,11 @@ fn every_page_route_enforces_its_access() {
     let admin = app.add_user("admin@example.com", Role::Admin);
     app.add_user("designer@example.com", Role::Designer);
     app.add_user("analyst@example.com", Role::Analyst);
-    let values = [("id", admin.id.as_str()), ("token", "no-such-token")];
+    let values = [
+        ("id", admin.id.as_str()),
+        ("token", "no-such-token"),
+        ("response", "unknown"),
+    ];
 
     for (method, template, access) in PAGES.iter().filter(|(_, _, a)| *a != Access::Public) {
         let path = fill_path(template, &values);
@@ -164,7 +173,7 @@ fn every_page_route_enforces_its_access() {
         );
         let status = browser.client.get(path.clone()).dispatch().status();
         let expected = match *template {
-            t if t.contains("<token>") => Status::NotFound,
+            t if t.contains("<token>") || t.starts_with("/s/") => Status::NotFound,
             "/login" => Status::SeeOther,
             _ => Status::Ok,
         };

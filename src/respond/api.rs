@@ -1,0 +1,166 @@
+//! JSON routes for responses: submitting one (kiosks, imports) and reading them page by page.
+
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::serde::json::Json;
+use rocket::{State, get, post, routes};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::checking::{self, Origin};
+use super::model;
+use super::writer::Writer;
+use crate::auth::{ApiUser, Designers, Readers};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::survey::editing::{self, Availability};
+use crate::web::json::ApiJson;
+use crate::web::paging::{self, List};
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![create_response, list_responses]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResponseInput {
+    answers: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct Created {
+    id: String,
+}
+
+/// The `Idempotency-Key` header: a retry with the same key returns the first result.
+struct IdempotencyKey(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for IdempotencyKey {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let key = req
+            .headers()
+            .get_one("Idempotency-Key")
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty() && k.len() <= 64);
+        Outcome::Success(IdempotencyKey(key))
+    }
+}
+
+#[post("/surveys/<id>/responses", data = "<body>")]
+async fn create_response(
+    db: &State<Db>,
+    writer: &State<Writer>,
+    user: ApiUser<Designers>,
+    key: IdempotencyKey,
+    id: &str,
+    body: ApiJson<ResponseInput>,
+) -> Result<(Status, Json<Created>)> {
+    let id = id.to_string();
+    let survey = db
+        .run(move |conn| editing::editable_by(conn, &user.user, &id))
+        .await?;
+    if survey.availability(crate::db::now()) != Availability::Open {
+        return Err(Error::conflict(
+            "survey_not_open",
+            "the survey does not accept answers now",
+        ));
+    }
+    let given = body.0.answers;
+    if let Some(unknown) = checking::unknown(&survey, &given) {
+        return Err(Error::invalid(
+            format!("answers.{unknown}"),
+            "is not a question of this survey",
+        ));
+    }
+    let checked = checking::check(&survey, &given);
+    if let Some((question, problem)) = checked.problems.first() {
+        let english = super::i18n::catalog("en");
+        return Err(Error::invalid(
+            format!("answers.{question}"),
+            english.get(problem.key()).to_string(),
+        ));
+    }
+    // Scoped to the user, so two clients cannot collide on a key they chose.
+    let submission_key = match key.0 {
+        Some(key) => crate::ids::digest(&format!("{}:{key}", survey.row.owner_id)),
+        None => crate::ids::new_id(),
+    };
+    let origin = Origin {
+        channel: "api",
+        submission_key,
+        invitation_id: None,
+        contact_id: None,
+    };
+    let submission = checking::submission(&survey, &checked.answers, origin)?;
+    let stored = writer.submit(submission).await?;
+    let status = match stored {
+        super::writer::Stored::New(_) => Status::Created,
+        super::writer::Stored::Replayed(_) => Status::Ok,
+    };
+    Ok((
+        status,
+        Json(Created {
+            id: stored.response_id().to_string(),
+        }),
+    ))
+}
+
+#[derive(Serialize)]
+struct ResponseView {
+    id: String,
+    submitted_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contact_id: Option<String>,
+    answers: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<Value>,
+}
+
+#[get("/surveys/<id>/responses?<limit>&<after>")]
+async fn list_responses(
+    db: &State<Db>,
+    user: ApiUser<Readers>,
+    id: &str,
+    limit: Option<i64>,
+    after: Option<String>,
+) -> Result<Json<List<ResponseView>>> {
+    let limit = paging::limit(limit)?;
+    let after = paging::decode(after.as_deref())?;
+    let id = id.to_string();
+    let (rows, answers, anonymous) = db
+        .run(move |conn| {
+            let survey = editing::visible_to(conn, &user.user, &id)?;
+            let rows = model::page(conn, &id, after, limit + 1)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let answers = model::answers_of(conn, &ids)?;
+            Ok((rows, answers, survey.row.anonymous))
+        })
+        .await?;
+    let mut by_response: std::collections::HashMap<String, Map<String, Value>> =
+        std::collections::HashMap::new();
+    for (response_id, question_id, value) in answers {
+        let value = model::parse_json(&value)?;
+        by_response
+            .entry(response_id)
+            .or_default()
+            .insert(question_id, value);
+    }
+    Ok(Json(paging::finish(
+        rows,
+        limit,
+        |r| (r.submitted_at, r.id.clone()),
+        |r| ResponseView {
+            id: r.id.clone(),
+            submitted_at: crate::web::rfc3339(r.submitted_at),
+            contact_id: r.contact_id.clone().filter(|_| !anonymous),
+            answers: by_response.get(&r.id).cloned().unwrap_or_default(),
+            score: r
+                .score
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok()),
+        },
+    )))
+}

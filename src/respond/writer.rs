@@ -1,0 +1,179 @@
+//! The submission writer: one thread that takes queued submissions, stores a batch of them in
+//! one write transaction (each in its own savepoint, so one refusal never sinks the others) and
+//! answers each caller only after the commit. One fsync then covers many durable submissions.
+
+use std::sync::Arc;
+
+use rocket::tokio::sync::{mpsc, oneshot};
+
+use super::model::{self, ResponseRow};
+use crate::db::{self, Db, DbConn};
+use crate::error::{Error, Result};
+use crate::survey::editing::{self, Availability};
+
+/// How many queued submissions one transaction takes at most.
+const MAX_BATCH: usize = 256;
+/// How many submissions may wait before callers wait for room.
+const QUEUE: usize = 8192;
+
+/// A complete, checked submission, ready to store.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub survey_id: String,
+    pub invitation_id: Option<String>,
+    pub contact_id: Option<String>,
+    /// Keeps the response of an anonymous survey unlinkable to its invitation.
+    pub anonymous: bool,
+    /// One per rendered form (or API idempotency key): a replay returns the first result.
+    pub submission_key: String,
+    pub payload_digest: String,
+    pub channel: &'static str,
+    /// (question id, answer as JSON)
+    pub answers: Vec<(String, String)>,
+    pub score: Option<String>,
+}
+
+/// What happened to a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored now, with this response id.
+    New(String),
+    /// The same submission was stored before (a double click, a retry): its response id.
+    Replayed(String),
+}
+
+impl Stored {
+    pub fn response_id(&self) -> &str {
+        match self {
+            Stored::New(id) | Stored::Replayed(id) => id,
+        }
+    }
+}
+
+type Job = (Submission, oneshot::Sender<Result<Stored>>);
+
+/// The handle request handlers use; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+    _thread: Arc<()>,
+}
+
+impl Writer {
+    /// Starts the writer thread; it stops when the last handle is dropped.
+    pub fn start(db: Db) -> std::io::Result<Writer> {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        std::thread::Builder::new()
+            .name("hearken-submissions".into())
+            .spawn(move || run(&db, jobs))?;
+        Ok(Writer {
+            queue,
+            _thread: Arc::new(()),
+        })
+    }
+
+    /// Stores a submission; returns once it is committed (or refused).
+    pub async fn submit(&self, submission: Submission) -> Result<Stored> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((submission, reply))
+            .await
+            .map_err(|_| Error::Internal("the submission writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::Internal("the submission writer dropped a submission".into()))?
+    }
+}
+
+fn run(db: &Db, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcome = db.conn().and_then(|mut conn| {
+            db::write(&mut conn, |conn| {
+                let results: Vec<Result<Stored>> = batch
+                    .iter()
+                    .map(|(submission, _)| {
+                        // A savepoint per submission: a refusal rolls back only its own rows.
+                        diesel::Connection::transaction(conn, |conn| store(conn, submission))
+                    })
+                    .collect();
+                Ok::<_, Error>(results)
+            })
+        });
+        match outcome {
+            Ok(results) => {
+                for ((_, reply), result) in batch.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(error) => {
+                log::error!(
+                    "a batch of {} submissions failed: {}",
+                    batch.len(),
+                    error.chain()
+                );
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(Error::Internal(error.chain().into())));
+                }
+            }
+        }
+    }
+}
+
+fn store(conn: &mut DbConn, submission: &Submission) -> Result<Stored> {
+    if let Some(existing) = model::find_by_submission_key(conn, &submission.submission_key)? {
+        return if existing.payload_digest == submission.payload_digest
+            && existing.survey_id == submission.survey_id
+        {
+            Ok(Stored::Replayed(existing.id))
+        } else {
+            Err(Error::invalid(
+                "submission",
+                "this form was already sent with different answers; reload the page to answer again",
+            ))
+        };
+    }
+    let now = db::now();
+    let survey = editing::load(conn, &submission.survey_id)?.ok_or(Error::NotFound)?;
+    if survey.availability(now) != Availability::Open {
+        return Err(Error::conflict(
+            "survey_not_open",
+            "the survey does not accept answers now",
+        ));
+    }
+    if let Some(invitation_id) = &submission.invitation_id {
+        if !model::complete_invitation(conn, invitation_id, now)? {
+            return Err(Error::conflict(
+                "already_answered",
+                "this invitation has already been answered",
+            ));
+        }
+        model::delete_draft(conn, invitation_id)?;
+    }
+    let row = ResponseRow {
+        id: crate::ids::new_id(),
+        survey_id: submission.survey_id.clone(),
+        invitation_id: submission
+            .invitation_id
+            .clone()
+            .filter(|_| !submission.anonymous),
+        contact_id: submission
+            .contact_id
+            .clone()
+            .filter(|_| !submission.anonymous),
+        submission_key: submission.submission_key.clone(),
+        payload_digest: submission.payload_digest.clone(),
+        channel: submission.channel.to_string(),
+        submitted_at: now,
+        score: submission.score.clone(),
+    };
+    model::insert_response(conn, &row)?;
+    model::insert_answers(conn, &row.id, &submission.answers)?;
+    Ok(Stored::New(row.id))
+}

@@ -1,0 +1,168 @@
+//! JSON routes for surveys: create (also from a built-in template), list, read, change,
+//! delete drafts, lint, publish and close.
+
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use rocket::{State, delete, get, patch, post, routes};
+
+use super::editing::{self, SurveyInput, SurveyView};
+use super::lint::{self, Report};
+use super::model;
+use super::templates::{self, TemplateInfo};
+use crate::auth::{ApiUser, Designers, Readers, Role};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::web::json::ApiJson;
+use crate::web::paging::{self, List};
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        list_templates,
+        create_survey,
+        list_surveys,
+        get_survey,
+        patch_survey,
+        delete_survey,
+        lint_survey,
+        publish_survey,
+        close_survey
+    ]
+}
+
+#[get("/templates")]
+fn list_templates(_user: ApiUser<Readers>) -> Json<List<TemplateInfo>> {
+    Json(List {
+        items: templates::list(),
+        next: None,
+    })
+}
+
+#[post("/surveys?<template>", data = "<body>")]
+async fn create_survey(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    user: ApiUser<Designers>,
+    template: Option<String>,
+    body: ApiJson<Option<SurveyInput>>,
+) -> Result<(Status, Json<SurveyView>)> {
+    let base = match template.as_deref() {
+        Some(name) => Some(templates::build(name).ok_or_else(|| {
+            Error::invalid(
+                "template",
+                format!("no built-in template is called `{name}`"),
+            )
+        })?),
+        None => None,
+    };
+    let input = body.0.unwrap_or_default();
+    let owner = user.user;
+    let survey = db
+        .run(move |conn| editing::create(conn, &owner, base, input))
+        .await?;
+    Ok((Status::Created, Json(survey.view(settings))))
+}
+
+#[get("/surveys?<limit>&<after>")]
+async fn list_surveys(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    user: ApiUser<Readers>,
+    limit: Option<i64>,
+    after: Option<String>,
+) -> Result<Json<List<SurveyView>>> {
+    let limit = paging::limit(limit)?;
+    let after = paging::decode(after.as_deref())?;
+    let owner = (user.role() == Role::Designer).then(|| user.user.id.clone());
+    let surveys = db
+        .run(move |conn| {
+            let rows = model::page(conn, owner.as_deref(), after, limit + 1)?;
+            rows.into_iter()
+                .map(|row| {
+                    let questions = model::questions_of(conn, &row.id)?;
+                    Ok(editing::Survey { row, questions })
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .await?;
+    Ok(Json(paging::finish(
+        surveys,
+        limit,
+        |s| (s.row.created_at, s.row.id.clone()),
+        |s| s.view(settings),
+    )))
+}
+
+#[get("/surveys/<id>")]
+async fn get_survey(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    user: ApiUser<Readers>,
+    id: &str,
+) -> Result<Json<SurveyView>> {
+    let id = id.to_string();
+    let survey = db
+        .run(move |conn| editing::visible_to(conn, &user.user, &id))
+        .await?;
+    Ok(Json(survey.view(settings)))
+}
+
+#[patch("/surveys/<id>", data = "<body>")]
+async fn patch_survey(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    user: ApiUser<Designers>,
+    id: &str,
+    body: ApiJson<SurveyInput>,
+) -> Result<Json<SurveyView>> {
+    let id = id.to_string();
+    let survey = db
+        .run(move |conn| editing::change(conn, &user.user, &id, body.0))
+        .await?;
+    Ok(Json(survey.view(settings)))
+}
+
+#[delete("/surveys/<id>")]
+async fn delete_survey(db: &State<Db>, user: ApiUser<Designers>, id: &str) -> Result<Status> {
+    let id = id.to_string();
+    db.run(move |conn| editing::delete(conn, &user.user, &id))
+        .await?;
+    Ok(Status::NoContent)
+}
+
+#[get("/surveys/<id>/lint")]
+async fn lint_survey(db: &State<Db>, user: ApiUser<Readers>, id: &str) -> Result<Json<Report>> {
+    let id = id.to_string();
+    let survey = db
+        .run(move |conn| editing::visible_to(conn, &user.user, &id))
+        .await?;
+    Ok(Json(lint::lint(&survey.content())))
+}
+
+#[post("/surveys/<id>/publish")]
+async fn publish_survey(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    user: ApiUser<Designers>,
+    id: &str,
+) -> Result<Json<SurveyView>> {
+    let id = id.to_string();
+    let survey = db
+        .run(move |conn| editing::publish(conn, &user.user, &id))
+        .await?;
+    Ok(Json(survey.view(settings)))
+}
+
+#[post("/surveys/<id>/close")]
+async fn close_survey(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    user: ApiUser<Designers>,
+    id: &str,
+) -> Result<Json<SurveyView>> {
+    let id = id.to_string();
+    let survey = db
+        .run(move |conn| editing::close(conn, &user.user, &id))
+        .await?;
+    Ok(Json(survey.view(settings)))
+}

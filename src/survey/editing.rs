@@ -1,0 +1,384 @@
+//! Creating, changing, publishing, closing and deleting surveys, with the rules that keep a
+//! response's meaning: questions are frozen once a survey has been published, only drafts are
+//! deleted, and closing keeps every response.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::incentive::Incentive;
+use super::model::{self, SurveyRow};
+use super::question::{Question, QuestionInput};
+use super::{SurveyContent, lint};
+use crate::auth::Role;
+use crate::auth::model::User;
+use crate::config::Settings;
+use crate::db::{self, DbConn};
+use crate::error::{Error, Result};
+
+pub const MAX_QUESTIONS: usize = 100;
+
+/// A survey as the API accepts it, for creating (title required) and for changing (every
+/// field optional). Fields the server controls (`id`, `status`, `created_at`, `open_link`) are
+/// unknown here and refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyInput {
+    pub title: Option<String>,
+    pub intro: Option<String>,
+    pub thank_you: Option<String>,
+    pub language: Option<String>,
+    pub anonymous: Option<bool>,
+    pub invitation_only: Option<bool>,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub incentive: Option<Incentive>,
+    pub questions: Option<Vec<QuestionInput>>,
+}
+
+/// A survey as the API returns it.
+#[derive(Debug, Serialize)]
+pub struct SurveyView {
+    pub id: String,
+    pub title: String,
+    pub intro: String,
+    pub thank_you: String,
+    pub language: String,
+    pub status: String,
+    pub anonymous: bool,
+    pub invitation_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<String>,
+    pub incentive: Incentive,
+    pub questions: Vec<Question>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_link: Option<String>,
+    pub created_at: String,
+}
+
+/// A survey with its questions, loaded.
+#[derive(Debug, Clone)]
+pub struct Survey {
+    pub row: SurveyRow,
+    pub questions: Vec<Question>,
+}
+
+impl Survey {
+    pub fn incentive(&self) -> Incentive {
+        serde_json::from_str(&self.row.incentive).unwrap_or_default()
+    }
+
+    pub fn content(&self) -> SurveyContent {
+        SurveyContent {
+            title: self.row.title.clone(),
+            intro: self.row.intro.clone(),
+            thank_you: self.row.thank_you.clone(),
+            language: self.row.language.clone(),
+            anonymous: self.row.anonymous,
+            questions: self.questions.clone(),
+        }
+    }
+
+    pub fn view(&self, settings: &Settings) -> SurveyView {
+        let row = &self.row;
+        let open_link = (row.status != "draft" && !row.invitation_only)
+            .then(|| settings.link(&format!("/s/{}", row.id)));
+        SurveyView {
+            id: row.id.clone(),
+            title: row.title.clone(),
+            intro: row.intro.clone(),
+            thank_you: row.thank_you.clone(),
+            language: row.language.clone(),
+            status: row.status.clone(),
+            anonymous: row.anonymous,
+            invitation_only: row.invitation_only,
+            opens_at: row.opens_at.map(crate::web::rfc3339),
+            closes_at: row.closes_at.map(crate::web::rfc3339),
+            incentive: self.incentive(),
+            questions: self.questions.clone(),
+            open_link,
+            created_at: crate::web::rfc3339(row.created_at),
+        }
+    }
+
+    /// Whether respondents can answer now.
+    pub fn availability(&self, now: NaiveDateTime) -> Availability {
+        match self.row.status.as_str() {
+            "open" => match (self.row.opens_at, self.row.closes_at) {
+                (Some(opens), _) if now < opens => Availability::NotYetOpen(opens),
+                (_, Some(closes)) if now >= closes => Availability::Closed,
+                _ => Availability::Open,
+            },
+            "closed" => Availability::Closed,
+            _ => Availability::Draft,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    Open,
+    NotYetOpen(NaiveDateTime),
+    Closed,
+    Draft,
+}
+
+pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<Survey>> {
+    let Some(row) = model::find(conn, id)? else {
+        return Ok(None);
+    };
+    let questions = model::questions_of(conn, id)?;
+    Ok(Some(Survey { row, questions }))
+}
+
+/// A survey the user may see: designers see their own, analysts and admins every survey.
+/// Anything else is 404, the same as a survey that does not exist.
+pub fn visible_to(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
+    let survey = load(conn, id)?.ok_or(Error::NotFound)?;
+    let allowed = match user.role() {
+        Role::Admin | Role::Analyst => true,
+        Role::Designer => survey.row.owner_id == user.id,
+    };
+    if allowed {
+        Ok(survey)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// A survey the user may change: its owner, or an admin.
+pub fn editable_by(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
+    let survey = load(conn, id)?.ok_or(Error::NotFound)?;
+    if user.role() == Role::Admin || survey.row.owner_id == user.id {
+        Ok(survey)
+    } else if user.role() == Role::Analyst {
+        Err(Error::forbidden())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+fn validate_questions(inputs: Vec<QuestionInput>) -> Result<Vec<Question>> {
+    if inputs.len() > MAX_QUESTIONS {
+        return Err(Error::invalid(
+            "questions",
+            format!("may hold at most {MAX_QUESTIONS} questions"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut questions = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.into_iter().enumerate() {
+        let question = input.validate(&format!("questions[{i}]"))?;
+        if !seen.insert(question.id.clone()) {
+            return Err(Error::invalid(
+                format!("questions[{i}].id"),
+                "is used by another question",
+            ));
+        }
+        questions.push(question);
+    }
+    Ok(questions)
+}
+
+/// Applies `input` to `row` (and the questions), checking every value.
+fn apply(row: &mut SurveyRow, questions: &mut Vec<Question>, input: SurveyInput) -> Result<()> {
+    if let Some(title) = input.title {
+        row.title = text("title", &title, 200, true)?;
+    }
+    if let Some(intro) = input.intro {
+        row.intro = text("intro", &intro, 5000, false)?;
+    }
+    if let Some(thank_you) = input.thank_you {
+        row.thank_you = text("thank_you", &thank_you, 5000, false)?;
+    }
+    if let Some(language) = input.language {
+        let language = language.trim().to_lowercase();
+        if !crate::respond::i18n::is_supported(&language) {
+            return Err(Error::invalid(
+                "language",
+                format!(
+                    "must be one of {}",
+                    crate::respond::i18n::LANGUAGES.join(", ")
+                ),
+            ));
+        }
+        row.language = language;
+    }
+    if let Some(anonymous) = input.anonymous {
+        row.anonymous = anonymous;
+    }
+    if let Some(invitation_only) = input.invitation_only {
+        row.invitation_only = invitation_only;
+    }
+    if let Some(opens_at) = input.opens_at {
+        row.opens_at = Some(opens_at.naive_utc());
+    }
+    if let Some(closes_at) = input.closes_at {
+        row.closes_at = Some(closes_at.naive_utc());
+    }
+    if let (Some(opens), Some(closes)) = (row.opens_at, row.closes_at)
+        && closes <= opens
+    {
+        return Err(Error::invalid("closes_at", "must be after opens_at"));
+    }
+    if let Some(incentive) = input.incentive {
+        incentive.validate("incentive")?;
+        row.incentive = serde_json::to_string(&incentive).map_err(Error::internal)?;
+    }
+    if let Some(inputs) = input.questions {
+        *questions = validate_questions(inputs)?;
+    }
+    Ok(())
+}
+
+/// Creates a draft survey owned by `owner`, from `input` laid over `base` (a template or empty).
+pub fn create(
+    conn: &mut DbConn,
+    owner: &User,
+    base: Option<SurveyContent>,
+    input: SurveyInput,
+) -> Result<Survey> {
+    let now = db::now();
+    let base_given = base.is_some();
+    let base = base.unwrap_or(SurveyContent {
+        title: String::new(),
+        intro: String::new(),
+        thank_you: String::new(),
+        language: "en".to_string(),
+        anonymous: false,
+        questions: Vec::new(),
+    });
+    let mut row = SurveyRow {
+        id: crate::ids::new_id(),
+        owner_id: owner.id.clone(),
+        title: base.title,
+        intro: base.intro,
+        thank_you: base.thank_you,
+        language: base.language,
+        status: "draft".to_string(),
+        anonymous: base.anonymous,
+        invitation_only: false,
+        opens_at: None,
+        closes_at: None,
+        incentive: serde_json::to_string(&Incentive::None).map_err(Error::internal)?,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut questions = base.questions;
+    if input.title.is_none() && !base_given {
+        return Err(Error::invalid("title", "is required"));
+    }
+    apply(&mut row, &mut questions, input)?;
+    db::write(conn, |conn| {
+        model::insert(conn, &row)?;
+        model::replace_questions(conn, &row.id, &questions)
+    })?;
+    Ok(Survey { row, questions })
+}
+
+/// Changes a survey. Once published, its questions, language and anonymity are frozen (409),
+/// so every response keeps its meaning; wording around them may still be corrected.
+pub fn change(conn: &mut DbConn, user: &User, id: &str, input: SurveyInput) -> Result<Survey> {
+    db::write(conn, |conn| {
+        let Survey {
+            mut row,
+            mut questions,
+        } = editable_by(conn, user, id)?;
+        if row.status != "draft" {
+            let frozen = [
+                ("questions", input.questions.is_some()),
+                ("language", input.language.is_some()),
+                ("anonymous", input.anonymous.is_some()),
+            ];
+            if let Some((field, _)) = frozen.iter().find(|(_, given)| *given) {
+                return Err(Error::conflict(
+                    "survey_published",
+                    format!(
+                        "the survey is {}; its {field} can no longer change (copy it to make a new version)",
+                        row.status
+                    ),
+                ));
+            }
+        }
+        apply(&mut row, &mut questions, input)?;
+        row.updated_at = db::now();
+        model::update(conn, &row)?;
+        if row.status == "draft" {
+            model::replace_questions(conn, &row.id, &questions)?;
+        }
+        Ok(Survey { row, questions })
+    })
+}
+
+/// Opens a survey for answers, unless lint still finds an error (409 with the hints).
+pub fn publish(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
+    db::write(conn, |conn| {
+        let mut survey = editable_by(conn, user, id)?;
+        if survey.row.status == "open" {
+            return Ok(survey);
+        }
+        let report = lint::lint(&survey.content());
+        if report.has_errors() {
+            let hints = serde_json::to_value(&report.hints).map_err(Error::internal)?;
+            return Err(Error::ConflictWith {
+                code: "lint_errors",
+                message: "the survey has problems to fix before it can be published".into(),
+                key: "hints",
+                details: hints,
+            });
+        }
+        survey.row.status = "open".to_string();
+        survey.row.updated_at = db::now();
+        model::update(conn, &survey.row)?;
+        Ok(survey)
+    })
+}
+
+/// Stops accepting answers; every response and invitation is kept.
+pub fn close(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
+    db::write(conn, |conn| {
+        let mut survey = editable_by(conn, user, id)?;
+        if survey.row.status == "draft" {
+            return Err(Error::conflict(
+                "survey_draft",
+                "a draft is not open; delete it instead",
+            ));
+        }
+        survey.row.status = "closed".to_string();
+        survey.row.updated_at = db::now();
+        model::update(conn, &survey.row)?;
+        Ok(survey)
+    })
+}
+
+/// Deletes a draft. Published surveys hold responses: they are closed, never deleted.
+pub fn delete(conn: &mut DbConn, user: &User, id: &str) -> Result<()> {
+    db::write(conn, |conn| {
+        let survey = editable_by(conn, user, id)?;
+        if survey.row.status != "draft" {
+            return Err(Error::conflict(
+                "survey_published",
+                format!(
+                    "the survey is {}; close it instead of deleting it",
+                    survey.row.status
+                ),
+            ));
+        }
+        model::delete(conn, id)
+    })
+}
