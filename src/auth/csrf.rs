@@ -75,6 +75,10 @@ fn same_origin(req: &Request<'_>, settings: &Settings) -> bool {
     };
     let origin_ok = match req.headers().get_one("Origin") {
         None => true,
+        // Under `Referrer-Policy: no-referrer` browsers send `Origin: null` even for a form on
+        // our own page; fetch metadata (checked above) then still says same-origin, and the
+        // token below is required either way.
+        Some("null") => true,
         Some(origin) => {
             origin.eq_ignore_ascii_case(settings.origin()) || names_this_host(origin, req)
         }

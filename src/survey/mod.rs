@@ -6,6 +6,7 @@ pub mod editing;
 pub mod incentive;
 pub mod lint;
 pub mod model;
+pub mod pages;
 pub mod question;
 pub mod score;
 pub mod templates;
@@ -15,7 +16,9 @@ pub use self::question::{Kind, Question, QuestionInput, Scale};
 use rocket::{Build, Rocket};
 
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket.mount("/api/v1", api::routes())
+    rocket
+        .mount("/api/v1", api::routes())
+        .mount("/", pages::routes())
 }
 
 /// What a questionnaire says, apart from its identity and state: what lint reads, what a

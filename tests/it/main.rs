@@ -16,6 +16,8 @@ mod respond;
 mod roles;
 mod sessions;
 mod setup;
+mod source;
+mod survey_pages;
 mod surveys;
 
 pub use harness::*;

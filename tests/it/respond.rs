@@ -704,3 +704,39 @@ fn templates_never_switch_escaping_off() {
         assert!(!escaped.contains(raw), "{raw} is not escaped: {escaped}");
     }
 }
+
+#[test]
+fn a_multi_line_answer_comes_back_unchanged_after_an_error() {
+    let app = TestApp::new();
+    let mut body = survey_body("Lines");
+    body["questions"] = json!([
+        {"id": "story", "kind": "long_text", "prompt": "Tell us what happened."},
+        {"id": "must", "kind": "text", "prompt": "Your order number", "required": true}
+    ]);
+    let (_, token) = app.user_with_token(Role::Designer);
+    let (_, survey) = post(&app, &token, "/api/v1/surveys", &body);
+    let id = survey["id"].as_str().unwrap();
+    post(
+        &app,
+        &token,
+        &format!("/api/v1/surveys/{id}/publish"),
+        &json!({}),
+    );
+    let path = format!("/s/{id}");
+    let (_, csrf, submission) = open_form(&app.client, &path);
+    let story = "First line\nSecond line\n  indented third";
+    let (status, _, html) = send(
+        &app.client,
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("submission", &submission),
+            ("q.story", story),
+        ],
+    );
+    assert_eq!(status, Status::UnprocessableEntity);
+    let document = scraper::Html::parse_document(&html);
+    let area = scraper::Selector::parse("#q-story-input").unwrap();
+    let kept: String = document.select(&area).next().unwrap().text().collect();
+    assert_eq!(kept, story);
+}

@@ -12,6 +12,8 @@ use crate::{PASSWORD, TestApp, bearer, fill_path, form, mounted_routes};
 enum Access {
     Public,
     Staff,
+    /// Designers and admins; analysts get 403.
+    Designer,
     Admin,
 }
 
@@ -34,6 +36,21 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/s/<id>/thanks/<response>", Access::Public),
     ("GET", "/r/<token>", Access::Public),
     ("POST", "/r/<token>", Access::Public),
+    ("GET", "/surveys", Access::Staff),
+    ("POST", "/surveys", Access::Designer),
+    ("POST", "/surveys/from-template", Access::Designer),
+    ("GET", "/surveys/<id>", Access::Staff),
+    ("POST", "/surveys/<id>/details", Access::Designer),
+    ("POST", "/surveys/<id>/questions", Access::Designer),
+    ("POST", "/surveys/<id>/questions/edit", Access::Designer),
+    ("POST", "/surveys/<id>/questions/move", Access::Designer),
+    ("POST", "/surveys/<id>/questions/delete", Access::Designer),
+    ("POST", "/surveys/<id>/publish", Access::Designer),
+    ("POST", "/surveys/<id>/close", Access::Designer),
+    ("POST", "/surveys/<id>/delete", Access::Designer),
+    ("GET", "/surveys/<id>/preview", Access::Staff),
+    ("POST", "/surveys/<id>/preview", Access::Staff),
+    ("GET", "/surveys/<id>/responses", Access::Staff),
 ];
 
 fn openapi_path(template: &str) -> String {
@@ -154,7 +171,12 @@ fn every_page_route_enforces_its_access() {
                 .body(form(&[("csrf", &csrf)]))
                 .dispatch()
                 .status();
-            if *access == Access::Admin {
+            let refused = match access {
+                Access::Admin => true,
+                Access::Designer => role == Role::Analyst,
+                _ => false,
+            };
+            if refused {
                 assert_eq!(status, Status::Forbidden, "{method} {path} as {role:?}");
             } else {
                 assert!(
@@ -173,7 +195,10 @@ fn every_page_route_enforces_its_access() {
         );
         let status = browser.client.get(path.clone()).dispatch().status();
         let expected = match *template {
-            t if t.contains("<token>") || t.starts_with("/s/") => Status::NotFound,
+            // `<id>` is a user's id here, so no survey has it.
+            t if t.contains("<token>") || t.starts_with("/s/") || t.starts_with("/surveys/") => {
+                Status::NotFound
+            }
             "/login" => Status::SeeOther,
             _ => Status::Ok,
         };

@@ -1,0 +1,253 @@
+//! The survey page and the changes to the survey as a whole: its texts, publishing, closing and
+//! deleting a draft. A refusal shows the page again with its status (422 or 409), the message
+//! beside the form and what was typed still in it.
+
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::request::FlashMessage;
+use rocket::response::{Flash, Redirect};
+use rocket::{State, get, post};
+
+use super::view::{self, Attempt, DetailsForm, PageInput};
+use super::{CsrfOnly, can_edit, describe, me_of};
+use crate::auth::csrf::{CsrfForm, CsrfProtected, CsrfToken};
+use crate::auth::model::User;
+use crate::auth::{Designers, Policy, Staff};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::respond::model::count_responses;
+use crate::survey::editing::{self, Survey, SurveyInput};
+use crate::web::Reply;
+
+/// A survey the user may see, with its number of responses.
+pub(super) async fn load(db: &Db, user: &User, id: &str) -> Result<(Survey, i64)> {
+    let (user, id) = (user.clone(), id.to_string());
+    db.run(move |conn| {
+        let survey = editing::visible_to(conn, &user, &id)?;
+        let responses = count_responses(conn, &survey.row.id)?;
+        Ok((survey, responses))
+    })
+    .await
+}
+
+/// What a handler needs to show the survey page again.
+pub(super) struct Ctx<'a> {
+    db: &'a Db,
+    settings: &'a Settings,
+    pub user: User,
+    csrf: String,
+    id: String,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new<P: Policy>(
+        db: &'a Db,
+        settings: &'a Settings,
+        staff: &Staff<P>,
+        csrf: CsrfToken,
+        id: &str,
+    ) -> Self {
+        Ctx {
+            db,
+            settings,
+            user: staff.user.clone(),
+            csrf: csrf.0,
+            id: id.to_string(),
+        }
+    }
+
+    async fn page(
+        &self,
+        status: Status,
+        notice: Option<String>,
+        attempt: Attempt,
+    ) -> Result<Reply> {
+        let (survey, responses) = load(self.db, &self.user, &self.id).await?;
+        let input = PageInput {
+            me: me_of(&self.user),
+            can_edit: can_edit(&self.user, &survey.row.owner_id),
+            csrf: self.csrf.clone(),
+            responses,
+            notice,
+            attempt,
+        };
+        let page = view::survey_page(self.settings, &survey, input);
+        Ok(Reply::Status((status, page)))
+    }
+
+    /// Back to the survey page with `notice` after a change; the page again with the reason
+    /// after a refusal the designer can act on (`refused` places an invalid value's message).
+    pub(super) async fn finish(
+        &self,
+        result: Result<()>,
+        notice: &str,
+        refused: impl FnOnce(&Error) -> Attempt,
+    ) -> Result<Reply> {
+        match result {
+            Ok(()) => Ok(Reply::Flash(Flash::success(
+                Redirect::to(format!("/surveys/{}", self.id)),
+                notice.to_string(),
+            ))),
+            Err(
+                error @ (Error::Invalid { .. }
+                | Error::Conflict { .. }
+                | Error::ConflictWith { .. }),
+            ) => {
+                let attempt = match &error {
+                    Error::Invalid { .. } => refused(&error),
+                    Error::ConflictWith { .. } => {
+                        Attempt::Conflict(super::capitalized(&error.public_message()), true)
+                    }
+                    _ => Attempt::Conflict(super::capitalized(&error.public_message()), false),
+                };
+                self.page(error.status(), None, attempt).await
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
+
+#[get("/surveys/<id>")]
+pub(super) async fn survey_page(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    staff: Staff,
+    csrf: CsrfToken,
+    id: &str,
+    flash: Option<FlashMessage<'_>>,
+) -> Result<Reply> {
+    let notice = flash.map(|f| f.message().to_string());
+    Ctx::new(db, settings, &staff, csrf, id)
+        .page(Status::Ok, notice, Attempt::None)
+        .await
+}
+
+#[post("/surveys/<id>/details", data = "<form>")]
+pub(super) async fn save_details(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<DetailsForm>,
+) -> Result<Reply> {
+    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let typed = form.0;
+    let sent = typed.clone();
+    let (user, sid) = (ctx.user.clone(), ctx.id.clone());
+    let result = db
+        .run(move |conn| {
+            let draft = editing::editable_by(conn, &user, &sid)?.row.status == "draft";
+            // Language and anonymity are frozen once published; the page offers them only for
+            // drafts, so a published survey's form simply does not carry them.
+            // Browsers send a textarea's line breaks as CRLF; stored text uses LF throughout.
+            let input = SurveyInput {
+                title: Some(sent.title),
+                intro: Some(sent.intro.replace("\r\n", "\n")),
+                thank_you: Some(sent.thank_you.replace("\r\n", "\n")),
+                language: sent.language.filter(|_| draft),
+                anonymous: draft.then_some(sent.anonymous),
+                ..SurveyInput::default()
+            };
+            Ok(editing::change(conn, &user, &sid, input).map(|_| ()))
+        })
+        .await?;
+    ctx.finish(result, "The survey texts are saved.", |e| {
+        Attempt::Details(typed, describe(e, None))
+    })
+    .await
+}
+
+#[post("/surveys/<id>/publish", data = "<_form>")]
+pub(super) async fn publish_survey(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    id: &str,
+    _form: CsrfForm<CsrfOnly>,
+) -> Result<Reply> {
+    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let (user, sid) = (ctx.user.clone(), ctx.id.clone());
+    let result = db
+        .run(move |conn| editing::publish(conn, &user, &sid).map(|_| ()))
+        .await;
+    ctx.finish(result, "The survey is open for answers.", |e| {
+        Attempt::Conflict(describe(e, None), false)
+    })
+    .await
+}
+
+#[post("/surveys/<id>/close", data = "<_form>")]
+pub(super) async fn close_survey(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    id: &str,
+    _form: CsrfForm<CsrfOnly>,
+) -> Result<Reply> {
+    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let (user, sid) = (ctx.user.clone(), ctx.id.clone());
+    let result = db
+        .run(move |conn| editing::close(conn, &user, &sid).map(|_| ()))
+        .await;
+    ctx.finish(
+        result,
+        "The survey is closed. Every response is kept.",
+        |e| Attempt::Conflict(describe(e, None), false),
+    )
+    .await
+}
+
+#[derive(FromForm)]
+pub(super) struct DeleteForm {
+    csrf: String,
+    confirm: bool,
+}
+
+impl CsrfProtected for DeleteForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[post("/surveys/<id>/delete", data = "<form>")]
+pub(super) async fn delete_survey(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<DeleteForm>,
+) -> Result<Reply> {
+    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let (user, sid) = (ctx.user.clone(), ctx.id.clone());
+    // Without JavaScript there is no confirmation dialog, so the form asks for a tick instead.
+    let confirmed = form.0.confirm;
+    let result = db
+        .run(move |conn| {
+            let survey = editing::editable_by(conn, &user, &sid)?;
+            if !confirmed {
+                return Ok(Err(Error::invalid(
+                    "confirm",
+                    "tick the box to confirm that this draft is to be deleted",
+                )));
+            }
+            Ok(editing::delete(conn, &user, &sid).map(|()| survey.row.title))
+        })
+        .await?;
+    match result {
+        Ok(title) => Ok(Reply::Flash(Flash::success(
+            Redirect::to("/surveys"),
+            format!("The draft “{title}” is deleted."),
+        ))),
+        Err(error) => {
+            ctx.finish(Err(error), "", |e| {
+                Attempt::Conflict(describe(e, None), false)
+            })
+            .await
+        }
+    }
+}

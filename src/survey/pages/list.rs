@@ -1,0 +1,212 @@
+//! The list of surveys a staff member may see, and creating one: blank (title and language) or
+//! from a built-in template.
+
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::request::FlashMessage;
+use rocket::response::{Flash, Redirect};
+use rocket::{State, get, post};
+use rocket_dyn_templates::{Template, context};
+use serde::Serialize;
+
+use super::{me, view};
+use crate::auth::csrf::{CsrfForm, CsrfProtected, CsrfToken};
+use crate::auth::{Designers, Role, Staff};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::respond::model::count_responses;
+use crate::survey::editing::{self, SurveyInput};
+use crate::survey::{model, templates};
+use crate::web::paging;
+use crate::web::{Reply, rfc3339};
+
+/// Surveys shown per page of the list.
+const PAGE_SIZE: i64 = 100;
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    title: String,
+    status: String,
+    questions: usize,
+    responses: i64,
+    created: String,
+    created_label: String,
+}
+
+/// What was typed into the "New survey" form, kept when it is shown again with an error.
+#[derive(Default, Serialize)]
+struct Typed {
+    title: String,
+    language: String,
+    error: Option<String>,
+}
+
+async fn render(
+    db: &Db,
+    staff: &Staff<impl crate::auth::Policy>,
+    csrf: String,
+    after: Option<String>,
+    notice: Option<String>,
+    typed: Typed,
+) -> Result<Template> {
+    let after = paging::decode(after.as_deref())?;
+    // Designers see their own surveys; analysts and admins every survey (as the API lists them).
+    let owner = (staff.role() == Role::Designer).then(|| staff.user.id.clone());
+    let (rows, next) = db
+        .run(move |conn| {
+            let mut rows = model::page(conn, owner.as_deref(), after, PAGE_SIZE + 1)?;
+            let next = (rows.len() as i64 > PAGE_SIZE)
+                .then(|| {
+                    rows.truncate(PAGE_SIZE as usize);
+                    // The cursor is URL-safe base64, so it needs no escaping in the link.
+                    rows.last()
+                        .map(|r| format!("/surveys?after={}", paging::encode(r.created_at, &r.id)))
+                })
+                .flatten();
+            let rows = rows
+                .into_iter()
+                .map(|row| {
+                    Ok(Row {
+                        questions: model::questions_of(conn, &row.id)?.len(),
+                        responses: count_responses(conn, &row.id)?,
+                        created: rfc3339(row.created_at),
+                        created_label: super::when(row.created_at),
+                        id: row.id,
+                        title: row.title,
+                        status: row.status,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((rows, next))
+        })
+        .await?;
+    let language = if typed.language.is_empty() {
+        "en"
+    } else {
+        typed.language.as_str()
+    };
+    Ok(Template::render(
+        "survey_list",
+        context! {
+            title: "Surveys",
+            me: me(staff),
+            csrf,
+            notice,
+            surveys: rows,
+            next,
+            can_design: staff.role().is_allowed(&[Role::Designer]),
+            languages: view::languages(language),
+            templates: templates::list(),
+            typed,
+        },
+    ))
+}
+
+#[get("/surveys?<after>")]
+pub(super) async fn list_page(
+    db: &State<Db>,
+    staff: Staff,
+    csrf: CsrfToken,
+    after: Option<String>,
+    flash: Option<FlashMessage<'_>>,
+) -> Result<Template> {
+    let notice = flash.map(|f| f.message().to_string());
+    render(db, &staff, csrf.0, after, notice, Typed::default()).await
+}
+
+#[derive(FromForm)]
+pub(super) struct NewSurveyForm {
+    csrf: String,
+    #[field(default = String::new())]
+    title: String,
+    #[field(default = String::from("en"))]
+    language: String,
+}
+
+impl CsrfProtected for NewSurveyForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn created(id: &str, what: &str) -> Reply {
+    Reply::Flash(Flash::success(
+        Redirect::to(format!("/surveys/{id}")),
+        what.to_string(),
+    ))
+}
+
+#[post("/surveys", data = "<form>")]
+pub(super) async fn create_survey(
+    db: &State<Db>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    form: CsrfForm<NewSurveyForm>,
+) -> Result<Reply> {
+    let form = form.0;
+    let input = SurveyInput {
+        title: Some(form.title.clone()),
+        language: Some(form.language.clone()),
+        ..SurveyInput::default()
+    };
+    let owner = staff.user.clone();
+    let made = db
+        .run(move |conn| editing::create(conn, &owner, None, input))
+        .await;
+    match made {
+        Ok(survey) => Ok(created(
+            &survey.row.id,
+            "The survey is created as a draft. Add its questions below.",
+        )),
+        Err(error @ Error::Invalid { .. }) => {
+            let typed = Typed {
+                title: form.title,
+                language: form.language,
+                error: Some(super::describe(&error, None)),
+            };
+            let page = render(db, &staff, csrf.0, None, None, typed).await?;
+            Ok(Reply::Status((Status::UnprocessableEntity, page)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(FromForm)]
+pub(super) struct TemplateForm {
+    csrf: String,
+    #[field(default = String::new())]
+    template: String,
+}
+
+impl CsrfProtected for TemplateForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[post("/surveys/from-template", data = "<form>")]
+pub(super) async fn create_from_template(
+    db: &State<Db>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    form: CsrfForm<TemplateForm>,
+) -> Result<Reply> {
+    let name = form.0.template;
+    let Some(base) = templates::build(&name) else {
+        let typed = Typed {
+            error: Some(format!("There is no built-in template called “{name}”.")),
+            ..Typed::default()
+        };
+        let page = render(db, &staff, csrf.0, None, None, typed).await?;
+        return Ok(Reply::Status((Status::UnprocessableEntity, page)));
+    };
+    let owner = staff.user.clone();
+    let survey = db
+        .run(move |conn| editing::create(conn, &owner, Some(base), SurveyInput::default()))
+        .await?;
+    Ok(created(
+        &survey.row.id,
+        "The survey is created from the template as a draft. Adjust it below.",
+    ))
+}

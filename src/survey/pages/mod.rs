@@ -1,0 +1,159 @@
+//! HTML pages with which designers build surveys: the list, creating one (blank or from a
+//! built-in template), the survey page with every lint hint beside the question it concerns,
+//! editing, reordering and deleting questions, publishing and closing, the respondent preview and
+//! a read-only list of the latest responses.
+//!
+//! Every change goes through the same functions as the JSON API (`editing`), so validation, the
+//! freeze on published questions and the lint check before publishing hold here too. Analysts
+//! read the same pages without their forms.
+
+mod edit;
+mod forms;
+mod list;
+mod preview;
+mod questions;
+mod view;
+
+use rocket::form::FromForm;
+use rocket::routes;
+use serde::Serialize;
+
+use crate::auth::csrf::CsrfProtected;
+use crate::auth::model::User;
+use crate::auth::{Policy, Role, Staff};
+use crate::error::Error;
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        list::list_page,
+        list::create_survey,
+        list::create_from_template,
+        edit::survey_page,
+        edit::save_details,
+        questions::add_question,
+        questions::edit_question,
+        questions::move_question,
+        questions::delete_question,
+        edit::publish_survey,
+        edit::close_survey,
+        edit::delete_survey,
+        preview::preview_page,
+        preview::preview_check,
+        preview::responses_page,
+    ]
+}
+
+/// Who is signed in, for the page header (the same fields the account pages give the layout).
+#[derive(Serialize)]
+struct Me {
+    name: String,
+    email: String,
+    role: &'static str,
+    is_admin: bool,
+}
+
+fn me<P: Policy>(staff: &Staff<P>) -> Me {
+    me_of(&staff.user)
+}
+
+fn me_of(user: &User) -> Me {
+    Me {
+        name: user.name.clone(),
+        email: user.email.clone(),
+        role: user.role().as_str(),
+        is_admin: user.role() == Role::Admin,
+    }
+}
+
+/// A stored time for people to read, e.g. `2026-11-22 10:00 UTC` (the `datetime` attribute
+/// beside it carries the exact RFC 3339 form).
+fn when(at: chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Whether `user` may change this survey: its owner or an admin (as `editing::editable_by`).
+fn can_edit(user: &User, owner_id: &str) -> bool {
+    user.role() == Role::Admin || user.id == owner_id
+}
+
+/// A form with nothing but its CSRF token (publish, close).
+#[derive(FromForm)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+impl CsrfProtected for CsrfOnly {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// An error as a designer reads it beside a form: the field in words (`options, item 2`
+/// rather than `questions[3].options[1]`) and what is wrong with it. `own` is the index of the
+/// question the form edits; a problem in another question says which one.
+fn describe(error: &Error, own: Option<usize>) -> String {
+    let Error::Invalid { field, message } = error else {
+        return error.public_message();
+    };
+    let (index, rest) = match field
+        .strip_prefix("questions[")
+        .and_then(|tail| tail.split_once("]."))
+    {
+        Some((index, rest)) => (index.parse::<usize>().ok(), rest),
+        None => (None, field.as_str()),
+    };
+    let mut label = rest
+        .split('.')
+        .map(|part| match part.split_once('[') {
+            Some((name, tail)) => {
+                let item = tail.trim_end_matches(']').parse::<usize>().map_or_else(
+                    |_| tail.trim_end_matches(']').to_string(),
+                    |i| (i + 1).to_string(),
+                );
+                format!("{}, item {item}", name.replace('_', " "))
+            }
+            None => part.replace('_', " "),
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some(index) = index
+        && Some(index) != own
+    {
+        label = format!("question {} {label}", index + 1);
+    }
+    format!("{}: {message}", capitalized(&label))
+}
+
+/// `text` with its first letter in upper case, for messages that start a sentence on the page.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_paths_are_described_in_words() {
+        let e = Error::invalid("questions[2].options[1]", "`Red` appears twice");
+        assert_eq!(
+            describe(&e, Some(2)),
+            "Options, item 2: `Red` appears twice"
+        );
+        assert_eq!(
+            describe(&e, Some(0)),
+            "Question 3 options, item 2: `Red` appears twice"
+        );
+        let e = Error::invalid("thank_you", "must be at most 5000 characters");
+        assert_eq!(
+            describe(&e, None),
+            "Thank you: must be at most 5000 characters"
+        );
+        let e = Error::invalid("questions[0].scale", "needs 0 ≤ min < max");
+        assert_eq!(describe(&e, Some(0)), "Scale: needs 0 ≤ min < max");
+    }
+}

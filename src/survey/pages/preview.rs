@@ -1,0 +1,243 @@
+//! The respondent preview (the respondent page itself, drafts included, with its submit buttons
+//! hidden) and a read-only list of a survey's latest responses.
+
+use std::collections::{HashMap, VecDeque};
+
+use rocket::http::Status;
+use rocket::{State, get, post};
+use rocket_dyn_templates::{Template, context};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::edit::load;
+use super::me;
+use crate::auth::Staff;
+use crate::auth::csrf::CsrfToken;
+use crate::db::Db;
+use crate::error::Result;
+use crate::respond::checking;
+use crate::respond::form::AnswerForm;
+use crate::respond::model::{self, ResponseRow};
+use crate::respond::view::{self, PageState};
+use crate::survey::editing::Survey;
+use crate::survey::question::AnswerProblem;
+use crate::survey::score::Score;
+use crate::survey::{Kind, Question};
+use crate::web::{Reply, rfc3339};
+
+fn preview(
+    survey: &Survey,
+    csrf: String,
+    answers: &Map<String, Value>,
+    problems: &[(String, AnswerProblem)],
+) -> Template {
+    let state = PageState {
+        answers,
+        problems,
+        // Without a submit button a browser can still send the form (Enter in a lone text
+        // field); it comes back here and is checked, never stored.
+        action: format!("/surveys/{}/preview", survey.row.id),
+        csrf,
+        submission: crate::ids::new_id(),
+        can_save: false,
+        notice: None,
+        preview: true,
+    };
+    Template::render("respond", view::survey_page(survey, state))
+}
+
+#[get("/surveys/<id>/preview")]
+pub(super) async fn preview_page(
+    db: &State<Db>,
+    staff: Staff,
+    csrf: CsrfToken,
+    id: &str,
+) -> Result<Template> {
+    let (survey, _) = load(db, &staff.user, id).await?;
+    Ok(preview(&survey, csrf.0, &Map::new(), &[]))
+}
+
+/// The preview's answers checked as a respondent's would be, shown again with any problems
+/// beside their questions; nothing is stored.
+#[post("/surveys/<id>/preview", data = "<form>")]
+pub(super) async fn preview_check(
+    db: &State<Db>,
+    staff: Staff,
+    csrf: CsrfToken,
+    id: &str,
+    form: AnswerForm,
+) -> Result<Reply> {
+    let (survey, _) = load(db, &staff.user, id).await?;
+    let given = form.answers(&survey.questions);
+    let checked = checking::check(&survey, &given);
+    let status = if checked.problems.is_empty() {
+        Status::Ok
+    } else {
+        Status::UnprocessableEntity
+    };
+    let page = preview(&survey, csrf.0, &given, &checked.problems);
+    Ok(Reply::Status((status, page)))
+}
+
+/// How many of the latest responses the list shows.
+const LATEST: usize = 50;
+/// Rows read per step while walking to the latest responses.
+const STEP: i64 = 500;
+
+#[derive(Serialize)]
+struct AnswerView {
+    prompt: String,
+    lines: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ResponseView {
+    id: String,
+    submitted_at: String,
+    submitted_label: String,
+    channel: String,
+    score: Option<String>,
+    answers: Vec<AnswerView>,
+}
+
+/// An answer value as plain lines of text.
+fn answer_lines(question: Option<&Question>, value: &Value) -> Vec<String> {
+    let scalar = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "don't know".to_string(),
+        other => other.to_string(),
+    };
+    match value {
+        Value::Array(items) => {
+            let joined = items.iter().map(scalar).collect::<Vec<_>>().join(", ");
+            match question.map(|q| &q.kind) {
+                Some(Kind::Ranking { .. }) => vec![format!("In this order: {joined}")],
+                _ => vec![joined],
+            }
+        }
+        Value::Object(grid) => grid
+            .iter()
+            .map(|(brand, row)| {
+                let cells = match row {
+                    Value::Object(cells) => cells
+                        .iter()
+                        .map(|(attribute, score)| format!("{attribute}={}", scalar(score)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => scalar(other),
+                };
+                format!("{brand}: {cells}")
+            })
+            .collect(),
+        other => vec![scalar(other)],
+    }
+}
+
+fn score_text(stored: Option<&str>) -> Option<String> {
+    let score: Score = serde_json::from_str(stored?).ok()?;
+    Some(format!(
+        "{:.2} ({})",
+        score.total,
+        score.band.code().replace('_', " ")
+    ))
+}
+
+/// The latest responses of a survey, newest first. The response pages come oldest first, so
+/// they are walked to the end keeping only the last few: memory stays bounded however many
+/// responses there are.
+fn latest(conn: &mut crate::db::DbConn, survey_id: &str) -> Result<Vec<ResponseRow>> {
+    let mut kept: VecDeque<ResponseRow> = VecDeque::with_capacity(LATEST + 1);
+    let mut after = None;
+    loop {
+        let rows = model::page(conn, survey_id, after, STEP)?;
+        let done = (rows.len() as i64) < STEP;
+        after = rows.last().map(|r| (r.submitted_at, r.id.clone()));
+        for row in rows {
+            kept.push_back(row);
+            if kept.len() > LATEST {
+                kept.pop_front();
+            }
+        }
+        if done || after.is_none() {
+            break;
+        }
+    }
+    Ok(kept.into_iter().rev().collect())
+}
+
+#[get("/surveys/<id>/responses")]
+pub(super) async fn responses_page(
+    db: &State<Db>,
+    staff: Staff,
+    csrf: CsrfToken,
+    id: &str,
+) -> Result<Template> {
+    let (survey, total) = load(db, &staff.user, id).await?;
+    let survey_id = survey.row.id.clone();
+    let (rows, answers) = db
+        .run(move |conn| {
+            let rows = latest(conn, &survey_id)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let answers = model::answers_of(conn, &ids)?;
+            Ok((rows, answers))
+        })
+        .await?;
+    let mut by_response: HashMap<String, HashMap<String, String>> = HashMap::new();
+    for (response, question, value) in answers {
+        by_response
+            .entry(response)
+            .or_default()
+            .insert(question, value);
+    }
+    let responses: Vec<ResponseView> = rows
+        .into_iter()
+        .map(|row| {
+            let given = by_response.remove(&row.id).unwrap_or_default();
+            // In the survey's order; an answer to a question no longer in it (none should
+            // be, questions are frozen once published) is still shown, under its id.
+            let mut answers: Vec<AnswerView> = survey
+                .questions
+                .iter()
+                .filter_map(|q| {
+                    let value = model::parse_json(given.get(&q.id)?).ok()?;
+                    Some(AnswerView {
+                        prompt: q.prompt.clone(),
+                        lines: answer_lines(Some(q), &value),
+                    })
+                })
+                .collect();
+            let mut orphans: Vec<(&String, &String)> = given
+                .iter()
+                .filter(|(qid, _)| !survey.questions.iter().any(|q| &q.id == *qid))
+                .collect();
+            orphans.sort();
+            for (qid, text) in orphans {
+                let value = model::parse_json(text).unwrap_or(Value::String(text.clone()));
+                answers.push(AnswerView {
+                    prompt: format!("Question {qid}"),
+                    lines: answer_lines(None, &value),
+                });
+            }
+            ResponseView {
+                submitted_at: rfc3339(row.submitted_at),
+                submitted_label: super::when(row.submitted_at),
+                channel: row.channel,
+                score: score_text(row.score.as_deref()),
+                answers,
+                id: row.id,
+            }
+        })
+        .collect();
+    Ok(Template::render(
+        "survey_responses",
+        context! {
+            title: format!("Responses · {}", survey.row.title),
+            me: me(&staff),
+            csrf: csrf.0,
+            survey: context! { id: &survey.row.id, title: &survey.row.title },
+            total,
+            shown: responses.len(),
+            responses,
+        },
+    ))
+}

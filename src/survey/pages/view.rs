@@ -1,0 +1,386 @@
+//! What the survey page shows, prepared for its template: the survey's state, the lint hints
+//! (survey-wide at the top, each question's beside it), every question with its edit form, and
+//! the form that was refused, if one was, with what the designer typed and what is wrong.
+
+use rocket_dyn_templates::{Template, context};
+use serde::Serialize;
+
+use super::Me;
+pub(super) use super::forms::{DetailsForm, QuestionForm};
+use crate::config::Settings;
+use crate::respond::i18n;
+use crate::survey::editing::Survey;
+use crate::survey::lint::{self, Hint, Severity};
+use crate::survey::{Kind, Question};
+
+/// Every question kind, with the name designers see, in the order the select offers them.
+pub(super) const KINDS: [(&str, &str); 8] = [
+    ("text", "Short text"),
+    ("long_text", "Long text"),
+    ("single_choice", "Single choice"),
+    ("multi_choice", "Multiple choice"),
+    ("rating", "Rating"),
+    ("nps", "Net Promoter Score (0–10)"),
+    ("ranking", "Ranking"),
+    ("competitor", "Competitor comparison"),
+];
+
+fn kind_label(name: &str) -> &'static str {
+    KINDS
+        .iter()
+        .find(|(value, _)| *value == name)
+        .map_or("Question", |(_, label)| label)
+}
+
+#[derive(Serialize)]
+pub(super) struct LanguageOption {
+    code: &'static str,
+    name: String,
+    selected: bool,
+}
+
+/// The survey languages for a select, with `current` selected.
+pub(super) fn languages(current: &str) -> Vec<LanguageOption> {
+    i18n::LANGUAGES
+        .iter()
+        .map(|&code| LanguageOption {
+            code,
+            name: i18n::catalog(code).get("language_name").to_string(),
+            selected: code == current,
+        })
+        .collect()
+}
+
+/// A form the server refused, shown again with what was typed and why.
+pub(super) enum Attempt {
+    None,
+    Details(DetailsForm, String),
+    Add(QuestionForm, String),
+    Edit(QuestionForm, String),
+    /// A refusal about the survey's state, shown at the top; `true` when the lint errors that
+    /// block publishing are the reason, so they are listed with it.
+    Conflict(String, bool),
+}
+
+#[derive(Serialize)]
+struct HintView {
+    severity: Severity,
+    label: &'static str,
+    message: String,
+    /// The number of the question it concerns, for the list of blocking problems.
+    number: Option<usize>,
+}
+
+fn hint_view(hint: &Hint, number: Option<usize>) -> HintView {
+    HintView {
+        severity: hint.severity,
+        label: match hint.severity {
+            Severity::Error => "Must fix",
+            Severity::Warning => "Advice",
+            Severity::Info => "Note",
+        },
+        message: hint.message.clone(),
+        number,
+    }
+}
+
+#[derive(Serialize)]
+struct KindOption {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+/// The lines of a textarea's text, for templates to join with `&#10;`. Handlebars indents
+/// every line of a partial included on an indented line (the layout includes each page so), so a
+/// literal line break inside a textarea would come back from the browser with spaces added.
+fn text_lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}
+
+/// A question form as the template draws it.
+#[derive(Serialize)]
+struct FormView {
+    /// Makes the ids of this form's fields unique on the page.
+    prefix: String,
+    action: String,
+    button: &'static str,
+    kinds: Vec<KindOption>,
+    error: Option<String>,
+    open: bool,
+    options_lines: Vec<String>,
+    attributes_lines: Vec<String>,
+    #[serde(flatten)]
+    fields: QuestionForm,
+}
+
+fn form_view(
+    prefix: String,
+    action: String,
+    button: &'static str,
+    fields: QuestionForm,
+) -> FormView {
+    FormView {
+        prefix,
+        action,
+        button,
+        kinds: KINDS
+            .iter()
+            .map(|&(value, label)| KindOption {
+                value,
+                label,
+                selected: value == fields.kind,
+            })
+            .collect(),
+        error: None,
+        open: false,
+        options_lines: text_lines(&fields.options),
+        attributes_lines: text_lines(&fields.attributes),
+        fields,
+    }
+}
+
+#[derive(Serialize)]
+struct QuestionView {
+    id: String,
+    number: usize,
+    prompt: String,
+    help: Option<String>,
+    required: bool,
+    kind: &'static str,
+    scale: Option<String>,
+    options: Vec<String>,
+    brands: Vec<String>,
+    attributes: Vec<String>,
+    notes: Vec<String>,
+    hints: Vec<HintView>,
+    first: bool,
+    last: bool,
+    form: FormView,
+}
+
+fn scale_text(min: i64, max: i64, min_label: Option<&str>, max_label: Option<&str>) -> String {
+    match (min_label, max_label) {
+        (Some(low), Some(high)) => format!("scale {min} ({low}) to {max} ({high})"),
+        _ => format!("scale {min} to {max}"),
+    }
+}
+
+fn question_view(
+    survey_id: &str,
+    index: usize,
+    count: usize,
+    q: &Question,
+    hints: Vec<HintView>,
+) -> QuestionView {
+    let mut view = QuestionView {
+        id: q.id.clone(),
+        number: index + 1,
+        prompt: q.prompt.clone(),
+        help: q.help.clone(),
+        required: q.required,
+        kind: kind_label(q.kind.name()),
+        scale: None,
+        options: q.kind.options().to_vec(),
+        brands: Vec::new(),
+        attributes: Vec::new(),
+        notes: Vec::new(),
+        hints,
+        first: index == 0,
+        last: index + 1 == count,
+        form: form_view(
+            format!("edit-{index}"),
+            format!("/surveys/{survey_id}/questions/edit"),
+            "Save question",
+            QuestionForm::of(q),
+        ),
+    };
+    if let Some(section) = &q.section {
+        view.notes.push(format!("Section: {section}"));
+    }
+    match &q.kind {
+        Kind::Text { max_length } | Kind::LongText { max_length } => {
+            if let Some(max) = max_length {
+                view.notes.push(format!("At most {max} characters"));
+            }
+        }
+        Kind::SingleChoice { other: true, .. } => {
+            view.notes.push("Offers “Other” with a text field".into());
+        }
+        Kind::MultiChoice {
+            max_choices: Some(max),
+            ..
+        } => view.notes.push(format!("At most {max} choices")),
+        Kind::Rating { scale } => {
+            view.scale = Some(scale_text(
+                scale.min,
+                scale.max,
+                scale.min_label.as_deref(),
+                scale.max_label.as_deref(),
+            ));
+        }
+        Kind::Nps => view.scale = Some("scale 0 to 10".into()),
+        Kind::Competitor {
+            brands,
+            attributes,
+            scale,
+        } => {
+            view.brands = brands.clone();
+            view.attributes = attributes.clone();
+            view.scale = Some(scale_text(
+                scale.min,
+                scale.max,
+                scale.min_label.as_deref(),
+                scale.max_label.as_deref(),
+            ));
+        }
+        _ => {}
+    }
+    view
+}
+
+/// Everything the survey page needs besides the survey: who looks, the token for its forms, a
+/// notice from the previous action and a form the server refused.
+pub(super) struct PageInput {
+    pub me: Me,
+    pub can_edit: bool,
+    pub csrf: String,
+    pub responses: i64,
+    pub notice: Option<String>,
+    pub attempt: Attempt,
+}
+
+pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput) -> Template {
+    let row = &survey.row;
+    let report = lint::lint(&survey.content());
+    let number_of = |id: &str| survey.questions.iter().position(|q| q.id == id);
+    let count = survey.questions.len();
+    let mut questions: Vec<QuestionView> = survey
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let hints = report
+                .hints
+                .iter()
+                .filter(|h| h.question_id.as_deref() == Some(q.id.as_str()))
+                .map(|h| hint_view(h, Some(i + 1)))
+                .collect();
+            question_view(&row.id, i, count, q, hints)
+        })
+        .collect();
+    // The estimated time is shown in the header; a hint about a question that is not there
+    // (none should be) stays visible at the top rather than vanishing.
+    let survey_hints: Vec<HintView> = report
+        .hints
+        .iter()
+        .filter(|h| h.code != "estimated_time")
+        .filter(|h| h.question_id.as_deref().and_then(number_of).is_none())
+        .map(|h| hint_view(h, None))
+        .collect();
+    let blocking: Vec<HintView> = report
+        .hints
+        .iter()
+        .filter(|h| h.severity == Severity::Error)
+        .map(|h| {
+            hint_view(
+                h,
+                h.question_id.as_deref().and_then(number_of).map(|i| i + 1),
+            )
+        })
+        .collect();
+
+    let is_draft = row.status == "draft";
+    let mut details = DetailsForm {
+        title: row.title.clone(),
+        intro: row.intro.clone(),
+        thank_you: row.thank_you.clone(),
+        language: Some(row.language.clone()),
+        anonymous: row.anonymous,
+        ..Default::default()
+    };
+    let mut details_error = None;
+    let mut add = form_view(
+        "add".into(),
+        format!("/surveys/{}/questions", row.id),
+        "Add question",
+        QuestionForm::blank(),
+    );
+    let mut conflict = None;
+    let mut show_blocking = false;
+    match input.attempt {
+        Attempt::None => {}
+        Attempt::Details(typed, error) => {
+            details = DetailsForm {
+                language: typed.language.or(details.language),
+                ..typed
+            };
+            details_error = Some(error);
+        }
+        Attempt::Add(typed, error) => {
+            add = form_view(add.prefix, add.action, add.button, typed);
+            add.error = Some(error);
+        }
+        Attempt::Edit(typed, error) => {
+            match questions.iter_mut().find(|q| q.id == typed.question) {
+                Some(q) => {
+                    let form = &mut q.form;
+                    *form = form_view(form.prefix.clone(), form.action.clone(), form.button, typed);
+                    form.error = Some(error);
+                    form.open = true;
+                }
+                None => conflict = Some(error),
+            }
+        }
+        Attempt::Conflict(message, blocked) => {
+            conflict = Some(message);
+            show_blocking = blocked;
+        }
+    }
+    let minutes = report.estimated_seconds.div_ceil(60).max(1);
+    let status_label = match row.status.as_str() {
+        "draft" => "Draft",
+        "open" => "Open for answers",
+        "closed" => "Closed",
+        _ => "Unknown",
+    };
+    let languages = languages(details.language.as_deref().unwrap_or("en"));
+    Template::render(
+        "survey_page",
+        context! {
+            title: &row.title,
+            me: input.me,
+            csrf: input.csrf,
+            notice: input.notice,
+            conflict,
+            blocking: if show_blocking { blocking } else { Vec::new() },
+            survey: context! {
+                id: &row.id,
+                title: &row.title,
+                intro: &row.intro,
+                thank_you: &row.thank_you,
+                status: &row.status,
+                status_label,
+                language_name: i18n::catalog(&row.language).get("language_name"),
+                anonymous: row.anonymous,
+                open_link: survey.view(settings).open_link,
+                responses: input.responses,
+                question_count: count,
+                minutes,
+            },
+            can_edit: input.can_edit,
+            edit_questions: input.can_edit && is_draft,
+            is_draft,
+            is_open: row.status == "open",
+            is_closed: row.status == "closed",
+            survey_hints,
+            questions,
+            add,
+            intro_lines: text_lines(&details.intro),
+            thank_you_lines: text_lines(&details.thank_you),
+            details,
+            details_error,
+            languages,
+        },
+    )
+}
