@@ -102,6 +102,16 @@ pub fn page(
     Ok(query.load(conn)?)
 }
 
+/// The latest `limit` responses of a survey, newest first.
+pub fn latest(conn: &mut DbConn, survey_id: &str, limit: i64) -> Result<Vec<ResponseRow>> {
+    Ok(responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .select(ResponseRow::as_select())
+        .order((responses::submitted_at.desc(), responses::id.desc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
 /// The answers of several responses, as (response id, question id, JSON value).
 pub fn answers_of(
     conn: &mut DbConn,

@@ -331,7 +331,12 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
     let answered = survey
         .questions
         .iter()
-        .filter(|q| state.answers.contains_key(&q.id))
+        .filter(|q| {
+            state
+                .answers
+                .get(&q.id)
+                .is_some_and(|v| !crate::survey::question::is_blank(v))
+        })
         .count();
     let minutes = crate::survey::lint::estimated_seconds(&survey.questions)
         .div_ceil(60)

@@ -429,7 +429,8 @@ impl AnswerProblem {
     }
 }
 
-fn is_blank(value: &Value) -> bool {
+/// Whether an answer value says nothing (null, blank text, an empty list or grid).
+pub fn is_blank(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::String(s) => s.trim().is_empty(),

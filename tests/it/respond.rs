@@ -119,6 +119,10 @@ fn a_missing_answer_keeps_what_was_typed_and_then_completes() {
         Some(submission.as_str()),
         "the same form key"
     );
+    assert!(
+        html.contains("4 of 8 questions answered"),
+        "progress counts the kept answers"
+    );
     assert_eq!(responses(&app), 0);
 
     let (status, location, _) = send(

@@ -1,7 +1,7 @@
 //! The respondent preview (the respondent page itself, drafts included, with its submit buttons
 //! hidden) and a read-only list of a survey's latest responses.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use rocket::http::Status;
 use rocket::{State, get, post};
@@ -17,7 +17,7 @@ use crate::db::Db;
 use crate::error::Result;
 use crate::respond::checking;
 use crate::respond::form::AnswerForm;
-use crate::respond::model::{self, ResponseRow};
+use crate::respond::model;
 use crate::respond::view::{self, PageState};
 use crate::survey::editing::Survey;
 use crate::survey::question::AnswerProblem;
@@ -80,9 +80,7 @@ pub(super) async fn preview_check(
 }
 
 /// How many of the latest responses the list shows.
-const LATEST: usize = 50;
-/// Rows read per step while walking to the latest responses.
-const STEP: i64 = 500;
+const LATEST: i64 = 50;
 
 #[derive(Serialize)]
 struct AnswerView {
@@ -142,29 +140,6 @@ fn score_text(stored: Option<&str>) -> Option<String> {
     ))
 }
 
-/// The latest responses of a survey, newest first. The response pages come oldest first, so
-/// they are walked to the end keeping only the last few: memory stays bounded however many
-/// responses there are.
-fn latest(conn: &mut crate::db::DbConn, survey_id: &str) -> Result<Vec<ResponseRow>> {
-    let mut kept: VecDeque<ResponseRow> = VecDeque::with_capacity(LATEST + 1);
-    let mut after = None;
-    loop {
-        let rows = model::page(conn, survey_id, after, STEP)?;
-        let done = (rows.len() as i64) < STEP;
-        after = rows.last().map(|r| (r.submitted_at, r.id.clone()));
-        for row in rows {
-            kept.push_back(row);
-            if kept.len() > LATEST {
-                kept.pop_front();
-            }
-        }
-        if done || after.is_none() {
-            break;
-        }
-    }
-    Ok(kept.into_iter().rev().collect())
-}
-
 #[get("/surveys/<id>/responses")]
 pub(super) async fn responses_page(
     db: &State<Db>,
@@ -176,7 +151,7 @@ pub(super) async fn responses_page(
     let survey_id = survey.row.id.clone();
     let (rows, answers) = db
         .run(move |conn| {
-            let rows = latest(conn, &survey_id)?;
+            let rows = model::latest(conn, &survey_id, LATEST)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let answers = model::answers_of(conn, &ids)?;
             Ok((rows, answers))
