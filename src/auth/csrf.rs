@@ -109,19 +109,35 @@ fn submitted_token(body: &str) -> Option<String> {
         .find(|field| field.name.source().as_str() == "csrf")
         .and_then(|field| {
             RawStr::new(field.value)
-                .percent_decode()
+                .url_decode()
                 .ok()
                 .map(|v| v.into_owned())
         })
 }
 
-/// Reads a urlencoded form body and checks where it came from and its CSRF token. Every
-/// state-changing form, staff or respondent, goes through here. On refusal the error is
-/// already remembered for the catcher.
-pub async fn checked_body<'r>(
+/// Reads a urlencoded form body up to the `form` limit (413 past it).
+pub async fn read_body<'r>(
     req: &'r Request<'_>,
     data: Data<'r>,
 ) -> Result<String, (Status, Error)> {
+    let limit = req.limits().get("form").unwrap_or(64.kibibytes());
+    match data.open(limit).into_string().await {
+        Ok(body) if body.is_complete() => Ok(body.into_inner()),
+        Ok(_) => Err(remembered(
+            req,
+            Error::TooLarge {
+                limit: limit.to_string(),
+            },
+        )),
+        Err(e) => Err(remembered(
+            req,
+            Error::BadRequest(format!("the form could not be read: {e}")),
+        )),
+    }
+}
+
+/// Checks where a form came from and its CSRF token: 403 unless both are right.
+pub fn verify(req: &Request<'_>, body: &str) -> Result<(), (Status, Error)> {
     let refuse = |why: &str| {
         let error = Error::Forbidden(format!(
             "{why} Go back, reload the page and send the form again."
@@ -135,36 +151,29 @@ pub async fn checked_body<'r>(
     if !same_origin(req, settings) {
         return Err(refuse("This form was sent from another site."));
     }
-    let limit = req.limits().get("form").unwrap_or(64.kibibytes());
-    let body = match data.open(limit).into_string().await {
-        Ok(body) if body.is_complete() => body.into_inner(),
-        Ok(_) => {
-            return Err(remembered(
-                req,
-                Error::TooLarge {
-                    limit: limit.to_string(),
-                },
-            ));
-        }
-        Err(e) => {
-            return Err(remembered(
-                req,
-                Error::BadRequest(format!("the form could not be read: {e}")),
-            ));
-        }
-    };
-    // The token is checked before anything else in the form is looked at, so a forged
-    // request is refused the same way whatever else it sends.
     let expected = req.cookies().get_private(csrf_cookie_name(settings));
-    let valid = match (expected, submitted_token(&body)) {
+    let valid = match (expected, submitted_token(body)) {
         (Some(cookie), Some(sent)) => ids::secrets_equal(cookie.value(), &sent),
         _ => false,
     };
-    if !valid {
-        return Err(refuse(
+    if valid {
+        Ok(())
+    } else {
+        Err(refuse(
             "This form has expired or did not come from this browser.",
-        ));
+        ))
     }
+}
+
+/// Reads a form body and checks it with [`verify`]. Every state-changing form goes through
+/// here; the token is checked before anything else in the form is looked at, so a forged
+/// request is refused the same way whatever else it sends.
+pub async fn checked_body<'r>(
+    req: &'r Request<'_>,
+    data: Data<'r>,
+) -> Result<String, (Status, Error)> {
+    let body = read_body(req, data).await?;
+    verify(req, &body)?;
     Ok(body)
 }
 

@@ -20,9 +20,11 @@ pub const OTHER: &str = "__other__";
 /// The value of a "don't know" competitor cell.
 pub const DONT_KNOW: &str = "dk";
 
-/// A posted answer form, its origin and CSRF token already checked.
+/// A posted answer form. When its origin or CSRF token was refused, `refused` says so and the
+/// fields are kept only to show the form again: nothing of a refused form is stored.
 pub struct AnswerForm {
     fields: HashMap<String, Vec<String>>,
+    pub refused: bool,
 }
 
 impl AnswerForm {
@@ -30,11 +32,14 @@ impl AnswerForm {
         let mut fields: HashMap<String, Vec<String>> = HashMap::new();
         for field in Form::values(body) {
             let name = field.name.source().as_str();
-            let name = RawStr::new(name).percent_decode_lossy().into_owned();
-            let value = RawStr::new(field.value).percent_decode_lossy().into_owned();
+            let name = RawStr::new(name).url_decode_lossy().into_owned();
+            let value = RawStr::new(field.value).url_decode_lossy().into_owned();
             fields.entry(name).or_default().push(value);
         }
-        AnswerForm { fields }
+        AnswerForm {
+            fields,
+            refused: false,
+        }
     }
 
     pub fn first(&self, name: &str) -> Option<&str> {
@@ -149,9 +154,14 @@ impl<'r> FromData<'r> for AnswerForm {
     type Error = Error;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, Error> {
-        match crate::auth::csrf::checked_body(req, data).await {
-            Ok(body) => Outcome::Success(AnswerForm::parse(&body)),
-            Err(refusal) => Outcome::Error(refusal),
-        }
+        let body = match crate::auth::csrf::read_body(req, data).await {
+            Ok(body) => body,
+            Err(refusal) => return Outcome::Error(refusal),
+        };
+        let mut form = AnswerForm::parse(&body);
+        // A refused token (an expired page, cookies cleared) must not cost the respondent what
+        // they typed: the handler shows the form again, with a fresh token, and stores nothing.
+        form.refused = crate::auth::csrf::verify(req, &body).is_err();
+        Outcome::Success(form)
     }
 }

@@ -176,18 +176,17 @@ pub fn complete_invitation(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> Re
     Ok(updated == 1)
 }
 
-/// Records the first time the respondent opened or started the survey.
+/// Records that the respondent opened or started the survey; `opened_at` keeps the first time.
 pub fn mark_invitation(conn: &mut DbConn, id: &str, status: &str, at: NaiveDateTime) -> Result<()> {
-    diesel::update(
-        invitations::table
-            .filter(invitations::id.eq(id))
-            .filter(invitations::completed_at.is_null()),
-    )
-    .set((
-        invitations::status.eq(status),
-        invitations::opened_at.eq(at),
-    ))
-    .execute(conn)?;
+    let open = invitations::table
+        .filter(invitations::id.eq(id))
+        .filter(invitations::completed_at.is_null());
+    diesel::update(open)
+        .set(invitations::status.eq(status))
+        .execute(conn)?;
+    diesel::update(open.filter(invitations::opened_at.is_null()))
+        .set(invitations::opened_at.eq(at))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -108,6 +108,29 @@ async fn open_link(db: &State<Db>, csrf: CsrfToken, id: &str) -> Result<Reply> {
     Ok(render(&survey, state, Status::Ok))
 }
 
+/// The form again, with what was typed and a fresh token, when the token was refused (403):
+/// nothing is stored.
+fn expired(
+    survey: &Survey,
+    given: &Map<String, Value>,
+    csrf: String,
+    action: String,
+    can_save: bool,
+) -> Reply {
+    let t = i18n::catalog(&survey.row.language);
+    let state = PageState {
+        answers: given,
+        problems: &[],
+        action,
+        csrf,
+        submission: crate::ids::new_id(),
+        can_save,
+        notice: Some(t.get("form_expired").to_string()),
+        preview: false,
+    };
+    render(survey, state, Status::Forbidden)
+}
+
 /// Checks and stores a posted form, or shows it again with the problems beside the questions.
 async fn submit(
     writer: &Writer,
@@ -119,6 +142,9 @@ async fn submit(
     channel: &'static str,
 ) -> Result<Reply> {
     let given = form.answers(&survey.questions);
+    if form.refused {
+        return Ok(expired(survey, &given, csrf, action, invitation.is_some()));
+    }
     let checked = checking::check(survey, &given);
     let key = form
         .submission_key()
@@ -276,6 +302,24 @@ fn already_answered(survey: &Survey) -> Reply {
     )
 }
 
+/// The invitation and survey behind a personal link when it can be answered now, or else the
+/// page to show instead (unknown link, already answered, closed or not open yet).
+async fn answerable(
+    db: &Db,
+    token: &str,
+) -> Result<std::result::Result<(InvitationRow, Survey), Reply>> {
+    let Some((invitation, survey)) = invitation(db, token).await? else {
+        return Ok(Err(not_found()));
+    };
+    if invitation.completed_at.is_some() {
+        return Ok(Err(already_answered(&survey)));
+    }
+    if let Some(page) = unavailable(&survey) {
+        return Ok(Err(page));
+    }
+    Ok(Ok((invitation, survey)))
+}
+
 #[get("/r/<token>?<saved>")]
 async fn personal(
     db: &State<Db>,
@@ -283,15 +327,10 @@ async fn personal(
     token: &str,
     saved: Option<bool>,
 ) -> Result<Reply> {
-    let Some((invitation, survey)) = invitation(db, token).await? else {
-        return Ok(not_found());
+    let (invitation, survey) = match answerable(db, token).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
     };
-    if invitation.completed_at.is_some() {
-        return Ok(already_answered(&survey));
-    }
-    if let Some(page) = unavailable(&survey) {
-        return Ok(page);
-    }
     let id = invitation.id.clone();
     let draft = db
         .run(move |conn| {
@@ -303,9 +342,17 @@ async fn personal(
             model::find_draft(conn, &id)
         })
         .await?;
-    let answers: Map<String, Value> = draft
-        .and_then(|d| serde_json::from_str(&d).ok())
-        .unwrap_or_default();
+    let answers: Map<String, Value> = match draft.as_deref().map(serde_json::from_str) {
+        Some(Ok(answers)) => answers,
+        Some(Err(e)) => {
+            log::error!(
+                "an unreadable draft for survey {} was ignored: {e}",
+                survey.row.id
+            );
+            Map::new()
+        }
+        None => Map::new(),
+    };
     let t = i18n::catalog(&survey.row.language);
     let state = PageState {
         answers: &answers,
@@ -322,6 +369,21 @@ async fn personal(
     Ok(render(&survey, state, Status::Ok))
 }
 
+/// A second send of the form that completed this invitation (a double click, a retry) gets
+/// the same thank-you page as the first.
+async fn replayed(db: &Db, survey: &Survey, form: &AnswerForm) -> Result<Option<Reply>> {
+    let (Some(key), false) = (form.submission_key(), form.refused) else {
+        return Ok(None);
+    };
+    let (key, survey_id) = (key.to_string(), survey.row.id.clone());
+    let earlier = db
+        .run(move |conn| model::find_by_submission_key(conn, &key))
+        .await?;
+    Ok(earlier
+        .filter(|r| r.survey_id == survey_id)
+        .map(|r| Reply::Redirect(Redirect::to(format!("/s/{}/thanks/{}", r.survey_id, r.id)))))
+}
+
 #[post("/r/<token>", data = "<form>")]
 async fn personal_submit(
     db: &State<Db>,
@@ -330,16 +392,18 @@ async fn personal_submit(
     token: &str,
     form: AnswerForm,
 ) -> Result<Reply> {
-    let Some((invitation, survey)) = invitation(db, token).await? else {
-        return Ok(not_found());
+    let (invitation, survey) = match answerable(db, token).await? {
+        Ok(found) => found,
+        Err(page) => {
+            if let Some((_, survey)) = invitation(db, token).await?
+                && let Some(replay) = replayed(db, &survey, &form).await?
+            {
+                return Ok(replay);
+            }
+            return Ok(page);
+        }
     };
-    if invitation.completed_at.is_some() {
-        return Ok(already_answered(&survey));
-    }
-    if let Some(page) = unavailable(&survey) {
-        return Ok(page);
-    }
-    if form.wants_save() {
+    if form.wants_save() && !form.refused {
         let answers =
             serde_json::to_string(&form.answers(&survey.questions)).map_err(Error::internal)?;
         let id = invitation.id.clone();

@@ -148,7 +148,14 @@ fn store(conn: &mut DbConn, submission: &Submission) -> Result<Stored> {
         ));
     }
     if let Some(invitation_id) = &submission.invitation_id {
-        if !model::complete_invitation(conn, invitation_id, now)? {
+        // For an anonymous survey the invitation keeps only the day it was answered, so its time
+        // cannot be joined with the response's to tell who answered what.
+        let completed = if submission.anonymous {
+            now.date().and_time(chrono::NaiveTime::MIN)
+        } else {
+            now
+        };
+        if !model::complete_invitation(conn, invitation_id, completed)? {
             return Err(Error::conflict(
                 "already_answered",
                 "this invitation has already been answered",

@@ -66,7 +66,13 @@ pub struct Survey {
 
 impl Survey {
     pub fn incentive(&self) -> Incentive {
-        serde_json::from_str(&self.row.incentive).unwrap_or_default()
+        serde_json::from_str(&self.row.incentive).unwrap_or_else(|e| {
+            log::error!(
+                "survey {} has an unreadable incentive, shown as none: {e}",
+                self.row.id
+            );
+            Incentive::None
+        })
     }
 
     pub fn content(&self) -> SurveyContent {

@@ -36,7 +36,8 @@ pub fn rfc3339(at: chrono::NaiveDateTime) -> String {
 /// Request body limits; past them the answer is 413.
 pub fn default_limits() -> Limits {
     Limits::default()
-        .limit("form", 64.kibibytes())
+        // A 10,000-character answer in a non-Latin script is about 90 KB once urlencoded.
+        .limit("form", 512.kibibytes())
         .limit("data-form", 2.mebibytes())
         .limit("json", 1.mebibytes())
         .limit("string", 64.kibibytes())

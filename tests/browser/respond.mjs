@@ -184,6 +184,8 @@ async function run() {
 
     // 3. Complete and submit: the thank-you page.
     await page.locator('#q-improve-input').fill('Answer the phone faster, please.');
+    // A choice whose label has spaces: the browser sends them as '+', which must come back as spaces.
+    await page.getByLabel('In the shop', { exact: true }).check();
     await Promise.all([
       page.waitForURL(/\/thanks\//, { waitUntil: 'load' }),
       page.getByRole('button', { name: 'Send my answers' }).click(),
@@ -193,6 +195,14 @@ async function run() {
     check(body.includes(THANK_YOU), `the thank-you page says "${THANK_YOU}"`);
     await axeCheck(page, 'thank-you page');
     await noHorizontalScroll(page, 'thank-you page');
+
+    // 4. What the browser sent is what was stored.
+    const stored = await api('GET', `/api/v1/surveys/${id}/responses`);
+    const answers = (stored.items && stored.items[0] && stored.items[0].answers) || {};
+    check(stored.items && stored.items.length === 1, `one response stored (got ${stored.items && stored.items.length})`);
+    check(answers.improve === 'Answer the phone faster, please.', `the typed answer is stored as typed (${JSON.stringify(answers.improve)})`);
+    check(answers.contact === 'In the shop', `the chosen option is stored (${JSON.stringify(answers.contact)})`);
+    check(answers.name === 'Anna', `the answer kept through the error is stored (${JSON.stringify(answers.name)})`);
 
   } finally {
     if (context) await context.close().catch(() => {});

@@ -104,7 +104,7 @@ fn bodies_over_the_limit_are_413() {
         .header(ContentType::Form)
         .body(form(&[
             ("csrf", &csrf),
-            ("email", &"a".repeat(100 * 1024)),
+            ("email", &"a".repeat(600 * 1024)),
             ("password", "x"),
         ]))
         .dispatch();

@@ -343,11 +343,22 @@ pub fn fingerprint(app: &TestApp) -> Vec<(String, String)> {
         "api_tokens",
         "auth_failures",
         "setup_tokens",
+        "surveys",
+        "questions",
+        "invitations",
+        "responses",
+        "answers",
+        "response_drafts",
     ]
     .iter()
     .map(|table| (table.to_string(), app.count(table).to_string()))
     .collect();
-    for (table, column) in [("users", "updated_at"), ("sessions", "last_seen_at")] {
+    for (table, column) in [
+        ("users", "updated_at"),
+        ("sessions", "last_seen_at"),
+        ("surveys", "updated_at"),
+        ("invitations", "opened_at"),
+    ] {
         print.push((format!("{table}.{column}"), app.latest(table, column)));
     }
     print

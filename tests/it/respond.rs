@@ -631,7 +631,10 @@ fn staff_text_is_escaped_on_respondent_pages() {
         "title": payload, "intro": payload, "thank_you": payload,
         "questions": [
             {"id": "q", "kind": "single_choice", "prompt": payload, "help": payload, "options": [payload, "B"], "other": true},
-            {"id": "t", "kind": "text", "prompt": "Why?"}
+            {"id": "t", "kind": "text", "prompt": "Why?"},
+            {"id": "r", "kind": "rating", "prompt": "Rate", "section": payload, "scale": {"min": 1, "max": 5, "min_label": payload, "max_label": payload}},
+            {"id": "c", "kind": "competitor", "prompt": "Compare", "brands": [payload, "Them"], "attributes": [payload], "scale": {"min": 1, "max": 5, "min_label": payload, "max_label": payload}},
+            {"id": "k", "kind": "ranking", "prompt": "Rank", "options": [payload, "Two"]}
         ]
     });
     let (status, survey) = post(&app, &token, "/api/v1/surveys", &body);
@@ -700,6 +703,29 @@ fn templates_never_switch_escaping_off() {
             path.display()
         );
     }
+    // Nothing in the code switches escaping off or replaces the escape function.
+    let mut sources = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push(path);
+            }
+        }
+    }
+    for path in sources {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for forbidden in ["register_escape_fn", "no_escape", "set_strict_mode(false)"] {
+            assert!(
+                !text.contains(forbidden),
+                "{} uses {forbidden}",
+                path.display()
+            );
+        }
+    }
     let registry = rocket_dyn_templates::handlebars::Handlebars::new();
     let escaped = registry
         .render_template("{{x}}", &json!({"x": "<>&\"'"}))
@@ -743,4 +769,107 @@ fn a_multi_line_answer_comes_back_unchanged_after_an_error() {
     let area = scraper::Selector::parse("#q-story-input").unwrap();
     let kept: String = document.select(&area).next().unwrap().text().collect();
     assert_eq!(kept, story);
+}
+
+#[test]
+fn a_browser_encoded_form_is_read_as_typed() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Designer);
+    let mut body = survey_body("Spaces");
+    body["questions"] = json!([
+        {"id": "improve", "kind": "long_text", "prompt": "What should we improve first?"},
+        {"id": "place", "kind": "single_choice", "prompt": "Where did you buy?", "options": ["In the shop", "Online"]},
+        {"id": "topics", "kind": "multi_choice", "prompt": "Which topics?", "options": ["Late delivery", "Wrong size"]}
+    ]);
+    let (_, survey) = post(&app, &token, "/api/v1/surveys", &body);
+    let id = survey["id"].as_str().unwrap();
+    post(
+        &app,
+        &token,
+        &format!("/api/v1/surveys/{id}/publish"),
+        &json!({}),
+    );
+    let path = format!("/s/{id}");
+    let (_, csrf, submission) = open_form(&app.client, &path);
+    // Exactly what a browser sends: spaces as '+', a literal '+' as %2B.
+    let raw = format!(
+        "csrf={csrf}&submission={submission}&q.improve=Answer+the+phone%2C+1%2B1+%C3%A0+la+fois&q.place=In+the+shop&q.topics=Late+delivery&q.topics=Wrong+size"
+    );
+    let response = app
+        .client
+        .post(path.clone())
+        .header(ContentType::Form)
+        .body(raw)
+        .dispatch();
+    assert_eq!(response.status(), Status::SeeOther);
+    let (_, list) = get(&app, &token, &format!("/api/v1/surveys/{id}/responses"));
+    let answers = &list["items"][0]["answers"];
+    assert_eq!(answers["improve"], "Answer the phone, 1+1 à la fois");
+    assert_eq!(answers["place"], "In the shop");
+    assert_eq!(answers["topics"], json!(["Late delivery", "Wrong size"]));
+}
+
+#[test]
+fn a_double_click_on_a_personal_link_shows_the_same_thank_you_page() {
+    let app = TestApp::new();
+    let (_, id) = published(&app);
+    let invitation = {
+        let mut conn = app.db().conn().unwrap();
+        hearken::respond::create_invitation(&mut conn, &id, None).unwrap()
+    };
+    let path = format!("/r/{invitation}");
+    let (_, csrf, submission) = open_form(&app.client, &path);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("submission", submission.as_str()),
+        ("q.improve", "Once"),
+    ];
+    let first = send(&app.client, &path, &fields);
+    let second = send(&app.client, &path, &fields);
+    assert_eq!(first.0, Status::SeeOther);
+    assert_eq!(second.0, Status::SeeOther);
+    assert_eq!(first.1, second.1);
+    assert_eq!(responses(&app), 1);
+}
+
+#[test]
+fn a_refused_token_keeps_what_was_typed_and_stores_nothing() {
+    let app = TestApp::new();
+    let (_, id) = published(&app);
+    let invitation = {
+        let mut conn = app.db().conn().unwrap();
+        hearken::respond::create_invitation(&mut conn, &id, None).unwrap()
+    };
+    for path in [format!("/s/{id}"), format!("/r/{invitation}")] {
+        let (_, _, submission) = open_form(&app.client, &path);
+        for action in ["submit", "save"] {
+            let (status, _, html) = send(
+                &app.client,
+                &path,
+                &[
+                    ("csrf", "a-stale-token"),
+                    ("submission", &submission),
+                    ("action", action),
+                    ("q.improve", "Kept after all"),
+                ],
+            );
+            assert_eq!(status, Status::Forbidden, "{path} {action}");
+            assert!(
+                html.contains("Kept after all"),
+                "{path} {action}: the answer is shown again"
+            );
+            assert!(
+                html.contains("This form has expired"),
+                "{path} {action}: in the survey's language"
+            );
+            let fresh = hidden_value(&html, "csrf").unwrap();
+            assert_eq!(
+                fresh,
+                crate::csrf_of(&app.client),
+                "a working token to send again"
+            );
+        }
+    }
+    assert_eq!(responses(&app), 0);
+    assert_eq!(app.count("response_drafts"), 0);
 }

@@ -14,7 +14,7 @@ use super::me;
 use crate::auth::Staff;
 use crate::auth::csrf::CsrfToken;
 use crate::db::Db;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::respond::checking;
 use crate::respond::form::AnswerForm;
 use crate::respond::model;
@@ -67,6 +67,12 @@ pub(super) async fn preview_check(
     id: &str,
     form: AnswerForm,
 ) -> Result<Reply> {
+    // Staff get the plain refusal: the preview stores nothing, so nothing typed is at stake.
+    if form.refused {
+        return Err(Error::Forbidden(
+            "This form has expired or did not come from this browser. Reload the page.".into(),
+        ));
+    }
     let (survey, _) = load(db, &staff.user, id).await?;
     let given = form.answers(&survey.questions);
     let checked = checking::check(&survey, &given);
