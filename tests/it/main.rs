@@ -10,6 +10,7 @@ mod database;
 mod errors;
 mod harness;
 mod headers;
+mod limits;
 mod login;
 mod openapi;
 mod respond;
