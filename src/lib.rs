@@ -94,7 +94,11 @@ fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
 async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
     match open(rocket.figment()).await {
         Ok((settings, db)) => match respond::writer::Writer::start(db.clone()) {
-            Ok(writer) => Ok(rocket.manage(settings).manage(db).manage(writer)),
+            Ok(writer) => Ok(rocket
+                .manage(settings)
+                .manage(db)
+                .manage(writer)
+                .manage(respond::published::Published::default())),
             Err(e) => {
                 eprintln!("hearken: cannot start the submission writer: {e}");
                 Err(rocket)

@@ -8,6 +8,7 @@ pub mod form;
 pub mod i18n;
 pub mod model;
 pub mod pages;
+pub mod published;
 pub mod view;
 pub mod writer;
 

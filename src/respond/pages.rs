@@ -2,6 +2,8 @@
 //! submission (through the batching writer), save-and-resume for personal links, and the
 //! polite pages for surveys that are closed, not open yet, unknown or already answered.
 
+use std::sync::Arc;
+
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{State, get, post, routes};
@@ -12,6 +14,7 @@ use super::checking::{self, Origin};
 use super::form::AnswerForm;
 use super::i18n::{self, Catalog};
 use super::model::{self, InvitationRow};
+use super::published::Published;
 use super::view::{self, PageState};
 use super::writer::Writer;
 use crate::auth::csrf::CsrfToken;
@@ -81,15 +84,19 @@ fn render(survey: &Survey, state: PageState<'_>, status: Status) -> Reply {
     ))
 }
 
-async fn open_survey(db: &Db, id: &str) -> Result<Option<Survey>> {
-    let id = id.to_string();
-    let survey = db.run(move |conn| editing::load(conn, &id)).await?;
+async fn open_survey(db: &Db, published: &Published, id: &str) -> Result<Option<Arc<Survey>>> {
+    let survey = published.get(db, id).await?;
     Ok(survey.filter(|s| !s.row.invitation_only && s.row.status != "draft"))
 }
 
 #[get("/s/<id>")]
-async fn open_link(db: &State<Db>, csrf: CsrfToken, id: &str) -> Result<Reply> {
-    let Some(survey) = open_survey(db, id).await? else {
+async fn open_link(
+    db: &State<Db>,
+    published: &State<Published>,
+    csrf: CsrfToken,
+    id: &str,
+) -> Result<Reply> {
+    let Some(survey) = open_survey(db, published, id).await? else {
         return Ok(not_found());
     };
     if let Some(page) = unavailable(&survey) {
@@ -211,12 +218,13 @@ async fn submit(
 #[post("/s/<id>", data = "<form>")]
 async fn open_link_submit(
     db: &State<Db>,
+    published: &State<Published>,
     writer: &State<Writer>,
     csrf: CsrfToken,
     id: &str,
     form: AnswerForm,
 ) -> Result<Reply> {
-    let Some(survey) = open_survey(db, id).await? else {
+    let Some(survey) = open_survey(db, published, id).await? else {
         return Ok(not_found());
     };
     if let Some(page) = unavailable(&survey) {

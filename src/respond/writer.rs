@@ -140,8 +140,10 @@ fn store(conn: &mut DbConn, submission: &Submission) -> Result<Stored> {
         };
     }
     let now = db::now();
-    let survey = editing::load(conn, &submission.survey_id)?.ok_or(Error::NotFound)?;
-    if survey.availability(now) != Availability::Open {
+    // Checked again here, inside the transaction: pages may show a survey a moment after it
+    // closed, but no answer is stored after that.
+    let survey = crate::survey::model::find(conn, &submission.survey_id)?.ok_or(Error::NotFound)?;
+    if editing::availability(&survey, now) != Availability::Open {
         return Err(Error::conflict(
             "survey_not_open",
             "the survey does not accept answers now",

@@ -110,15 +110,20 @@ impl Survey {
 
     /// Whether respondents can answer now.
     pub fn availability(&self, now: NaiveDateTime) -> Availability {
-        match self.row.status.as_str() {
-            "open" => match (self.row.opens_at, self.row.closes_at) {
-                (Some(opens), _) if now < opens => Availability::NotYetOpen(opens),
-                (_, Some(closes)) if now >= closes => Availability::Closed,
-                _ => Availability::Open,
-            },
-            "closed" => Availability::Closed,
-            _ => Availability::Draft,
-        }
+        availability(&self.row, now)
+    }
+}
+
+/// Whether respondents can answer a survey now, from its stored row alone.
+pub fn availability(row: &SurveyRow, now: NaiveDateTime) -> Availability {
+    match row.status.as_str() {
+        "open" => match (row.opens_at, row.closes_at) {
+            (Some(opens), _) if now < opens => Availability::NotYetOpen(opens),
+            (_, Some(closes)) if now >= closes => Availability::Closed,
+            _ => Availability::Open,
+        },
+        "closed" => Availability::Closed,
+        _ => Availability::Draft,
     }
 }
 

@@ -873,3 +873,40 @@ fn a_refused_token_keeps_what_was_typed_and_stores_nothing() {
     assert_eq!(responses(&app), 0);
     assert_eq!(app.count("response_drafts"), 0);
 }
+
+#[test]
+fn closing_stops_answers_at_once_and_pages_within_a_second() {
+    let app = TestApp::new();
+    let (token, id) = published(&app);
+    let path = format!("/s/{id}");
+    let (_, csrf, submission) = open_form(&app.client, &path);
+    assert_eq!(
+        post(
+            &app,
+            &token,
+            &format!("/api/v1/surveys/{id}/close"),
+            &json!({})
+        )
+        .0,
+        Status::Ok
+    );
+    let (status, _, html) = send(
+        &app.client,
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("submission", &submission),
+            ("q.improve", "Too late"),
+        ],
+    );
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("This survey is closed"), "{html}");
+    assert_eq!(
+        responses(&app),
+        0,
+        "nothing is stored once the survey is closed"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let page = app.client.get(path).dispatch().into_string().unwrap();
+    assert!(page.contains("This survey is closed"));
+}
