@@ -77,6 +77,8 @@ pub type PooledConn = PooledConnection<Manager>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
+    #[cfg(feature = "sqlite")]
+    _checkpointer: Option<std::sync::Arc<sqlite::Checkpointer>>,
 }
 
 impl Db {
@@ -111,7 +113,18 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| fail(e.to_string()))?;
-        Ok(Self { pool })
+        #[cfg(feature = "sqlite")]
+        let _checkpointer = match target {
+            DatabaseUrl::Sqlite(path) => Some(std::sync::Arc::new(
+                sqlite::start_checkpointer(path).map_err(|e| fail(e.to_string()))?,
+            )),
+            _ => None,
+        };
+        Ok(Self {
+            pool,
+            #[cfg(feature = "sqlite")]
+            _checkpointer,
+        })
     }
 
     /// A pooled connection, for blocking code (CLI commands, tests, workers).

@@ -23,7 +23,8 @@ pub(super) fn open(path: &Path) -> Result<SqliteConnection, r2d2::Error> {
         "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
          PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
-         PRAGMA foreign_keys = ON;"
+         PRAGMA foreign_keys = ON;
+         PRAGMA wal_autocheckpoint = 0;"
     ))
     .map_err(r2d2::Error::QueryError)?;
     // Asking for WAL reports the mode actually in force; anything else is not durable enough.
@@ -36,6 +37,46 @@ pub(super) fn open(path: &Path) -> Result<SqliteConnection, r2d2::Error> {
         ));
     }
     Ok(conn)
+}
+
+/// How often the background checkpointer copies the write-ahead log into the database.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Copies the write-ahead log into the database file from a thread of its own. SQLite would
+/// otherwise checkpoint inside whichever commit crosses its threshold, and every writer queued
+/// behind that commit would wait for the checkpoint's fsyncs. A PASSIVE checkpoint never blocks
+/// readers or writers; it stops when the returned guard is dropped.
+pub(super) fn start_checkpointer(path: &Path) -> Result<Checkpointer, r2d2::Error> {
+    let mut conn = open(path)?;
+    let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let flag = running.clone();
+    std::thread::Builder::new()
+        .name("hearken-checkpoint".into())
+        .spawn(move || {
+            while flag.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                    log::warn!("checkpoint failed (retried shortly): {e}");
+                }
+            }
+            let _ = conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        })
+        .map_err(|e| {
+            r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string()))
+        })?;
+    Ok(Checkpointer { running })
+}
+
+/// Stops the checkpointer thread when the last handle to the database goes.
+pub struct Checkpointer {
+    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.running
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 #[derive(QueryableByName)]

@@ -26,6 +26,20 @@ fn every_pooled_sqlite_connection_is_durable_and_enforces_foreign_keys() {
         assert_eq!(pragma(sqlite, "journal_mode").unwrap(), "wal");
         assert_eq!(pragma(sqlite, "synchronous").unwrap(), "2", "FULL");
         assert_eq!(pragma(sqlite, "foreign_keys").unwrap(), "1");
+        // Not a table-valued pragma (it can change state), so it is read with PRAGMA itself.
+        #[derive(diesel::QueryableByName)]
+        struct AutoCheckpoint {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            wal_autocheckpoint: i32,
+        }
+        use diesel::RunQueryDsl;
+        let auto = diesel::sql_query("PRAGMA wal_autocheckpoint")
+            .get_result::<AutoCheckpoint>(sqlite)
+            .unwrap();
+        assert_eq!(
+            auto.wal_autocheckpoint, 0,
+            "checkpoints run in the background"
+        );
         let busy: u32 = pragma(sqlite, "busy_timeout").unwrap().parse().unwrap();
         assert!(busy >= 5000, "{busy}");
     }
@@ -205,4 +219,55 @@ fn a_fresh_database_is_migrated_and_empty() {
         "start-up applied them all"
     );
     assert_eq!(hearken::auth::model::user_count(&mut conn).unwrap(), 0);
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn the_background_checkpointer_keeps_the_log_short() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::new();
+    if app.database.is_postgres() {
+        return;
+    }
+    let wal = app.dir.path().join("hearken.db-wal");
+    {
+        let mut conn = app.db().conn().unwrap();
+        conn.batch_execute("CREATE TABLE filler (x TEXT)").unwrap();
+        for _ in 0..200 {
+            conn.batch_execute(&format!(
+                "INSERT INTO filler VALUES ('{}')",
+                "x".repeat(4000)
+            ))
+            .unwrap();
+        }
+    }
+    let frames = |conn: &mut hearken::db::PooledConn| {
+        #[derive(diesel::QueryableByName)]
+        struct Checkpoint {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            log: i32,
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            checkpointed: i32,
+        }
+        use diesel::RunQueryDsl;
+        // A no-op checkpoint that only reports: frames in the log, and how many are copied.
+        let row = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+            .get_result::<Checkpoint>(&mut **conn)
+            .unwrap();
+        (row.log, row.checkpointed)
+    };
+    assert!(wal.exists());
+    // Within a couple of intervals the checkpointer has copied every frame to the database.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        std::thread::sleep(Duration::from_millis(600));
+        let (log, checkpointed) = frames(&mut app.db().conn().unwrap());
+        if log > 0 && log == checkpointed {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log was not checkpointed: {log} frames, {checkpointed} copied"
+        );
+    }
 }
