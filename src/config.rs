@@ -126,6 +126,9 @@ pub struct Settings {
     pub session_lifetime: Duration,
     pub login_limits: LoginLimits,
     pub accept_data_loss: bool,
+    /// Signs the tokens in personal and unsubscribe links, derived from the secret key so every
+    /// node that shares the key makes the same links.
+    pub link_key: [u8; 32],
 }
 
 #[derive(Debug, Deserialize)]
@@ -291,6 +294,7 @@ impl Settings {
             ),
             login_limits,
             accept_data_loss: raw.accept_data_loss,
+            link_key: link_key(figment),
         })
     }
 
@@ -318,6 +322,18 @@ impl Settings {
             MailTransport::File(dir) => Some(dir),
             _ => None,
         }
+    }
+}
+
+/// The link-signing key: a digest of the configured secret key, or (a command-line tool with
+/// no key configured) a random one that lasts for this process.
+fn link_key(figment: &Figment) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    match figment.extract_inner::<String>("secret_key") {
+        Ok(secret) if !secret.trim().is_empty() => {
+            Sha256::digest(format!("hearken links 1\n{}", secret.trim()).as_bytes()).into()
+        }
+        _ => rand::random(),
     }
 }
 

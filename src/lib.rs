@@ -6,9 +6,11 @@
 pub mod auth;
 pub mod commands;
 pub mod config;
+pub mod contact;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod invite;
 pub mod respond;
 pub mod survey;
 pub mod web;

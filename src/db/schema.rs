@@ -52,13 +52,6 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    sessions,
-    api_tokens,
-    auth_failures,
-    setup_tokens
-);
 
 diesel::table! {
     surveys (id) {
@@ -98,6 +91,9 @@ diesel::table! {
         created_at -> Timestamp,
         opened_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
+        reminders -> Integer,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -136,12 +132,64 @@ diesel::joinable!(questions -> surveys (survey_id));
 diesel::joinable!(invitations -> surveys (survey_id));
 diesel::joinable!(responses -> surveys (survey_id));
 diesel::joinable!(answers -> responses (response_id));
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        email -> Text,
+        name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        language -> Nullable<Text>,
+        attributes -> Text,
+        opted_out_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    suppressions (email_digest) {
+        email_digest -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        recipient -> Text,
+        contact_id -> Nullable<Text>,
+        invitation_id -> Nullable<Text>,
+        payload -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(outbox -> contacts (contact_id));
+diesel::joinable!(outbox -> invitations (invitation_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    api_tokens,
+    auth_failures,
+    setup_tokens,
     surveys,
     questions,
     invitations,
     responses,
     answers,
     response_drafts,
-    users
+    contacts,
+    suppressions,
+    outbox,
 );

@@ -24,6 +24,7 @@ pub(super) fn open(path: &Path) -> Result<SqliteConnection, r2d2::Error> {
          PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
          PRAGMA wal_autocheckpoint = 0;"
     ))
     .map_err(r2d2::Error::QueryError)?;

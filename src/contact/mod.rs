@@ -1,0 +1,1 @@
+//! Contacts: the people invited to surveys (in progress).
