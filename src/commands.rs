@@ -1,5 +1,5 @@
 //! What the command-line tools do, apart from serving: add a staff user, create an API token,
-//! apply migrations. `main` parses the arguments and calls these.
+//! apply migrations, load demo data. `main` parses the arguments and calls these.
 
 use rocket::figment::Figment;
 
@@ -53,4 +53,10 @@ pub fn migrate(figment: &Figment) -> Result<Vec<String>, String> {
         Db::open(&settings.database, 1, settings.accept_data_loss).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.chain())?;
     db::migrate::run_pending(&mut conn).map_err(|e| e.chain())
+}
+
+/// Loads the demo surveys with responses; returns their ids.
+pub fn demo(figment: &Figment) -> Result<Vec<String>, String> {
+    let db = open(figment)?;
+    crate::demo::load(&db, 40).map_err(|e| e.chain())
 }

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod contact;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod ids;
 pub mod invite;
@@ -42,6 +43,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = web::mount(rocket);
     let rocket = auth::mount(rocket);
     let rocket = survey::mount(rocket);
+    let rocket = contact::mount(rocket);
     respond::mount(rocket)
 }
 
@@ -49,12 +51,13 @@ pub fn build(figment: Figment) -> Rocket<Build> {
 fn with_defaults(figment: Figment) -> Figment {
     let figment = figment
         .join(Serialized::default("template_dir", "templates/web"))
-        .join(Serialized::default("limits", web::default_limits()))
         // The client address comes from the socket (or a configured trusted proxy), never from a
         // header a client can set.
         .merge(Serialized::default("ip_header", false))
         // The Server header names the product, never a framework or version.
         .merge(Serialized::default("ident", "Hearken"));
+    let limits = web::limits(&figment);
+    let figment = figment.merge(Serialized::default("limits", limits));
     let has_key = figment
         .extract_inner::<rocket::config::SecretKey>("secret_key")
         .is_ok_and(|key| !key.is_zero());
@@ -95,22 +98,50 @@ fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
 
 async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
     match open(rocket.figment()).await {
-        Ok((settings, db)) => match respond::writer::Writer::start(db.clone()) {
-            Ok(writer) => Ok(rocket
-                .manage(settings)
-                .manage(db)
-                .manage(writer)
-                .manage(respond::published::Published::default())),
-            Err(e) => {
-                eprintln!("hearken: cannot start the submission writer: {e}");
-                Err(rocket)
+        Ok((settings, db)) => {
+            let mailbox = invite::mailer::MemoryMailbox::default();
+            let outbox = invite::worker::Outbox::start(
+                db.clone(),
+                settings.clone(),
+                mailbox.clone(),
+                worker_options(rocket.figment()),
+            );
+            let outbox = match outbox {
+                Ok(outbox) => outbox,
+                Err(e) => {
+                    eprintln!("hearken: cannot start the outbox worker: {e}");
+                    return Err(rocket);
+                }
+            };
+            match respond::writer::Writer::start(db.clone()) {
+                Ok(writer) => Ok(rocket
+                    .manage(settings)
+                    .manage(db)
+                    .manage(writer)
+                    .manage(outbox)
+                    .manage(mailbox)
+                    .manage(respond::published::Published::default())),
+                Err(e) => {
+                    eprintln!("hearken: cannot start the submission writer: {e}");
+                    Err(rocket)
+                }
             }
-        },
+        }
         Err(message) => {
             eprintln!("hearken: cannot start: {message}");
             Err(rocket)
         }
     }
+}
+
+/// The outbox worker's pacing; `mail_retry_base_ms` (`HEARKEN_MAIL_RETRY_BASE_MS`) shortens the
+/// backoff for tests and drills.
+fn worker_options(figment: &Figment) -> invite::worker::WorkerOptions {
+    let mut options = invite::worker::WorkerOptions::default();
+    if let Ok(ms) = figment.extract_inner::<u64>("mail_retry_base_ms") {
+        options.retry_base = std::time::Duration::from_millis(ms.max(1));
+    }
+    options
 }
 
 /// Validates the settings, prepares the data directory, opens and migrates the database.

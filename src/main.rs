@@ -31,6 +31,8 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Load demo surveys with responses into the configured database.
+    Demo,
 }
 
 #[derive(Subcommand)]
@@ -94,6 +96,13 @@ fn run(command: Command) -> Result<(), String> {
         } => {
             let token = hearken::commands::token_create(&figment, &email, &label)?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Demo => {
+            let settings = hearken::Settings::from_figment(&figment).map_err(|e| e.to_string())?;
+            for id in hearken::commands::demo(&figment)? {
+                println!("{}", settings.link(&format!("/s/{id}")));
+            }
             Ok(())
         }
         Command::Migrate => {

@@ -64,6 +64,18 @@ pub trait CsrfProtected {
     fn csrf(&self) -> &str;
 }
 
+/// Implements [`CsrfProtected`] for form structs whose token is their `csrf` field.
+#[macro_export]
+macro_rules! csrf_protected {
+    ($($form:ty),+ $(,)?) => {
+        $(impl $crate::auth::csrf::CsrfProtected for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })+
+    };
+}
+
 /// A form body accepted only with a valid CSRF token from a same-origin page; otherwise 403.
 pub struct CsrfForm<T>(pub T);
 

@@ -9,7 +9,7 @@ use rocket::{State, get, post, routes, uri};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
-use super::csrf::{CsrfForm, CsrfProtected, CsrfToken};
+use super::csrf::{CsrfForm, CsrfToken};
 use super::model;
 use super::users::{self, NewUserInput, UserView};
 use super::{AdminOnly, Role, Staff, login, password, session, setup};
@@ -76,12 +76,6 @@ struct LoginForm {
     password: String,
 }
 
-impl CsrfProtected for LoginForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 #[get("/login")]
 fn login_page(staff: Option<Staff>, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) -> Reply {
     if staff.is_some() {
@@ -125,12 +119,6 @@ struct CsrfOnly {
     csrf: String,
 }
 
-impl CsrfProtected for CsrfOnly {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 #[post("/logout", data = "<_form>")]
 async fn logout(
     db: &State<Db>,
@@ -166,12 +154,6 @@ struct SetupForm {
     email: String,
     password: String,
     password_confirm: String,
-}
-
-impl CsrfProtected for SetupForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 #[post("/setup/<token>", data = "<form>")]
@@ -245,12 +227,6 @@ struct PasswordForm {
     current_password: String,
     new_password: String,
     new_password_confirm: String,
-}
-
-impl CsrfProtected for PasswordForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 #[post("/account/password", data = "<form>")]
@@ -327,12 +303,6 @@ struct NewUserForm {
     password: String,
 }
 
-impl CsrfProtected for NewUserForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 #[post("/admin/users", data = "<form>")]
 async fn create_user(
     db: &State<Db>,
@@ -377,12 +347,6 @@ struct ActiveForm {
     active: bool,
 }
 
-impl CsrfProtected for ActiveForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 #[post("/admin/users/<id>/active", data = "<form>")]
 async fn set_user_active(
     db: &State<Db>,
@@ -417,3 +381,12 @@ async fn set_user_active(
     };
     Ok(Flash::success(Redirect::to(uri!(users_page)), message))
 }
+
+crate::csrf_protected!(
+    LoginForm,
+    CsrfOnly,
+    SetupForm,
+    PasswordForm,
+    NewUserForm,
+    ActiveForm
+);

@@ -126,7 +126,9 @@ fn run(db: &Db, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
-fn store(conn: &mut DbConn, submission: &Submission) -> Result<Stored> {
+/// Stores one submission in the caller's write transaction, as the writer thread does for each
+/// of a batch (used directly by command-line tools that load data).
+pub fn store(conn: &mut DbConn, submission: &Submission) -> Result<Stored> {
     if let Some(existing) = model::find_by_submission_key(conn, &submission.submission_key)? {
         return if existing.payload_digest == submission.payload_digest
             && existing.survey_id == submission.survey_id

@@ -33,6 +33,24 @@ pub fn rfc3339(at: chrono::NaiveDateTime) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
+/// The limits to run with: Hearken's where the figment still has Rocket's built-in value (a
+/// figment always carries those, so "unset" cannot be told apart), the configured value
+/// elsewhere.
+pub fn limits(figment: &rocket::figment::Figment) -> Limits {
+    let configured: Limits = figment.extract_inner("limits").unwrap_or_default();
+    let built_in = Limits::default();
+    let ours = default_limits();
+    let mut limits = configured.clone();
+    for name in ["form", "data-form", "json", "string", "bytes", "file"] {
+        if configured.get(name) == built_in.get(name)
+            && let Some(value) = ours.get(name)
+        {
+            limits = limits.limit(name, value);
+        }
+    }
+    limits
+}
+
 /// Request body limits; past them the answer is 413.
 pub fn default_limits() -> Limits {
     Limits::default()

@@ -287,3 +287,66 @@ fn first_start_prints_a_working_setup_link_and_keeps_a_secret_key() {
     let other_key = std::fs::read_to_string(other.path().join("secret_key")).unwrap();
     assert_ne!(key, other_key, "each installation makes its own key");
 }
+
+#[test]
+fn demo_loads_published_surveys_with_responses() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::new(dir.path());
+    let loaded = run(hearken(dir.path(), &database.url).arg("demo"));
+    assert!(loaded.status.success(), "{}", text(&loaded.stderr));
+    let links: Vec<String> = text(&loaded.stdout).lines().map(str::to_string).collect();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links.iter().all(|l| l.contains("/s/")));
+
+    let added = run(hearken(dir.path(), &database.url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "boss@example.com",
+            "--name",
+            "Boss",
+            "--role",
+            "analyst",
+        ])
+        .env("HEARKEN_PASSWORD", crate::PASSWORD));
+    assert!(added.status.success());
+    let token = text(
+        &run(hearken(dir.path(), &database.url).args([
+            "token",
+            "create",
+            "--email",
+            "boss@example.com",
+        ]))
+        .stdout,
+    )
+    .trim()
+    .to_string();
+    let client = Client::tracked(hearken::build(test_figment(dir.path(), &database.url))).unwrap();
+    let surveys = crate::json(
+        client
+            .get("/api/v1/surveys")
+            .header(bearer(&token))
+            .dispatch(),
+    );
+    let items = surveys["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    for survey in items {
+        assert_eq!(survey["status"], "open");
+        let id = survey["id"].as_str().unwrap();
+        let responses = crate::json(
+            client
+                .get(format!("/api/v1/surveys/{id}/responses?limit=1000"))
+                .header(bearer(&token))
+                .dispatch(),
+        );
+        let responses = responses["items"].as_array().unwrap();
+        assert_eq!(responses.len(), 40);
+        if survey["questions"][0]["section"].is_string() {
+            assert!(
+                responses.iter().all(|r| r["score"]["band"].is_string()),
+                "self-assessment responses are scored"
+            );
+        }
+    }
+}

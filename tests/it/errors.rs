@@ -113,6 +113,28 @@ fn bodies_over_the_limit_are_413() {
 }
 
 #[test]
+fn hearkens_limits_apply_without_a_rocket_toml() {
+    // The test figment starts from Rocket's defaults (form 32 KiB), as a server started
+    // outside the repository would.
+    let app = TestApp::new();
+    let limits = app.client.rocket().config().limits.clone();
+    use rocket::data::ToByteUnit;
+    assert_eq!(limits.get("form"), Some(512.kibibytes()));
+    assert_eq!(limits.get("file"), Some(16.mebibytes()));
+    let configured = TestApp::with(|f| {
+        f.merge((
+            "limits",
+            rocket::data::Limits::default().limit("form", 100.kibibytes()),
+        ))
+    });
+    assert_eq!(
+        configured.client.rocket().config().limits.get("form"),
+        Some(100.kibibytes()),
+        "an explicit setting wins"
+    );
+}
+
+#[test]
 fn html_error_pages_show_no_internals() {
     let app = TestApp::new();
     let missing = app.client.get("/no/such/page").dispatch();

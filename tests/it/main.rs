@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod contacts;
 mod csrf;
 mod database;
 mod errors;
@@ -12,11 +13,13 @@ mod harness;
 mod headers;
 mod limits;
 mod login;
+mod mail;
 mod openapi;
 mod respond;
 mod roles;
 mod sessions;
 mod setup;
+mod smtp;
 mod source;
 mod survey_pages;
 mod surveys;

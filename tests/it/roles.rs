@@ -51,6 +51,8 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/surveys/<id>/preview", Access::Staff),
     ("POST", "/surveys/<id>/preview", Access::Staff),
     ("GET", "/surveys/<id>/responses", Access::Staff),
+    ("GET", "/contacts", Access::Designer),
+    ("POST", "/contacts/import", Access::Designer),
 ];
 
 fn openapi_path(template: &str) -> String {

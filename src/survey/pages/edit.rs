@@ -10,7 +10,7 @@ use rocket::{State, get, post};
 
 use super::view::{self, Attempt, DetailsForm, PageInput};
 use super::{CsrfOnly, can_edit, describe, me_of};
-use crate::auth::csrf::{CsrfForm, CsrfProtected, CsrfToken};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::model::User;
 use crate::auth::{Designers, Policy, Staff};
 use crate::config::Settings;
@@ -207,12 +207,6 @@ pub(super) struct DeleteForm {
     confirm: bool,
 }
 
-impl CsrfProtected for DeleteForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 #[post("/surveys/<id>/delete", data = "<form>")]
 pub(super) async fn delete_survey(
     db: &State<Db>,
@@ -251,3 +245,5 @@ pub(super) async fn delete_survey(
         }
     }
 }
+
+crate::csrf_protected!(DeleteForm);

@@ -4,7 +4,6 @@
 use rocket::form::FromForm;
 use serde::Serialize;
 
-use crate::auth::csrf::CsrfProtected;
 use crate::survey::{Kind, Question};
 
 /// The fields of the add and edit question forms, as posted and as shown again.
@@ -32,12 +31,6 @@ pub(super) struct QuestionForm {
     pub scale_min: String,
     #[field(default = String::new())]
     pub scale_max: String,
-}
-
-impl CsrfProtected for QuestionForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 impl QuestionForm {
@@ -97,8 +90,4 @@ pub(super) struct DetailsForm {
     pub anonymous: bool,
 }
 
-impl CsrfProtected for DetailsForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+crate::csrf_protected!(QuestionForm, DetailsForm);

@@ -10,7 +10,7 @@ use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
 use super::{me, view};
-use crate::auth::csrf::{CsrfForm, CsrfProtected, CsrfToken};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Designers, Role, Staff};
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -124,12 +124,6 @@ pub(super) struct NewSurveyForm {
     language: String,
 }
 
-impl CsrfProtected for NewSurveyForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 fn created(id: &str, what: &str) -> Reply {
     Reply::Flash(Flash::success(
         Redirect::to(format!("/surveys/{id}")),
@@ -179,12 +173,6 @@ pub(super) struct TemplateForm {
     template: String,
 }
 
-impl CsrfProtected for TemplateForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 #[post("/surveys/from-template", data = "<form>")]
 pub(super) async fn create_from_template(
     db: &State<Db>,
@@ -210,3 +198,5 @@ pub(super) async fn create_from_template(
         "The survey is created from the template as a draft. Adjust it below.",
     ))
 }
+
+crate::csrf_protected!(NewSurveyForm, TemplateForm);

@@ -18,7 +18,6 @@ use rocket::form::FromForm;
 use rocket::routes;
 use serde::Serialize;
 
-use crate::auth::csrf::CsrfProtected;
 use crate::auth::model::User;
 use crate::auth::{Policy, Role, Staff};
 use crate::error::Error;
@@ -80,12 +79,6 @@ fn can_edit(user: &User, owner_id: &str) -> bool {
 #[derive(FromForm)]
 struct CsrfOnly {
     csrf: String,
-}
-
-impl CsrfProtected for CsrfOnly {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// An error as a designer reads it beside a form: the field in words (`options, item 2`
@@ -157,3 +150,5 @@ mod tests {
         assert_eq!(describe(&e, Some(0)), "Scale: needs 0 ≤ min < max");
     }
 }
+
+crate::csrf_protected!(CsrfOnly);

@@ -8,7 +8,7 @@ use rocket::{State, post};
 use super::describe;
 use super::edit::Ctx;
 use super::view::{Attempt, QuestionForm};
-use crate::auth::csrf::{CsrfForm, CsrfProtected, CsrfToken};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::model::User;
 use crate::auth::{Designers, Staff};
 use crate::config::Settings;
@@ -177,12 +177,6 @@ pub(super) struct MoveForm {
     direction: String,
 }
 
-impl CsrfProtected for MoveForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 #[post("/surveys/<id>/questions/move", data = "<form>")]
 pub(super) async fn move_question(
     db: &State<Db>,
@@ -225,12 +219,6 @@ pub(super) struct PickForm {
     question: String,
 }
 
-impl CsrfProtected for PickForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 #[post("/surveys/<id>/questions/delete", data = "<form>")]
 pub(super) async fn delete_question(
     db: &State<Db>,
@@ -254,3 +242,5 @@ pub(super) async fn delete_question(
     })
     .await
 }
+
+crate::csrf_protected!(MoveForm, PickForm);

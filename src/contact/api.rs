@@ -1,0 +1,219 @@
+//! JSON routes for contacts: import (a JSON array or a CSV file), list and search, read one, the
+//! subject-access export, and erasure. Contacts are personal data: designers and admins only.
+
+use rocket::data::{Data, FromData, Outcome, ToByteUnit};
+use rocket::http::{Header, Status};
+use rocket::request::Request;
+use rocket::serde::json::Json;
+use rocket::{Responder, State, delete, get, post, routes};
+use serde_json::{Value, json};
+
+use super::ContactView;
+use super::import::{self, Report};
+use super::model;
+use crate::auth::{ApiUser, Designers};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::web::catchers::remember;
+use crate::web::paging::{self, List};
+use crate::web::rfc3339;
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        import_contacts,
+        list_contacts,
+        get_contact,
+        export_contact,
+        delete_contact
+    ]
+}
+
+/// An import body: CSV when the content type says `text/csv`, otherwise a JSON array. Read up
+/// to the `file` limit (uploads are bigger than ordinary JSON bodies); past it, a 413.
+pub struct Upload {
+    csv: bool,
+    bytes: Vec<u8>,
+}
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for Upload {
+    type Error = Error;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, Error> {
+        let csv = match req.content_type() {
+            Some(ct) if ct.top() == "text" && ct.sub() == "csv" => true,
+            Some(ct) if ct.is_json() => false,
+            None => false,
+            Some(ct) => {
+                let error = Error::BadRequest(format!(
+                    "expected Content-Type: application/json or text/csv, not {ct}"
+                ));
+                remember(req, &error);
+                return Outcome::Error((Status::UnsupportedMediaType, error));
+            }
+        };
+        let limit = req.limits().get("file").unwrap_or(16.mebibytes());
+        let error = match data.open(limit).into_bytes().await {
+            Ok(bytes) if bytes.is_complete() => {
+                return Outcome::Success(Upload {
+                    csv,
+                    bytes: bytes.into_inner(),
+                });
+            }
+            Ok(_) => Error::TooLarge {
+                limit: limit.to_string(),
+            },
+            Err(e) => Error::BadRequest(format!("the body could not be read: {e}")),
+        };
+        remember(req, &error);
+        Outcome::Error((error.status(), error))
+    }
+}
+
+#[post("/contacts", data = "<body>")]
+async fn import_contacts(
+    db: &State<Db>,
+    _user: ApiUser<Designers>,
+    body: Upload,
+) -> Result<Json<Report>> {
+    let parsed = crate::blocking(move || {
+        if body.csv {
+            import::parse_csv(&body.bytes)
+        } else {
+            import::parse_json(&body.bytes)
+        }
+    })
+    .await??;
+    let report = db.run(move |conn| import::save(conn, parsed)).await?;
+    Ok(Json(report))
+}
+
+#[get("/contacts?<q>&<limit>&<after>")]
+async fn list_contacts(
+    db: &State<Db>,
+    _user: ApiUser<Designers>,
+    q: Option<String>,
+    limit: Option<i64>,
+    after: Option<String>,
+) -> Result<Json<List<ContactView>>> {
+    let limit = paging::limit(limit)?;
+    let after = paging::decode(after.as_deref())?;
+    let q = q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+    if q.as_ref().is_some_and(|q| q.chars().count() > 254) {
+        return Err(Error::invalid("q", "must be at most 254 characters"));
+    }
+    let rows = db
+        .run(move |conn| model::page(conn, q.as_deref(), after, limit + 1))
+        .await?;
+    Ok(Json(paging::finish(
+        rows,
+        limit,
+        |row| (row.created_at, row.id.clone()),
+        |row| ContactView::from(row),
+    )))
+}
+
+#[get("/contacts/<id>")]
+async fn get_contact(
+    db: &State<Db>,
+    _user: ApiUser<Designers>,
+    id: &str,
+) -> Result<Json<ContactView>> {
+    let id = id.to_string();
+    let row = db
+        .run(move |conn| model::find(conn, &id)?.ok_or(Error::NotFound))
+        .await?;
+    Ok(Json(ContactView::from(&row)))
+}
+
+/// The subject-access export, offered as a file download.
+#[derive(Responder)]
+pub struct Export {
+    body: Json<Value>,
+    disposition: Header<'static>,
+}
+
+#[get("/contacts/<id>/export")]
+async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Result<Export> {
+    let id = id.to_string();
+    let dossier = db
+        .run(move |conn| model::dossier(conn, &id)?.ok_or(Error::NotFound))
+        .await?;
+    let contact = &dossier.contact;
+    let invitations: Vec<Value> = dossier
+        .invitations
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.id,
+                "survey_id": i.survey_id,
+                "status": i.status,
+                "created_at": rfc3339(i.created_at),
+                "sent_at": i.sent_at.map(rfc3339),
+                "opened_at": i.opened_at.map(rfc3339),
+                "completed_at": i.completed_at.map(rfc3339),
+                "reminders": i.reminders,
+            })
+        })
+        .collect();
+    let responses: Vec<Value> = dossier
+        .responses
+        .iter()
+        .map(|r| {
+            let answers: serde_json::Map<String, Value> = r
+                .answers
+                .iter()
+                .map(|(question, value)| {
+                    let value = serde_json::from_str(value)
+                        .unwrap_or_else(|_| Value::String(value.clone()));
+                    (question.clone(), value)
+                })
+                .collect();
+            json!({
+                "id": r.id,
+                "survey_id": r.survey_id,
+                "channel": r.channel,
+                "submitted_at": rfc3339(r.submitted_at),
+                "answers": answers,
+            })
+        })
+        .collect();
+    let emails: Vec<Value> = dossier
+        .mail
+        .iter()
+        .map(|m| {
+            json!({
+                "kind": m.kind,
+                "status": m.status,
+                "created_at": rfc3339(m.created_at),
+                "sent_at": m.sent_at.map(rfc3339),
+            })
+        })
+        .collect();
+    let body = json!({
+        "contact": ContactView::from(contact),
+        "created_at": rfc3339(contact.created_at),
+        "updated_at": rfc3339(contact.updated_at),
+        "opted_out_at": contact.opted_out_at.map(rfc3339),
+        "suppressed": dossier.suppressed,
+        "invitations": invitations,
+        "responses": responses,
+        "emails": emails,
+        "exported_at": rfc3339(crate::db::now()),
+    });
+    Ok(Export {
+        body: Json(body),
+        // The id is made by the app (URL-safe characters only), so it is safe in the header.
+        disposition: Header::new(
+            "Content-Disposition",
+            format!("attachment; filename=\"contact-{}.json\"", contact.id),
+        ),
+    })
+}
+
+#[delete("/contacts/<id>")]
+async fn delete_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Result<Status> {
+    let id = id.to_string();
+    db.run(move |conn| model::erase(conn, &id)).await?;
+    Ok(Status::NoContent)
+}
