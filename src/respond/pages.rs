@@ -310,22 +310,13 @@ fn already_answered(survey: &Survey) -> Reply {
     )
 }
 
-/// The invitation and survey behind a personal link when it can be answered now, or else the
-/// page to show instead (unknown link, already answered, closed or not open yet).
-async fn answerable(
-    db: &Db,
-    token: &str,
-) -> Result<std::result::Result<(InvitationRow, Survey), Reply>> {
-    let Some((invitation, survey)) = invitation(db, token).await? else {
-        return Ok(Err(not_found()));
-    };
+/// The page to show instead of the form when a personal link cannot be answered now (already
+/// answered, closed or not open yet).
+fn refusal(invitation: &InvitationRow, survey: &Survey) -> Option<Reply> {
     if invitation.completed_at.is_some() {
-        return Ok(Err(already_answered(&survey)));
+        return Some(already_answered(survey));
     }
-    if let Some(page) = unavailable(&survey) {
-        return Ok(Err(page));
-    }
-    Ok(Ok((invitation, survey)))
+    unavailable(survey)
 }
 
 #[get("/r/<token>?<saved>")]
@@ -335,10 +326,12 @@ async fn personal(
     token: &str,
     saved: Option<bool>,
 ) -> Result<Reply> {
-    let (invitation, survey) = match answerable(db, token).await? {
-        Ok(found) => found,
-        Err(page) => return Ok(page),
+    let Some((invitation, survey)) = invitation(db, token).await? else {
+        return Ok(not_found());
     };
+    if let Some(page) = refusal(&invitation, &survey) {
+        return Ok(page);
+    }
     let id = invitation.id.clone();
     let draft = db
         .run(move |conn| {
@@ -400,17 +393,12 @@ async fn personal_submit(
     token: &str,
     form: AnswerForm,
 ) -> Result<Reply> {
-    let (invitation, survey) = match answerable(db, token).await? {
-        Ok(found) => found,
-        Err(page) => {
-            if let Some((_, survey)) = invitation(db, token).await?
-                && let Some(replay) = replayed(db, &survey, &form).await?
-            {
-                return Ok(replay);
-            }
-            return Ok(page);
-        }
+    let Some((invitation, survey)) = invitation(db, token).await? else {
+        return Ok(not_found());
     };
+    if let Some(page) = refusal(&invitation, &survey) {
+        return Ok(replayed(db, &survey, &form).await?.unwrap_or(page));
+    }
     if form.wants_save() && !form.refused {
         let answers =
             serde_json::to_string(&form.answers(&survey.questions)).map_err(Error::internal)?;

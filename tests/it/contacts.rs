@@ -259,10 +259,7 @@ fn answered(app: &TestApp, email: &str) -> (String, String, String) {
         .as_str()
         .unwrap()
         .to_string();
-    let link = {
-        let mut conn = app.db().conn().unwrap();
-        hearken::respond::create_invitation(&mut conn, &survey_id, Some(&contact_id)).unwrap()
-    };
+    let link = app.invite(&survey_id, Some(&contact_id));
     let path = format!("/r/{link}");
     let (_, csrf, submission) = open_form(&app.client, &path);
     let done = send(

@@ -37,10 +37,7 @@ fn every_state_changing_page_route_refuses_forged_forms() {
     ];
     // Respondent forms get a real survey and invitation, so the refusal is the token's doing.
     let (_, survey_id) = crate::surveys::published(&app);
-    let invitation = {
-        let mut conn = app.db().conn().unwrap();
-        hearken::respond::create_invitation(&mut conn, &survey_id, None).unwrap()
-    };
+    let invitation = app.invite(&survey_id, None);
     let respondent_values = [
         ("id", survey_id.as_str()),
         ("token", invitation.as_str()),

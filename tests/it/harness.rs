@@ -224,6 +224,14 @@ impl TestApp {
         admin
     }
 
+    /// An invitation to `survey_id` made directly (as the invitation API will), and the token of
+    /// its personal link.
+    pub fn invite(&self, survey_id: &str, contact_id: Option<&str>) -> String {
+        let mut conn = self.db().conn().expect("connection");
+        hearken::respond::create_invitation(&mut conn, survey_id, contact_id)
+            .expect("invitation created")
+    }
+
     /// Runs SQL on the app's database (to age rows, break tables, count rows).
     pub fn execute(&self, sql: &str) {
         use diesel::connection::SimpleConnection;

@@ -247,10 +247,7 @@ fn the_same_form_sent_twice_stores_one_response() {
 fn a_personal_link_saves_resumes_and_never_answers_twice() {
     let app = TestApp::new();
     let (token, id) = published(&app);
-    let invitation = {
-        let mut conn = app.db().conn().unwrap();
-        hearken::respond::create_invitation(&mut conn, &id, Some("contact-1")).unwrap()
-    };
+    let invitation = app.invite(&id, Some("contact-1"));
     let path = format!("/r/{invitation}");
     let (_, csrf, submission) = open_form(&app.client, &path);
     let saved = send(
@@ -328,10 +325,7 @@ fn a_personal_link_saves_resumes_and_never_answers_twice() {
 fn fifty_parallel_posts_on_one_personal_link_store_one_response() {
     let app = TestApp::new();
     let (_, id) = published(&app);
-    let invitation = {
-        let mut conn = app.db().conn().unwrap();
-        hearken::respond::create_invitation(&mut conn, &id, None).unwrap()
-    };
+    let invitation = app.invite(&id, None);
     let path = format!("/r/{invitation}");
     let (_, csrf, _) = open_form(&app.client, &path);
     let figment = app.client.rocket().figment().clone();
@@ -378,9 +372,7 @@ fn fifty_parallel_posts_on_one_personal_link_store_one_response() {
 fn one_response_per_invitation_is_enforced_by_the_schema() {
     let app = TestApp::new();
     let (_, id) = published(&app);
-    let mut conn = app.db().conn().unwrap();
-    hearken::respond::create_invitation(&mut conn, &id, None).unwrap();
-    drop(conn);
+    app.invite(&id, None);
     let now = app.minutes_ago(0);
     app.execute("UPDATE invitations SET id = 'inv-1'");
     let insert = |key: &str| {
@@ -813,10 +805,7 @@ fn a_browser_encoded_form_is_read_as_typed() {
 fn a_double_click_on_a_personal_link_shows_the_same_thank_you_page() {
     let app = TestApp::new();
     let (_, id) = published(&app);
-    let invitation = {
-        let mut conn = app.db().conn().unwrap();
-        hearken::respond::create_invitation(&mut conn, &id, None).unwrap()
-    };
+    let invitation = app.invite(&id, None);
     let path = format!("/r/{invitation}");
     let (_, csrf, submission) = open_form(&app.client, &path);
     let fields = [
@@ -836,10 +825,7 @@ fn a_double_click_on_a_personal_link_shows_the_same_thank_you_page() {
 fn a_refused_token_keeps_what_was_typed_and_stores_nothing() {
     let app = TestApp::new();
     let (_, id) = published(&app);
-    let invitation = {
-        let mut conn = app.db().conn().unwrap();
-        hearken::respond::create_invitation(&mut conn, &id, None).unwrap()
-    };
+    let invitation = app.invite(&id, None);
     for path in [format!("/s/{id}"), format!("/r/{invitation}")] {
         let (_, _, submission) = open_form(&app.client, &path);
         for action in ["submit", "save"] {
