@@ -44,6 +44,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = auth::mount(rocket);
     let rocket = survey::mount(rocket);
     let rocket = contact::mount(rocket);
+    let rocket = invite::mount(rocket);
     respond::mount(rocket)
 }
 

@@ -245,3 +245,21 @@ impl From<Error> for r2d2::Error {
         r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string()))
     }
 }
+
+/// A multi-row INSERT of `$rows` into `$table`. A macro, because Diesel's batch insert is not
+/// available through the multi-backend connection: each backend's connection runs it itself.
+#[macro_export]
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            #[cfg(feature = "sqlite")]
+            $crate::db::DbConn::Sqlite(c) => {
+                ::diesel::RunQueryDsl::execute(::diesel::insert_into($table).values($rows), c)
+            }
+            #[cfg(feature = "postgres")]
+            $crate::db::DbConn::Postgres(c) => {
+                ::diesel::RunQueryDsl::execute(::diesel::insert_into($table).values($rows), c)
+            }
+        }
+    };
+}

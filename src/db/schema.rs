@@ -69,6 +69,7 @@ diesel::table! {
         incentive -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        max_reminders -> Integer,
     }
 }
 

@@ -1,8 +1,17 @@
 //! Invitations by email: the tokens of personal and unsubscribe links, the transactional
-//! outbox, its worker, the email templates and the mail transports.
+//! outbox, its worker, the email templates and the mail transports, the invitation and reminder
+//! API with its staff page, and the unsubscribe link.
 
 pub mod email;
+pub mod invitations;
 pub mod links;
 pub mod mailer;
 pub mod outbox;
+pub mod unsubscribe;
 pub mod worker;
+
+use rocket::{Build, Rocket};
+
+pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket.mount("/", unsubscribe::routes())
+}

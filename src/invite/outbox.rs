@@ -77,8 +77,29 @@ pub fn message_id_domain(mail_from: &str) -> String {
 /// with its cause; call [`super::worker::Outbox::notify`] after the commit to send it at once.
 /// The Message-ID is made here, once, so a retry after a crash reuses it. Returns the row id.
 pub fn queue(conn: &mut DbConn, settings: &Settings, mail: NewMail) -> Result<String> {
+    let row = new_row(settings, mail, db::now());
+    diesel::insert_into(outbox::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row.id)
+}
+
+/// Queues many emails with a few multi-row INSERTs (same rules as [`queue`]).
+pub fn queue_many(conn: &mut DbConn, settings: &Settings, mails: Vec<NewMail>) -> Result<usize> {
     let now = db::now();
-    let row = OutboxRow {
+    let rows: Vec<OutboxRow> = mails
+        .into_iter()
+        .map(|mail| new_row(settings, mail, now))
+        .collect();
+    // Well under SQLite's 32,766 bound parameters per statement (14 columns a row).
+    for chunk in rows.chunks(500) {
+        crate::insert_all!(conn, outbox::table, chunk)?;
+    }
+    Ok(rows.len())
+}
+
+fn new_row(settings: &Settings, mail: NewMail, now: NaiveDateTime) -> OutboxRow {
+    OutboxRow {
         id: crate::ids::new_id(),
         kind: mail.kind,
         recipient: mail.recipient,
@@ -97,11 +118,7 @@ pub fn queue(conn: &mut DbConn, settings: &Settings, mail: NewMail) -> Result<St
         last_error: None,
         sent_at: None,
         created_at: now,
-    };
-    diesel::insert_into(outbox::table)
-        .values(&row)
-        .execute(conn)?;
-    Ok(row.id)
+    }
 }
 
 /// One row of the outbox by id.

@@ -16,6 +16,9 @@ use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
 
 pub const MAX_QUESTIONS: usize = 100;
+/// Reminders a survey may send an invitee at most, and how many it sends unless told.
+pub const MAX_REMINDERS: i32 = 5;
+pub const DEFAULT_REMINDERS: i32 = 2;
 
 /// A survey as the API accepts it, for creating (title required) and for changing (every
 /// field optional). Fields the server controls (`id`, `status`, `created_at`, `open_link`) are
@@ -32,6 +35,7 @@ pub struct SurveyInput {
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub incentive: Option<Incentive>,
+    pub max_reminders: Option<i32>,
     pub questions: Option<Vec<QuestionInput>>,
 }
 
@@ -51,6 +55,7 @@ pub struct SurveyView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closes_at: Option<String>,
     pub incentive: Incentive,
+    pub max_reminders: i32,
     pub questions: Vec<Question>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open_link: Option<String>,
@@ -102,6 +107,7 @@ impl Survey {
             opens_at: row.opens_at.map(crate::web::rfc3339),
             closes_at: row.closes_at.map(crate::web::rfc3339),
             incentive: self.incentive(),
+            max_reminders: row.max_reminders,
             questions: self.questions.clone(),
             open_link,
             created_at: crate::web::rfc3339(row.created_at),
@@ -251,6 +257,15 @@ fn apply(row: &mut SurveyRow, questions: &mut Vec<Question>, input: SurveyInput)
         incentive.validate("incentive")?;
         row.incentive = serde_json::to_string(&incentive).map_err(Error::internal)?;
     }
+    if let Some(max) = input.max_reminders {
+        if !(0..=MAX_REMINDERS).contains(&max) {
+            return Err(Error::invalid(
+                "max_reminders",
+                format!("must be 0 to {MAX_REMINDERS}"),
+            ));
+        }
+        row.max_reminders = max;
+    }
     if let Some(inputs) = input.questions {
         *questions = validate_questions(inputs)?;
     }
@@ -289,6 +304,7 @@ pub fn create(
         incentive: serde_json::to_string(&Incentive::None).map_err(Error::internal)?,
         created_at: now,
         updated_at: now,
+        max_reminders: DEFAULT_REMINDERS,
     };
     let mut questions = base.questions;
     if input.title.is_none() && !base_given {

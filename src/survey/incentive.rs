@@ -47,6 +47,35 @@ pub struct LotterySpec {
 }
 
 impl Incentive {
+    /// The sentence an invitation email gives the reward, if there is one.
+    pub fn email_line(&self) -> Option<String> {
+        match self {
+            Incentive::None => None,
+            Incentive::Coupon { coupon } => Some(match coupon.expires_at {
+                Some(expires) => format!(
+                    "As a thank-you, everyone who answers gets a coupon: {} (valid until {}).",
+                    coupon.value.trim(),
+                    expires.format("%Y-%m-%d")
+                ),
+                None => format!(
+                    "As a thank-you, everyone who answers gets a coupon: {}.",
+                    coupon.value.trim()
+                ),
+            }),
+            Incentive::Lottery { lottery } => Some(format!(
+                "Everyone who answers enters a prize draw for {} ({} {}), drawn on {}.",
+                lottery.prize.trim(),
+                lottery.winners,
+                if lottery.winners == 1 {
+                    "winner"
+                } else {
+                    "winners"
+                },
+                lottery.draw_at.format("%Y-%m-%d")
+            )),
+        }
+    }
+
     /// Checks the values serde cannot: lengths, counts, the prefix alphabet.
     pub fn validate(&self, field: &str) -> Result<()> {
         let text = |name: &str, value: &str, max: usize| {

@@ -26,6 +26,8 @@ pub struct SurveyRow {
     pub incentive: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Reminders sent at most to an invitee who has not answered.
+    pub max_reminders: i32,
 }
 
 pub fn insert(conn: &mut DbConn, row: &SurveyRow) -> Result<()> {

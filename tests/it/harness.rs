@@ -228,7 +228,8 @@ impl TestApp {
     /// its personal link.
     pub fn invite(&self, survey_id: &str, contact_id: Option<&str>) -> String {
         let mut conn = self.db().conn().expect("connection");
-        hearken::respond::create_invitation(&mut conn, survey_id, contact_id)
+        let key = self.settings().link_key;
+        hearken::invite::invitations::create(&mut conn, &key, survey_id, contact_id)
             .expect("invitation created")
     }
 

@@ -11,6 +11,7 @@ mod database;
 mod errors;
 mod harness;
 mod headers;
+mod invitations;
 mod limits;
 mod login;
 mod mail;
@@ -23,5 +24,7 @@ mod smtp;
 mod source;
 mod survey_pages;
 mod surveys;
+mod tokens;
+mod unsubscribe;
 
 pub use harness::*;

@@ -1,0 +1,462 @@
+//! Inviting contacts to a survey and reminding them: one invitation per contact per survey,
+//! each with its email queued in the outbox in the same transaction, and the statuses staff
+//! follow (queued, sent, failed, opened, started, completed, opted out).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::links;
+use super::outbox::{self, NewMail};
+use crate::config::Settings;
+use crate::contact::model::ContactRow;
+use crate::db::schema::{contacts, invitations, outbox as outbox_table, suppressions};
+use crate::db::{self, DbConn};
+use crate::error::{Error, Result};
+use crate::respond::model::{self as respond_model, InvitationRow};
+use crate::survey::editing::Survey;
+
+/// Rows written per INSERT when inviting many contacts at once.
+const CHUNK: usize = 500;
+
+/// Creates an invitation and returns its personal-link token. The token is the HMAC of the
+/// invitation's random 128-bit id under the link key, so it can be derived again when the email
+/// is rendered and is stored nowhere; the database keeps its SHA-256 digest for the lookup.
+pub fn create(
+    conn: &mut DbConn,
+    link_key: &[u8; 32],
+    survey_id: &str,
+    contact_id: Option<&str>,
+) -> Result<String> {
+    let (row, token) = new_row(link_key, survey_id, contact_id, db::now());
+    respond_model::insert_invitation(conn, &row)?;
+    Ok(token)
+}
+
+fn new_row(
+    link_key: &[u8; 32],
+    survey_id: &str,
+    contact_id: Option<&str>,
+    now: NaiveDateTime,
+) -> (InvitationRow, String) {
+    let id = crate::ids::new_id();
+    let token = links::personal_token(link_key, &id);
+    let row = InvitationRow {
+        id,
+        survey_id: survey_id.to_string(),
+        contact_id: contact_id.map(str::to_string),
+        token_hash: crate::ids::digest(&token),
+        status: "queued".to_string(),
+        created_at: now,
+        opened_at: None,
+        completed_at: None,
+    };
+    (row, token)
+}
+
+/// Who to invite.
+#[derive(Debug)]
+pub enum Invitees {
+    Contacts(Vec<String>),
+    AllContacts,
+}
+
+/// Why a contact was not invited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    OptedOut,
+    AlreadyInvited,
+    InvalidEmail,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub contact_id: String,
+    pub reason: SkipReason,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct InviteOutcome {
+    pub queued: usize,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Checks that a survey takes invitations: it has been published and is not closed.
+fn check_invitable(survey: &Survey) -> Result<()> {
+    match survey.row.status.as_str() {
+        "open" => Ok(()),
+        "draft" => Err(Error::conflict(
+            "survey_not_open",
+            "publish the survey before inviting anyone",
+        )),
+        _ => Err(Error::conflict(
+            "survey_not_open",
+            "the survey is closed and takes no more invitations",
+        )),
+    }
+}
+
+/// The email payload of an invitation or reminder (see `outbox.rs` for the convention).
+fn payload(survey: &Survey, contact: &ContactRow) -> serde_json::Value {
+    let mut payload = json!({
+        "survey_title": survey.row.title,
+        "survey_intro": survey.row.intro,
+        "language": survey.row.language,
+    });
+    if let Some(name) = contact.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        payload["contact_name"] = json!(name);
+    }
+    if let Some(line) = survey.incentive().email_line() {
+        payload["incentive"] = json!(line);
+    }
+    payload
+}
+
+/// Whether an address can be written into an email envelope.
+fn deliverable(email: &str) -> bool {
+    email.parse::<lettre::Address>().is_ok()
+}
+
+/// Invites contacts to `survey`: one invitation per contact, its email queued in the same
+/// transaction. Unknown contact ids are a 422 naming the entry, and nothing is written.
+pub fn invite(
+    conn: &mut DbConn,
+    settings: &Settings,
+    survey: &Survey,
+    invitees: Invitees,
+) -> Result<InviteOutcome> {
+    check_invitable(survey)?;
+    db::write(conn, |conn| {
+        // Serialises invitations to one survey across nodes, so "already invited" holds.
+        db::exclusive(conn, &format!("invite:{}", survey.row.id))?;
+        let chosen = chosen_contacts(conn, &invitees)?;
+        let digests: Vec<String> = chosen
+            .iter()
+            .map(|c| crate::ids::digest(&c.email))
+            .collect();
+        let mut suppressed: HashSet<String> = HashSet::new();
+        for chunk in digests.chunks(CHUNK) {
+            suppressed.extend(
+                suppressions::table
+                    .filter(suppressions::email_digest.eq_any(chunk))
+                    .select(suppressions::email_digest)
+                    .load::<String>(conn)?,
+            );
+        }
+        let invited: HashSet<String> = invitations::table
+            .filter(invitations::survey_id.eq(&survey.row.id))
+            .filter(invitations::contact_id.is_not_null())
+            .select(invitations::contact_id.assume_not_null())
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        let now = db::now();
+        let mut outcome = InviteOutcome::default();
+        let mut rows = Vec::new();
+        let mut mails = Vec::new();
+        let mut seen = HashSet::new();
+        for (contact, digest) in chosen.iter().zip(&digests) {
+            if !seen.insert(contact.id.as_str()) {
+                continue;
+            }
+            let reason = if contact.opted_out_at.is_some() || suppressed.contains(digest) {
+                Some(SkipReason::OptedOut)
+            } else if invited.contains(&contact.id) {
+                Some(SkipReason::AlreadyInvited)
+            } else if !deliverable(&contact.email) {
+                Some(SkipReason::InvalidEmail)
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                outcome.skipped.push(Skipped {
+                    contact_id: contact.id.clone(),
+                    reason,
+                });
+                continue;
+            }
+            let (row, _token) = new_row(&settings.link_key, &survey.row.id, Some(&contact.id), now);
+            mails.push(NewMail {
+                kind: "invite".into(),
+                recipient: contact.email.clone(),
+                contact_id: Some(contact.id.clone()),
+                invitation_id: Some(row.id.clone()),
+                payload: payload(survey, contact),
+            });
+            rows.push(row);
+        }
+        for chunk in rows.chunks(CHUNK) {
+            crate::insert_all!(conn, invitations::table, chunk)?;
+        }
+        outcome.queued = rows.len();
+        outbox::queue_many(conn, settings, mails)?;
+        Ok(outcome)
+    })
+}
+
+/// The contacts an invitation request names, in the order given; an unknown id is a 422.
+fn chosen_contacts(conn: &mut DbConn, invitees: &Invitees) -> Result<Vec<ContactRow>> {
+    match invitees {
+        Invitees::AllContacts => Ok(contacts::table
+            .order((contacts::created_at.asc(), contacts::id.asc()))
+            .select(ContactRow::as_select())
+            .load(conn)?),
+        Invitees::Contacts(ids) => {
+            let mut found: HashMap<String, ContactRow> = HashMap::with_capacity(ids.len());
+            for chunk in ids.chunks(CHUNK) {
+                for row in contacts::table
+                    .filter(contacts::id.eq_any(chunk))
+                    .select(ContactRow::as_select())
+                    .load(conn)?
+                {
+                    found.insert(row.id.clone(), row);
+                }
+            }
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    found.get(id).cloned().ok_or_else(|| {
+                        Error::invalid(format!("contact_ids[{i}]"), "no contact has this id")
+                    })
+                })
+                .collect()
+        }
+    }
+}
+
+/// What a reminder round did.
+#[derive(Debug, Default, Serialize)]
+pub struct ReminderOutcome {
+    pub queued: usize,
+    /// Invitees left out, by reason: completed, opted_out, limit_reached, not_sent_yet,
+    /// reminder_pending.
+    pub skipped: std::collections::BTreeMap<&'static str, usize>,
+}
+
+/// Queues a reminder for every invitee who has not completed, has not opted out, has had the
+/// invitation delivered, has no reminder waiting in the outbox, and has had fewer reminders
+/// than the survey's maximum.
+pub fn remind(conn: &mut DbConn, settings: &Settings, survey: &Survey) -> Result<ReminderOutcome> {
+    check_invitable(survey)?;
+    let max = survey.row.max_reminders;
+    db::write(conn, |conn| {
+        db::exclusive(conn, &format!("invite:{}", survey.row.id))?;
+        let rows: Vec<(InvitationRow, i32, Option<NaiveDateTime>, ContactRow)> = invitations::table
+            .inner_join(contacts::table.on(invitations::contact_id.eq(contacts::id.nullable())))
+            .filter(invitations::survey_id.eq(&survey.row.id))
+            .order(invitations::created_at.asc())
+            .select((
+                InvitationRow::as_select(),
+                invitations::reminders,
+                invitations::sent_at,
+                ContactRow::as_select(),
+            ))
+            .load(conn)?;
+        let pending: HashSet<String> = outbox_table::table
+            .filter(outbox_table::kind.eq("reminder"))
+            .filter(outbox_table::status.eq_any(["queued", "sending"]))
+            .filter(outbox_table::invitation_id.is_not_null())
+            .inner_join(
+                invitations::table.on(outbox_table::invitation_id.eq(invitations::id.nullable())),
+            )
+            .filter(invitations::survey_id.eq(&survey.row.id))
+            .select(outbox_table::invitation_id.assume_not_null())
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        let digests: Vec<String> = rows
+            .iter()
+            .map(|(_, _, _, c)| crate::ids::digest(&c.email))
+            .collect();
+        let mut suppressed: HashSet<String> = HashSet::new();
+        for chunk in digests.chunks(CHUNK) {
+            suppressed.extend(
+                suppressions::table
+                    .filter(suppressions::email_digest.eq_any(chunk))
+                    .select(suppressions::email_digest)
+                    .load::<String>(conn)?,
+            );
+        }
+        let mut outcome = ReminderOutcome::default();
+        let mut reminded = Vec::new();
+        let mut mails = Vec::new();
+        for ((invitation, reminders, sent_at, contact), digest) in rows.iter().zip(&digests) {
+            let skip = if invitation.completed_at.is_some() {
+                Some("completed")
+            } else if contact.opted_out_at.is_some() || suppressed.contains(digest) {
+                Some("opted_out")
+            } else if *reminders >= max {
+                Some("limit_reached")
+            } else if sent_at.is_none() {
+                Some("not_sent_yet")
+            } else if pending.contains(&invitation.id) {
+                Some("reminder_pending")
+            } else {
+                None
+            };
+            if let Some(reason) = skip {
+                *outcome.skipped.entry(reason).or_default() += 1;
+                continue;
+            }
+            reminded.push(invitation.id.clone());
+            mails.push(NewMail {
+                kind: "reminder".into(),
+                recipient: contact.email.clone(),
+                contact_id: Some(contact.id.clone()),
+                invitation_id: Some(invitation.id.clone()),
+                payload: payload(survey, contact),
+            });
+        }
+        for chunk in reminded.chunks(CHUNK) {
+            diesel::update(invitations::table.filter(invitations::id.eq_any(chunk)))
+                .set(invitations::reminders.eq(invitations::reminders + 1))
+                .execute(conn)?;
+        }
+        outcome.queued = mails.len();
+        outbox::queue_many(conn, settings, mails)?;
+        Ok(outcome)
+    })
+}
+
+/// One invitation as staff see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationView {
+    pub id: String,
+    /// Absent once the contact has been erased.
+    pub contact_id: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<String>,
+    pub reminders: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+/// The statuses in the order an invitation moves through them, for counts and filters.
+pub const STATUSES: [&str; 7] = [
+    "queued",
+    "sent",
+    "failed",
+    "opened",
+    "started",
+    "completed",
+    "opted_out",
+];
+
+type ListedRow = (
+    InvitationRow,
+    Option<NaiveDateTime>,
+    i32,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDateTime>,
+);
+
+fn status_of(invitation: &InvitationRow, opted_out: bool) -> &'static str {
+    if invitation.completed_at.is_some() {
+        return "completed";
+    }
+    if opted_out {
+        return "opted_out";
+    }
+    STATUSES
+        .iter()
+        .find(|s| **s == invitation.status)
+        .copied()
+        .unwrap_or("queued")
+}
+
+fn view(row: ListedRow) -> InvitationView {
+    let (invitation, sent_at, reminders, last_error, email, name, opted_out_at) = row;
+    InvitationView {
+        status: status_of(&invitation, opted_out_at.is_some()),
+        id: invitation.id,
+        contact_id: invitation.contact_id,
+        email,
+        name,
+        sent_at: sent_at.map(crate::web::rfc3339),
+        reminders,
+        last_error,
+        created_at: crate::web::rfc3339(invitation.created_at),
+    }
+}
+
+/// A page of a survey's invitations, oldest first, after the cursor `(created_at, id)`.
+pub fn page(
+    conn: &mut DbConn,
+    survey_id: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<(InvitationView, (NaiveDateTime, String))>> {
+    let mut query = invitations::table
+        .left_join(contacts::table.on(invitations::contact_id.eq(contacts::id.nullable())))
+        .filter(invitations::survey_id.eq(survey_id))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            invitations::created_at
+                .gt(at)
+                .or(invitations::created_at.eq(at).and(invitations::id.gt(id))),
+        );
+    }
+    let rows: Vec<ListedRow> = query
+        .order((invitations::created_at.asc(), invitations::id.asc()))
+        .limit(limit)
+        .select((
+            InvitationRow::as_select(),
+            invitations::sent_at,
+            invitations::reminders,
+            invitations::last_error,
+            contacts::email.nullable(),
+            contacts::name.nullable(),
+            contacts::opted_out_at.nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let key = (row.0.created_at, row.0.id.clone());
+            (view(row), key)
+        })
+        .collect())
+}
+
+/// How many of a survey's invitations are in each status (every status present, zero or not).
+pub fn counts(conn: &mut DbConn, survey_id: &str) -> Result<Vec<(&'static str, i64)>> {
+    let rows: Vec<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = invitations::table
+        .left_join(contacts::table.on(invitations::contact_id.eq(contacts::id.nullable())))
+        .filter(invitations::survey_id.eq(survey_id))
+        .select((
+            invitations::status,
+            invitations::completed_at,
+            contacts::opted_out_at.nullable(),
+        ))
+        .load(conn)?;
+    let mut counts: HashMap<&'static str, i64> = HashMap::new();
+    for (status, completed_at, opted_out_at) in rows {
+        let status = if completed_at.is_some() {
+            "completed"
+        } else if opted_out_at.is_some() {
+            "opted_out"
+        } else {
+            STATUSES
+                .iter()
+                .find(|s| **s == status)
+                .copied()
+                .unwrap_or("queued")
+        };
+        *counts.entry(status).or_default() += 1;
+    }
+    Ok(STATUSES
+        .iter()
+        .map(|s| (*s, counts.get(s).copied().unwrap_or(0)))
+        .collect())
+}
