@@ -36,6 +36,10 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/s/<id>/thanks/<response>", Access::Public),
     ("GET", "/r/<token>", Access::Public),
     ("POST", "/r/<token>", Access::Public),
+    ("GET", "/r/i/<id>", Access::Public),
+    ("POST", "/r/i/<id>", Access::Public),
+    ("GET", "/unsubscribe/<token>", Access::Public),
+    ("POST", "/unsubscribe/<token>", Access::Public),
     ("GET", "/surveys", Access::Staff),
     ("POST", "/surveys", Access::Designer),
     ("POST", "/surveys/from-template", Access::Designer),
@@ -53,6 +57,14 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/surveys/<id>/responses", Access::Staff),
     ("GET", "/contacts", Access::Designer),
     ("POST", "/contacts/import", Access::Designer),
+    ("GET", "/surveys/<id>/invitations", Access::Designer),
+    ("POST", "/surveys/<id>/invitations", Access::Designer),
+    ("POST", "/surveys/<id>/reminders", Access::Designer),
+    (
+        "POST",
+        "/surveys/<id>/invitations/reminder-limit",
+        Access::Designer,
+    ),
 ];
 
 fn openapi_path(template: &str) -> String {
@@ -198,7 +210,11 @@ fn every_page_route_enforces_its_access() {
         let status = browser.client.get(path.clone()).dispatch().status();
         let expected = match *template {
             // `<id>` is a user's id here, so no survey has it.
-            t if t.contains("<token>") || t.starts_with("/s/") || t.starts_with("/surveys/") => {
+            t if t.contains("<token>")
+                || t.starts_with("/s/")
+                || t.starts_with("/r/")
+                || t.starts_with("/surveys/") =>
+            {
                 Status::NotFound
             }
             "/login" => Status::SeeOther,

@@ -1,0 +1,131 @@
+//! JSON routes for invitations: invite contacts to a survey, send reminders, and list the
+//! invitations with their statuses. Invitations carry personal data: designers (their own
+//! surveys) and admins only.
+
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use rocket::{State, get, post, routes};
+use serde::Deserialize;
+
+use super::invitations::{self, InvitationView, InviteOutcome, Invitees, ReminderOutcome};
+use super::worker::Outbox;
+use crate::auth::{ApiUser, Designers};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::survey::editing;
+use crate::web::json::ApiJson;
+use crate::web::paging::{self, List};
+
+/// Contact ids one request may name; larger mailings use `all_contacts`.
+pub const MAX_CONTACT_IDS: usize = 10_000;
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![invite, remind, list]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteInput {
+    pub contact_ids: Option<Vec<String>>,
+    pub all_contacts: Option<bool>,
+}
+
+impl InviteInput {
+    /// Who the request names: a list of ids, or every contact; never both, never neither.
+    pub fn invitees(self) -> Result<Invitees> {
+        match (self.contact_ids, self.all_contacts) {
+            (Some(_), Some(true)) => Err(Error::invalid(
+                "all_contacts",
+                "give either contact_ids or all_contacts, not both",
+            )),
+            (Some(ids), _) if ids.is_empty() => Err(Error::invalid(
+                "contact_ids",
+                "must name at least one contact",
+            )),
+            (Some(ids), _) if ids.len() > MAX_CONTACT_IDS => Err(Error::invalid(
+                "contact_ids",
+                format!("must name at most {MAX_CONTACT_IDS} contacts; use all_contacts"),
+            )),
+            (Some(ids), _) => Ok(Invitees::Contacts(ids)),
+            (None, Some(true)) => Ok(Invitees::AllContacts),
+            (None, Some(false)) => Err(Error::invalid(
+                "all_contacts",
+                "must be true, or give contact_ids",
+            )),
+            (None, None) => Err(Error::invalid(
+                "contact_ids",
+                "give contact_ids or all_contacts: true",
+            )),
+        }
+    }
+}
+
+#[post("/surveys/<id>/invitations", data = "<body>")]
+async fn invite(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    outbox: &State<Outbox>,
+    user: ApiUser<Designers>,
+    id: &str,
+    body: ApiJson<InviteInput>,
+) -> Result<(Status, Json<InviteOutcome>)> {
+    let invitees = body.0.invitees()?;
+    let (id, settings_owned) = (id.to_string(), settings.inner().clone());
+    let outcome = db
+        .run(move |conn| {
+            let survey = editing::editable_by(conn, &user.user, &id)?;
+            invitations::invite(conn, &settings_owned, &survey, invitees)
+        })
+        .await?;
+    if outcome.queued > 0 {
+        outbox.notify();
+    }
+    Ok((Status::Accepted, Json(outcome)))
+}
+
+#[post("/surveys/<id>/reminders")]
+async fn remind(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    outbox: &State<Outbox>,
+    user: ApiUser<Designers>,
+    id: &str,
+) -> Result<(Status, Json<ReminderOutcome>)> {
+    let (id, settings_owned) = (id.to_string(), settings.inner().clone());
+    let outcome = db
+        .run(move |conn| {
+            let survey = editing::editable_by(conn, &user.user, &id)?;
+            invitations::remind(conn, &settings_owned, &survey)
+        })
+        .await?;
+    if outcome.queued > 0 {
+        outbox.notify();
+    }
+    Ok((Status::Accepted, Json(outcome)))
+}
+
+#[get("/surveys/<id>/invitations?<limit>&<after>")]
+async fn list(
+    db: &State<Db>,
+    user: ApiUser<Designers>,
+    id: &str,
+    limit: Option<i64>,
+    after: Option<String>,
+) -> Result<Json<List<InvitationView>>> {
+    let limit = paging::limit(limit)?;
+    let after = paging::decode(after.as_deref())?;
+    let id = id.to_string();
+    let rows = db
+        .run(move |conn| {
+            let survey = editing::editable_by(conn, &user.user, &id)?;
+            invitations::page(conn, &survey.row.id, after, limit + 1)
+        })
+        .await?;
+    Ok(Json(paging::finish(
+        rows,
+        limit,
+        |(_, key)| key.clone(),
+        |(view, _)| view.clone(),
+    )))
+}

@@ -1,0 +1,409 @@
+//! The staff page of a survey's invitations: how many are in each status, one row per person
+//! (status, when the email went out, reminders, the last delivery error), and the forms to
+//! invite every contact or a pasted list of addresses, to send reminders, and to set the
+//! survey's maximum of reminders. Every action goes through the same functions as the API.
+
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::{State, get, post, routes};
+use rocket_dyn_templates::{Template, context};
+use serde::Serialize;
+use serde_json::json;
+
+use super::invitations::{self, InvitationView, Invitees, SkipReason};
+use super::worker::Outbox;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::{Designers, Role, Staff};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::survey::editing::{self, MAX_REMINDERS, SurveyInput};
+use crate::web::{Reply, paging};
+
+/// Invitations shown per page.
+const PAGE_SIZE: i64 = 200;
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        invitations_page,
+        invite_form,
+        remind_form,
+        reminder_limit_form
+    ]
+}
+
+#[derive(Serialize)]
+struct Row {
+    email: String,
+    name: String,
+    status: &'static str,
+    sent_at: String,
+    reminders: i32,
+    last_error: String,
+}
+
+impl From<InvitationView> for Row {
+    fn from(view: InvitationView) -> Self {
+        Row {
+            email: view.email.unwrap_or_else(|| "(erased contact)".to_string()),
+            name: view.name.unwrap_or_default(),
+            status: view.status,
+            sent_at: view.sent_at.unwrap_or_default(),
+            reminders: view.reminders,
+            last_error: view.last_error.unwrap_or_default(),
+        }
+    }
+}
+
+/// What a form did, shown above the table.
+#[derive(Default, Serialize)]
+struct Notice {
+    message: Option<String>,
+    error: Option<String>,
+    /// The pasted addresses, given back when they could not be used.
+    emails: String,
+}
+
+async fn render<P: crate::auth::Policy>(
+    db: &Db,
+    staff: &Staff<P>,
+    csrf: String,
+    id: &str,
+    after: Option<String>,
+    notice: Notice,
+) -> Result<Template> {
+    let after = paging::decode(after.as_deref())?;
+    let (id, user) = (id.to_string(), staff.user.clone());
+    let (survey, counts, rows) = db
+        .run(move |conn| {
+            let survey = editing::editable_by(conn, &user, &id)?;
+            let counts = invitations::counts(conn, &survey.row.id)?;
+            let rows = invitations::page(conn, &survey.row.id, after, PAGE_SIZE + 1)?;
+            Ok((survey, counts, rows))
+        })
+        .await?;
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let next = if more {
+        rows.get(PAGE_SIZE as usize - 1).map(|(_, (at, key))| {
+            format!(
+                "/surveys/{}/invitations?after={}",
+                survey.row.id,
+                paging::encode(*at, key)
+            )
+        })
+    } else {
+        None
+    };
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(|(view, _)| Row::from(view))
+        .collect();
+    Ok(Template::render(
+        "invitations",
+        context! {
+            title: format!("Invitations: {}", survey.row.title),
+            me: json!({
+                "name": staff.user.name,
+                "email": staff.user.email,
+                "role": staff.role().as_str(),
+                "is_admin": staff.role() == Role::Admin,
+            }),
+            csrf,
+            survey: json!({
+                "id": survey.row.id,
+                "title": survey.row.title,
+                "open": survey.row.status == "open",
+                "status": survey.row.status,
+                "max_reminders": survey.row.max_reminders,
+            }),
+            max_allowed: MAX_REMINDERS,
+            counts: counts.iter().map(|(status, n)| json!({"status": status, "label": label(status), "count": n})).collect::<Vec<_>>(),
+            total,
+            invitations: rows,
+            next,
+            notice,
+        },
+    ))
+}
+
+fn label(status: &str) -> &'static str {
+    match status {
+        "queued" => "Queued",
+        "sent" => "Sent",
+        "failed" => "Failed",
+        "opened" => "Opened",
+        "started" => "Started",
+        "completed" => "Completed",
+        "opted_out" => "Opted out",
+        _ => "Other",
+    }
+}
+
+#[get("/surveys/<id>/invitations?<after>")]
+async fn invitations_page(
+    db: &State<Db>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    id: &str,
+    after: Option<String>,
+) -> Result<Template> {
+    render(db, &staff, csrf.0, id, after, Notice::default()).await
+}
+
+#[derive(FromForm)]
+struct InviteForm {
+    // Checked by `CsrfForm` before the form is parsed; here only so the field is accepted.
+    #[allow(dead_code)]
+    csrf: String,
+    /// `all` to invite every contact; otherwise the pasted addresses.
+    #[field(default = String::new())]
+    who: String,
+    #[field(default = String::new())]
+    emails: String,
+}
+
+#[derive(FromForm)]
+struct CsrfOnly {
+    #[allow(dead_code)]
+    csrf: String,
+}
+
+#[derive(FromForm)]
+struct LimitForm {
+    #[allow(dead_code)]
+    csrf: String,
+    max_reminders: Option<i32>,
+}
+
+crate::csrf_protected!(InviteForm, CsrfOnly, LimitForm);
+
+/// The page again with a notice (200) or an error (422, or 409 for a survey that does not take
+/// invitations).
+async fn answer<P: crate::auth::Policy>(
+    db: &Db,
+    staff: &Staff<P>,
+    csrf: String,
+    id: &str,
+    result: Result<Notice>,
+    pasted: String,
+) -> Result<Reply> {
+    let (status, notice) = match result {
+        Ok(notice) => (Status::Ok, notice),
+        Err(Error::Invalid { message, .. }) => (
+            Status::UnprocessableEntity,
+            Notice {
+                error: Some(message),
+                emails: pasted,
+                ..Notice::default()
+            },
+        ),
+        Err(Error::Conflict { message, .. }) => (
+            Status::Conflict,
+            Notice {
+                error: Some(message),
+                ..Notice::default()
+            },
+        ),
+        Err(other) => return Err(other),
+    };
+    let page = render(db, staff, csrf, id, None, notice).await?;
+    Ok(Reply::Status((status, page)))
+}
+
+fn skipped_summary(skipped: &[invitations::Skipped]) -> String {
+    let count = |reason: SkipReason| skipped.iter().filter(|s| s.reason == reason).count();
+    let parts: Vec<String> = [
+        (SkipReason::AlreadyInvited, "already invited"),
+        (SkipReason::OptedOut, "opted out"),
+        (SkipReason::InvalidEmail, "with an undeliverable address"),
+    ]
+    .iter()
+    .filter_map(|(reason, text)| {
+        let n = count(*reason);
+        (n > 0).then(|| format!("{n} {text}"))
+    })
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" Skipped: {}.", parts.join(", "))
+    }
+}
+
+#[post("/surveys/<id>/invitations", data = "<form>")]
+async fn invite_form(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    outbox: &State<Outbox>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<InviteForm>,
+) -> Result<Reply> {
+    let form = form.0;
+    let pasted = form.emails.clone();
+    let (survey_id, user, settings_owned) =
+        (id.to_string(), staff.user.clone(), settings.inner().clone());
+    let result = db
+        .run(move |conn| {
+            let survey = editing::editable_by(conn, &user, &survey_id)?;
+            let invitees = if form.who == "all" {
+                Invitees::AllContacts
+            } else {
+                Invitees::Contacts(contact_ids_of(conn, &form.emails)?)
+            };
+            invitations::invite(conn, &settings_owned, &survey, invitees)
+        })
+        .await;
+    let result = result.map(|outcome| {
+        if outcome.queued > 0 {
+            outbox.notify();
+        }
+        Notice {
+            message: Some(format!(
+                "{} invitation{} queued.{}",
+                outcome.queued,
+                if outcome.queued == 1 { "" } else { "s" },
+                skipped_summary(&outcome.skipped)
+            )),
+            ..Notice::default()
+        }
+    });
+    answer(db, &staff, csrf.0, id, result, pasted).await
+}
+
+/// The contact ids of pasted addresses (one per line, or separated by commas, semicolons or
+/// spaces); an address that is not a contact is a 422 naming it.
+fn contact_ids_of(conn: &mut crate::db::DbConn, pasted: &str) -> Result<Vec<String>> {
+    let emails: Vec<String> = pasted
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect();
+    if emails.is_empty() {
+        return Err(Error::invalid(
+            "emails",
+            "paste at least one contact's email address, or invite all contacts",
+        ));
+    }
+    if emails.len() > super::api::MAX_CONTACT_IDS {
+        return Err(Error::invalid(
+            "emails",
+            format!(
+                "paste at most {} addresses at once",
+                super::api::MAX_CONTACT_IDS
+            ),
+        ));
+    }
+    let mut found = std::collections::HashMap::new();
+    for chunk in emails.chunks(500) {
+        for contact in crate::contact::model::find_by_emails(conn, chunk)? {
+            found.insert(contact.email.clone(), contact.id);
+        }
+    }
+    let unknown: Vec<&str> = emails
+        .iter()
+        .filter(|e| !found.contains_key(*e))
+        .map(String::as_str)
+        .take(10)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Error::invalid(
+            "emails",
+            format!(
+                "not contacts yet (import them first): {}",
+                unknown.join(", ")
+            ),
+        ));
+    }
+    Ok(emails
+        .iter()
+        .filter_map(|e| found.get(e).cloned())
+        .collect())
+}
+
+#[post("/surveys/<id>/reminders", data = "<_form>")]
+async fn remind_form(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    outbox: &State<Outbox>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    id: &str,
+    _form: CsrfForm<CsrfOnly>,
+) -> Result<Reply> {
+    let (survey_id, user, settings_owned) =
+        (id.to_string(), staff.user.clone(), settings.inner().clone());
+    let result = db
+        .run(move |conn| {
+            let survey = editing::editable_by(conn, &user, &survey_id)?;
+            invitations::remind(conn, &settings_owned, &survey)
+        })
+        .await
+        .map(|outcome| {
+            if outcome.queued > 0 {
+                outbox.notify();
+            }
+            let skipped: Vec<String> = outcome
+                .skipped
+                .iter()
+                .map(|(reason, n)| format!("{n} {}", reason.replace('_', " ")))
+                .collect();
+            Notice {
+                message: Some(format!(
+                    "{} reminder{} queued.{}",
+                    outcome.queued,
+                    if outcome.queued == 1 { "" } else { "s" },
+                    if skipped.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" Not reminded: {}.", skipped.join(", "))
+                    }
+                )),
+                ..Notice::default()
+            }
+        });
+    answer(db, &staff, csrf.0, id, result, String::new()).await
+}
+
+#[post("/surveys/<id>/invitations/reminder-limit", data = "<form>")]
+async fn reminder_limit_form(
+    db: &State<Db>,
+    staff: Staff<Designers>,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<LimitForm>,
+) -> Result<Reply> {
+    let max = form.0.max_reminders;
+    let (survey_id, user) = (id.to_string(), staff.user.clone());
+    let result = match max {
+        None => Err(Error::invalid(
+            "max_reminders",
+            format!("must be a number from 0 to {MAX_REMINDERS}"),
+        )),
+        Some(max) => db
+            .run(move |conn| {
+                let input = SurveyInput {
+                    max_reminders: Some(max),
+                    ..SurveyInput::default()
+                };
+                editing::change(conn, &user, &survey_id, input)
+            })
+            .await
+            .map(|survey| Notice {
+                message: Some(format!(
+                    "Each invitee now gets at most {} reminder{}.",
+                    survey.row.max_reminders,
+                    if survey.row.max_reminders == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                )),
+                ..Notice::default()
+            }),
+    };
+    answer(db, &staff, csrf.0, id, result, String::new()).await
+}
