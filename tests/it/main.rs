@@ -6,6 +6,7 @@
 
 mod cli;
 mod contacts;
+mod crash;
 mod csrf;
 mod database;
 mod errors;
