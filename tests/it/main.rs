@@ -12,6 +12,7 @@ mod database;
 mod errors;
 mod harness;
 mod headers;
+mod invitation_mail;
 mod invitations;
 mod limits;
 mod login;
