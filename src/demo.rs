@@ -88,9 +88,24 @@ fn answer(question: &Question, rng: &mut impl Rng) -> Option<Value> {
     })
 }
 
+/// Demo contacts (addresses at the reserved `example.com` domain, so no email reaches anyone):
+/// the contacts page has people to search, and an invitation can be tried on them.
+const CONTACTS: &str = r#"[
+  {"email": "anna.oberg@example.com", "name": "Anna Öberg", "language": "sv", "attributes": {"segment": "retail"}},
+  {"email": "zoe.kovacic@example.com", "name": "Zoë Kovačič", "language": "sl", "attributes": {"segment": "retail"}},
+  {"email": "pieter.devries@example.com", "name": "Pieter de Vries", "language": "nl", "attributes": {"segment": "business"}},
+  {"email": "marie.dubois@example.com", "name": "Marie Dubois", "language": "fr", "attributes": {"segment": "business"}},
+  {"email": "jonas.keller@example.com", "name": "Jonas Keller", "language": "de", "attributes": {"segment": "retail"}},
+  {"email": "thandi.nkosi@example.com", "name": "Thandi Nkosi", "language": "af", "attributes": {"segment": "retail"}},
+  {"email": "jana.novakova@example.com", "name": "Jana Nováková", "language": "sk", "attributes": {"segment": "business"}},
+  {"email": "sam.taylor@example.com", "name": "Sam Taylor", "language": "en", "attributes": {"segment": "retail"}}
+]"#;
+
 /// Loads the demo data; returns the ids of the surveys made.
 pub fn load(db: &Db, responses_each: usize) -> Result<Vec<String>> {
     let mut conn = db.conn()?;
+    let contacts = crate::contact::import::parse_json(CONTACTS.as_bytes())?;
+    crate::contact::import::save(&mut conn, contacts)?;
     let owner = match model::find_user_by_email(&mut conn, OWNER)? {
         Some(user) => user,
         None => {

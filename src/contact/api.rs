@@ -153,6 +153,7 @@ async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> 
                 "opened_at": i.opened_at.map(rfc3339),
                 "completed_at": i.completed_at.map(rfc3339),
                 "reminders": i.reminders,
+                "last_error": i.last_error,
             })
         })
         .collect();
@@ -185,8 +186,23 @@ async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> 
             json!({
                 "kind": m.kind,
                 "status": m.status,
+                "recipient": m.recipient,
+                "message_id": m.message_id,
                 "created_at": rfc3339(m.created_at),
                 "sent_at": m.sent_at.map(rfc3339),
+                "last_error": m.last_error,
+            })
+        })
+        .collect();
+    let drafts: Vec<Value> = dossier
+        .drafts
+        .iter()
+        .map(|(invitation_id, answers, saved_at)| {
+            json!({
+                "invitation_id": invitation_id,
+                "answers": serde_json::from_str::<Value>(answers)
+                    .unwrap_or_else(|_| Value::String(answers.clone())),
+                "saved_at": rfc3339(*saved_at),
             })
         })
         .collect();
@@ -199,6 +215,7 @@ async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> 
         "invitations": invitations,
         "responses": responses,
         "emails": emails,
+        "drafts": drafts,
         "exported_at": rfc3339(crate::db::now()),
     });
     Ok(Export {

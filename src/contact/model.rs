@@ -141,6 +141,7 @@ pub struct InvitationOfContact {
     pub opened_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
     pub reminders: i32,
+    pub last_error: Option<String>,
 }
 
 /// A response of the person with its answers (question id → stored JSON text).
@@ -158,8 +159,11 @@ pub struct ResponseOfContact {
 pub struct MailOfContact {
     pub kind: String,
     pub status: String,
+    pub recipient: String,
+    pub message_id: String,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
 }
 
 /// Everything stored about one contact, for the subject-access export.
@@ -170,6 +174,8 @@ pub struct Dossier {
     pub invitations: Vec<InvitationOfContact>,
     pub responses: Vec<ResponseOfContact>,
     pub mail: Vec<MailOfContact>,
+    /// Answers saved but not yet submitted: (invitation id, answers as JSON text, saved at).
+    pub drafts: Vec<(String, String, NaiveDateTime)>,
 }
 
 /// Reads everything stored about the contact `id` in one read; `None` when there is none.
@@ -190,8 +196,19 @@ pub fn dossier(conn: &mut DbConn, id: &str) -> Result<Option<Dossier>> {
             invitations::opened_at,
             invitations::completed_at,
             invitations::reminders,
+            invitations::last_error,
         ))
         .load::<InvitationOfContact>(conn)?;
+    let invitation_ids: Vec<&str> = invitations.iter().map(|i| i.id.as_str()).collect();
+    let drafts = response_drafts::table
+        .filter(response_drafts::invitation_id.eq_any(&invitation_ids))
+        .order(response_drafts::updated_at.asc())
+        .select((
+            response_drafts::invitation_id,
+            response_drafts::answers,
+            response_drafts::updated_at,
+        ))
+        .load::<(String, String, NaiveDateTime)>(conn)?;
     let rows: Vec<(String, String, String, NaiveDateTime)> = responses::table
         .filter(responses::contact_id.eq(id))
         .order((responses::submitted_at.asc(), responses::id.asc()))
@@ -223,8 +240,11 @@ pub fn dossier(conn: &mut DbConn, id: &str) -> Result<Option<Dossier>> {
         .select((
             outbox::kind,
             outbox::status,
+            outbox::recipient,
+            outbox::message_id,
             outbox::created_at,
             outbox::sent_at,
+            outbox::last_error,
         ))
         .load::<MailOfContact>(conn)?;
     Ok(Some(Dossier {
@@ -233,6 +253,7 @@ pub fn dossier(conn: &mut DbConn, id: &str) -> Result<Option<Dossier>> {
         invitations,
         responses,
         mail,
+        drafts,
     }))
 }
 
