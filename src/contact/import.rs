@@ -208,7 +208,8 @@ pub fn normalize_email(email: &str) -> Option<String> {
         && labels
             .last()
             .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()));
-    (local_ok && domain_ok).then_some(email)
+    // lettre must accept it too, or the outbox could not address the email later.
+    (local_ok && domain_ok && email.parse::<lettre::Address>().is_ok()).then_some(email)
 }
 
 /// Parses a JSON array of contacts. A body that is not JSON is a 400, JSON that is not an array

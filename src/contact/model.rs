@@ -295,12 +295,17 @@ pub fn erase(conn: &mut DbConn, id: &str) -> Result<()> {
         )
         .execute(conn)?;
         // A delivery error can quote the address ("550 <anna@…>: no such user").
-        diesel::update(invitations::table.filter(invitations::contact_id.eq(id)))
-            .set((
-                invitations::contact_id.eq(None::<String>),
-                invitations::last_error.eq(None::<String>),
-            ))
-            .execute(conn)?;
+        // The personal links die too: someone who asked to be forgotten gets no survey page
+        // that still knows them. Each token digest becomes the digest of a fresh secret.
+        for invitation in &invitation_ids {
+            diesel::update(invitations::table.find(invitation))
+                .set((
+                    invitations::contact_id.eq(None::<String>),
+                    invitations::last_error.eq(None::<String>),
+                    invitations::token_hash.eq(crate::ids::digest(&crate::ids::new_secret())),
+                ))
+                .execute(conn)?;
+        }
         diesel::delete(contacts::table.find(id)).execute(conn)?;
         if contact.opted_out_at.is_some() {
             let digest = crate::ids::digest(&contact.email);

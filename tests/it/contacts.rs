@@ -605,3 +605,39 @@ fn the_staff_page_imports_searches_and_escapes_markup() {
             .contains("the header row has no")
     );
 }
+
+#[test]
+fn an_erased_persons_personal_link_stops_working() {
+    let app = TestApp::new();
+    let (token, survey_id) = published(&app);
+    let (_, report) = post(
+        &app,
+        &token,
+        "/api/v1/contacts",
+        &json!([{"email": "gone@example.com"}]),
+    );
+    assert_eq!(report["created"], 1);
+    let contact_id = find(&app, &token, "gone@")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = format!("/r/{}", app.invite(&survey_id, Some(&contact_id)));
+    let before = app.client.get(link.clone()).dispatch().status();
+    assert!(
+        before == Status::Ok || before == Status::SeeOther,
+        "{before}"
+    );
+    let erased = app
+        .client
+        .delete(format!("/api/v1/contacts/{contact_id}"))
+        .header(bearer(&token))
+        .dispatch();
+    assert_eq!(erased.status(), Status::NoContent);
+    let fresh = crate::TestApp::with_client_of(&app);
+    assert_eq!(fresh.client.get(link).dispatch().status(), Status::NotFound);
+    assert_eq!(
+        app.count("invitations"),
+        1,
+        "the invitation stays, unlinked, for the counts"
+    );
+}
