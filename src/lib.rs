@@ -37,6 +37,7 @@ pub fn figment() -> Figment {
 /// ignites, so a bad setting stops the start with a message that names it.
 pub fn build(figment: Figment) -> Rocket<Build> {
     let figment = with_defaults(figment);
+    web::logging::install(&figment);
     let rocket = rocket::custom(figment)
         .attach(AdHoc::try_on_ignite("Hearken settings and database", start))
         .attach(auth::setup::announce_fairing());
@@ -121,7 +122,8 @@ async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
                     .manage(writer)
                     .manage(outbox)
                     .manage(mailbox)
-                    .manage(respond::published::Published::default())),
+                    .manage(respond::published::Published::default())
+                    .manage(respond::limiter::LinkLimiter::default())),
                 Err(e) => {
                     eprintln!("hearken: cannot start the submission writer: {e}");
                     Err(rocket)

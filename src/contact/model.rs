@@ -72,6 +72,29 @@ pub fn is_suppressed(conn: &mut DbConn, digest: &str) -> Result<bool> {
         .is_some())
 }
 
+/// Puts an email digest on the suppression list. Another writer may list the address at the
+/// same moment (a second click, a mail client's POST beside the person's, a bounce), so a row
+/// already there is no error.
+pub fn suppress(conn: &mut DbConn, digest: &str, at: NaiveDateTime) -> Result<()> {
+    let entry = (
+        suppressions::email_digest.eq(digest),
+        suppressions::created_at.eq(at),
+    );
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => diesel::insert_into(suppressions::table)
+            .values(entry)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(c) => diesel::insert_into(suppressions::table)
+            .values(entry)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(())
+}
+
 pub fn insert(conn: &mut DbConn, row: &ContactRow) -> Result<()> {
     diesel::insert_into(contacts::table)
         .values(row)
@@ -309,14 +332,7 @@ pub fn erase(conn: &mut DbConn, id: &str) -> Result<()> {
         diesel::delete(contacts::table.find(id)).execute(conn)?;
         if contact.opted_out_at.is_some() {
             let digest = crate::ids::digest(&contact.email);
-            if !is_suppressed(conn, &digest)? {
-                diesel::insert_into(suppressions::table)
-                    .values((
-                        suppressions::email_digest.eq(&digest),
-                        suppressions::created_at.eq(contact.opted_out_at.unwrap_or_else(db::now)),
-                    ))
-                    .execute(conn)?;
-            }
+            suppress(conn, &digest, contact.opted_out_at.unwrap_or_else(db::now))?;
         }
         Ok::<(), Error>(())
     })?;

@@ -1,6 +1,7 @@
-//! Respondent pages: the open link `/s/<survey>` and the personal link `/r/<token>`, their
-//! submission (through the batching writer), save-and-resume for personal links, and the
-//! polite pages for surveys that are closed, not open yet, unknown or already answered.
+//! Respondent pages: the open link `/s/<survey>` and its submission (through the batching
+//! writer), the thank-you page, and the polite pages for surveys that are closed, not open yet,
+//! unknown or already answered. The personal link `/r/<token>` lives in [`super::personal`] and
+//! shares these pieces.
 
 use std::sync::Arc;
 
@@ -25,17 +26,13 @@ use crate::survey::score::{Band, Score};
 use crate::web::Reply;
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![
-        open_link,
-        open_link_submit,
-        thanks,
-        personal,
-        personal_submit
-    ]
+    let mut routes = routes![open_link, open_link_submit, thanks];
+    routes.extend(super::personal::routes());
+    routes
 }
 
 /// A page with a title and a sentence, in the survey's language.
-fn message(t: &Catalog, status: Status, title_key: &str, body: String) -> Reply {
+pub(super) fn message(t: &Catalog, status: Status, title_key: &str, body: String) -> Reply {
     let page = Template::render(
         "respond_message",
         context! { lang: t.code(), t: t.strings(), title: t.get(title_key), body },
@@ -43,7 +40,7 @@ fn message(t: &Catalog, status: Status, title_key: &str, body: String) -> Reply 
     Reply::Status((status, page))
 }
 
-fn not_found() -> Reply {
+pub(super) fn not_found() -> Reply {
     let t = i18n::catalog("en");
     message(
         t,
@@ -54,7 +51,7 @@ fn not_found() -> Reply {
 }
 
 /// The page for a survey that does not take answers now, if it does not.
-fn unavailable(survey: &Survey) -> Option<Reply> {
+pub(super) fn unavailable(survey: &Survey) -> Option<Reply> {
     let t = i18n::catalog(&survey.row.language);
     match survey.availability(db::now()) {
         Availability::Open => None,
@@ -77,7 +74,7 @@ fn unavailable(survey: &Survey) -> Option<Reply> {
     }
 }
 
-fn render(survey: &Survey, state: PageState<'_>, status: Status) -> Reply {
+pub(super) fn render(survey: &Survey, state: PageState<'_>, status: Status) -> Reply {
     Reply::Status((
         status,
         Template::render("respond", view::survey_page(survey, state)),
@@ -139,7 +136,7 @@ fn expired(
 }
 
 /// Checks and stores a posted form, or shows it again with the problems beside the questions.
-async fn submit(
+pub(super) async fn submit(
     writer: &Writer,
     survey: &Survey,
     form: &AnswerForm,
@@ -285,143 +282,4 @@ async fn thanks(db: &State<Db>, id: &str, response: &str) -> Result<Reply> {
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok());
     Ok(thank_you_page(&survey, score))
-}
-
-/// The invitation behind a personal link and its survey.
-async fn invitation(db: &Db, token: &str) -> Result<Option<(InvitationRow, Survey)>> {
-    let token_hash = crate::ids::digest(token);
-    db.run(move |conn| {
-        let Some(invitation) = model::find_invitation_by_token(conn, &token_hash)? else {
-            return Ok(None);
-        };
-        let survey = editing::load(conn, &invitation.survey_id)?;
-        Ok(survey.map(|s| (invitation, s)))
-    })
-    .await
-}
-
-fn already_answered(survey: &Survey) -> Reply {
-    let t = i18n::catalog(&survey.row.language);
-    message(
-        t,
-        Status::Ok,
-        "already_answered_title",
-        t.get("already_answered_body").to_string(),
-    )
-}
-
-/// The page to show instead of the form when a personal link cannot be answered now (already
-/// answered, closed or not open yet).
-fn refusal(invitation: &InvitationRow, survey: &Survey) -> Option<Reply> {
-    if invitation.completed_at.is_some() {
-        return Some(already_answered(survey));
-    }
-    unavailable(survey)
-}
-
-#[get("/r/<token>?<saved>")]
-async fn personal(
-    db: &State<Db>,
-    csrf: CsrfToken,
-    token: &str,
-    saved: Option<bool>,
-) -> Result<Reply> {
-    let Some((invitation, survey)) = invitation(db, token).await? else {
-        return Ok(not_found());
-    };
-    if let Some(page) = refusal(&invitation, &survey) {
-        return Ok(page);
-    }
-    let id = invitation.id.clone();
-    let draft = db
-        .run(move |conn| {
-            if invitation.opened_at.is_none() {
-                db::write(conn, |conn| {
-                    model::mark_invitation(conn, &id, "opened", db::now())
-                })?;
-            }
-            model::find_draft(conn, &id)
-        })
-        .await?;
-    let answers: Map<String, Value> = match draft.as_deref().map(serde_json::from_str) {
-        Some(Ok(answers)) => answers,
-        Some(Err(e)) => {
-            log::error!(
-                "an unreadable draft for survey {} was ignored: {e}",
-                survey.row.id
-            );
-            Map::new()
-        }
-        None => Map::new(),
-    };
-    let t = i18n::catalog(&survey.row.language);
-    let state = PageState {
-        answers: &answers,
-        problems: &[],
-        action: format!("/r/{token}"),
-        csrf: csrf.0,
-        submission: crate::ids::new_id(),
-        can_save: true,
-        notice: saved
-            .filter(|s| *s)
-            .map(|_| t.get("saved_notice").to_string()),
-        preview: false,
-    };
-    Ok(render(&survey, state, Status::Ok))
-}
-
-/// A second send of the form that completed this invitation (a double click, a retry) gets
-/// the same thank-you page as the first.
-async fn replayed(db: &Db, survey: &Survey, form: &AnswerForm) -> Result<Option<Reply>> {
-    let (Some(key), false) = (form.submission_key(), form.refused) else {
-        return Ok(None);
-    };
-    let (key, survey_id) = (key.to_string(), survey.row.id.clone());
-    let earlier = db
-        .run(move |conn| model::find_by_submission_key(conn, &key))
-        .await?;
-    Ok(earlier
-        .filter(|r| r.survey_id == survey_id)
-        .map(|r| Reply::Redirect(Redirect::to(format!("/s/{}/thanks/{}", r.survey_id, r.id)))))
-}
-
-#[post("/r/<token>", data = "<form>")]
-async fn personal_submit(
-    db: &State<Db>,
-    writer: &State<Writer>,
-    csrf: CsrfToken,
-    token: &str,
-    form: AnswerForm,
-) -> Result<Reply> {
-    let Some((invitation, survey)) = invitation(db, token).await? else {
-        return Ok(not_found());
-    };
-    if let Some(page) = refusal(&invitation, &survey) {
-        return Ok(replayed(db, &survey, &form).await?.unwrap_or(page));
-    }
-    if form.wants_save() && !form.refused {
-        let answers =
-            serde_json::to_string(&form.answers(&survey.questions)).map_err(Error::internal)?;
-        let id = invitation.id.clone();
-        db.run(move |conn| {
-            db::write(conn, |conn| {
-                model::save_draft(conn, &id, &answers, db::now())?;
-                model::mark_invitation(conn, &id, "started", db::now())
-            })
-        })
-        .await?;
-        return Ok(Reply::Redirect(Redirect::to(format!(
-            "/r/{token}?saved=true"
-        ))));
-    }
-    submit(
-        writer,
-        &survey,
-        &form,
-        csrf.0,
-        format!("/r/{token}"),
-        Some(&invitation),
-        "invitation",
-    )
-    .await
 }

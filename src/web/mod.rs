@@ -4,6 +4,7 @@
 pub mod catchers;
 pub mod headers;
 pub mod json;
+pub mod logging;
 pub mod paging;
 pub mod peer;
 

@@ -1,15 +1,19 @@
 // Headless-browser test of what a respondent sees on a phone: the open link of a published
 // survey, the page re-rendered with an error when a required answer is missing (typed answers
-// kept), and the thank-you page. axe-core checks each page for WCAG 2 A/AA violations; any of
-// impact serious or critical fails the test.
+// kept), and the thank-you page. Then a personal link from an invitation: it redirects to a
+// token-free address (the token only ever in the first request), saves and resumes, and
+// answers. axe-core checks each page for WCAG 2 A/AA violations; any of impact serious or
+// critical fails the test.
 //
 // Usage: node respond.mjs <base-url> <api-token>
-// Run it through run.sh, which starts the server with a throwaway data directory.
+// Run it through run.sh, which starts the server with a throwaway data directory. The personal
+// link's token is derived as the mail worker does, from the secret key in HEARKEN_DATA_DIR.
 // Uses Debian's /usr/bin/chromium (override with CHROMIUM); never downloads a browser.
 // HEARKEN_BROWSER_SCREENSHOTS=<folder> also saves a full-page PNG of each page.
 
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -86,6 +90,31 @@ async function createSurvey() {
   const published = await api('POST', `/api/v1/surveys/${survey.id}/publish`);
   check(published.status === 'open', `survey ${survey.id} published (status ${published.status})`);
   return survey.id;
+}
+
+// The personal-link token of an invitation, made as src/invite/links.rs and src/config.rs make it:
+// HMAC-SHA256 of "invitation\n<id>" under SHA-256("hearken links 1\n<secret key>"), base64url.
+function personalToken(invitationId) {
+  const dataDir = process.env.HEARKEN_DATA_DIR;
+  if (!dataDir) throw new Error('HEARKEN_DATA_DIR is not set (run this through run.sh)');
+  const secret = readFileSync(join(dataDir, 'secret_key'), 'utf8').trim();
+  const key = createHash('sha256').update(`hearken links 1\n${secret}`).digest();
+  return createHmac('sha256', key).update(`invitation\n${invitationId}`).digest('base64url');
+}
+
+// A contact invited to the survey, and the token of their link.
+async function invite(surveyId) {
+  const email = `respondent-${Date.now()}@example.org`;
+  await api('POST', '/api/v1/contacts', [{ email, name: 'Rita Respondent' }]);
+  const found = await api('GET', `/api/v1/contacts?q=${encodeURIComponent(email)}`);
+  const contactId = found.items && found.items[0] && found.items[0].id;
+  if (!contactId) throw new Error(`the imported contact was not found: ${JSON.stringify(found)}`);
+  const outcome = await api('POST', `/api/v1/surveys/${surveyId}/invitations`, { contact_ids: [contactId] });
+  check(outcome.queued === 1, `one invitation queued (${JSON.stringify(outcome)})`);
+  const list = await api('GET', `/api/v1/surveys/${surveyId}/invitations`);
+  const invitation = list.items && list.items[0];
+  if (!invitation) throw new Error(`no invitation listed: ${JSON.stringify(list)}`);
+  return { id: invitation.id, token: personalToken(invitation.id) };
 }
 
 async function axeCheck(page, label) {
@@ -204,10 +233,83 @@ async function run() {
     check(answers.contact === 'In the shop', `the chosen option is stored (${JSON.stringify(answers.contact)})`);
     check(answers.name === 'Anna', `the answer kept through the error is stored (${JSON.stringify(answers.name)})`);
 
+    await personalLink(context);
   } finally {
     if (context) await context.close().catch(() => {});
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+// 5. A personal link: the token is in the first request only, then a token-free address
+// carried by a scoped, HttpOnly cookie; save and resume; answer.
+async function personalLink(context) {
+  const surveyId = await createSurvey();
+  const { id, token } = await invite(surveyId);
+  const home = `/r/i/${id}`;
+  const page = await context.newPage();
+  const requests = [];
+  page.on('request', (req) => requests.push({ url: req.url(), headers: req.headers() }));
+
+  const link = new URL(`/r/${token}`, base).toString();
+  const res = await page.goto(link, { waitUntil: 'load' });
+  check(res && res.status() === 200, `GET the personal link -> ${res && res.status()} after the redirect`);
+  const landed = new URL(page.url());
+  check(landed.pathname === home, `the browser is at the token-free address (${landed.pathname})`);
+  check(!page.url().includes(token), 'the address bar holds no token');
+  const html = await page.content();
+  check(!html.includes(token), 'the survey page holds no token');
+  const action = await page.getAttribute('form.survey', 'action');
+  check(action === home, `the form posts to the token-free address (${action})`);
+  const cookie = (await context.cookies(new URL(home, base).toString())).find((c) => c.name === 'hearken_link');
+  check(!!cookie, 'a hearken_link cookie is set');
+  if (cookie) {
+    check(cookie.httpOnly, 'the link cookie is HttpOnly');
+    check(cookie.sameSite === 'Lax', `the link cookie is SameSite=Lax (${cookie.sameSite})`);
+    check(cookie.path === home, `the link cookie is scoped to ${home} (${cookie.path})`);
+    check(cookie.expires === -1, 'the link cookie ends with the browser session');
+    check(!cookie.value.includes(token), 'the link cookie value is encrypted');
+  }
+  await axeCheck(page, 'personal page');
+  await noHorizontalScroll(page, 'personal page');
+
+  // Save for later, come back, find the answer kept.
+  await page.getByLabel('Your first name').fill('Rita');
+  await Promise.all([
+    page.waitForURL(/saved=true/, { waitUntil: 'load' }),
+    page.getByRole('button', { name: 'Save and continue later' }).click(),
+  ]);
+  const saved = new URL(page.url());
+  check(saved.pathname === home && saved.search === '?saved=true', `saving returns to ${home}?saved=true (${saved.pathname}${saved.search})`);
+  check((await page.locator('main').innerText()).includes('Your answers are saved'), 'the saved notice is shown');
+  await page.goto(new URL(home, base).toString(), { waitUntil: 'load' });
+  check((await page.locator('#q-name-input').inputValue()) === 'Rita', 'the saved answer is there on return');
+
+  // Answer.
+  await page.locator('#q-improve-input').fill('Personal links are fine.');
+  await Promise.all([
+    page.waitForURL(/\/thanks\//, { waitUntil: 'load' }),
+    page.getByRole('button', { name: 'Send my answers' }).click(),
+  ]);
+  check((await page.locator('main').innerText()).includes(THANK_YOU), 'the personal link reaches the thank-you page');
+  await page.goto(new URL(home, base).toString(), { waitUntil: 'load' });
+  check((await page.locator('main').innerText()).includes('already answered'), 'the link now says it was already answered');
+
+  const withToken = requests.filter((r) => r.url.includes(token) || Object.values(r.headers).some((v) => String(v).includes(token)));
+  check(withToken.length === 1 && withToken[0].url === link, `the token was sent in one request only (${withToken.length})`);
+  const referers = requests.filter((r) => r.headers.referer).map((r) => r.headers.referer);
+  check(referers.length === 0, `no Referer was sent (${referers.join(', ') || 'none'})`);
+  const stored = await api('GET', `/api/v1/surveys/${surveyId}/responses`);
+  const answers = (stored.items && stored.items[0] && stored.items[0].answers) || {};
+  check(stored.items && stored.items.length === 1 && answers.name === 'Rita', `the personal answer is stored with the saved name (${JSON.stringify(answers.name)})`);
+  await page.close();
+
+  // Without the cookie (another browser, cookies cleared), the address asks for the link again.
+  await context.clearCookies();
+  const stranger = await context.newPage();
+  const refused = await stranger.goto(new URL(home, base).toString(), { waitUntil: 'load' });
+  check(refused && refused.status() === 404, `without the cookie ${home} -> ${refused && refused.status()}`);
+  check((await stranger.locator('main').innerText()).includes('open your link again'), 'and politely asks to open the link again');
+  await stranger.close();
 }
 
 const deadline = setTimeout(() => {

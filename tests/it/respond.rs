@@ -10,9 +10,24 @@ use serde_json::json;
 use crate::surveys::{get, patch, post, published, survey_body};
 use crate::{TestApp, form, hidden_value};
 
+/// The page at `path`, after the redirect a personal link makes to its token-free address.
+pub fn follow<'c>(client: &'c Client, path: &str) -> rocket::local::blocking::LocalResponse<'c> {
+    let response = client.get(path.to_string()).dispatch();
+    if response.status() != Status::SeeOther || !path.starts_with("/r/") {
+        return response;
+    }
+    let location = response
+        .headers()
+        .get_one("Location")
+        .expect("a redirect has a Location")
+        .to_string();
+    assert!(location.starts_with("/r/i/"), "{location}");
+    client.get(location).dispatch()
+}
+
 /// The page at `path` and its form's hidden fields.
 pub fn open_form(client: &Client, path: &str) -> (String, String, String) {
-    let page = client.get(path.to_string()).dispatch();
+    let page = follow(client, path);
     assert_eq!(page.status(), Status::Ok, "{path}");
     let html = page.into_string().unwrap();
     let csrf = hidden_value(&html, "csrf").expect("csrf field");
@@ -262,18 +277,15 @@ fn a_personal_link_saves_resumes_and_never_answers_twice() {
         ],
     );
     assert_eq!(saved.0, Status::SeeOther);
-    assert_eq!(
-        saved.1.as_deref(),
-        Some(format!("{path}?saved=true").as_str())
+    let resume = saved.1.unwrap();
+    assert!(
+        resume.starts_with("/r/i/") && resume.ends_with("?saved=true"),
+        "saving moves to the token-free address: {resume}"
     );
+    assert!(!resume.contains(&invitation));
     assert_eq!(responses(&app), 0, "saving is not submitting");
 
-    let resumed = app
-        .client
-        .get(format!("{path}?saved=true"))
-        .dispatch()
-        .into_string()
-        .unwrap();
+    let resumed = app.client.get(resume).dispatch().into_string().unwrap();
     assert!(resumed.contains("Your answers are saved"), "{resumed}");
     assert!(resumed.contains("value=\"Anna Öberg\""));
     let browser = crate::TestApp::with_client_of(&app);
@@ -302,7 +314,7 @@ fn a_personal_link_saves_resumes_and_never_answers_twice() {
         "the draft is gone once answered"
     );
 
-    let again = app.client.get(path.clone()).dispatch();
+    let again = follow(&app.client, &path);
     assert_eq!(again.status(), Status::Ok);
     assert!(again.into_string().unwrap().contains("already answered"));
     let other_key = send(

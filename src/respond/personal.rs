@@ -1,0 +1,407 @@
+//! The personal link of an invitation email, `/r/<token>`, and the token-free address the survey
+//! is then answered at, `/r/i/<invitation id>`.
+//!
+//! Opening the link puts the token in an encrypted, HttpOnly cookie scoped to that one
+//! invitation's path and redirects (303) to the token-free address, so the token is in exactly
+//! one request line: not in the address bar, the history, a bookmark, a `Referer`, or the form's
+//! action. `POST /r/<token>` keeps working as the API contract says. Unknown tokens all get one
+//! identical 404 and are counted per client address ([`super::limiter`]); a used token still
+//! shows "already answered" and a closed survey its polite page, because only the person holding
+//! a valid token can see those.
+
+use rocket::http::{Cookie, CookieJar, Header, SameSite, Status};
+use rocket::response::Redirect;
+use rocket::{Responder, State, get, post, routes};
+use rocket_dyn_templates::{Template, context};
+use serde_json::{Map, Value};
+
+use super::form::AnswerForm;
+use super::i18n;
+use super::limiter::LinkLimiter;
+use super::model::{self, InvitationRow};
+use super::pages::{self, not_found, render, unavailable};
+use super::view::PageState;
+use super::writer::Writer;
+use crate::auth::csrf::CsrfToken;
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use crate::survey::editing::{self, Survey};
+use crate::web::Reply;
+use crate::web::peer::ClientAddr;
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![enter, page, answer_by_token, answer_by_cookie]
+}
+
+/// The cookie holding the token; `__Secure-` over https (not `__Host-`, which would force
+/// `Path=/` and so send every invitation's token with every request).
+pub fn link_cookie_name(settings: &Settings) -> &'static str {
+    if settings.is_https() {
+        "__Secure-hearken_link"
+    } else {
+        "hearken_link"
+    }
+}
+
+/// The token-free address of an invitation's survey.
+pub fn home(invitation_id: &str) -> String {
+    format!("/r/i/{invitation_id}")
+}
+
+fn home_saved(invitation_id: &str, saved: bool) -> String {
+    let home = home(invitation_id);
+    if saved {
+        format!("{home}?saved=true")
+    } else {
+        home
+    }
+}
+
+/// Session-only (closing the browser forgets it; the email link works again), sent only to this
+/// invitation's pages, and on the top-level navigation from a webmail page (Lax, not Strict).
+fn link_cookie(settings: &Settings, invitation_id: &str, token: &str) -> Cookie<'static> {
+    Cookie::build((link_cookie_name(settings), token.to_string()))
+        .path(home(invitation_id))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(settings.is_https())
+        // Rocket would keep a private cookie for a week; on a shared computer that would leave
+        // the survey open to the next person.
+        .expires(None::<rocket::time::OffsetDateTime>)
+        .build()
+}
+
+/// What a personal-link route answers: a page, or 429 with `Retry-After`.
+#[derive(Responder)]
+pub enum LinkReply {
+    Page(Reply),
+    Wait(TooMany),
+}
+
+#[derive(Responder)]
+#[response(status = 429)]
+pub struct TooMany {
+    page: Template,
+    retry_after: Header<'static>,
+}
+
+impl From<Reply> for LinkReply {
+    fn from(reply: Reply) -> Self {
+        LinkReply::Page(reply)
+    }
+}
+
+/// A respondent page in English, for when the survey (and so its language) is not known.
+fn english_page(title: &str, body: &str) -> Template {
+    let t = i18n::catalog("en");
+    Template::render(
+        "respond_message",
+        context! { lang: t.code(), t: t.strings(), title, body },
+    )
+}
+
+/// The answer while an address is blocked: polite, and saying how long to wait.
+fn too_many(wait: std::time::Duration) -> LinkReply {
+    let secs = wait.as_secs().max(1);
+    let minutes = secs.div_ceil(60);
+    let body = format!(
+        "Too many survey links that do not exist were opened from your network. Please wait \
+         about {minutes} minute{}, then open the link from your invitation email again.",
+        if minutes == 1 { "" } else { "s" }
+    );
+    LinkReply::Wait(TooMany {
+        page: english_page("Please wait a few minutes", &body),
+        retry_after: Header::new("Retry-After", secs.to_string()),
+    })
+}
+
+/// The token-free address without its cookie (another browser, cookies cleared, a bookmark).
+fn reopen(status: Status) -> LinkReply {
+    let page = english_page(
+        "Please open your link again",
+        "This page only works when it is opened through the personal link in your invitation \
+         email. Please click that link again. Answers you saved for later are kept.",
+    );
+    LinkReply::Page(Reply::Status((status, page)))
+}
+
+/// Whether `token` could be a link token at all; anything else is unknown without a lookup.
+/// Tokens are 43 characters today; the wider range keeps links working if the format changes,
+/// while junk of any size is turned away before it is hashed.
+fn plausible(token: &str) -> bool {
+    (16..=128).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+enum Found {
+    /// No invitation has this token: a guess, a typo, or a link cut short.
+    Unknown,
+    /// The invitation exists but its survey does not (any more).
+    Gone,
+    Ready(Box<(InvitationRow, Survey)>),
+}
+
+/// The invitation behind a token and its survey.
+async fn by_token(db: &Db, token: &str) -> Result<Found> {
+    if !plausible(token) {
+        return Ok(Found::Unknown);
+    }
+    let token_hash = crate::ids::digest(token);
+    db.run(move |conn| {
+        let Some(invitation) = model::find_invitation_by_token(conn, &token_hash)? else {
+            return Ok(Found::Unknown);
+        };
+        Ok(match editing::load(conn, &invitation.survey_id)? {
+            Some(survey) => Found::Ready(Box::new((invitation, survey))),
+            None => Found::Gone,
+        })
+    })
+    .await
+}
+
+/// The invitation of the token-free address `id`, if this browser's cookie holds its token.
+async fn by_cookie(
+    db: &Db,
+    settings: &Settings,
+    cookies: &CookieJar<'_>,
+    id: &str,
+) -> Result<Option<(InvitationRow, Survey)>> {
+    let Some(cookie) = cookies.get_private(link_cookie_name(settings)) else {
+        return Ok(None);
+    };
+    match by_token(db, cookie.value()).await? {
+        Found::Ready(found) if found.0.id == id => Ok(Some(*found)),
+        _ => Ok(None),
+    }
+}
+
+/// The invitation of a token from the URL, or the answer to give instead (counting the failure).
+async fn check_token(
+    db: &Db,
+    limiter: &LinkLimiter,
+    peer: ClientAddr,
+    token: &str,
+) -> Result<std::result::Result<(InvitationRow, Survey), LinkReply>> {
+    if let Some(wait) = limiter.blocked(peer.0) {
+        return Ok(Err(too_many(wait)));
+    }
+    match by_token(db, token).await? {
+        Found::Ready(found) => Ok(Ok(*found)),
+        Found::Gone => Ok(Err(not_found().into())),
+        Found::Unknown => {
+            limiter.failed(peer.0);
+            Ok(Err(not_found().into()))
+        }
+    }
+}
+
+#[get("/r/<token>?<saved>")]
+async fn enter(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    limiter: &State<LinkLimiter>,
+    peer: ClientAddr,
+    cookies: &CookieJar<'_>,
+    token: &str,
+    saved: Option<bool>,
+) -> Result<LinkReply> {
+    let invitation = match check_token(db, limiter, peer, token).await? {
+        Ok((invitation, _)) => invitation,
+        Err(reply) => return Ok(reply),
+    };
+    cookies.add_private(link_cookie(settings, &invitation.id, token));
+    let to = home_saved(&invitation.id, saved.unwrap_or(false));
+    Ok(Reply::Redirect(Redirect::to(to)).into())
+}
+
+fn already_answered(survey: &Survey) -> Reply {
+    let t = i18n::catalog(&survey.row.language);
+    pages::message(
+        t,
+        Status::Ok,
+        "already_answered_title",
+        t.get("already_answered_body").to_string(),
+    )
+}
+
+/// The page to show instead of the form when a personal link cannot be answered now (already
+/// answered, closed or not open yet).
+fn refusal(invitation: &InvitationRow, survey: &Survey) -> Option<Reply> {
+    if invitation.completed_at.is_some() {
+        return Some(already_answered(survey));
+    }
+    unavailable(survey)
+}
+
+#[allow(clippy::too_many_arguments)] // Rocket hands each guard to the handler separately.
+#[get("/r/i/<id>?<saved>")]
+async fn page(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    limiter: &State<LinkLimiter>,
+    peer: ClientAddr,
+    cookies: &CookieJar<'_>,
+    csrf: CsrfToken,
+    id: &str,
+    saved: Option<bool>,
+) -> Result<LinkReply> {
+    if let Some(wait) = limiter.blocked(peer.0) {
+        return Ok(too_many(wait));
+    }
+    let Some((invitation, survey)) = by_cookie(db, settings, cookies, id).await? else {
+        return Ok(reopen(Status::NotFound));
+    };
+    if let Some(page) = refusal(&invitation, &survey) {
+        return Ok(page.into());
+    }
+    let action = home(&invitation.id);
+    let draft = db
+        .run(move |conn| {
+            let id = &invitation.id;
+            if invitation.opened_at.is_none() {
+                db::write(conn, |conn| {
+                    model::mark_invitation(conn, id, "opened", db::now())
+                })?;
+            }
+            model::find_draft(conn, id)
+        })
+        .await?;
+    let answers: Map<String, Value> = match draft.as_deref().map(serde_json::from_str) {
+        Some(Ok(answers)) => answers,
+        Some(Err(e)) => {
+            log::error!(
+                "an unreadable draft for survey {} was ignored: {e}",
+                survey.row.id
+            );
+            Map::new()
+        }
+        None => Map::new(),
+    };
+    let t = i18n::catalog(&survey.row.language);
+    let state = PageState {
+        answers: &answers,
+        problems: &[],
+        action,
+        csrf: csrf.0,
+        submission: crate::ids::new_id(),
+        can_save: true,
+        notice: saved
+            .filter(|s| *s)
+            .map(|_| t.get("saved_notice").to_string()),
+        preview: false,
+    };
+    Ok(render(&survey, state, Status::Ok).into())
+}
+
+/// A second send of the form that completed this invitation (a double click, a retry) gets
+/// the same thank-you page as the first.
+async fn replayed(db: &Db, survey: &Survey, form: &AnswerForm) -> Result<Option<Reply>> {
+    let (Some(key), false) = (form.submission_key(), form.refused) else {
+        return Ok(None);
+    };
+    let (key, survey_id) = (key.to_string(), survey.row.id.clone());
+    let earlier = db
+        .run(move |conn| model::find_by_submission_key(conn, &key))
+        .await?;
+    Ok(earlier
+        .filter(|r| r.survey_id == survey_id)
+        .map(|r| Reply::Redirect(Redirect::to(format!("/s/{}/thanks/{}", r.survey_id, r.id)))))
+}
+
+/// Saves or submits a posted form for an invitation; the page it shows again posts to the
+/// token-free address.
+async fn answer(
+    db: &Db,
+    writer: &Writer,
+    csrf: CsrfToken,
+    invitation: &InvitationRow,
+    survey: &Survey,
+    form: &AnswerForm,
+) -> Result<Reply> {
+    if let Some(page) = refusal(invitation, survey) {
+        return Ok(replayed(db, survey, form).await?.unwrap_or(page));
+    }
+    if form.wants_save() && !form.refused {
+        let answers =
+            serde_json::to_string(&form.answers(&survey.questions)).map_err(Error::internal)?;
+        let id = invitation.id.clone();
+        db.run(move |conn| {
+            db::write(conn, |conn| {
+                model::save_draft(conn, &id, &answers, db::now())?;
+                model::mark_invitation(conn, &id, "started", db::now())
+            })
+        })
+        .await?;
+        return Ok(Reply::Redirect(Redirect::to(home_saved(
+            &invitation.id,
+            true,
+        ))));
+    }
+    pages::submit(
+        writer,
+        survey,
+        form,
+        csrf.0,
+        home(&invitation.id),
+        Some(invitation),
+        "invitation",
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)] // Rocket hands each guard to the handler separately.
+#[post("/r/<token>", data = "<form>")]
+async fn answer_by_token(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    limiter: &State<LinkLimiter>,
+    writer: &State<Writer>,
+    peer: ClientAddr,
+    cookies: &CookieJar<'_>,
+    csrf: CsrfToken,
+    token: &str,
+    form: AnswerForm,
+) -> Result<LinkReply> {
+    let (invitation, survey) = match check_token(db, limiter, peer, token).await? {
+        Ok(found) => found,
+        Err(reply) => return Ok(reply),
+    };
+    // The page shown next (saved, or the form again with errors) is the token-free one.
+    cookies.add_private(link_cookie(settings, &invitation.id, token));
+    Ok(answer(db, writer, csrf, &invitation, &survey, &form)
+        .await?
+        .into())
+}
+
+#[allow(clippy::too_many_arguments)] // Rocket hands each guard to the handler separately.
+#[post("/r/i/<id>", data = "<form>")]
+async fn answer_by_cookie(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    limiter: &State<LinkLimiter>,
+    writer: &State<Writer>,
+    peer: ClientAddr,
+    cookies: &CookieJar<'_>,
+    csrf: CsrfToken,
+    id: &str,
+    form: AnswerForm,
+) -> Result<LinkReply> {
+    if let Some(wait) = limiter.blocked(peer.0) {
+        return Ok(too_many(wait));
+    }
+    let Some((invitation, survey)) = by_cookie(db, settings, cookies, id).await? else {
+        // A forged form is refused as such (403) even where there is nothing to forge.
+        let status = if form.refused {
+            Status::Forbidden
+        } else {
+            Status::NotFound
+        };
+        return Ok(reopen(status));
+    };
+    Ok(answer(db, writer, csrf, &invitation, &survey, &form)
+        .await?
+        .into())
+}
