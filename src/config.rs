@@ -121,6 +121,14 @@ pub struct Settings {
     pub base_url: String,
     pub mail_transport: MailTransport,
     pub mail_from: String,
+    /// The most messages the outbox worker starts in one second (`HEARKEN_MAIL_PER_SECOND`);
+    /// 0 sets no ceiling. Each node paces itself, so several nodes together send up to this
+    /// many times their number.
+    pub mail_per_second: u32,
+    /// The most messages in flight at once to one recipient domain (`HEARKEN_MAIL_PER_DOMAIN`),
+    /// so a large list at one provider does not trip its throttling. The worker never has more
+    /// than 8 messages in flight in all, so a value above 8 sets no limit.
+    pub mail_per_domain: u32,
     pub trusted_proxies: Vec<IpAddr>,
     pub session_idle: Duration,
     pub session_lifetime: Duration,
@@ -142,6 +150,8 @@ struct RawSettings {
     mail_transport: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    mail_per_second: Option<i64>,
+    mail_per_domain: Option<i64>,
     trusted_proxies: Option<OneOrMany>,
     session_idle_minutes: Option<u64>,
     session_lifetime_hours: Option<u64>,
@@ -182,6 +192,8 @@ impl Settings {
             let setting = match e.path.first().map(String::as_str) {
                 Some("port") => "ROCKET_PORT",
                 Some("address") => "ROCKET_ADDRESS",
+                Some("mail_per_second") => "HEARKEN_MAIL_PER_SECOND",
+                Some("mail_per_domain") => "HEARKEN_MAIL_PER_DOMAIN",
                 _ => "configuration",
             };
             ConfigError::new(setting, e.to_string())
@@ -226,6 +238,20 @@ impl Settings {
                 "must be an address such as `Hearken <surveys@example.com>`",
             ));
         }
+        let mail_per_second = match raw.mail_per_second {
+            None => 0,
+            Some(v) if (0..=MAX_MAIL_PER_SECOND).contains(&v) => v as u32,
+            Some(v) => {
+                return Err(ConfigError::new(
+                    "HEARKEN_MAIL_PER_SECOND",
+                    format!(
+                        "must be a whole number from 0 (no limit) to {MAX_MAIL_PER_SECOND}, not {v}"
+                    ),
+                ));
+            }
+        };
+        let mail_per_domain =
+            bounded(raw.mail_per_domain, 8, 1000, "HEARKEN_MAIL_PER_DOMAIN")? as u32;
         let trusted_proxies = raw
             .trusted_proxies
             .map(OneOrMany::items)
@@ -275,6 +301,8 @@ impl Settings {
             base_url,
             mail_transport,
             mail_from,
+            mail_per_second,
+            mail_per_domain,
             trusted_proxies,
             session_idle: minutes(bounded(
                 raw.session_idle_minutes
@@ -353,6 +381,9 @@ fn validate_base_url(url: &str) -> Result<String, ConfigError> {
     }
     Ok(url.to_string())
 }
+
+/// Far above what any relay accepts; the bound only catches a typing mistake.
+const MAX_MAIL_PER_SECOND: i64 = 100_000;
 
 /// A whole number between 1 and `max`, or `default` when unset.
 fn bounded(

@@ -247,12 +247,22 @@ pub enum Outcome {
     Failed {
         error: String,
     },
-    /// Not attempted (the lease ran short): back to the queue as it was.
+    /// The recipient's server refused the address for good: failed as [`Outcome::Failed`], and
+    /// the address goes on the suppression list, so no later email is sent to it.
+    Rejected {
+        error: String,
+    },
+    /// Not sent: the recipient opted out after the row was claimed (checked right before the
+    /// send). Cancelled as [`claim`] cancels.
+    Cancelled,
+    /// Not attempted (the lease ran short, or the opt-out check could not be made): back to the
+    /// queue as it was.
     Released,
 }
 
 /// Records the outcomes of a batch in one write transaction, and copies them to the
-/// invitations the rows belong to. Only rows still held under this worker's lease are changed.
+/// invitations the rows belong to. Only rows still held under this worker's lease are changed;
+/// a rejected address is suppressed either way, in the same transaction.
 pub fn record(conn: &mut DbConn, outcomes: &[(OutboxRow, Outcome)]) -> Result<()> {
     let now = db::now();
     db::write(conn, |conn| {
@@ -316,7 +326,29 @@ pub fn record(conn: &mut DbConn, outcomes: &[(OutboxRow, Outcome)]) -> Result<()
                             .execute(conn)?;
                     }
                 }
-                Outcome::Failed { error } => {
+                Outcome::Failed { error } | Outcome::Rejected { error } => {
+                    if let Outcome::Rejected { .. } = outcome {
+                        // What the receiving server said about the address holds whoever holds
+                        // the row now. Another node may list it at the same moment (a bounce,
+                        // an opt-out), so a row already there is no error.
+                        let digest = crate::ids::digest(&row.recipient.trim().to_lowercase());
+                        let entry = (
+                            suppressions::email_digest.eq(digest),
+                            suppressions::created_at.eq(now),
+                        );
+                        match conn {
+                            #[cfg(feature = "sqlite")]
+                            DbConn::Sqlite(c) => diesel::insert_into(suppressions::table)
+                                .values(entry)
+                                .on_conflict_do_nothing()
+                                .execute(c)?,
+                            #[cfg(feature = "postgres")]
+                            DbConn::Postgres(c) => diesel::insert_into(suppressions::table)
+                                .values(entry)
+                                .on_conflict_do_nothing()
+                                .execute(c)?,
+                        };
+                    }
                     let changed = diesel::update(held)
                         .set((
                             outbox::status.eq("failed"),
@@ -339,6 +371,15 @@ pub fn record(conn: &mut DbConn, outcomes: &[(OutboxRow, Outcome)]) -> Result<()
                         .set(invitations::status.eq("failed"))
                         .execute(conn)?;
                     }
+                }
+                Outcome::Cancelled => {
+                    diesel::update(held)
+                        .set((
+                            outbox::status.eq("cancelled"),
+                            outbox::claimed_until.eq(None::<NaiveDateTime>),
+                            outbox::last_error.eq("the recipient has opted out"),
+                        ))
+                        .execute(conn)?;
                 }
                 Outcome::Released => {
                     diesel::update(held)

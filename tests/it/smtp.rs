@@ -1,8 +1,11 @@
 //! A small SMTP server on loopback for the mail tests: speaks enough of RFC 5321 (greeting,
 //! EHLO/HELO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT), records every accepted
-//! message with its envelope, and can refuse on purpose (451 to the first N transactions, 550
-//! to every recipient). It can be started on a fixed port later, to play a server that was down.
+//! message with its envelope and the moment it was accepted, and can refuse on purpose (4xx to
+//! the first N MAIL, RCPT or DATA commands; 5xx to every sender, recipient or message) or be
+//! slow. It also counts, over all its connections, how many transactions were open at once per
+//! recipient domain. It can be started on a fixed port later, to play a server that was down.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,6 +19,8 @@ pub struct Received {
     pub to: Vec<String>,
     /// The message as sent, after dot-unstuffing, CRLF line ends kept.
     pub data: Vec<u8>,
+    /// When the server accepted it (just before its `250` reply).
+    pub at: Instant,
 }
 
 impl Received {
@@ -53,16 +58,41 @@ impl Received {
 pub struct Behaviour {
     /// Answer `451` to the first this many MAIL FROM commands.
     pub temporary_failures: usize,
+    /// Answer `450 4.1.1` (an address not verified yet) to the first this many RCPT TO
+    /// commands.
+    pub temporary_recipient_failures: usize,
     /// Answer `451` after the first this many DATA payloads (the message is not kept).
     pub temporary_data_failures: usize,
-    /// Answer `550` to every RCPT TO.
+    /// Answer `550 5.1.1` (no such user) to every RCPT TO.
     pub reject_recipients: bool,
+    /// Answer `550 5.7.1` (sender refused) to every MAIL FROM.
+    pub reject_sender: bool,
+    /// Answer `554 5.6.0` (message refused) to every DATA payload.
+    pub reject_data: bool,
+    /// Acknowledge every segment of a DATA payload at once (Linux `TCP_QUICKACK`). lettre
+    /// 0.11.23 writes the closing `.` apart from the message and leaves Nagle on, so without
+    /// this each message waits for the server's delayed ACK (about 40 ms) and a benchmark
+    /// measures that wait rather than Hearken.
+    pub quick_ack: bool,
+    /// Wait this long before answering each DATA payload: a slow relay, so a test can act while
+    /// a batch is part-way through.
+    pub data_delay: Duration,
+}
+
+/// Transactions open per recipient domain (lower-cased), now and at most.
+#[derive(Default)]
+struct Load {
+    now: HashMap<String, usize>,
+    most: HashMap<String, usize>,
 }
 
 struct State {
     messages: Mutex<Vec<Received>>,
     mail_commands: AtomicUsize,
+    mail_times: Mutex<Vec<Instant>>,
+    rcpt_commands: AtomicUsize,
     data_commands: AtomicUsize,
+    load: Mutex<Load>,
     stop: AtomicBool,
     behaviour: Behaviour,
 }
@@ -88,7 +118,10 @@ impl SmtpServer {
         let state = Arc::new(State {
             messages: Mutex::new(Vec::new()),
             mail_commands: AtomicUsize::new(0),
+            mail_times: Mutex::new(Vec::new()),
+            rcpt_commands: AtomicUsize::new(0),
             data_commands: AtomicUsize::new(0),
+            load: Mutex::new(Load::default()),
             stop: AtomicBool::new(false),
             behaviour,
         });
@@ -129,6 +162,63 @@ impl SmtpServer {
     pub fn mail_commands(&self) -> usize {
         self.state.mail_commands.load(Ordering::SeqCst)
     }
+
+    /// When each MAIL FROM arrived (answered or refused), in order: the start of each attempt.
+    pub fn mail_command_times(&self) -> Vec<Instant> {
+        self.state.mail_times.lock().unwrap().clone()
+    }
+
+    /// The most transactions that were open at once, per recipient domain (lower-cased). A
+    /// transaction counts from its first accepted recipient of the domain until its DATA is
+    /// answered (or it is reset or dropped), so the count is never more than the client had in
+    /// flight.
+    pub fn most_concurrent_per_domain(&self) -> HashMap<String, usize> {
+        self.state.load.lock().unwrap().most.clone()
+    }
+}
+
+/// The recipient domains of the transaction one session has open, counted in [`Load`] until
+/// it ends; dropping it (the connection went away) ends it too.
+struct Open<'a> {
+    state: &'a State,
+    domains: Vec<String>,
+}
+
+impl Open<'_> {
+    fn add(&mut self, address: &str) {
+        let domain = address
+            .rsplit_once('@')
+            .map_or(address, |(_, d)| d)
+            .to_lowercase();
+        if self.domains.contains(&domain) {
+            return;
+        }
+        let mut load = self.state.load.lock().unwrap();
+        let now = load.now.entry(domain.clone()).or_default();
+        *now += 1;
+        let now = *now;
+        let most = load.most.entry(domain.clone()).or_default();
+        *most = (*most).max(now);
+        self.domains.push(domain);
+    }
+
+    fn end(&mut self) {
+        if self.domains.is_empty() {
+            return;
+        }
+        let mut load = self.state.load.lock().unwrap_or_else(|p| p.into_inner());
+        for domain in self.domains.drain(..) {
+            if let Some(now) = load.now.get_mut(&domain) {
+                *now -= 1;
+            }
+        }
+    }
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        self.end();
+    }
 }
 
 impl Drop for SmtpServer {
@@ -154,6 +244,10 @@ fn session(stream: TcpStream, state: &State) -> std::io::Result<()> {
     reply("220 hearken-test ESMTP")?;
     let mut from: Option<String> = None;
     let mut to: Vec<String> = Vec::new();
+    let mut open = Open {
+        state,
+        domains: Vec::new(),
+    };
     loop {
         if state.stop.load(Ordering::SeqCst) {
             return Ok(());
@@ -169,21 +263,32 @@ fn session(stream: TcpStream, state: &State) -> std::io::Result<()> {
         } else if upper.starts_with("HELO") {
             reply("250 hearken-test")?;
         } else if upper.starts_with("MAIL FROM:") {
+            state.mail_times.lock().unwrap().push(Instant::now());
             let n = state.mail_commands.fetch_add(1, Ordering::SeqCst);
+            open.end();
             if n < state.behaviour.temporary_failures {
                 reply("451 4.3.0 try again later")?;
+                continue;
+            }
+            if state.behaviour.reject_sender {
+                reply("550 5.7.1 sender refused")?;
                 continue;
             }
             from = Some(angle(&line[10..]));
             to.clear();
             reply("250 2.1.0 ok")?;
         } else if upper.starts_with("RCPT TO:") {
+            let n = state.rcpt_commands.fetch_add(1, Ordering::SeqCst);
             if state.behaviour.reject_recipients {
                 reply("550 5.1.1 no such user")?;
             } else if from.is_none() {
                 reply("503 5.5.1 MAIL first")?;
+            } else if n < state.behaviour.temporary_recipient_failures {
+                reply("450 4.1.1 recipient address not verified yet, try again later")?;
             } else {
-                to.push(angle(&line[8..]));
+                let address = angle(&line[8..]);
+                open.add(&address);
+                to.push(address);
                 reply("250 2.1.5 ok")?;
             }
         } else if upper == "DATA" {
@@ -194,6 +299,9 @@ fn session(stream: TcpStream, state: &State) -> std::io::Result<()> {
             reply("354 end with <CRLF>.<CRLF>")?;
             let mut data = Vec::new();
             loop {
+                if state.behaviour.quick_ack {
+                    quick_ack(reader.get_ref());
+                }
                 let mut raw = Vec::new();
                 if reader.read_until(b'\n', &mut raw)? == 0 {
                     return Ok(());
@@ -207,20 +315,27 @@ fn session(stream: TcpStream, state: &State) -> std::io::Result<()> {
                 }
                 data.extend_from_slice(&raw);
             }
+            std::thread::sleep(state.behaviour.data_delay);
             let n = state.data_commands.fetch_add(1, Ordering::SeqCst);
+            // Over before the client hears the answer, so never counted longer than it is.
+            open.end();
             if n < state.behaviour.temporary_data_failures {
                 reply("451 4.3.0 try again later")?;
+            } else if state.behaviour.reject_data {
+                reply("554 5.6.0 message refused")?;
             } else {
                 state.messages.lock().unwrap().push(Received {
                     from: from.take().unwrap_or_default(),
                     to: std::mem::take(&mut to),
                     data,
+                    at: Instant::now(),
                 });
                 reply("250 2.0.0 queued")?;
             }
             from = None;
             to.clear();
         } else if upper == "RSET" {
+            open.end();
             from = None;
             to.clear();
             reply("250 2.0.0 ok")?;
@@ -247,3 +362,36 @@ fn angle(text: &str) -> String {
             .to_string(),
     }
 }
+
+/// Asks the kernel to acknowledge what arrives next at once rather than after its delayed-ACK
+/// timer; it lasts only a few segments, so it is asked again before each read.
+#[cfg(target_os = "linux")]
+fn quick_ack(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    const IPPROTO_TCP: i32 = 6;
+    const TCP_QUICKACK: i32 = 12;
+    unsafe extern "C" {
+        fn setsockopt(
+            socket: i32,
+            level: i32,
+            name: i32,
+            value: *const std::ffi::c_void,
+            length: u32,
+        ) -> i32;
+    }
+    let on: i32 = 1;
+    // SAFETY: the descriptor is open for as long as `stream` is borrowed, and the value is a
+    // live `int` whose size is passed with it. A failure only leaves the ACK delayed.
+    unsafe {
+        setsockopt(
+            stream.as_raw_fd(),
+            IPPROTO_TCP,
+            TCP_QUICKACK,
+            (&raw const on).cast(),
+            size_of::<i32>() as u32,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quick_ack(_stream: &TcpStream) {}
