@@ -11,139 +11,13 @@
 //! `BENCH_CLIENTS` (default `1,16,64`) the concurrency levels. Under `cargo test` it runs for
 //! one second at 1 and 4 clients, as a smoke test.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// One keep-alive HTTP/1.1 connection with a cookie jar of one cookie (the CSRF cookie).
-struct Client {
-    port: u16,
-    stream: Option<BufReader<TcpStream>>,
-    cookie: Option<String>,
-}
-
-struct Reply {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-impl Client {
-    fn new(port: u16) -> Self {
-        Client {
-            port,
-            stream: None,
-            cookie: None,
-        }
-    }
-
-    fn request(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> std::io::Result<Reply> {
-        if self.stream.is_none() {
-            let stream = TcpStream::connect(("127.0.0.1", self.port))?;
-            stream.set_nodelay(true)?;
-            stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-            self.stream = Some(BufReader::new(stream));
-        }
-        let result = self.exchange(method, path, headers, body);
-        if result.is_err() {
-            self.stream = None;
-        }
-        result
-    }
-
-    fn exchange(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> std::io::Result<Reply> {
-        let Some(reader) = self.stream.as_mut() else {
-            return Err(std::io::Error::other("not connected"));
-        };
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\n",
-            self.port,
-            body.len()
-        );
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        if let Some(cookie) = &self.cookie {
-            head.push_str(&format!("Cookie: {cookie}\r\n"));
-        }
-        head.push_str("\r\n");
-        let stream = reader.get_mut();
-        stream.write_all(head.as_bytes())?;
-        stream.write_all(body.as_bytes())?;
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-        let (mut length, mut chunked, mut location, mut close) = (0usize, false, None, false);
-        loop {
-            line.clear();
-            reader.read_line(&mut line)?;
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            let Some((name, value)) = header.split_once(':') else {
-                continue;
-            };
-            let value = value.trim();
-            match name.to_ascii_lowercase().as_str() {
-                "content-length" => length = value.parse().unwrap_or(0),
-                "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
-                "location" => location = Some(value.to_string()),
-                "connection" => close = value.eq_ignore_ascii_case("close"),
-                "set-cookie" => {
-                    if let Some(pair) = value.split(';').next() {
-                        self.cookie = Some(pair.to_string());
-                    }
-                }
-                _ => {}
-            }
-        }
-        let mut bytes = Vec::new();
-        if chunked {
-            loop {
-                line.clear();
-                reader.read_line(&mut line)?;
-                let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
-                let mut chunk = vec![0; size + 2];
-                reader.read_exact(&mut chunk)?;
-                if size == 0 {
-                    break;
-                }
-                bytes.extend_from_slice(&chunk[..size]);
-            }
-        } else {
-            bytes.resize(length, 0);
-            reader.read_exact(&mut bytes)?;
-        }
-        if close {
-            self.stream = None;
-        }
-        Ok(Reply {
-            status,
-            location,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
-    }
-}
+use common::{Client, Server, designer_token, free_port, hearken, published_survey};
 
 fn hidden(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
@@ -151,72 +25,6 @@ fn hidden(html: &str, name: &str) -> Option<String> {
     let end = html[start..].find('"')?;
     Some(html[start..start + end].to_string())
 }
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(18080)
-}
-
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    }
-}
-
-fn hearken(data_dir: &std::path::Path, port: u16) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hearken"));
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("HEARKEN_DATA_DIR", data_dir)
-        .env_remove("HEARKEN_DATABASE_URL")
-        .env("HEARKEN_MAIL_TRANSPORT", "memory")
-        .env("ROCKET_PORT", port.to_string())
-        .env("ROCKET_LOG_LEVEL", "off")
-        .env("HEARKEN_PASSWORD", "benchmark password 1");
-    command
-}
-
-fn run(command: &mut Command) -> String {
-    let output = command.output().expect("the hearken binary runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-const SURVEY: &str = r#"{
-  "title": "Benchmark survey",
-  "intro": "Your answers help us improve our service.",
-  "questions": [
-    {"id": "improve", "kind": "long_text", "prompt": "What should we improve first?", "required": true},
-    {"id": "name", "kind": "text", "prompt": "Your first name"},
-    {"id": "channel", "kind": "single_choice", "prompt": "How did you contact us?", "options": ["Phone", "Email", "Chat"], "other": true},
-    {"id": "speed", "kind": "rating", "prompt": "How quickly was your problem solved?"},
-    {"id": "recommend", "kind": "nps", "prompt": "How likely are you to recommend us?"}
-  ]
-}"#;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Scenario {
@@ -298,56 +106,15 @@ fn main() {
         .collect();
     let data = tempfile::tempdir().expect("temporary data folder");
     let port = free_port();
-    run(hearken(data.path(), port).args([
-        "user",
-        "add",
-        "--email",
-        "bench@example.com",
-        "--name",
-        "Bench",
-        "--role",
-        "designer",
-    ]));
-    let token =
-        run(hearken(data.path(), port).args(["token", "create", "--email", "bench@example.com"]));
-    let server = Server {
-        child: hearken(data.path(), port)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server starts"),
-    };
+    let token = designer_token(data.path(), port);
+    let server = Server::start(&mut hearken(data.path(), port), port);
     let mut api = Client::new(port);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !matches!(api.request("GET", "/health", &[], ""), Ok(r) if r.status == 200) {
-        assert!(Instant::now() < deadline, "the server did not come up");
-        std::thread::sleep(Duration::from_millis(100));
-    }
     let auth = format!("Bearer {token}");
     let headers = [
         ("Authorization", auth.as_str()),
         ("Content-Type", "application/json"),
     ];
-    let created = api
-        .request("POST", "/api/v1/surveys", &headers, SURVEY)
-        .expect("create survey");
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = created
-        .body
-        .split("\"id\":\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("survey id")
-        .to_string();
-    let published = api
-        .request(
-            "POST",
-            &format!("/api/v1/surveys/{id}/publish"),
-            &headers,
-            "",
-        )
-        .expect("publish");
-    assert_eq!(published.status, 200, "{}", published.body);
+    let id = published_survey(&mut api, &headers);
     let path = Arc::new(format!("/s/{id}"));
 
     println!(

@@ -364,33 +364,11 @@ fn angle(text: &str) -> String {
 }
 
 /// Asks the kernel to acknowledge what arrives next at once rather than after its delayed-ACK
-/// timer; it lasts only a few segments, so it is asked again before each read.
+/// timer; it lasts only a few segments, so it is asked again before each read. A failure only
+/// leaves the ACK delayed.
 #[cfg(target_os = "linux")]
 fn quick_ack(stream: &TcpStream) {
-    use std::os::fd::AsRawFd;
-    const IPPROTO_TCP: i32 = 6;
-    const TCP_QUICKACK: i32 = 12;
-    unsafe extern "C" {
-        fn setsockopt(
-            socket: i32,
-            level: i32,
-            name: i32,
-            value: *const std::ffi::c_void,
-            length: u32,
-        ) -> i32;
-    }
-    let on: i32 = 1;
-    // SAFETY: the descriptor is open for as long as `stream` is borrowed, and the value is a
-    // live `int` whose size is passed with it. A failure only leaves the ACK delayed.
-    unsafe {
-        setsockopt(
-            stream.as_raw_fd(),
-            IPPROTO_TCP,
-            TCP_QUICKACK,
-            (&raw const on).cast(),
-            size_of::<i32>() as u32,
-        );
-    }
+    let _ = rustix::net::sockopt::set_tcp_quickack(stream, true);
 }
 
 #[cfg(not(target_os = "linux"))]
