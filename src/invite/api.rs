@@ -7,7 +7,8 @@ use rocket::serde::json::Json;
 use rocket::{State, get, post, routes};
 use serde::Deserialize;
 
-use super::invitations::{self, InvitationView, InviteOutcome, Invitees, ReminderOutcome};
+use super::invitations::{self, InviteOutcome, Invitees, ReminderOutcome};
+use super::statuses::{self, InvitationView};
 use super::worker::Outbox;
 use crate::auth::{ApiUser, Designers};
 use crate::config::Settings;
@@ -119,7 +120,7 @@ async fn list(
     let rows = db
         .run(move |conn| {
             let survey = editing::editable_by(conn, &user.user, &id)?;
-            invitations::page(conn, &survey.row.id, after, limit + 1)
+            statuses::page(conn, &survey.row.id, after, limit + 1)
         })
         .await?;
     Ok(Json(paging::finish(

@@ -9,6 +9,7 @@ pub mod links;
 pub mod mailer;
 pub mod outbox;
 pub mod pages;
+pub mod statuses;
 pub mod unsubscribe;
 pub mod worker;
 

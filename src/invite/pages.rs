@@ -10,7 +10,8 @@ use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 use serde_json::json;
 
-use super::invitations::{self, InvitationView, Invitees, SkipReason};
+use super::invitations::{self, Invitees, SkipReason};
+use super::statuses::{self, InvitationView};
 use super::worker::Outbox;
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Designers, Role, Staff};
@@ -77,8 +78,8 @@ async fn render<P: crate::auth::Policy>(
     let (survey, counts, rows) = db
         .run(move |conn| {
             let survey = editing::editable_by(conn, &user, &id)?;
-            let counts = invitations::counts(conn, &survey.row.id)?;
-            let rows = invitations::page(conn, &survey.row.id, after, PAGE_SIZE + 1)?;
+            let counts = statuses::counts(conn, &survey.row.id)?;
+            let rows = statuses::page(conn, &survey.row.id, after, PAGE_SIZE + 1)?;
             Ok((survey, counts, rows))
         })
         .await?;

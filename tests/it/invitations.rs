@@ -504,7 +504,8 @@ fn reminders_skip_those_who_answered_or_opted_out_and_stop_at_the_maximum() {
     let reminder = &messages[3];
     assert_eq!(reminder.to, ["slow@example.com"]);
     let parsed = mailparse::parse_mail(&reminder.raw).unwrap();
-    let subject = mailparse::MailHeaderMap::get_first_value(&parsed.headers[..], "Subject").unwrap();
+    let subject =
+        mailparse::MailHeaderMap::get_first_value(&parsed.headers[..], "Subject").unwrap();
     assert!(subject.to_lowercase().contains("remind"), "{subject}");
     // The reminder carries the same personal link as the invitation.
     let invitation = messages

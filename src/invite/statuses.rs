@@ -1,0 +1,153 @@
+//! The statuses staff follow for a survey's invitations (queued, sent, failed, opened,
+//! started, completed, opted out): one page of invitations with their contact, and the counts
+//! per status.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::DbConn;
+use crate::db::schema::{contacts, invitations};
+use crate::error::Result;
+use crate::respond::model::InvitationRow;
+
+/// One invitation as staff see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationView {
+    pub id: String,
+    /// Absent once the contact has been erased.
+    pub contact_id: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<String>,
+    pub reminders: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+/// The statuses in the order an invitation moves through them, for counts and filters.
+pub const STATUSES: [&str; 7] = [
+    "queued",
+    "sent",
+    "failed",
+    "opened",
+    "started",
+    "completed",
+    "opted_out",
+];
+
+type ListedRow = (
+    InvitationRow,
+    Option<NaiveDateTime>,
+    i32,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDateTime>,
+);
+
+fn status_of(invitation: &InvitationRow, opted_out: bool) -> &'static str {
+    if invitation.completed_at.is_some() {
+        return "completed";
+    }
+    if opted_out {
+        return "opted_out";
+    }
+    STATUSES
+        .iter()
+        .find(|s| **s == invitation.status)
+        .copied()
+        .unwrap_or("queued")
+}
+
+fn view(row: ListedRow) -> InvitationView {
+    let (invitation, sent_at, reminders, last_error, email, name, opted_out_at) = row;
+    InvitationView {
+        status: status_of(&invitation, opted_out_at.is_some()),
+        id: invitation.id,
+        contact_id: invitation.contact_id,
+        email,
+        name,
+        sent_at: sent_at.map(crate::web::rfc3339),
+        reminders,
+        last_error,
+        created_at: crate::web::rfc3339(invitation.created_at),
+    }
+}
+
+/// A page of a survey's invitations, oldest first, after the cursor `(created_at, id)`.
+pub fn page(
+    conn: &mut DbConn,
+    survey_id: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<(InvitationView, (NaiveDateTime, String))>> {
+    let mut query = invitations::table
+        .left_join(contacts::table.on(invitations::contact_id.eq(contacts::id.nullable())))
+        .filter(invitations::survey_id.eq(survey_id))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            invitations::created_at
+                .gt(at)
+                .or(invitations::created_at.eq(at).and(invitations::id.gt(id))),
+        );
+    }
+    let rows: Vec<ListedRow> = query
+        .order((invitations::created_at.asc(), invitations::id.asc()))
+        .limit(limit)
+        .select((
+            InvitationRow::as_select(),
+            invitations::sent_at,
+            invitations::reminders,
+            invitations::last_error,
+            contacts::email.nullable(),
+            contacts::name.nullable(),
+            contacts::opted_out_at.nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let key = (row.0.created_at, row.0.id.clone());
+            (view(row), key)
+        })
+        .collect())
+}
+
+/// How many of a survey's invitations are in each status (every status present, zero or not).
+pub fn counts(conn: &mut DbConn, survey_id: &str) -> Result<Vec<(&'static str, i64)>> {
+    let rows: Vec<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = invitations::table
+        .left_join(contacts::table.on(invitations::contact_id.eq(contacts::id.nullable())))
+        .filter(invitations::survey_id.eq(survey_id))
+        .select((
+            invitations::status,
+            invitations::completed_at,
+            contacts::opted_out_at.nullable(),
+        ))
+        .load(conn)?;
+    let mut counts: HashMap<&'static str, i64> = HashMap::new();
+    for (status, completed_at, opted_out_at) in rows {
+        let status = if completed_at.is_some() {
+            "completed"
+        } else if opted_out_at.is_some() {
+            "opted_out"
+        } else {
+            STATUSES
+                .iter()
+                .find(|s| **s == status)
+                .copied()
+                .unwrap_or("queued")
+        };
+        *counts.entry(status).or_default() += 1;
+    }
+    Ok(STATUSES
+        .iter()
+        .map(|s| (*s, counts.get(s).copied().unwrap_or(0)))
+        .collect())
+}
