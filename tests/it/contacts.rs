@@ -315,6 +315,12 @@ fn the_subject_access_export_has_everything() {
         &json!({"contact_ids": [contact_id]}),
     );
     assert_eq!(outcome["queued"], 1, "{outcome}");
+    // The worker clears an invitation's last error when it sends: let it finish first.
+    let started = std::time::Instant::now();
+    while app.count("outbox WHERE status IN ('queued', 'sending')") > 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     app.execute(&format!(
         "INSERT INTO response_drafts (invitation_id, answers, updated_at) \
          SELECT id, '{{\"improve\": \"half typed\"}}', created_at FROM invitations \
