@@ -430,9 +430,7 @@ fn save_batch(
     let now = db::now();
     let emails: Vec<String> = batch.iter().map(|(_, c)| c.email.clone()).collect();
     let digests: Vec<String> = emails.iter().map(|e| crate::ids::digest(e)).collect();
-    let suppressed: HashSet<String> = model::suppressed_among(conn, &digests)?
-        .into_iter()
-        .collect();
+    let suppressed = model::suppressed_among(conn, &digests)?;
     // The rows as they will be after this batch, and whether each was in the database before.
     let mut rows: HashMap<String, (ContactRow, bool, bool)> = model::find_by_emails(conn, &emails)?
         .into_iter()

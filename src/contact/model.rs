@@ -52,15 +52,22 @@ pub fn find_by_emails(conn: &mut DbConn, emails: &[String]) -> Result<Vec<Contac
         .load(conn)?)
 }
 
-/// Which of these email digests are on the suppression list.
-pub fn suppressed_among(conn: &mut DbConn, digests: &[String]) -> Result<Vec<String>> {
-    if digests.is_empty() {
-        return Ok(Vec::new());
+/// Which of these email digests are on the suppression list. Asked a few hundred at a time, so
+/// a mailing to every contact stays within the database's limit on bound parameters.
+pub fn suppressed_among(
+    conn: &mut DbConn,
+    digests: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let mut listed = std::collections::HashSet::new();
+    for chunk in digests.chunks(500) {
+        listed.extend(
+            suppressions::table
+                .filter(suppressions::email_digest.eq_any(chunk))
+                .select(suppressions::email_digest)
+                .load::<String>(conn)?,
+        );
     }
-    Ok(suppressions::table
-        .filter(suppressions::email_digest.eq_any(digests))
-        .select(suppressions::email_digest)
-        .load(conn)?)
+    Ok(listed)
 }
 
 pub fn is_suppressed(conn: &mut DbConn, digest: &str) -> Result<bool> {

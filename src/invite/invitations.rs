@@ -12,8 +12,8 @@ use serde_json::json;
 use super::links;
 use super::outbox::{self, NewMail};
 use crate::config::Settings;
-use crate::contact::model::ContactRow;
-use crate::db::schema::{contacts, invitations, outbox as outbox_table, suppressions};
+use crate::contact::model::{self as contact_model, ContactRow};
+use crate::db::schema::{contacts, invitations, outbox as outbox_table};
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
 use crate::respond::model::{self as respond_model, InvitationRow};
@@ -138,15 +138,7 @@ pub fn invite(
             .iter()
             .map(|c| crate::ids::digest(&c.email))
             .collect();
-        let mut suppressed: HashSet<String> = HashSet::new();
-        for chunk in digests.chunks(CHUNK) {
-            suppressed.extend(
-                suppressions::table
-                    .filter(suppressions::email_digest.eq_any(chunk))
-                    .select(suppressions::email_digest)
-                    .load::<String>(conn)?,
-            );
-        }
+        let suppressed = contact_model::suppressed_among(conn, &digests)?;
         let invited: HashSet<String> = invitations::table
             .filter(invitations::survey_id.eq(&survey.row.id))
             .filter(invitations::contact_id.is_not_null())
@@ -272,15 +264,7 @@ pub fn remind(conn: &mut DbConn, settings: &Settings, survey: &Survey) -> Result
             .iter()
             .map(|(_, _, _, c)| crate::ids::digest(&c.email))
             .collect();
-        let mut suppressed: HashSet<String> = HashSet::new();
-        for chunk in digests.chunks(CHUNK) {
-            suppressed.extend(
-                suppressions::table
-                    .filter(suppressions::email_digest.eq_any(chunk))
-                    .select(suppressions::email_digest)
-                    .load::<String>(conn)?,
-            );
-        }
+        let suppressed = contact_model::suppressed_among(conn, &digests)?;
         let mut outcome = ReminderOutcome::default();
         let mut reminded = Vec::new();
         let mut mails = Vec::new();

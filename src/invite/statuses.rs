@@ -51,8 +51,9 @@ type ListedRow = (
     Option<NaiveDateTime>,
 );
 
-fn status_of(invitation: &InvitationRow, opted_out: bool) -> &'static str {
-    if invitation.completed_at.is_some() {
+/// The status staff see: answering wins over opting out, which wins over the stored status.
+fn status_of(stored: &str, completed: bool, opted_out: bool) -> &'static str {
+    if completed {
         return "completed";
     }
     if opted_out {
@@ -60,7 +61,7 @@ fn status_of(invitation: &InvitationRow, opted_out: bool) -> &'static str {
     }
     STATUSES
         .iter()
-        .find(|s| **s == invitation.status)
+        .find(|s| **s == stored)
         .copied()
         .unwrap_or("queued")
 }
@@ -68,7 +69,11 @@ fn status_of(invitation: &InvitationRow, opted_out: bool) -> &'static str {
 fn view(row: ListedRow) -> InvitationView {
     let (invitation, sent_at, reminders, last_error, email, name, opted_out_at) = row;
     InvitationView {
-        status: status_of(&invitation, opted_out_at.is_some()),
+        status: status_of(
+            &invitation.status,
+            invitation.completed_at.is_some(),
+            opted_out_at.is_some(),
+        ),
         id: invitation.id,
         contact_id: invitation.contact_id,
         email,
@@ -133,17 +138,7 @@ pub fn counts(conn: &mut DbConn, survey_id: &str) -> Result<Vec<(&'static str, i
         .load(conn)?;
     let mut counts: HashMap<&'static str, i64> = HashMap::new();
     for (status, completed_at, opted_out_at) in rows {
-        let status = if completed_at.is_some() {
-            "completed"
-        } else if opted_out_at.is_some() {
-            "opted_out"
-        } else {
-            STATUSES
-                .iter()
-                .find(|s| **s == status)
-                .copied()
-                .unwrap_or("queued")
-        };
+        let status = status_of(&status, completed_at.is_some(), opted_out_at.is_some());
         *counts.entry(status).or_default() += 1;
     }
     Ok(STATUSES
