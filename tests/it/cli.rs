@@ -310,7 +310,7 @@ fn demo_loads_published_surveys_with_responses() {
             "analyst",
         ])
         .env("HEARKEN_PASSWORD", crate::PASSWORD));
-    assert!(added.status.success());
+    assert!(added.status.success(), "{}", text(&added.stderr));
     let token = text(
         &run(hearken(dir.path(), &database.url).args([
             "token",
