@@ -171,7 +171,11 @@ fn a_whole_invitation_leaves_no_personal_data_or_secrets_in_the_log() {
         .args(["token", "create", "--email", "owner@example.com"])
         .output()
         .unwrap();
-    assert!(created.status.success());
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let api_token = String::from_utf8_lossy(&created.stdout).trim().to_string();
     console.push_str(&String::from_utf8_lossy(&created.stderr));
 
