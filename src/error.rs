@@ -1,14 +1,11 @@
-//! The one error type of the application. Each variant knows its HTTP status; under `/api` it is
-//! answered with the JSON envelope of the API contract, elsewhere with a plain HTML page. Server
-//! errors keep their source so the cause chain is logged, and show no internals to the client.
+//! The one error type of the application. Each variant knows its HTTP status and the code and
+//! message of the JSON envelope of the API contract; `web::catchers` answers it (the envelope
+//! under `/api`, a plain HTML page elsewhere). Server errors keep their source so the cause
+//! chain is logged, and show no internals to the client.
 
 use std::error::Error as StdError;
-use std::io::Cursor;
 
-use rocket::http::{ContentType, Header, Status};
-use rocket::request::Request;
-use rocket::response::{self, Responder, Response};
-use rocket_dyn_templates::{Template, context};
+use rocket::http::Status;
 use serde::Serialize;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -108,14 +105,14 @@ impl Error {
         }
     }
 
-    fn field(&self) -> Option<&str> {
+    pub fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid { field, .. } => Some(field),
             _ => None,
         }
     }
 
-    fn retry_after(&self) -> Option<u64> {
+    pub fn retry_after(&self) -> Option<u64> {
         match self {
             Self::TooMany { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
@@ -196,70 +193,4 @@ pub fn json_envelope(status: Status, code: &str, message: &str, field: Option<&s
             status.code
         )
     })
-}
-
-pub fn is_api_path(req: &Request<'_>) -> bool {
-    let path = req.uri().path();
-    path == "/api" || path.starts_with("/api/")
-}
-
-/// The HTML error page; `message` is already safe to show.
-pub fn html_page(req: &Request<'_>, status: Status, message: &str) -> response::Result<'static> {
-    let title = match status.code {
-        404 => "Page not found",
-        403 => "Not allowed",
-        401 => "Please sign in",
-        413 => "Too much data",
-        422 => "Something is not right",
-        429 => "Too many attempts",
-        s if s >= 500 => "Sorry",
-        _ => "Something went wrong",
-    };
-    // A 401 page offers the sign-in form right there, so it needs the form's CSRF token.
-    let csrf = match (status.code, req.rocket().state::<crate::Settings>()) {
-        (401, Some(settings)) => crate::auth::csrf::current_or_new(settings, req.cookies()),
-        _ => String::new(),
-    };
-    let mut response = Template::render(
-        "error",
-        context! { title, status: status.code, message, signed_out: status.code == 401, csrf },
-    )
-    .respond_to(req)?;
-    response.set_status(status);
-    Ok(response)
-}
-
-impl<'r> Responder<'r, 'static> for Error {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let status = self.status();
-        if status.code >= 500 {
-            log::error!(
-                "{} {} failed: {}",
-                req.method(),
-                req.uri().path(),
-                self.chain()
-            );
-        }
-        let message = self.public_message();
-        let mut response = if is_api_path(req) {
-            let mut body = json_envelope(status, self.code(), &message, self.field());
-            if let Self::ConflictWith { key, details, .. } = &self
-                && let Ok(serde_json::Value::Object(mut map)) = serde_json::from_str(&body)
-            {
-                map.insert((*key).to_string(), details.clone());
-                body = serde_json::Value::Object(map).to_string();
-            }
-            Response::build()
-                .status(status)
-                .header(ContentType::JSON)
-                .sized_body(body.len(), Cursor::new(body))
-                .finalize()
-        } else {
-            html_page(req, status, &message)?
-        };
-        if let Some(secs) = self.retry_after() {
-            response.set_header(Header::new("Retry-After", secs.to_string()));
-        }
-        Ok(response)
-    }
 }

@@ -2,7 +2,6 @@
 //! API tokens, failed-login limits and the first-run setup link.
 
 pub mod api;
-pub mod csrf;
 pub mod limiter;
 pub mod login;
 pub mod model;

@@ -9,7 +9,7 @@ use rocket::{State, get, post, routes, uri};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
-use super::csrf::{CsrfForm, CsrfToken};
+use crate::web::csrf::{CsrfForm, CsrfToken};
 use super::model;
 use super::users::{self, NewUserInput, UserView};
 use super::{AdminOnly, Role, Staff, login, password, session, setup};

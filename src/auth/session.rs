@@ -4,7 +4,7 @@
 
 use chrono::TimeDelta;
 use rocket::State;
-use rocket::http::{Cookie, CookieJar, SameSite};
+use rocket::http::CookieJar;
 use rocket::request::{FromRequest, Outcome, Request};
 
 use std::marker::PhantomData;
@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::ids;
+use crate::web::cookies::cookie;
 
 /// The session cookie's name; with https it carries the `__Host-` prefix (Secure, Path=/, no Domain).
 pub fn session_cookie_name(settings: &Settings) -> &'static str {
@@ -23,16 +24,6 @@ pub fn session_cookie_name(settings: &Settings) -> &'static str {
     } else {
         "hearken_session"
     }
-}
-
-/// A cookie with the attributes every Hearken cookie has.
-pub fn cookie(settings: &Settings, name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(settings.is_https())
-        .build()
 }
 
 /// A signed-in staff member whose role `P` allows, for the HTML pages. Without a valid session:
@@ -106,7 +97,7 @@ impl<'r, P: Policy> FromRequest<'r> for Staff<P> {
                 if error.status().code >= 500 {
                     log::error!("session check failed: {}", error.chain());
                 }
-                crate::web::catchers::remember(req, &error);
+                crate::web::refusal::remember(req, &error);
                 Outcome::Error((error.status(), error))
             }
         }
@@ -144,7 +135,7 @@ pub async fn sign_in(
     })
     .await?;
     cookies.add_private(cookie(settings, session_cookie_name(settings), token));
-    super::csrf::rotate(settings, cookies);
+    crate::web::csrf::rotate(settings, cookies);
     Ok(())
 }
 
@@ -163,6 +154,6 @@ pub async fn sign_out<P: Policy>(
         session_cookie_name(settings),
         String::new(),
     ));
-    super::csrf::rotate(settings, cookies);
+    crate::web::csrf::rotate(settings, cookies);
     Ok(())
 }

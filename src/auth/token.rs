@@ -90,7 +90,7 @@ impl<'r, P: Policy> FromRequest<'r> for ApiUser<P> {
                 if error.status().code >= 500 {
                     log::error!("token check failed: {}", error.chain());
                 }
-                crate::web::catchers::remember(req, &error);
+                crate::web::refusal::remember(req, &error);
                 Outcome::Error((error.status(), error))
             }
         }

@@ -14,7 +14,7 @@ use super::model;
 use crate::auth::{ApiUser, Designers};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::web::catchers::remember;
+use crate::web::refusal::remember;
 use crate::web::paging::{self, List};
 use crate::web::rfc3339;
 

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::import::{self, Report};
 use super::model;
-use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Designers, Role, Staff};
 use crate::db::Db;
 use crate::error::{Error, Result};

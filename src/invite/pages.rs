@@ -13,7 +13,7 @@ use serde_json::json;
 use super::invitations::{self, Invitees, SkipReason};
 use super::statuses::{self, InvitationView};
 use super::worker::Outbox;
-use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Designers, Role, Staff};
 use crate::config::Settings;
 use crate::db::Db;

@@ -154,14 +154,14 @@ impl<'r> FromData<'r> for AnswerForm {
     type Error = Error;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, Error> {
-        let body = match crate::auth::csrf::read_body(req, data).await {
+        let body = match crate::web::csrf::read_body(req, data).await {
             Ok(body) => body,
             Err(refusal) => return Outcome::Error(refusal),
         };
         let mut form = AnswerForm::parse(&body);
         // A refused token (an expired page, cookies cleared) must not cost the respondent what
         // they typed: the handler shows the form again, with a fresh token, and stores nothing.
-        form.refused = crate::auth::csrf::verify(req, &body).is_err();
+        form.refused = crate::web::csrf::verify(req, &body).is_err();
         Outcome::Success(form)
     }
 }

@@ -18,7 +18,7 @@ use super::model::{self, InvitationRow};
 use super::published::Published;
 use super::view::{self, PageState};
 use super::writer::Writer;
-use crate::auth::csrf::CsrfToken;
+use crate::web::csrf::CsrfToken;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::survey::editing::{self, Availability, Survey};

@@ -22,7 +22,7 @@ use super::model::{self, InvitationRow};
 use super::pages::{self, not_found, render, unavailable};
 use super::view::PageState;
 use super::writer::Writer;
-use crate::auth::csrf::CsrfToken;
+use crate::web::csrf::CsrfToken;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};

@@ -7,7 +7,7 @@ use rocket::http::Status;
 use rocket::request::Request;
 use serde::de::DeserializeOwned;
 
-use super::catchers::remember;
+use super::refusal::remember;
 use crate::error::Error;
 
 pub struct ApiJson<T>(pub T);

@@ -2,11 +2,14 @@
 //! body guard, the client's address, static assets and the OpenAPI document.
 
 pub mod catchers;
+pub mod cookies;
+pub mod csrf;
 pub mod headers;
 pub mod json;
 pub mod logging;
 pub mod paging;
 pub mod peer;
+pub mod refusal;
 
 use rocket::data::{Limits, ToByteUnit};
 use rocket::http::{ContentType, Status};

@@ -401,7 +401,7 @@ pub fn csrf_of(client: &Client) -> String {
         .rocket()
         .state::<hearken::Settings>()
         .expect("settings");
-    let name = hearken::auth::csrf::csrf_cookie_name(settings);
+    let name = hearken::web::csrf::csrf_cookie_name(settings);
     if client.cookies().get_private(name).is_none() {
         client.get("/login").dispatch();
     }

@@ -10,7 +10,7 @@ use rocket::{State, get, post};
 
 use super::view::{self, Attempt, DetailsForm, PageInput};
 use super::{CsrfOnly, can_edit, describe, me_of};
-use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::auth::model::User;
 use crate::auth::{Designers, Policy, Staff};
 use crate::config::Settings;

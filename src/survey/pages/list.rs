@@ -10,7 +10,7 @@ use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
 use super::{me, view};
-use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Designers, Role, Staff};
 use crate::db::Db;
 use crate::error::{Error, Result};

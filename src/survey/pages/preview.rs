@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::edit::load;
 use super::me;
 use crate::auth::Staff;
-use crate::auth::csrf::CsrfToken;
+use crate::web::csrf::CsrfToken;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::respond::checking;

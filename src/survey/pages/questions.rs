@@ -8,7 +8,7 @@ use rocket::{State, post};
 use super::describe;
 use super::edit::Ctx;
 use super::view::{Attempt, QuestionForm};
-use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::auth::model::User;
 use crate::auth::{Designers, Staff};
 use crate::config::Settings;

@@ -10,7 +10,8 @@ use rocket::form::{Form, FromForm};
 use rocket::http::{CookieJar, RawStr, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 
-use super::session::cookie;
+use super::cookies::cookie;
+use super::refusal::remember;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::ids;
@@ -68,7 +69,7 @@ pub trait CsrfProtected {
 #[macro_export]
 macro_rules! csrf_protected {
     ($($form:ty),+ $(,)?) => {
-        $(impl $crate::auth::csrf::CsrfProtected for $form {
+        $(impl $crate::web::csrf::CsrfProtected for $form {
             fn csrf(&self) -> &str {
                 &self.csrf
             }
@@ -154,7 +155,7 @@ pub fn verify(req: &Request<'_>, body: &str) -> Result<(), (Status, Error)> {
         let error = Error::Forbidden(format!(
             "{why} Go back, reload the page and send the form again."
         ));
-        crate::web::catchers::remember(req, &error);
+        remember(req, &error);
         (Status::Forbidden, error)
     };
     let Some(settings) = req.rocket().state::<Settings>() else {
@@ -190,7 +191,7 @@ pub async fn checked_body<'r>(
 }
 
 fn remembered(req: &Request<'_>, error: Error) -> (Status, Error) {
-    crate::web::catchers::remember(req, &error);
+    remember(req, &error);
     (error.status(), error)
 }
 
