@@ -10,6 +10,7 @@ pub mod contact;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod i18n;
 pub mod ids;
 pub mod invite;
 pub mod respond;

@@ -9,7 +9,6 @@ use rocket::{State, get, post, routes, uri};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
-use crate::web::csrf::{CsrfForm, CsrfToken};
 use super::model;
 use super::users::{self, NewUserInput, UserView};
 use super::{AdminOnly, Role, Staff, login, password, session, setup};
@@ -17,6 +16,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::web::Reply;
+use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::peer::ClientAddr;
 
 pub fn routes() -> Vec<rocket::Route> {

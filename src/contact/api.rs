@@ -14,8 +14,8 @@ use super::model;
 use crate::auth::{ApiUser, Designers};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::web::refusal::remember;
 use crate::web::paging::{self, List};
+use crate::web::refusal::remember;
 use crate::web::rfc3339;
 
 pub fn routes() -> Vec<rocket::Route> {

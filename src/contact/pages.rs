@@ -11,10 +11,10 @@ use serde_json::json;
 
 use super::import::{self, Report};
 use super::model;
-use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Designers, Role, Staff};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::{Reply, paging};
 
 /// Contacts shown per page.

@@ -19,7 +19,7 @@ use crate::contact::model as contacts_model;
 use crate::db::schema::{contacts, outbox};
 use crate::db::{self, Db, DbConn};
 use crate::error::Result;
-use crate::respond::i18n::{self, Catalog};
+use crate::i18n::{self, Catalog};
 use crate::web::Reply;
 
 /// What `outbox.last_error` says of a row cancelled by an opt-out (the worker's wording too).

@@ -77,7 +77,7 @@ async fn create_response(
     }
     let checked = checking::check(&survey, &given);
     if let Some((question, problem)) = checked.problems.first() {
-        let english = super::i18n::catalog("en");
+        let english = crate::i18n::catalog("en");
         return Err(Error::invalid(
             format!("answers.{question}"),
             english.get(problem.key()).to_string(),

@@ -2,14 +2,15 @@
 //! and kept on error, save and resume, submission through one batching writer, in the survey's
 //! language; and the API for responses.
 
+pub mod answering;
 pub mod api;
 pub mod checking;
 pub mod form;
-pub mod i18n;
 pub mod limiter;
 pub mod model;
 pub mod pages;
 pub mod personal;
+pub mod preview;
 pub mod published;
 pub mod view;
 pub mod writer;
@@ -19,5 +20,6 @@ use rocket::{Build, Rocket};
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/", pages::routes())
+        .mount("/", personal::routes())
         .mount("/api/v1", api::routes())
 }

@@ -15,19 +15,19 @@ use rocket::{Responder, State, get, post, routes};
 use rocket_dyn_templates::{Template, context};
 use serde_json::{Map, Value};
 
+use super::answering::{self, not_found, render, unavailable};
 use super::form::AnswerForm;
-use super::i18n;
 use super::limiter::LinkLimiter;
 use super::model::{self, InvitationRow};
-use super::pages::{self, not_found, render, unavailable};
 use super::view::PageState;
 use super::writer::Writer;
-use crate::web::csrf::CsrfToken;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::i18n;
 use crate::survey::editing::{self, Survey};
 use crate::web::Reply;
+use crate::web::csrf::CsrfToken;
 use crate::web::peer::ClientAddr;
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -219,7 +219,7 @@ async fn enter(
 
 fn already_answered(survey: &Survey) -> Reply {
     let t = i18n::catalog(&survey.row.language);
-    pages::message(
+    answering::message(
         t,
         Status::Ok,
         "already_answered_title",
@@ -340,7 +340,7 @@ async fn answer(
             true,
         ))));
     }
-    pages::submit(
+    answering::submit(
         writer,
         survey,
         form,

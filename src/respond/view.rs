@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::form::{DONT_KNOW, OTHER};
-use super::i18n::Catalog;
+use crate::i18n::Catalog;
 use crate::survey::editing::Survey;
 use crate::survey::question::AnswerProblem;
 use crate::survey::{Kind, Question, Scale};
@@ -313,7 +313,7 @@ pub struct PageState<'a> {
 }
 
 pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
-    let t = super::i18n::catalog(&survey.row.language);
+    let t = crate::i18n::catalog(&survey.row.language);
     let questions: Vec<QuestionView> = survey
         .questions
         .iter()

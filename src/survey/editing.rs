@@ -225,13 +225,10 @@ fn apply(row: &mut SurveyRow, questions: &mut Vec<Question>, input: SurveyInput)
     }
     if let Some(language) = input.language {
         let language = language.trim().to_lowercase();
-        if !crate::respond::i18n::is_supported(&language) {
+        if !crate::i18n::is_supported(&language) {
             return Err(Error::invalid(
                 "language",
-                format!(
-                    "must be one of {}",
-                    crate::respond::i18n::LANGUAGES.join(", ")
-                ),
+                format!("must be one of {}", crate::i18n::LANGUAGES.join(", ")),
             ));
         }
         row.language = language;

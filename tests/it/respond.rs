@@ -490,14 +490,14 @@ fn the_survey_language_picks_every_respondent_string() {
         );
         let (html, csrf, submission) = open_form(&app.client, &format!("/s/{id}"));
         assert!(html.contains(&format!("<html lang=\"{language}\"")));
-        let catalog = hearken::respond::i18n::catalog(language);
+        let catalog = hearken::i18n::catalog(language);
         assert!(
             html.contains(catalog.get("submit")),
             "{language}: the button is translated"
         );
         assert_ne!(
             catalog.get("submit"),
-            hearken::respond::i18n::catalog("en").get("submit")
+            hearken::i18n::catalog("en").get("submit")
         );
         let (_, _, error) = send(
             &app.client,
@@ -510,7 +510,7 @@ fn the_survey_language_picks_every_respondent_string() {
         );
         assert_ne!(
             catalog.get("error_required"),
-            hearken::respond::i18n::catalog("en").get("error_required")
+            hearken::i18n::catalog("en").get("error_required")
         );
     }
 }

@@ -10,7 +10,6 @@ use rocket::{State, get, post};
 
 use super::view::{self, Attempt, DetailsForm, PageInput};
 use super::{CsrfOnly, can_edit, describe, me_of};
-use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::auth::model::User;
 use crate::auth::{Designers, Policy, Staff};
 use crate::config::Settings;
@@ -19,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::respond::model::count_responses;
 use crate::survey::editing::{self, Survey, SurveyInput};
 use crate::web::Reply;
+use crate::web::csrf::{CsrfForm, CsrfToken};
 
 /// A survey the user may see, with its number of responses.
 pub(super) async fn load(db: &Db, user: &User, id: &str) -> Result<(Survey, i64)> {

@@ -10,13 +10,13 @@ use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
 use super::{me, view};
-use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Designers, Role, Staff};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::respond::model::count_responses;
 use crate::survey::editing::{self, SurveyInput};
 use crate::survey::{model, templates};
+use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::paging;
 use crate::web::{Reply, rfc3339};
 

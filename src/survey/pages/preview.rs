@@ -3,48 +3,22 @@
 
 use std::collections::HashMap;
 
-use rocket::http::Status;
 use rocket::{State, get, post};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::edit::load;
 use super::me;
 use crate::auth::Staff;
-use crate::web::csrf::CsrfToken;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::respond::checking;
 use crate::respond::form::AnswerForm;
-use crate::respond::model;
-use crate::respond::view::{self, PageState};
-use crate::survey::editing::Survey;
-use crate::survey::question::AnswerProblem;
+use crate::respond::{self, model};
 use crate::survey::score::Score;
 use crate::survey::{Kind, Question};
+use crate::web::csrf::CsrfToken;
 use crate::web::{Reply, rfc3339};
-
-fn preview(
-    survey: &Survey,
-    csrf: String,
-    answers: &Map<String, Value>,
-    problems: &[(String, AnswerProblem)],
-) -> Template {
-    let state = PageState {
-        answers,
-        problems,
-        // Without a submit button a browser can still send the form (Enter in a lone text
-        // field); it comes back here and is checked, never stored.
-        action: format!("/surveys/{}/preview", survey.row.id),
-        csrf,
-        submission: crate::ids::new_id(),
-        can_save: false,
-        notice: None,
-        preview: true,
-    };
-    Template::render("respond", view::survey_page(survey, state))
-}
 
 #[get("/surveys/<id>/preview")]
 pub(super) async fn preview_page(
@@ -54,7 +28,7 @@ pub(super) async fn preview_page(
     id: &str,
 ) -> Result<Template> {
     let (survey, _) = load(db, &staff.user, id).await?;
-    Ok(preview(&survey, csrf.0, &Map::new(), &[]))
+    Ok(respond::preview::page(&survey, csrf.0, None).0)
 }
 
 /// The preview's answers checked as a respondent's would be, shown again with any problems
@@ -74,14 +48,7 @@ pub(super) async fn preview_check(
         ));
     }
     let (survey, _) = load(db, &staff.user, id).await?;
-    let given = form.answers(&survey.questions);
-    let checked = checking::check(&survey, &given);
-    let status = if checked.problems.is_empty() {
-        Status::Ok
-    } else {
-        Status::UnprocessableEntity
-    };
-    let page = preview(&survey, csrf.0, &given, &checked.problems);
+    let (page, status) = respond::preview::page(&survey, csrf.0, Some(&form));
     Ok(Reply::Status((status, page)))
 }
 

@@ -8,7 +8,6 @@ use rocket::{State, post};
 use super::describe;
 use super::edit::Ctx;
 use super::view::{Attempt, QuestionForm};
-use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::auth::model::User;
 use crate::auth::{Designers, Staff};
 use crate::config::Settings;
@@ -17,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::survey::editing::{self, SurveyInput};
 use crate::survey::{Question, QuestionInput, Scale};
 use crate::web::Reply;
+use crate::web::csrf::{CsrfForm, CsrfToken};
 
 /// The lines of a textarea that say something, trimmed.
 fn lines(text: &str) -> Vec<String> {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Me;
 pub(super) use super::forms::{DetailsForm, QuestionForm};
 use crate::config::Settings;
-use crate::respond::i18n;
+use crate::i18n;
 use crate::survey::editing::Survey;
 use crate::survey::lint::{self, Hint, Severity};
 use crate::survey::{Kind, Question};

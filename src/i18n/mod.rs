@@ -12,14 +12,14 @@ pub const LANGUAGES: [&str; 8] = ["en", "nl", "de", "fr", "sv", "af", "sk", "sl"
 
 // Same order as `LANGUAGES`; a test keeps the two in step.
 const SOURCES: [(&str, &str); 8] = [
-    ("en", include_str!("i18n/en.json")),
-    ("nl", include_str!("i18n/nl.json")),
-    ("de", include_str!("i18n/de.json")),
-    ("fr", include_str!("i18n/fr.json")),
-    ("sv", include_str!("i18n/sv.json")),
-    ("af", include_str!("i18n/af.json")),
-    ("sk", include_str!("i18n/sk.json")),
-    ("sl", include_str!("i18n/sl.json")),
+    ("en", include_str!("en.json")),
+    ("nl", include_str!("nl.json")),
+    ("de", include_str!("de.json")),
+    ("fr", include_str!("fr.json")),
+    ("sv", include_str!("sv.json")),
+    ("af", include_str!("af.json")),
+    ("sk", include_str!("sk.json")),
+    ("sl", include_str!("sl.json")),
 ];
 
 /// Whether `code` is one of [`LANGUAGES`] (exact, lower-case match).

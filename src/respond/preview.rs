@@ -1,0 +1,46 @@
+//! The respondent preview for staff: the respondent page itself, drafts included, with its
+//! submit buttons hidden; posted answers are checked as a respondent's would be and shown
+//! again with their problems, never stored.
+
+use rocket::http::Status;
+use rocket_dyn_templates::Template;
+use serde_json::Map;
+
+use super::checking;
+use super::form::AnswerForm;
+use super::view::{self, PageState};
+use crate::survey::editing::Survey;
+
+/// The preview page of `survey`, blank or with the answers of a posted preview form checked,
+/// and the status to answer it with (422 while a posted answer has a problem).
+pub fn page(survey: &Survey, csrf: String, posted: Option<&AnswerForm>) -> (Template, Status) {
+    let given = match posted {
+        Some(form) => form.answers(&survey.questions),
+        None => Map::new(),
+    };
+    let problems = match posted {
+        Some(_) => checking::check(survey, &given).problems,
+        None => Vec::new(),
+    };
+    let status = if problems.is_empty() {
+        Status::Ok
+    } else {
+        Status::UnprocessableEntity
+    };
+    let state = PageState {
+        answers: &given,
+        problems: &problems,
+        // Without a submit button a browser can still send the form (Enter in a lone text
+        // field); it comes back here and is checked, never stored.
+        action: format!("/surveys/{}/preview", survey.row.id),
+        csrf,
+        submission: crate::ids::new_id(),
+        can_save: false,
+        notice: None,
+        preview: true,
+    };
+    (
+        Template::render("respond", view::survey_page(survey, state)),
+        status,
+    )
+}
