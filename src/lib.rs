@@ -13,6 +13,9 @@ pub mod error;
 pub mod i18n;
 pub mod ids;
 pub mod invite;
+pub mod listening;
+pub mod mail;
+pub mod privacy;
 pub mod respond;
 pub mod survey;
 pub mod web;
@@ -25,7 +28,7 @@ use rocket::figment::providers::{Env, Serialized};
 use rocket::{Build, Rocket};
 
 pub use crate::config::Settings;
-pub use crate::db::Db;
+pub use crate::db::{Db, blocking};
 pub use crate::error::{Error, Result};
 
 /// The configuration a deployed server reads: Rocket.toml and `ROCKET_*` as Rocket does, plus
@@ -102,12 +105,13 @@ fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
 async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
     match open(rocket.figment()).await {
         Ok((settings, db)) => {
-            let mailbox = invite::mailer::MemoryMailbox::default();
-            let outbox = invite::worker::Outbox::start(
+            let mailbox = mail::transport::MemoryMailbox::default();
+            let outbox = mail::worker::Outbox::start(
                 db.clone(),
                 settings.clone(),
                 mailbox.clone(),
                 worker_options(rocket.figment()),
+                std::sync::Arc::new(listening::Rooms),
             );
             let outbox = match outbox {
                 Ok(outbox) => outbox,
@@ -140,8 +144,8 @@ async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
 
 /// The outbox worker's pacing; `mail_retry_base_ms` (`HEARKEN_MAIL_RETRY_BASE_MS`) shortens the
 /// backoff for tests and drills.
-fn worker_options(figment: &Figment) -> invite::worker::WorkerOptions {
-    let mut options = invite::worker::WorkerOptions::default();
+fn worker_options(figment: &Figment) -> mail::worker::WorkerOptions {
+    let mut options = mail::worker::WorkerOptions::default();
     if let Ok(ms) = figment.extract_inner::<u64>("mail_retry_base_ms") {
         options.retry_base = std::time::Duration::from_millis(ms.max(1));
     }
@@ -174,15 +178,4 @@ pub fn open_blocking(settings: &Settings) -> Result<Db, String> {
     let mut conn = db.conn().map_err(|e| e.chain())?;
     db::migrate::run_pending(&mut conn).map_err(|e| format!("migrations failed: {}", e.chain()))?;
     Ok(db)
-}
-
-/// Runs CPU-heavy or blocking work (database calls, password hashing) off the async executor.
-pub async fn blocking<T, F>(work: F) -> Result<T>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    rocket::tokio::task::spawn_blocking(work)
-        .await
-        .map_err(Error::internal)
 }

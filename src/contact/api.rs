@@ -137,7 +137,7 @@ pub struct Export {
 async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Result<Export> {
     let id = id.to_string();
     let dossier = db
-        .run(move |conn| model::dossier(conn, &id)?.ok_or(Error::NotFound))
+        .run(move |conn| crate::privacy::dossier(conn, &id)?.ok_or(Error::NotFound))
         .await?;
     let contact = &dossier.contact;
     let invitations: Vec<Value> = dossier
@@ -231,6 +231,6 @@ async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> 
 #[delete("/contacts/<id>")]
 async fn delete_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Result<Status> {
     let id = id.to_string();
-    db.run(move |conn| model::erase(conn, &id)).await?;
+    db.run(move |conn| crate::privacy::erase(conn, &id)).await?;
     Ok(Status::NoContent)
 }

@@ -1,15 +1,12 @@
-//! Contacts as stored, the bulk lookups the import needs, and the two person-wide operations of
-//! data protection: the subject-access read (which reads the person's invitations, responses
-//! and queued mail, because subject access is about the person, not one table) and erasure.
+//! Contacts and the suppression list as stored, and their one writer: the bulk lookups the
+//! import needs, opting out, and this room's part of an erasure.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{
-    answers, contacts, invitations, outbox, response_drafts, responses, suppressions,
-};
-use crate::db::{self, DbConn};
-use crate::error::{Error, Result};
+use crate::db::DbConn;
+use crate::db::schema::{contacts, suppressions};
+use crate::error::Result;
 
 diesel::define_sql_function! {
     /// SQL `lower()`, so a search matches names case-insensitively on PostgreSQL too.
@@ -102,6 +99,42 @@ pub fn suppress(conn: &mut DbConn, digest: &str, at: NaiveDateTime) -> Result<()
     Ok(())
 }
 
+/// Opts a contact out: marked (the first time counts) and their address on the suppression
+/// list by digest, so it outlives an erasure.
+pub fn opt_out(conn: &mut DbConn, contact: &ContactRow, at: NaiveDateTime) -> Result<()> {
+    if contact.opted_out_at.is_none() {
+        diesel::update(
+            contacts::table
+                .find(&contact.id)
+                .filter(contacts::opted_out_at.is_null()),
+        )
+        .set((
+            contacts::opted_out_at.eq(Some(at)),
+            contacts::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    }
+    // Stored emails are already lower-cased; the same digest as import and erasure use.
+    suppress(conn, &crate::ids::digest(&contact.email), at)
+}
+
+/// Whether a recipient has opted out: their address is on the suppression list, or the
+/// contact named has opted out.
+pub fn opted_out(conn: &mut DbConn, recipient: &str, contact_id: Option<&str>) -> Result<bool> {
+    if is_suppressed(conn, &crate::ids::digest(&recipient.trim().to_lowercase()))? {
+        return Ok(true);
+    }
+    let Some(contact_id) = contact_id else {
+        return Ok(false);
+    };
+    let opted_out: i64 = contacts::table
+        .filter(contacts::id.eq(contact_id))
+        .filter(contacts::opted_out_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok(opted_out > 0)
+}
+
 pub fn insert(conn: &mut DbConn, row: &ContactRow) -> Result<()> {
     diesel::insert_into(contacts::table)
         .values(row)
@@ -160,214 +193,12 @@ fn escape_like(q: &str) -> String {
     out
 }
 
-/// An invitation of the person, as the subject-access export shows it.
-#[derive(Debug, Queryable)]
-pub struct InvitationOfContact {
-    pub id: String,
-    pub survey_id: String,
-    pub status: String,
-    pub created_at: NaiveDateTime,
-    pub sent_at: Option<NaiveDateTime>,
-    pub opened_at: Option<NaiveDateTime>,
-    pub completed_at: Option<NaiveDateTime>,
-    pub reminders: i32,
-    pub last_error: Option<String>,
-}
-
-/// A response of the person with its answers (question id → stored JSON text).
-#[derive(Debug)]
-pub struct ResponseOfContact {
-    pub id: String,
-    pub survey_id: String,
-    pub channel: String,
-    pub submitted_at: NaiveDateTime,
-    pub answers: Vec<(String, String)>,
-}
-
-/// An email queued or sent to the person.
-#[derive(Debug, Queryable)]
-pub struct MailOfContact {
-    pub kind: String,
-    pub status: String,
-    pub recipient: String,
-    pub message_id: String,
-    pub created_at: NaiveDateTime,
-    pub sent_at: Option<NaiveDateTime>,
-    pub last_error: Option<String>,
-}
-
-/// Everything stored about one contact, for the subject-access export.
-#[derive(Debug)]
-pub struct Dossier {
-    pub contact: ContactRow,
-    pub suppressed: bool,
-    pub invitations: Vec<InvitationOfContact>,
-    pub responses: Vec<ResponseOfContact>,
-    pub mail: Vec<MailOfContact>,
-    /// Answers saved but not yet submitted: (invitation id, answers as JSON text, saved at).
-    pub drafts: Vec<(String, String, NaiveDateTime)>,
-}
-
-/// Reads everything stored about the contact `id` in one read; `None` when there is none.
-pub fn dossier(conn: &mut DbConn, id: &str) -> Result<Option<Dossier>> {
-    let Some(contact) = find(conn, id)? else {
-        return Ok(None);
-    };
-    let suppressed = is_suppressed(conn, &crate::ids::digest(&contact.email))?;
-    let invitations = invitations::table
-        .filter(invitations::contact_id.eq(id))
-        .order((invitations::created_at.asc(), invitations::id.asc()))
-        .select((
-            invitations::id,
-            invitations::survey_id,
-            invitations::status,
-            invitations::created_at,
-            invitations::sent_at,
-            invitations::opened_at,
-            invitations::completed_at,
-            invitations::reminders,
-            invitations::last_error,
-        ))
-        .load::<InvitationOfContact>(conn)?;
-    let invitation_ids: Vec<&str> = invitations.iter().map(|i| i.id.as_str()).collect();
-    let drafts = response_drafts::table
-        .filter(response_drafts::invitation_id.eq_any(&invitation_ids))
-        .order(response_drafts::updated_at.asc())
-        .select((
-            response_drafts::invitation_id,
-            response_drafts::answers,
-            response_drafts::updated_at,
-        ))
-        .load::<(String, String, NaiveDateTime)>(conn)?;
-    let rows: Vec<(String, String, String, NaiveDateTime)> = responses::table
-        .filter(responses::contact_id.eq(id))
-        .order((responses::submitted_at.asc(), responses::id.asc()))
-        .select((
-            responses::id,
-            responses::survey_id,
-            responses::channel,
-            responses::submitted_at,
-        ))
-        .load(conn)?;
-    let mut responses = Vec::with_capacity(rows.len());
-    for (response_id, survey_id, channel, submitted_at) in rows {
-        let answers = answers::table
-            .filter(answers::response_id.eq(&response_id))
-            .order(answers::question_id.asc())
-            .select((answers::question_id, answers::value))
-            .load(conn)?;
-        responses.push(ResponseOfContact {
-            id: response_id,
-            survey_id,
-            channel,
-            submitted_at,
-            answers,
-        });
+/// Deletes a contact's row for an erasure. Someone who opted out stays suppressed (by digest
+/// only), so erasing them never lets an email through again.
+pub fn delete(conn: &mut DbConn, contact: &ContactRow) -> Result<()> {
+    diesel::delete(contacts::table.find(&contact.id)).execute(conn)?;
+    if let Some(opted_out_at) = contact.opted_out_at {
+        suppress(conn, &crate::ids::digest(&contact.email), opted_out_at)?;
     }
-    let mail = outbox::table
-        .filter(outbox::contact_id.eq(id))
-        .order(outbox::created_at.asc())
-        .select((
-            outbox::kind,
-            outbox::status,
-            outbox::recipient,
-            outbox::message_id,
-            outbox::created_at,
-            outbox::sent_at,
-            outbox::last_error,
-        ))
-        .load::<MailOfContact>(conn)?;
-    Ok(Some(Dossier {
-        contact,
-        suppressed,
-        invitations,
-        responses,
-        mail,
-        drafts,
-    }))
-}
-
-/// Erases the contact `id` in one write transaction: their responses keep their answers but
-/// lose every link to the person, their invitations lose the contact, their unsent drafts and
-/// their mail go, and the contact row goes. Someone who opted out stays suppressed (by digest
-/// only). Then, on SQLite, the write-ahead log is emptied so the address is in no file.
-pub fn erase(conn: &mut DbConn, id: &str) -> Result<()> {
-    db::write(conn, |conn| {
-        let contact = find(conn, id)?.ok_or(Error::NotFound)?;
-        let invitation_ids: Vec<String> = invitations::table
-            .filter(invitations::contact_id.eq(id))
-            .select(invitations::id)
-            .load(conn)?;
-        diesel::update(
-            responses::table.filter(
-                responses::contact_id
-                    .eq(id)
-                    .or(responses::invitation_id.eq_any(&invitation_ids)),
-            ),
-        )
-        .set((
-            responses::contact_id.eq(None::<String>),
-            responses::invitation_id.eq(None::<String>),
-        ))
-        .execute(conn)?;
-        // A draft is a half-typed answer behind the person's own link: not an anonymous answer.
-        diesel::delete(
-            response_drafts::table.filter(response_drafts::invitation_id.eq_any(&invitation_ids)),
-        )
-        .execute(conn)?;
-        diesel::delete(
-            outbox::table.filter(
-                outbox::contact_id
-                    .eq(id)
-                    .or(outbox::invitation_id.eq_any(&invitation_ids))
-                    .or(outbox::recipient.eq(&contact.email)),
-            ),
-        )
-        .execute(conn)?;
-        // A delivery error can quote the address ("550 <anna@…>: no such user").
-        // The personal links die too: someone who asked to be forgotten gets no survey page
-        // that still knows them. Each token digest becomes the digest of a fresh secret.
-        for invitation in &invitation_ids {
-            diesel::update(invitations::table.find(invitation))
-                .set((
-                    invitations::contact_id.eq(None::<String>),
-                    invitations::last_error.eq(None::<String>),
-                    invitations::token_hash.eq(crate::ids::digest(&crate::ids::new_secret())),
-                ))
-                .execute(conn)?;
-        }
-        diesel::delete(contacts::table.find(id)).execute(conn)?;
-        if contact.opted_out_at.is_some() {
-            let digest = crate::ids::digest(&contact.email);
-            suppress(conn, &digest, contact.opted_out_at.unwrap_or_else(db::now))?;
-        }
-        Ok::<(), Error>(())
-    })?;
-    checkpoint(conn);
     Ok(())
-}
-
-/// Copies the write-ahead log into the database and empties it, so erased rows (already zeroed
-/// in the database by `secure_delete`) leave no copy in the log. A reader holding an old
-/// snapshot can stop a checkpoint half-way, so it is tried a few times; a failure is logged, not
-/// fatal: the periodic checkpointer finishes the job shortly.
-#[cfg_attr(not(feature = "sqlite"), allow(unused_variables))]
-fn checkpoint(conn: &mut DbConn) {
-    #[cfg(feature = "sqlite")]
-    if let Some(sqlite) = conn.as_sqlite() {
-        #[derive(QueryableByName)]
-        struct Outcome {
-            #[diesel(sql_type = diesel::sql_types::Integer)]
-            busy: i32,
-        }
-        for attempt in 0..20 {
-            match diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").load::<Outcome>(sqlite) {
-                Ok(rows) if rows.iter().all(|r| r.busy == 0) => return,
-                Ok(_) => {}
-                Err(e) => log::warn!("checkpoint after an erasure failed: {e}"),
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10 * (attempt + 1)));
-        }
-        log::warn!("the checkpoint after an erasure stayed busy; the periodic one will finish it");
-    }
 }

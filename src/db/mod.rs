@@ -263,3 +263,14 @@ macro_rules! insert_all {
         }
     };
 }
+
+/// Runs CPU-heavy or blocking work (database calls, password hashing) off the async executor.
+pub async fn blocking<T, F>(work: F) -> Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    rocket::tokio::task::spawn_blocking(work)
+        .await
+        .map_err(crate::error::Error::internal)
+}

@@ -27,6 +27,24 @@ pub fn is_supported(code: &str) -> bool {
     LANGUAGES.contains(&code)
 }
 
+/// The catalogue language for a stored language tag, by its primary subtag, so `nl-BE` or `DE`
+/// still get Dutch or German; `None` when there is no catalogue for it.
+pub fn supported(tag: &str) -> Option<&'static str> {
+    let primary = tag
+        .trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    LANGUAGES.iter().find(|code| **code == primary).copied()
+}
+
+/// The catalogue language for a contact's stored language ([`supported`]); anything else gets
+/// English.
+pub fn language_of(stored: Option<&str>) -> &'static str {
+    stored.and_then(supported).unwrap_or("en")
+}
+
 /// The catalogue for a language; unknown codes get English.
 pub fn catalog(code: &str) -> &'static Catalog {
     let all = catalogs();
@@ -128,6 +146,17 @@ fn parse(code: &str, source: &str) -> Option<BTreeMap<String, String>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_contact_language_picks_the_catalogue_by_its_primary_subtag() {
+        use super::language_of;
+        assert_eq!(language_of(Some("de")), "de");
+        assert_eq!(language_of(Some(" nl-BE ")), "nl");
+        assert_eq!(language_of(Some("SV_fi")), "sv");
+        assert_eq!(language_of(Some("xx")), "en");
+        assert_eq!(language_of(Some("")), "en");
+        assert_eq!(language_of(None), "en");
+    }
+
     use std::collections::BTreeSet;
 
     use super::*;

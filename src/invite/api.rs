@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use super::invitations::{self, InviteOutcome, Invitees, ReminderOutcome};
 use super::statuses::{self, InvitationView};
-use super::worker::Outbox;
 use crate::auth::{ApiUser, Designers};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::mail::worker::Outbox;
 use crate::survey::editing;
 use crate::web::json::ApiJson;
 use crate::web::paging::{self, List};

@@ -7,17 +7,17 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
-use serde_json::json;
 
-use super::links;
-use super::outbox::{self, NewMail};
+use super::model::{self, InvitationRow};
 use crate::config::Settings;
 use crate::contact::model::{self as contact_model, ContactRow};
 use crate::db::schema::{contacts, invitations, outbox as outbox_table};
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
-use crate::respond::model::{self as respond_model, InvitationRow};
+use crate::i18n;
+use crate::mail::{self, Email, Message, SurveyInvitation};
 use crate::survey::editing::Survey;
+use crate::web::links;
 
 /// Rows written per INSERT when inviting many contacts at once.
 const CHUNK: usize = 500;
@@ -32,7 +32,7 @@ pub fn create(
     contact_id: Option<&str>,
 ) -> Result<String> {
     let (row, token) = new_row(link_key, survey_id, contact_id, db::now());
-    respond_model::insert_invitation(conn, &row)?;
+    model::insert(conn, &row)?;
     Ok(token)
 }
 
@@ -100,20 +100,35 @@ fn check_invitable(survey: &Survey) -> Result<()> {
     }
 }
 
-/// The email payload of an invitation or reminder (see `outbox.rs` for the convention).
-fn payload(survey: &Survey, contact: &ContactRow) -> serde_json::Value {
-    let mut payload = json!({
-        "survey_title": survey.row.title,
-        "survey_intro": survey.row.intro,
-        "language": survey.row.language,
-    });
-    if let Some(name) = contact.name.as_deref().filter(|n| !n.trim().is_empty()) {
-        payload["contact_name"] = json!(name);
+/// What an invitation or reminder says to one contact, in their language (else the survey's).
+fn survey_invitation(survey: &Survey, contact: &ContactRow) -> SurveyInvitation {
+    let language = contact
+        .language
+        .as_deref()
+        .and_then(i18n::supported)
+        .unwrap_or(&survey.row.language);
+    let t = i18n::catalog(language);
+    SurveyInvitation {
+        survey_title: survey.row.title.clone(),
+        survey_intro: survey.row.intro.clone(),
+        language: t.code().to_string(),
+        contact_name: contact
+            .name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .map(str::to_string),
+        incentive: survey.incentive().email_line(t),
     }
-    if let Some(line) = survey.incentive().email_line() {
-        payload["incentive"] = json!(line);
+}
+
+/// The email of an invitation (or of a reminder of it) to one contact.
+fn email(invitation_id: &str, contact: &ContactRow, message: Message) -> Email {
+    Email {
+        recipient: contact.email.clone(),
+        contact_id: Some(contact.id.clone()),
+        link_id: Some(invitation_id.to_string()),
+        message,
     }
-    payload
 }
 
 /// Whether an address can be written into an email envelope.
@@ -172,20 +187,13 @@ pub fn invite(
                 continue;
             }
             let (row, _token) = new_row(&settings.link_key, &survey.row.id, Some(&contact.id), now);
-            mails.push(NewMail {
-                kind: "invite".into(),
-                recipient: contact.email.clone(),
-                contact_id: Some(contact.id.clone()),
-                invitation_id: Some(row.id.clone()),
-                payload: payload(survey, contact),
-            });
+            let message = Message::Invitation(survey_invitation(survey, contact));
+            mails.push(email(&row.id, contact, message));
             rows.push(row);
         }
-        for chunk in rows.chunks(CHUNK) {
-            crate::insert_all!(conn, invitations::table, chunk)?;
-        }
+        model::insert_many(conn, &rows)?;
         outcome.queued = rows.len();
-        outbox::queue_many(conn, settings, mails)?;
+        mail::outbox::queue_many(conn, settings, mails)?;
         Ok(outcome)
     })
 }
@@ -287,21 +295,12 @@ pub fn remind(conn: &mut DbConn, settings: &Settings, survey: &Survey) -> Result
                 continue;
             }
             reminded.push(invitation.id.clone());
-            mails.push(NewMail {
-                kind: "reminder".into(),
-                recipient: contact.email.clone(),
-                contact_id: Some(contact.id.clone()),
-                invitation_id: Some(invitation.id.clone()),
-                payload: payload(survey, contact),
-            });
+            let message = Message::Reminder(survey_invitation(survey, contact));
+            mails.push(email(&invitation.id, contact, message));
         }
-        for chunk in reminded.chunks(CHUNK) {
-            diesel::update(invitations::table.filter(invitations::id.eq_any(chunk)))
-                .set(invitations::reminders.eq(invitations::reminders + 1))
-                .execute(conn)?;
-        }
+        model::add_reminder(conn, &reminded)?;
         outcome.queued = mails.len();
-        outbox::queue_many(conn, settings, mails)?;
+        mail::outbox::queue_many(conn, settings, mails)?;
         Ok(outcome)
     })
 }

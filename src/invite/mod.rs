@@ -1,17 +1,12 @@
-//! Invitations by email: the tokens of personal and unsubscribe links, the transactional
-//! outbox, its worker, the email templates and the mail transports, the invitation and reminder
-//! API with its staff page, and the unsubscribe link.
+//! Invitations by email: one per contact per survey with its email queued through the mail
+//! room, reminders, the statuses staff follow (API and staff page), and the unsubscribe link.
 
 pub mod api;
-pub mod email;
 pub mod invitations;
-pub mod links;
-pub mod mailer;
-pub mod outbox;
+pub mod model;
 pub mod pages;
 pub mod statuses;
 pub mod unsubscribe;
-pub mod worker;
 
 use rocket::{Build, Rocket};
 

@@ -12,11 +12,11 @@ use serde_json::json;
 
 use super::invitations::{self, Invitees, SkipReason};
 use super::statuses::{self, InvitationView};
-use super::worker::Outbox;
 use crate::auth::{Designers, Role, Staff};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::mail::worker::Outbox;
 use crate::survey::editing::{self, MAX_REMINDERS, SurveyInput};
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::{Reply, paging};

@@ -8,10 +8,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::model::InvitationRow;
 use crate::db::DbConn;
 use crate::db::schema::{contacts, invitations};
 use crate::error::Result;
-use crate::respond::model::InvitationRow;
 
 /// One invitation as staff see it.
 #[derive(Debug, Clone, Serialize)]

@@ -2,28 +2,23 @@
 //! RFC 8058 that mail clients send without cookies.
 //!
 //! The signed token in the URL is the whole authority: it names the contact and carries an
-//! HMAC under the link key (`invite::links`), so the POST needs no session, no CSRF token and
+//! HMAC under the link key (`web::links`), so the POST needs no session, no CSRF token and
 //! no Origin check, and must not have them (a mail client sends none). The GET only shows the
 //! page, because link scanners fetch every URL in an email. A token that is forged, altered,
 //! or names a contact that no longer exists gets one and the same 404 page.
 
-use diesel::prelude::*;
 use rocket::data::{Data, ToByteUnit};
 use rocket::http::Status;
 use rocket::{State, get, post, routes};
 use rocket_dyn_templates::{Template, context};
 
-use super::links;
 use crate::config::Settings;
 use crate::contact::model as contacts_model;
-use crate::db::schema::{contacts, outbox};
 use crate::db::{self, Db, DbConn};
 use crate::error::Result;
 use crate::i18n::{self, Catalog};
 use crate::web::Reply;
-
-/// What `outbox.last_error` says of a row cancelled by an opt-out (the worker's wording too).
-const OPTED_OUT: &str = "the recipient has opted out";
+use crate::web::links;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![page, one_click]
@@ -37,23 +32,6 @@ enum Found {
         language: &'static str,
         opted_out: bool,
     },
-}
-
-/// The catalogue language for a contact's stored language: its primary subtag, so `nl-BE` or
-/// `DE` still get the page in Dutch or German; anything else gets English.
-fn language_of(stored: Option<&str>) -> &'static str {
-    let primary = stored
-        .unwrap_or_default()
-        .trim()
-        .split(['-', '_'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    i18n::LANGUAGES
-        .iter()
-        .find(|code| **code == primary)
-        .copied()
-        .unwrap_or("en")
 }
 
 fn render(
@@ -97,7 +75,7 @@ async fn lookup(db: &Db, settings: &Settings, token: &str) -> Result<Found> {
         .await?;
     Ok(match contact {
         Some(contact) => Found::Contact {
-            language: language_of(contact.language.as_deref()),
+            language: i18n::language_of(contact.language.as_deref()),
             opted_out: contact.opted_out_at.is_some(),
         },
         None => Found::Nothing,
@@ -171,49 +149,8 @@ fn opt_out(conn: &mut DbConn, contact_id: &str) -> Result<Option<&'static str>> 
         let Some(contact) = contacts_model::find(conn, contact_id)? else {
             return Ok(None);
         };
-        let now = db::now();
-        // Stored emails are already lower-cased; the same digest as import and erasure use.
-        let digest = crate::ids::digest(&contact.email);
-        if contact.opted_out_at.is_none() {
-            diesel::update(
-                contacts::table
-                    .find(contact_id)
-                    .filter(contacts::opted_out_at.is_null()),
-            )
-            .set((
-                contacts::opted_out_at.eq(Some(now)),
-                contacts::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        }
-        crate::contact::model::suppress(conn, &digest, now)?;
-        diesel::update(
-            outbox::table.filter(outbox::status.eq("queued")).filter(
-                outbox::contact_id
-                    .eq(contact_id)
-                    .or(outbox::recipient.eq(&contact.email)),
-            ),
-        )
-        .set((
-            outbox::status.eq("cancelled"),
-            outbox::last_error.eq(Some(OPTED_OUT)),
-        ))
-        .execute(conn)?;
-        Ok(Some(language_of(contact.language.as_deref())))
+        contacts_model::opt_out(conn, &contact, db::now())?;
+        crate::mail::outbox::cancel_waiting(conn, contact_id, &contact.email)?;
+        Ok(Some(i18n::language_of(contact.language.as_deref())))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_contact_language_picks_the_catalogue_by_its_primary_subtag() {
-        assert_eq!(language_of(Some("de")), "de");
-        assert_eq!(language_of(Some(" nl-BE ")), "nl");
-        assert_eq!(language_of(Some("SV_fi")), "sv");
-        assert_eq!(language_of(Some("xx")), "en");
-        assert_eq!(language_of(Some("")), "en");
-        assert_eq!(language_of(None), "en");
-    }
 }

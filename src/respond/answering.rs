@@ -8,12 +8,12 @@ use serde_json::{Map, Value};
 
 use super::checking::{self, Origin};
 use super::form::AnswerForm;
-use super::model::InvitationRow;
 use super::view::{self, PageState};
 use super::writer::Writer;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::i18n::{self, Catalog};
+use crate::invite::model::InvitationRow;
 use crate::survey::editing::{Availability, Survey};
 use crate::web::Reply;
 

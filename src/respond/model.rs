@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{answers, invitations, response_drafts, responses};
+use crate::db::schema::{answers, response_drafts, responses};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -130,66 +130,6 @@ pub fn count_responses(conn: &mut DbConn, survey_id: &str) -> Result<i64> {
         .get_result(conn)?)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = invitations)]
-pub struct InvitationRow {
-    pub id: String,
-    pub survey_id: String,
-    pub contact_id: Option<String>,
-    pub token_hash: String,
-    pub status: String,
-    pub created_at: NaiveDateTime,
-    pub opened_at: Option<NaiveDateTime>,
-    pub completed_at: Option<NaiveDateTime>,
-}
-
-pub fn insert_invitation(conn: &mut DbConn, row: &InvitationRow) -> Result<()> {
-    diesel::insert_into(invitations::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn find_invitation_by_token(
-    conn: &mut DbConn,
-    token_hash: &str,
-) -> Result<Option<InvitationRow>> {
-    Ok(invitations::table
-        .filter(invitations::token_hash.eq(token_hash))
-        .select(InvitationRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// Marks the invitation answered; false when it already was (the caller then stores nothing).
-pub fn complete_invitation(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> Result<bool> {
-    let updated = diesel::update(
-        invitations::table
-            .filter(invitations::id.eq(id))
-            .filter(invitations::completed_at.is_null()),
-    )
-    .set((
-        invitations::completed_at.eq(at),
-        invitations::status.eq("completed"),
-    ))
-    .execute(conn)?;
-    Ok(updated == 1)
-}
-
-/// Records that the respondent opened or started the survey; `opened_at` keeps the first time.
-pub fn mark_invitation(conn: &mut DbConn, id: &str, status: &str, at: NaiveDateTime) -> Result<()> {
-    let open = invitations::table
-        .filter(invitations::id.eq(id))
-        .filter(invitations::completed_at.is_null());
-    diesel::update(open)
-        .set(invitations::status.eq(status))
-        .execute(conn)?;
-    diesel::update(open.filter(invitations::opened_at.is_null()))
-        .set(invitations::opened_at.eq(at))
-        .execute(conn)?;
-    Ok(())
-}
-
 pub fn find_draft(conn: &mut DbConn, invitation_id: &str) -> Result<Option<String>> {
     Ok(response_drafts::table
         .find(invitation_id)
@@ -225,6 +165,90 @@ pub fn save_draft(
 
 pub fn delete_draft(conn: &mut DbConn, invitation_id: &str) -> Result<()> {
     diesel::delete(response_drafts::table.find(invitation_id)).execute(conn)?;
+    Ok(())
+}
+
+/// A response of the person with its answers (question id → stored JSON text).
+#[derive(Debug)]
+pub struct ResponseOfContact {
+    pub id: String,
+    pub survey_id: String,
+    pub channel: String,
+    pub submitted_at: NaiveDateTime,
+    pub answers: Vec<(String, String)>,
+}
+
+/// A contact's responses with their answers, oldest first, for the subject-access export.
+pub fn of_contact(conn: &mut DbConn, contact_id: &str) -> Result<Vec<ResponseOfContact>> {
+    let rows: Vec<(String, String, String, NaiveDateTime)> = responses::table
+        .filter(responses::contact_id.eq(contact_id))
+        .order((responses::submitted_at.asc(), responses::id.asc()))
+        .select((
+            responses::id,
+            responses::survey_id,
+            responses::channel,
+            responses::submitted_at,
+        ))
+        .load(conn)?;
+    let mut of_contact = Vec::with_capacity(rows.len());
+    for (id, survey_id, channel, submitted_at) in rows {
+        let answers = answers::table
+            .filter(answers::response_id.eq(&id))
+            .order(answers::question_id.asc())
+            .select((answers::question_id, answers::value))
+            .load(conn)?;
+        of_contact.push(ResponseOfContact {
+            id,
+            survey_id,
+            channel,
+            submitted_at,
+            answers,
+        });
+    }
+    Ok(of_contact)
+}
+
+/// Answers saved behind these invitations but not yet submitted: (invitation id, answers as
+/// JSON text, saved at), oldest first.
+pub fn drafts_of(
+    conn: &mut DbConn,
+    invitation_ids: &[String],
+) -> Result<Vec<(String, String, NaiveDateTime)>> {
+    Ok(response_drafts::table
+        .filter(response_drafts::invitation_id.eq_any(invitation_ids))
+        .order(response_drafts::updated_at.asc())
+        .select((
+            response_drafts::invitation_id,
+            response_drafts::answers,
+            response_drafts::updated_at,
+        ))
+        .load(conn)?)
+}
+
+/// This room's part of an erasure: the person's responses keep their answers but lose every
+/// link to the person, and their drafts go (a draft is a half-typed answer behind the person's
+/// own link, not an anonymous answer).
+pub fn forget_contact(
+    conn: &mut DbConn,
+    contact_id: &str,
+    invitation_ids: &[String],
+) -> Result<()> {
+    diesel::update(
+        responses::table.filter(
+            responses::contact_id
+                .eq(contact_id)
+                .or(responses::invitation_id.eq_any(invitation_ids)),
+        ),
+    )
+    .set((
+        responses::contact_id.eq(None::<String>),
+        responses::invitation_id.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    diesel::delete(
+        response_drafts::table.filter(response_drafts::invitation_id.eq_any(invitation_ids)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

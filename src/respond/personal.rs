@@ -18,13 +18,14 @@ use serde_json::{Map, Value};
 use super::answering::{self, not_found, render, unavailable};
 use super::form::AnswerForm;
 use super::limiter::LinkLimiter;
-use super::model::{self, InvitationRow};
+use super::model;
 use super::view::PageState;
 use super::writer::Writer;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::i18n;
+use crate::invite::model::{self as invitations, InvitationRow};
 use crate::survey::editing::{self, Survey};
 use crate::web::Reply;
 use crate::web::csrf::CsrfToken;
@@ -151,7 +152,7 @@ async fn by_token(db: &Db, token: &str) -> Result<Found> {
     }
     let token_hash = crate::ids::digest(token);
     db.run(move |conn| {
-        let Some(invitation) = model::find_invitation_by_token(conn, &token_hash)? else {
+        let Some(invitation) = invitations::find_by_token(conn, &token_hash)? else {
             return Ok(Found::Unknown);
         };
         Ok(match editing::load(conn, &invitation.survey_id)? {
@@ -263,7 +264,7 @@ async fn page(
             let id = &invitation.id;
             if invitation.opened_at.is_none() {
                 db::write(conn, |conn| {
-                    model::mark_invitation(conn, id, "opened", db::now())
+                    invitations::mark(conn, id, "opened", db::now())
                 })?;
             }
             model::find_draft(conn, id)
@@ -331,7 +332,7 @@ async fn answer(
         db.run(move |conn| {
             db::write(conn, |conn| {
                 model::save_draft(conn, &id, &answers, db::now())?;
-                model::mark_invitation(conn, &id, "started", db::now())
+                invitations::mark(conn, &id, "started", db::now())
             })
         })
         .await?;

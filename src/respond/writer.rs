@@ -159,7 +159,7 @@ pub fn store(conn: &mut DbConn, submission: &Submission) -> Result<Stored> {
         } else {
             now
         };
-        if !model::complete_invitation(conn, invitation_id, completed)? {
+        if !crate::invite::model::complete(conn, invitation_id, completed)? {
             return Err(Error::conflict(
                 "already_answered",
                 "this invitation has already been answered",

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::i18n::Catalog;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -47,32 +48,36 @@ pub struct LotterySpec {
 }
 
 impl Incentive {
-    /// The sentence an invitation email gives the reward, if there is one.
-    pub fn email_line(&self) -> Option<String> {
+    /// The sentence an invitation email gives the reward, if there is one, in `t`'s language.
+    pub fn email_line(&self, t: &Catalog) -> Option<String> {
         match self {
             Incentive::None => None,
-            Incentive::Coupon { coupon } => Some(match coupon.expires_at {
-                Some(expires) => format!(
-                    "As a thank-you, everyone who answers gets a coupon: {} (valid until {}).",
-                    coupon.value.trim(),
-                    expires.format("%Y-%m-%d")
-                ),
-                None => format!(
-                    "As a thank-you, everyone who answers gets a coupon: {}.",
-                    coupon.value.trim()
-                ),
-            }),
-            Incentive::Lottery { lottery } => Some(format!(
-                "Everyone who answers enters a prize draw for {} ({} {}), drawn on {}.",
-                lottery.prize.trim(),
-                lottery.winners,
-                if lottery.winners == 1 {
-                    "winner"
+            Incentive::Coupon { coupon } => {
+                let value = coupon.value.trim();
+                Some(match coupon.expires_at {
+                    Some(expires) => {
+                        let date = expires.format("%Y-%m-%d").to_string();
+                        let args = [("value", value), ("date", date.as_str())];
+                        t.format("incentive_coupon_until", &args)
+                    }
+                    None => t.format("incentive_coupon", &[("value", value)]),
+                })
+            }
+            Incentive::Lottery { lottery } => {
+                let date = lottery.draw_at.format("%Y-%m-%d").to_string();
+                let winners = lottery.winners.to_string();
+                let key = if lottery.winners == 1 {
+                    "incentive_lottery_one"
                 } else {
-                    "winners"
-                },
-                lottery.draw_at.format("%Y-%m-%d")
-            )),
+                    "incentive_lottery"
+                };
+                let args = [
+                    ("prize", lottery.prize.trim()),
+                    ("winners", winners.as_str()),
+                    ("date", date.as_str()),
+                ];
+                Some(t.format(key, &args))
+            }
         }
     }
 

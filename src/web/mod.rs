@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod headers;
 pub mod json;
+pub mod links;
 pub mod logging;
 pub mod paging;
 pub mod peer;

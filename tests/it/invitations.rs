@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use hearken::auth::Role;
-use hearken::invite::mailer::{MemoryMailbox, SentMail};
+use hearken::mail::transport::{MemoryMailbox, SentMail};
 use rocket::http::{ContentType, Status};
 use rocket::local::blocking::Client;
 use serde_json::{Value, json};

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use hearken::db::{self, DbConn};
-use hearken::invite::mailer::MemoryMailbox;
-use hearken::invite::outbox::{self, NewMail, OutboxRow};
-use hearken::invite::worker::Outbox;
-use serde_json::json;
+use hearken::listening::Rooms;
+use hearken::mail::outbox::{self, OutboxRow};
+use hearken::mail::transport::MemoryMailbox;
+use hearken::mail::worker::Outbox;
+use hearken::mail::{Email, Message, SurveyInvitation};
 
 use crate::TestApp;
 use crate::smtp::{Behaviour, Received, SmtpServer, free_port};
@@ -43,14 +44,13 @@ fn smtp_app_with(
 /// wakes the worker.
 fn queue_bulk(app: &TestApp, recipients: &[String]) {
     let settings = app.settings().clone();
-    let mails: Vec<NewMail> = recipients
+    let mails: Vec<Email> = recipients
         .iter()
-        .map(|recipient| NewMail {
-            kind: "invite".into(),
+        .map(|recipient| Email {
             recipient: recipient.clone(),
             contact_id: None,
-            invitation_id: None,
-            payload: payload("T", "", None),
+            link_id: None,
+            message: payload("T", "", None),
         })
         .collect();
     let mut conn = app.db().conn().unwrap();
@@ -101,17 +101,14 @@ fn invitee(app: &TestApp, email: &str, name: Option<&str>) -> (String, String) {
     (contact, invitation)
 }
 
-fn payload(title: &str, intro: &str, name: Option<&str>) -> serde_json::Value {
-    let mut value = json!({
-        "survey_title": title,
-        "survey_intro": intro,
-        "language": "en",
-        "incentive": "Everyone who answers gets a €10 voucher.",
-    });
-    if let Some(name) = name {
-        value["contact_name"] = json!(name);
-    }
-    value
+fn payload(title: &str, intro: &str, name: Option<&str>) -> Message {
+    Message::Invitation(SurveyInvitation {
+        survey_title: title.into(),
+        survey_intro: intro.into(),
+        language: "en".into(),
+        contact_name: name.map(str::to_string),
+        incentive: Some("Everyone who answers gets a €10 voucher.".into()),
+    })
 }
 
 /// Queues one invitation email in a write transaction (with `also` run in the same one) and
@@ -120,7 +117,7 @@ fn queue_with(
     app: &TestApp,
     email: &str,
     ids: &(String, String),
-    payload: serde_json::Value,
+    message: Message,
     also: impl FnOnce(&mut DbConn),
 ) -> String {
     let settings = app.settings().clone();
@@ -129,12 +126,11 @@ fn queue_with(
         let id = outbox::queue(
             conn,
             &settings,
-            NewMail {
-                kind: "invite".into(),
+            Email {
                 recipient: email.into(),
                 contact_id: Some(ids.0.clone()),
-                invitation_id: Some(ids.1.clone()),
-                payload,
+                link_id: Some(ids.1.clone()),
+                message,
             },
         )?;
         also(conn);
@@ -145,7 +141,7 @@ fn queue_with(
     id
 }
 
-fn queue(app: &TestApp, email: &str, ids: &(String, String), payload: serde_json::Value) -> String {
+fn queue(app: &TestApp, email: &str, ids: &(String, String), payload: Message) -> String {
     queue_with(app, email, ids, payload, |_| {})
 }
 
@@ -322,7 +318,7 @@ fn a_queued_email_is_delivered_over_smtp_with_the_right_headers() {
     let settings = app.settings();
     let unsubscribe = format!(
         "<https://surveys.example.org/unsubscribe/{}>",
-        hearken::invite::links::unsubscribe_token(&settings.link_key, &ids.0)
+        hearken::web::links::unsubscribe_token(&settings.link_key, &ids.0)
     );
     assert_eq!(message.header("List-Unsubscribe"), Some(unsubscribe));
     assert_eq!(
@@ -342,7 +338,7 @@ fn a_queued_email_is_delivered_over_smtp_with_the_right_headers() {
     assert!(parts[1].0.starts_with("text/html"));
     let link = format!(
         "https://surveys.example.org/r/{}",
-        hearken::invite::links::personal_token(&settings.link_key, &ids.1)
+        hearken::web::links::personal_token(&settings.link_key, &ids.1)
     );
     let (text, html) = (&parts[0].1, &parts[1].1);
     assert!(text.contains("Hello Zoë Kovačič,"));
@@ -353,7 +349,7 @@ fn a_queued_email_is_delivered_over_smtp_with_the_right_headers() {
     assert!(html.contains("&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;"));
     assert!(!html.contains("<b>Tom"));
     // The raw personal token is stored nowhere in the outbox.
-    let token = hearken::invite::links::personal_token(&settings.link_key, &ids.1);
+    let token = hearken::web::links::personal_token(&settings.link_key, &ids.1);
     assert!(!sent.payload.contains(&token));
     assert_eq!(invitation_state(&app, &ids.1), ("sent".into(), None, true));
 }
@@ -470,12 +466,11 @@ fn a_permanent_error_fails_the_row_with_the_error_visible() {
             second = outbox::queue(
                 conn,
                 &settings,
-                NewMail {
-                    kind: "invite".into(),
+                Email {
                     recipient: "Gone@Example.com".into(),
                     contact_id: None,
-                    invitation_id: None,
-                    payload: payload("T", "", None),
+                    link_id: None,
+                    message: payload("T", "", None),
                 },
             )
             .unwrap();
@@ -833,7 +828,7 @@ fn a_live_lease_is_never_taken_over() {
     assert!(mailbox.messages().is_empty());
     let mut conn = app.db().conn().unwrap();
     assert!(
-        outbox::claim(&mut conn, db::now(), Duration::from_secs(60), 10)
+        outbox::claim(&mut conn, db::now(), Duration::from_secs(60), 10, &Rooms)
             .unwrap()
             .is_empty()
     );
@@ -886,12 +881,11 @@ fn the_worker_stops_when_the_application_is_dropped() {
         outbox::queue(
             conn,
             &settings,
-            NewMail {
-                kind: "invite".into(),
+            Email {
                 recipient: "late@example.com".into(),
                 contact_id: Some(ids.0.clone()),
-                invitation_id: Some(ids.1.clone()),
-                payload: payload("T", "", None),
+                link_id: Some(ids.1.clone()),
+                message: payload("T", "", None),
             },
         )
     })

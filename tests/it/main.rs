@@ -14,6 +14,7 @@ mod harness;
 mod headers;
 mod invitation_mail;
 mod invitations;
+mod layout;
 mod limits;
 mod login;
 mod mail;

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel::RunQueryDsl;
-use hearken::invite::links::personal_token;
+use hearken::web::links::personal_token;
 use rocket::http::Status;
 
 use crate::TestApp;

@@ -13,12 +13,12 @@ use hearken::contact::model::{self as contacts_model, ContactRow};
 use hearken::db::schema::{outbox as outbox_table, suppressions};
 use hearken::db::{self, DbConn};
 use hearken::invite::invitations::{self, Invitees};
-use hearken::invite::links;
-use hearken::invite::outbox::{self, NewMail, OutboxRow};
-use hearken::invite::worker::Outbox;
+use hearken::mail::outbox::{self, OutboxRow};
+use hearken::mail::worker::Outbox;
+use hearken::mail::{Email, Message, SurveyInvitation};
+use hearken::web::links;
 use rocket::http::{ContentType, Status};
 use rocket::local::blocking::{Client, LocalResponse};
-use serde_json::json;
 
 use crate::TestApp;
 use crate::smtp::{Behaviour, Received, SmtpServer};
@@ -92,12 +92,11 @@ fn queue(app: &TestApp, email: &str, contact_id: &str, held: bool) -> String {
         let id = outbox::queue(
             conn,
             &settings,
-            NewMail {
-                kind: "invite".into(),
+            Email {
                 recipient: email.into(),
                 contact_id: Some(contact_id.into()),
-                invitation_id: None,
-                payload: json!({"survey_title": "T", "survey_intro": "", "language": "en"}),
+                link_id: None,
+                message: plain_message(),
             },
         )?;
         if held {
@@ -367,7 +366,7 @@ fn every_token_that_leads_nowhere_gets_the_same_404() {
     let erased_token = token(&app, &erased);
     {
         let mut conn = app.db().conn().unwrap();
-        contacts_model::erase(&mut conn, &erased).unwrap();
+        hearken::privacy::erase(&mut conn, &erased).unwrap();
     }
     let good = token(&app, &contact);
     let (id, signature) = good.rsplit_once('.').unwrap();
@@ -522,12 +521,11 @@ fn an_opt_out_part_way_through_a_batch_stops_the_email_not_yet_sent() {
                 let id = outbox::queue(
                     conn,
                     &settings,
-                    NewMail {
-                        kind: "invite".into(),
+                    Email {
                         recipient: email.clone(),
                         contact_id: Some(contact.clone()),
-                        invitation_id: None,
-                        payload: json!({"survey_title": "T", "survey_intro": "", "language": "en"}),
+                        link_id: None,
+                        message: plain_message(),
                     },
                 )?;
                 diesel::update(outbox_table::table.find(&id))
@@ -760,4 +758,14 @@ fn the_link_in_a_real_invitation_email_unsubscribes() {
         1,
         "only the invitation from before her opt-out"
     );
+}
+
+fn plain_message() -> Message {
+    Message::Invitation(SurveyInvitation {
+        survey_title: "T".into(),
+        survey_intro: String::new(),
+        language: "en".into(),
+        contact_name: None,
+        incentive: None,
+    })
 }

@@ -291,7 +291,7 @@ fn a_whole_invitation_leaves_no_personal_data_or_secrets_in_the_log() {
     let secret_key = std::fs::read_to_string(dir.path().join("secret_key")).unwrap();
     let figment = test_figment(dir.path(), &database.url).merge(("secret_key", secret_key.trim()));
     let settings = hearken::Settings::from_figment(&figment).unwrap();
-    let token = hearken::invite::links::personal_token(&settings.link_key, &invitation_id);
+    let token = hearken::web::links::personal_token(&settings.link_key, &invitation_id);
 
     // The respondent: the link, the token-free page, an answer; and a stranger's guess.
     let entered = http(port, "GET", &format!("/r/{token}"), &[], "");

@@ -11,27 +11,17 @@
 //! ```
 //!
 //! Links are not stored: the personal link and the unsubscribe link are derived at send time
-//! from `invitation_id` / `contact_id` with `invite::links` and the link key, so the raw
+//! from `invitation_id` / `contact_id` with `web::links` and the link key, so the raw
 //! personal token never rests in the database.
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
+use super::{Delivered, Delivery, Email, Listener};
 use crate::config::Settings;
-use crate::db::schema::{contacts, invitations, outbox, suppressions};
+use crate::db::schema::outbox;
 use crate::db::{self, DbConn};
 use crate::error::Result;
-
-/// An email to queue.
-#[derive(Debug, Clone)]
-pub struct NewMail {
-    /// The template folder under `templates/email/` (`invite`, `reminder`).
-    pub kind: String,
-    pub recipient: String,
-    pub contact_id: Option<String>,
-    pub invitation_id: Option<String>,
-    pub payload: serde_json::Value,
-}
 
 /// A row of the outbox as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -41,7 +31,9 @@ pub struct OutboxRow {
     pub kind: String,
     pub recipient: String,
     pub contact_id: Option<String>,
-    pub invitation_id: Option<String>,
+    /// The id behind the personal link the email carries.
+    #[diesel(column_name = invitation_id)]
+    pub link_id: Option<String>,
     pub payload: String,
     pub message_id: String,
     pub status: String,
@@ -76,8 +68,8 @@ pub fn message_id_domain(mail_from: &str) -> String {
 /// Queues an email. Call it inside the caller's write transaction, so the email is written
 /// with its cause; call [`super::worker::Outbox::notify`] after the commit to send it at once.
 /// The Message-ID is made here, once, so a retry after a crash reuses it. Returns the row id.
-pub fn queue(conn: &mut DbConn, settings: &Settings, mail: NewMail) -> Result<String> {
-    let row = new_row(settings, mail, db::now());
+pub fn queue(conn: &mut DbConn, settings: &Settings, mail: Email) -> Result<String> {
+    let row = new_row(settings, mail, db::now())?;
     diesel::insert_into(outbox::table)
         .values(&row)
         .execute(conn)?;
@@ -85,12 +77,12 @@ pub fn queue(conn: &mut DbConn, settings: &Settings, mail: NewMail) -> Result<St
 }
 
 /// Queues many emails with a few multi-row INSERTs (same rules as [`queue`]).
-pub fn queue_many(conn: &mut DbConn, settings: &Settings, mails: Vec<NewMail>) -> Result<usize> {
+pub fn queue_many(conn: &mut DbConn, settings: &Settings, mails: Vec<Email>) -> Result<usize> {
     let now = db::now();
-    let rows: Vec<OutboxRow> = mails
+    let rows = mails
         .into_iter()
         .map(|mail| new_row(settings, mail, now))
-        .collect();
+        .collect::<Result<Vec<OutboxRow>>>()?;
     // Well under SQLite's 32,766 bound parameters per statement (14 columns a row).
     for chunk in rows.chunks(500) {
         crate::insert_all!(conn, outbox::table, chunk)?;
@@ -98,14 +90,14 @@ pub fn queue_many(conn: &mut DbConn, settings: &Settings, mails: Vec<NewMail>) -
     Ok(rows.len())
 }
 
-fn new_row(settings: &Settings, mail: NewMail, now: NaiveDateTime) -> OutboxRow {
-    OutboxRow {
+fn new_row(settings: &Settings, mail: Email, now: NaiveDateTime) -> Result<OutboxRow> {
+    Ok(OutboxRow {
         id: crate::ids::new_id(),
-        kind: mail.kind,
+        kind: mail.message.kind().to_string(),
+        payload: mail.message.payload()?,
         recipient: mail.recipient,
         contact_id: mail.contact_id,
-        invitation_id: mail.invitation_id,
-        payload: mail.payload.to_string(),
+        link_id: mail.link_id,
         message_id: format!(
             "<{}@{}>",
             crate::ids::new_secret(),
@@ -118,7 +110,7 @@ fn new_row(settings: &Settings, mail: NewMail, now: NaiveDateTime) -> OutboxRow 
         last_error: None,
         sent_at: None,
         created_at: now,
-    }
+    })
 }
 
 /// One row of the outbox by id.
@@ -132,14 +124,15 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<OutboxRow>> {
 
 /// Claims up to `limit` due rows for `lease`: queued rows whose time has come, and rows left
 /// `sending` by a worker whose lease ran out (it crashed mid-send). Rows of suppressed
-/// recipients are cancelled here instead of claimed, so nothing is sent to someone who opted
-/// out after the email was queued. One write transaction; on PostgreSQL the rows are locked
+/// recipients (as the listener says) are cancelled here instead of claimed, so nothing is sent
+/// to someone who opted out after the email was queued. One write transaction; on PostgreSQL the rows are locked
 /// with SKIP LOCKED so workers on several nodes never claim the same row.
 pub fn claim(
     conn: &mut DbConn,
     now: NaiveDateTime,
     lease: std::time::Duration,
     limit: i64,
+    listener: &dyn Listener,
 ) -> Result<Vec<OutboxRow>> {
     let until = now + TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(60));
     // A plain read first: an idle worker polls often, and must not take the write lock (SQLite)
@@ -162,12 +155,12 @@ pub fn claim(
         let rows = due(conn, now, limit)?;
         let mut claimed = Vec::with_capacity(rows.len());
         for mut row in rows {
-            if suppressed(conn, &row)? {
+            if opted_out(conn, &row, listener)? {
                 diesel::update(outbox::table.find(&row.id))
                     .set((
                         outbox::status.eq("cancelled"),
                         outbox::claimed_until.eq(None::<NaiveDateTime>),
-                        outbox::last_error.eq("the recipient has opted out"),
+                        outbox::last_error.eq(OPTED_OUT),
                     ))
                     .execute(conn)?;
                 continue;
@@ -213,26 +206,9 @@ fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<OutboxRo
     })
 }
 
-/// Whether the recipient opted out: their address is on the suppression list, or the contact
-/// the row names has opted out.
-pub fn suppressed(conn: &mut DbConn, row: &OutboxRow) -> Result<bool> {
-    let digest = crate::ids::digest(&row.recipient.trim().to_lowercase());
-    let listed: i64 = suppressions::table
-        .filter(suppressions::email_digest.eq(&digest))
-        .count()
-        .get_result(conn)?;
-    if listed > 0 {
-        return Ok(true);
-    }
-    if let Some(contact_id) = &row.contact_id {
-        let opted_out: i64 = contacts::table
-            .filter(contacts::id.eq(contact_id))
-            .filter(contacts::opted_out_at.is_not_null())
-            .count()
-            .get_result(conn)?;
-        return Ok(opted_out > 0);
-    }
-    Ok(false)
+/// Whether the recipient of a row has opted out, as the listener tells.
+pub fn opted_out(conn: &mut DbConn, row: &OutboxRow, listener: &dyn Listener) -> Result<bool> {
+    listener.opted_out(conn, &row.recipient, row.contact_id.as_deref())
 }
 
 /// What became of one claimed row.
@@ -260,10 +236,14 @@ pub enum Outcome {
     Released,
 }
 
-/// Records the outcomes of a batch in one write transaction, and copies them to the
-/// invitations the rows belong to. Only rows still held under this worker's lease are changed;
-/// a rejected address is suppressed either way, in the same transaction.
-pub fn record(conn: &mut DbConn, outcomes: &[(OutboxRow, Outcome)]) -> Result<()> {
+/// Records the outcomes of a batch in one write transaction and tells the listener of each.
+/// Only rows still held under this worker's lease are changed (and told); a refused address is
+/// told either way, in the same transaction.
+pub fn record(
+    conn: &mut DbConn,
+    outcomes: &[(OutboxRow, Outcome)],
+    listener: &dyn Listener,
+) -> Result<()> {
     let now = db::now();
     db::write(conn, |conn| {
         for (row, outcome) in outcomes {
@@ -271,7 +251,7 @@ pub fn record(conn: &mut DbConn, outcomes: &[(OutboxRow, Outcome)]) -> Result<()
                 .find(&row.id)
                 .filter(outbox::status.eq("sending"))
                 .filter(outbox::claimed_until.eq(row.claimed_until));
-            match outcome {
+            let told = match outcome {
                 Outcome::Sent => {
                     let changed = diesel::update(held)
                         .set((
@@ -282,31 +262,7 @@ pub fn record(conn: &mut DbConn, outcomes: &[(OutboxRow, Outcome)]) -> Result<()
                             outbox::last_error.eq(None::<String>),
                         ))
                         .execute(conn)?;
-                    if changed > 0
-                        && let Some(invitation) = &row.invitation_id
-                    {
-                        diesel::update(invitations::table.find(invitation))
-                            .set(invitations::last_error.eq(None::<String>))
-                            .execute(conn)?;
-                        // `sent_at` is when the invitation itself went out; a reminder keeps it.
-                        let this_invitation = invitations::table.find(invitation);
-                        if row.kind == "invite" {
-                            diesel::update(this_invitation)
-                                .set(invitations::sent_at.eq(Some(now)))
-                                .execute(conn)?;
-                        } else {
-                            diesel::update(this_invitation.filter(invitations::sent_at.is_null()))
-                                .set(invitations::sent_at.eq(Some(now)))
-                                .execute(conn)?;
-                        }
-                        diesel::update(
-                            invitations::table
-                                .find(invitation)
-                                .filter(invitations::status.eq_any(["queued", "failed"])),
-                        )
-                        .set(invitations::status.eq("sent"))
-                        .execute(conn)?;
-                    }
+                    (changed > 0).then_some(Delivered::Sent)
                 }
                 Outcome::Retry { at, error } => {
                     let changed = diesel::update(held)
@@ -318,36 +274,13 @@ pub fn record(conn: &mut DbConn, outcomes: &[(OutboxRow, Outcome)]) -> Result<()
                             outbox::last_error.eq(Some(error)),
                         ))
                         .execute(conn)?;
-                    if changed > 0
-                        && let Some(invitation) = &row.invitation_id
-                    {
-                        diesel::update(invitations::table.find(invitation))
-                            .set(invitations::last_error.eq(Some(error)))
-                            .execute(conn)?;
-                    }
+                    (changed > 0).then_some(Delivered::WillRetry { error })
                 }
                 Outcome::Failed { error } | Outcome::Rejected { error } => {
                     if let Outcome::Rejected { .. } = outcome {
                         // What the receiving server said about the address holds whoever holds
-                        // the row now. Another node may list it at the same moment (a bounce,
-                        // an opt-out), so a row already there is no error.
-                        let digest = crate::ids::digest(&row.recipient.trim().to_lowercase());
-                        let entry = (
-                            suppressions::email_digest.eq(digest),
-                            suppressions::created_at.eq(now),
-                        );
-                        match conn {
-                            #[cfg(feature = "sqlite")]
-                            DbConn::Sqlite(c) => diesel::insert_into(suppressions::table)
-                                .values(entry)
-                                .on_conflict_do_nothing()
-                                .execute(c)?,
-                            #[cfg(feature = "postgres")]
-                            DbConn::Postgres(c) => diesel::insert_into(suppressions::table)
-                                .values(entry)
-                                .on_conflict_do_nothing()
-                                .execute(c)?,
-                        };
+                        // the row now.
+                        listener.address_refused(conn, &row.recipient, now)?;
                     }
                     let changed = diesel::update(held)
                         .set((
@@ -357,29 +290,17 @@ pub fn record(conn: &mut DbConn, outcomes: &[(OutboxRow, Outcome)]) -> Result<()
                             outbox::last_error.eq(Some(error)),
                         ))
                         .execute(conn)?;
-                    if changed > 0
-                        && let Some(invitation) = &row.invitation_id
-                    {
-                        diesel::update(invitations::table.find(invitation))
-                            .set(invitations::last_error.eq(Some(error)))
-                            .execute(conn)?;
-                        diesel::update(
-                            invitations::table
-                                .find(invitation)
-                                .filter(invitations::status.eq("queued")),
-                        )
-                        .set(invitations::status.eq("failed"))
-                        .execute(conn)?;
-                    }
+                    (changed > 0).then_some(Delivered::Failed { error })
                 }
                 Outcome::Cancelled => {
                     diesel::update(held)
                         .set((
                             outbox::status.eq("cancelled"),
                             outbox::claimed_until.eq(None::<NaiveDateTime>),
-                            outbox::last_error.eq("the recipient has opted out"),
+                            outbox::last_error.eq(OPTED_OUT),
                         ))
                         .execute(conn)?;
+                    None
                 }
                 Outcome::Released => {
                     diesel::update(held)
@@ -388,11 +309,70 @@ pub fn record(conn: &mut DbConn, outcomes: &[(OutboxRow, Outcome)]) -> Result<()
                             outbox::claimed_until.eq(None::<NaiveDateTime>),
                         ))
                         .execute(conn)?;
+                    None
                 }
+            };
+            if let Some(result) = told {
+                let delivery = Delivery {
+                    kind: &row.kind,
+                    link_id: row.link_id.as_deref(),
+                    result,
+                    at: now,
+                };
+                listener.delivered(conn, &delivery)?;
             }
         }
         Ok(())
     })
+}
+
+/// What `last_error` says of a row cancelled because its recipient opted out.
+pub const OPTED_OUT: &str = "the recipient has opted out";
+
+/// Cancels the emails still waiting for a person who opted out, by contact or by address. Rows
+/// a worker already holds are left to it: it asks again right before the send, and its record
+/// of what it sent must stay true.
+pub fn cancel_waiting(conn: &mut DbConn, contact_id: &str, email: &str) -> Result<usize> {
+    Ok(diesel::update(
+        outbox::table.filter(outbox::status.eq("queued")).filter(
+            outbox::contact_id
+                .eq(contact_id)
+                .or(outbox::recipient.eq(email)),
+        ),
+    )
+    .set((
+        outbox::status.eq("cancelled"),
+        outbox::last_error.eq(Some(OPTED_OUT)),
+    ))
+    .execute(conn)?)
+}
+
+/// The emails written to a contact, oldest first, for a subject-access export.
+pub fn of_contact(conn: &mut DbConn, contact_id: &str) -> Result<Vec<OutboxRow>> {
+    Ok(outbox::table
+        .filter(outbox::contact_id.eq(contact_id))
+        .order(outbox::created_at.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Deletes every email written to a person, for an erasure: by contact, by one of their
+/// personal links, or by address.
+pub fn forget(
+    conn: &mut DbConn,
+    contact_id: &str,
+    link_ids: &[String],
+    email: &str,
+) -> Result<usize> {
+    Ok(diesel::delete(
+        outbox::table.filter(
+            outbox::contact_id
+                .eq(contact_id)
+                .or(outbox::invitation_id.eq_any(link_ids))
+                .or(outbox::recipient.eq(email)),
+        ),
+    )
+    .execute(conn)?)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! pacing limits, and recording each outcome as the sends end.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -14,9 +15,10 @@ use super::pacing::{Pacer, domain_of};
 use super::{CONCURRENT_SENDS, WorkerOptions, backoff};
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::invite::email::{self, Templates};
-use crate::invite::mailer::{Mailer, SendError};
-use crate::invite::outbox::{self, OutboxRow, Outcome};
+use crate::mail::Listener;
+use crate::mail::outbox::{self, OutboxRow, Outcome};
+use crate::mail::render::{self, Templates};
+use crate::mail::transport::{Mailer, SendError};
 /// What finished, in [`Worker::round`].
 enum Event {
     Attempted {
@@ -42,6 +44,7 @@ pub(super) struct Round {
 pub(super) struct Worker<'a> {
     pub(super) db: &'a Db,
     pub(super) settings: &'a Settings,
+    pub(super) listener: Arc<dyn Listener>,
     pub(super) options: WorkerOptions,
     pub(super) mailer: Mailer,
     pub(super) templates: Templates,
@@ -178,10 +181,11 @@ impl Worker<'_> {
     }
 
     async fn claim(&self) -> crate::Result<Vec<OutboxRow>> {
-        let (db, options) = (self.db.clone(), self.options);
+        let (db, options, listener) = (self.db.clone(), self.options, self.listener.clone());
         crate::blocking(move || {
             let mut conn = db.conn()?;
-            outbox::claim(&mut conn, db::now(), options.lease, options.batch)
+            let (now, lease, batch) = (db::now(), options.lease, options.batch);
+            outbox::claim(&mut conn, now, lease, batch, listener.as_ref())
         })
         .await?
     }
@@ -194,11 +198,11 @@ impl Worker<'_> {
         if outcomes.is_empty() {
             return Ok(());
         }
-        let db = self.db.clone();
+        let (db, listener) = (self.db.clone(), self.listener.clone());
         crate::blocking(move || {
             let recorded = db
                 .conn()
-                .and_then(|mut conn| outbox::record(&mut conn, &outcomes));
+                .and_then(|mut conn| outbox::record(&mut conn, &outcomes, listener.as_ref()));
             recorded.map_err(|e| (e, outcomes))
         })
         .await
@@ -210,16 +214,16 @@ impl Worker<'_> {
     async fn attempt(&self, row: &OutboxRow) -> Outcome {
         self.pacer.turn().await;
         // Never send on a lease about to run out: another worker may claim the row then.
-        let margin = TimeDelta::from_std(crate::invite::mailer::SMTP_TIMEOUT * 3)
+        let margin = TimeDelta::from_std(crate::mail::transport::SMTP_TIMEOUT * 3)
             .unwrap_or(TimeDelta::seconds(30));
         match row.claimed_until {
             Some(until) if db::now() + margin < until => {}
             _ => return Outcome::Released,
         }
-        let (db, checked) = (self.db.clone(), row.clone());
+        let (db, checked, listener) = (self.db.clone(), row.clone(), self.listener.clone());
         let suppressed = crate::blocking(move || {
             let mut conn = db.conn()?;
-            outbox::suppressed(&mut conn, &checked)
+            outbox::opted_out(&mut conn, &checked, listener.as_ref())
         })
         .await
         .and_then(|result| result);
@@ -239,7 +243,7 @@ impl Worker<'_> {
             Ok(from) => from,
             Err(e) => return self.failure(row, SendError::Temporary(e.clone())),
         };
-        let message = match email::build_message(row, from, &self.templates, self.settings) {
+        let message = match render::build_message(row, from, &self.templates, self.settings) {
             Ok(message) => message,
             Err(e) => return self.failure(row, SendError::Permanent(e.to_string())),
         };

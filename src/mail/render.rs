@@ -1,7 +1,8 @@
 //! Renders outbox rows into MIME messages. Each kind has three handlebars templates under
 //! `templates/email/<kind>/` (subject, plain text, HTML), embedded in the binary so it works
-//! from any folder. Templates are compiled only from these staff-authored files; user values
-//! (names, survey texts) are passed only as data.
+//! from any folder. Every sentence of an email comes from the translations of its language
+//! (`t`), filled in here; templates are compiled only from these staff-authored files, and user
+//! values (names, survey texts) are passed only as data.
 //!
 //! One registry, strict and escaping as usual. The HTML part keeps the escaping. The subject and
 //! text part are not HTML, so the escaping handlebars applied to each value is undone after
@@ -9,18 +10,16 @@
 //! a name like `<b>Tom & "Jerry"</b>` arrives literally in the text part and escaped in HTML.
 //! (The templates themselves therefore must not contain entities in their text files.)
 
-use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use rocket_dyn_templates::handlebars::Handlebars;
 use serde_json::{Value, json};
 
-use super::links;
+use super::message::{Message, SurveyInvitation};
 use super::outbox::OutboxRow;
 use crate::config::Settings;
-
-/// The kinds of email there are templates for.
-pub const KINDS: &[&str] = &["invite", "reminder"];
+use crate::i18n::{self, Catalog};
+use crate::web::links;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -82,7 +81,7 @@ impl Templates {
 
     /// Renders one kind with `data` (the payload plus links).
     pub fn render(&self, kind: &str, data: &Value) -> Result<Rendered, RenderError> {
-        if !KINDS.contains(&kind) {
+        if !Message::KINDS.contains(&kind) {
             return Err(RenderError(format!("no email templates for kind `{kind}`")));
         }
         let part = |part: &str| {
@@ -99,48 +98,83 @@ impl Templates {
     }
 }
 
-/// The data a template sees: the payload with every optional key present (strict mode), and
-/// the links derived now from the ids and the link key.
-pub fn template_data(row: &OutboxRow, settings: &Settings) -> Result<Value, RenderError> {
-    let payload: Value = serde_json::from_str(&row.payload)
-        .map_err(|e| RenderError(format!("the payload is not JSON: {e}")))?;
-    let text = |key: &str| {
-        payload
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let personal_link = row
-        .invitation_id
+/// The links an email carries, derived now from the ids and the link key; empty when the row
+/// names no personal link or no contact.
+pub fn links_of(row: &OutboxRow, settings: &Settings) -> (String, String) {
+    let personal = row
+        .link_id
         .as_deref()
-        .map(|id| {
-            settings.link(&format!(
-                "/r/{}",
-                links::personal_token(&settings.link_key, id)
-            ))
-        })
+        .map(|id| links::personal_link(settings, id))
         .unwrap_or_default();
-    let unsubscribe_link = row
+    let unsubscribe = row
         .contact_id
         .as_deref()
-        .map(|id| {
-            settings.link(&format!(
-                "/unsubscribe/{}",
-                links::unsubscribe_token(&settings.link_key, id)
-            ))
-        })
+        .map(|id| links::unsubscribe_link(settings, id))
         .unwrap_or_default();
-    Ok(json!({
-        "survey_title": text("survey_title"),
-        "survey_intro": text("survey_intro"),
-        "language": text("language"),
-        "contact_name": one_line(&text("contact_name")),
-        "incentive": text("incentive"),
+    (personal, unsubscribe)
+}
+
+/// The data a template sees: the message's values with every optional key present (strict
+/// mode), its sentences in its language (`t`), and the links.
+pub fn template_data(message: &Message, personal_link: &str, unsubscribe_link: &str) -> Value {
+    match message {
+        Message::Invitation(m) => invitation_data(m, "invite", personal_link, unsubscribe_link),
+        Message::Reminder(m) => invitation_data(m, "reminder", personal_link, unsubscribe_link),
+    }
+}
+
+fn invitation_data(
+    m: &SurveyInvitation,
+    kind: &str,
+    personal_link: &str,
+    unsubscribe_link: &str,
+) -> Value {
+    let t = i18n::catalog(&m.language);
+    let title = one_line(&m.survey_title);
+    let name = m.contact_name.as_deref().map(one_line).unwrap_or_default();
+    let survey = [("survey", title.as_str())];
+    let (subject, lead) = match kind {
+        "reminder" => ("email_reminder_subject", "email_reminder_lead"),
+        _ => ("email_invite_subject", "email_invite_lead"),
+    };
+    let mut strings = fixed_strings(t);
+    strings.insert("email_greeting".into(), json!(greeting(t, &name)));
+    strings.insert(subject.into(), json!(t.format(subject, &survey)));
+    strings.insert(lead.into(), json!(t.format(lead, &survey)));
+    json!({
+        "t": strings,
+        "survey_title": title,
+        "survey_intro": m.survey_intro.trim(),
+        "language": t.code(),
+        "contact_name": name,
+        "incentive": m.incentive.as_deref().map(str::trim).unwrap_or_default(),
         "personal_link": personal_link,
         "unsubscribe_link": unsubscribe_link,
-    }))
+    })
+}
+
+/// The sentences of an email that take no values, in one language.
+fn fixed_strings(t: &Catalog) -> serde_json::Map<String, Value> {
+    const FIXED: [&str; 6] = [
+        "email_answers_matter",
+        "email_button",
+        "email_personal_link",
+        "email_footer_reason",
+        "email_unsubscribe_link",
+        "email_unsubscribe_text",
+    ];
+    FIXED
+        .iter()
+        .map(|key| ((*key).to_string(), json!(t.get(key))))
+        .collect()
+}
+
+fn greeting(t: &Catalog, name: &str) -> String {
+    if name.is_empty() {
+        t.get("email_greeting").to_string()
+    } else {
+        t.format("email_greeting_named", &[("name", name)])
+    }
 }
 
 /// Builds the MIME message of a row: multipart/alternative, the row's Message-ID, Date, and the
@@ -150,32 +184,30 @@ pub fn build_message(
     from: &Mailbox,
     templates: &Templates,
     settings: &Settings,
-) -> Result<Message, RenderError> {
-    let data = template_data(row, settings)?;
+) -> Result<lettre::Message, RenderError> {
+    let message = Message::from_stored(&row.kind, &row.payload).map_err(RenderError)?;
+    let (personal_link, unsubscribe_link) = links_of(row, settings);
+    let data = template_data(&message, &personal_link, &unsubscribe_link);
     let rendered = templates.render(&row.kind, &data)?;
     let address = row
         .recipient
         .trim()
         .parse()
         .map_err(|e| RenderError(format!("the recipient is not an email address: {e}")))?;
-    let name = data
-        .get("contact_name")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-        .map(str::to_string);
+    let name = message
+        .recipient_name()
+        .map(one_line)
+        .filter(|n| !n.is_empty());
     // Mailbox encodes the display name (RFC 2047 for non-ASCII, quoting for specials); control
     // characters were already replaced by `one_line`, so no value can start a header.
     let to = Mailbox::new(name, address);
-    let mut builder = Message::builder()
+    let mut builder = lettre::Message::builder()
         .from(from.clone())
         .to(to)
         .subject(rendered.subject)
         .message_id(Some(row.message_id.clone()))
         .date_now();
-    let unsubscribe = data
-        .get("unsubscribe_link")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let unsubscribe = unsubscribe_link;
     if !unsubscribe.is_empty() {
         builder = builder
             .raw_header(header("List-Unsubscribe", format!("<{unsubscribe}>"))?)
@@ -279,15 +311,16 @@ mod tests {
     #[test]
     fn user_values_are_data_never_template_source() {
         let templates = Templates::new().unwrap();
-        let data = json!({
-            "survey_title": "{{> secret}} <i>T</i>",
-            "survey_intro": "{{lookup this \"x\"}}",
-            "language": "en",
-            "contact_name": "<a href=\"https://evil.example\">Click</a>",
-            "incentive": "",
-            "personal_link": "https://h/r/tok",
-            "unsubscribe_link": "https://h/unsubscribe/c.s",
-        });
+        let invitation = SurveyInvitation {
+            survey_title: "{{> secret}} <i>T</i>".into(),
+            survey_intro: "{{lookup this \"x\"}}".into(),
+            language: "en".into(),
+            contact_name: Some("<a href=\"https://evil.example\">Click</a>".into()),
+            incentive: None,
+        };
+        let (personal, unsubscribe) = ("https://h/r/tok", "https://h/unsubscribe/c.s");
+        let message = Message::Invitation(invitation.clone());
+        let data = template_data(&message, personal, unsubscribe);
         let rendered = templates.render("invite", &data).unwrap();
         assert!(rendered.subject.contains("{{> secret}} <i>T</i>"));
         assert!(
@@ -300,12 +333,12 @@ mod tests {
         assert!(rendered.html.contains("&lt;a href"));
         assert!(rendered.html.contains("https://h/r/tok"));
         assert!(templates.render("nope", &data).is_err());
-        let reminder = templates.render("reminder", &data).unwrap();
+        let reminder = template_data(&Message::Reminder(invitation), personal, unsubscribe);
+        let reminder = templates.render("reminder", &reminder).unwrap();
         assert!(reminder.subject.starts_with("Reminder: "));
         assert!(reminder.text.contains("https://h/unsubscribe/c.s"));
         // Without a contact there is no unsubscribe line, and strict mode still renders.
-        let mut bare = data.clone();
-        bare["unsubscribe_link"] = json!("");
+        let bare = template_data(&message, personal, "");
         let bare = templates.render("invite", &bare).unwrap();
         assert!(!bare.text.contains("no more survey emails"));
     }

@@ -20,8 +20,9 @@ use chrono::NaiveDateTime;
 use lettre::message::Mailbox;
 use rocket::tokio::sync::Notify;
 
-use super::email::Templates;
-use super::mailer::{Mailer, MemoryMailbox};
+use super::Listener;
+use super::render::Templates;
+use super::transport::{Mailer, MemoryMailbox};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use pacing::Pacer;
@@ -83,12 +84,13 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// Starts the worker thread.
+    /// Starts the worker thread; `listener` is how the rooms hear of their emails.
     pub fn start(
         db: Db,
         settings: Settings,
         memory: MemoryMailbox,
         options: WorkerOptions,
+        listener: Arc<dyn Listener>,
     ) -> std::io::Result<Outbox> {
         let shared = Arc::new(Shared {
             wake: Notify::new(),
@@ -103,7 +105,8 @@ impl Outbox {
                     .build();
                 match runtime {
                     Ok(runtime) => {
-                        runtime.block_on(run(&db, &settings, &memory, options, &worker));
+                        let context = (&db, &settings, &memory, listener);
+                        runtime.block_on(run(context, options, &worker));
                     }
                     Err(e) => log::error!("the outbox worker cannot start its runtime: {e}"),
                 }
@@ -121,9 +124,7 @@ impl Outbox {
 }
 
 async fn run(
-    db: &Db,
-    settings: &Settings,
-    memory: &MemoryMailbox,
+    (db, settings, memory, listener): (&Db, &Settings, &MemoryMailbox, Arc<dyn Listener>),
     options: WorkerOptions,
     shared: &Shared,
 ) {
@@ -149,6 +150,7 @@ async fn run(
     let worker = Worker {
         db,
         settings,
+        listener,
         options,
         mailer,
         templates,

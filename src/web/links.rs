@@ -1,4 +1,4 @@
-//! The tokens in the links of invitation emails. A personal-link token is an HMAC of the
+//! The tokens in the links of emails, and the links themselves. A personal-link token is an HMAC of the
 //! invitation's id under the link key, so the outbox never stores it: the mail worker derives it
 //! when it renders the email, and the database keeps only its digest for the lookup. An
 //! unsubscribe token names the contact and carries an HMAC, so it cannot be forged for anyone
@@ -8,6 +8,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+use crate::config::Settings;
 
 type Signer = Hmac<Sha256>;
 
@@ -30,6 +32,22 @@ pub fn personal_token(key: &[u8; 32], invitation_id: &str) -> String {
 pub fn unsubscribe_token(key: &[u8; 32], contact_id: &str) -> String {
     let signature = sign(key, "unsubscribe", contact_id);
     format!("{contact_id}.{}", URL_SAFE_NO_PAD.encode(&signature[..16]))
+}
+
+/// The full address of an invitation's personal link.
+pub fn personal_link(settings: &Settings, invitation_id: &str) -> String {
+    settings.link(&format!(
+        "/r/{}",
+        personal_token(&settings.link_key, invitation_id)
+    ))
+}
+
+/// The full address of a contact's unsubscribe link.
+pub fn unsubscribe_link(settings: &Settings, contact_id: &str) -> String {
+    settings.link(&format!(
+        "/unsubscribe/{}",
+        unsubscribe_token(&settings.link_key, contact_id)
+    ))
 }
 
 /// The contact an unsubscribe token names, if its signature is right.

@@ -1,0 +1,120 @@
+//! Every kind of email Hearken sends, each with exactly the values its templates need. A
+//! message is stored in its outbox row as its kind (the template folder) and its values as
+//! JSON, and read back into the same type before it is rendered, so what one room writes and
+//! the worker renders cannot drift apart. Links are never stored: they are derived when the
+//! email is rendered (see `web::links`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// An email to queue: who gets it and what it says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    pub recipient: String,
+    /// The contact it is written to: its unsubscribe link, and the opt-out checks.
+    pub contact_id: Option<String>,
+    /// The id behind the personal link the email carries (`/r/<token>`), if any; also handed
+    /// back with each delivery outcome.
+    pub link_id: Option<String>,
+    pub message: Message,
+}
+
+/// One variant per kind of email; each has its templates under `templates/email/<kind>/`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// An invitation to answer a survey, with the recipient's personal link.
+    Invitation(SurveyInvitation),
+    /// A reminder of an invitation not yet answered.
+    Reminder(SurveyInvitation),
+}
+
+/// What an invitation or a reminder says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyInvitation {
+    pub survey_title: String,
+    #[serde(default)]
+    pub survey_intro: String,
+    /// The language the email is written in (one of `i18n::LANGUAGES`; English otherwise).
+    pub language: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    /// The reward, as a sentence in the email's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incentive: Option<String>,
+}
+
+impl Message {
+    /// Every kind there are templates for.
+    pub const KINDS: [&'static str; 2] = ["invite", "reminder"];
+
+    /// The kind stored in the outbox row, and the folder of its templates.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Invitation(_) => "invite",
+            Message::Reminder(_) => "reminder",
+        }
+    }
+
+    /// The language the email is written in.
+    pub fn language(&self) -> &str {
+        match self {
+            Message::Invitation(m) | Message::Reminder(m) => &m.language,
+        }
+    }
+
+    /// The recipient's name, if the email greets them by it.
+    pub fn recipient_name(&self) -> Option<&str> {
+        match self {
+            Message::Invitation(m) | Message::Reminder(m) => m.contact_name.as_deref(),
+        }
+    }
+
+    /// The values as stored in the outbox row's payload.
+    pub fn payload(&self) -> Result<String> {
+        match self {
+            Message::Invitation(m) | Message::Reminder(m) => {
+                serde_json::to_string(m).map_err(Error::internal)
+            }
+        }
+    }
+
+    /// A stored message back from its kind and payload.
+    pub fn from_stored(kind: &str, payload: &str) -> std::result::Result<Self, String> {
+        let invitation = || {
+            serde_json::from_str::<SurveyInvitation>(payload)
+                .map_err(|e| format!("the {kind} payload cannot be read: {e}"))
+        };
+        match kind {
+            "invite" => invitation().map(Message::Invitation),
+            "reminder" => invitation().map(Message::Reminder),
+            other => Err(format!("no email templates for kind `{other}`")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_survives_its_outbox_row() {
+        let message = Message::Reminder(SurveyInvitation {
+            survey_title: "Service".into(),
+            survey_intro: "Why".into(),
+            language: "sl".into(),
+            contact_name: Some("Zoë".into()),
+            incentive: None,
+        });
+        let payload = message.payload().unwrap();
+        assert_eq!(
+            Message::from_stored(message.kind(), &payload).unwrap(),
+            message
+        );
+        assert!(Message::from_stored("nope", &payload).is_err());
+        assert!(Message::from_stored("invite", "[1]").is_err());
+        for kind in Message::KINDS {
+            assert!(Message::from_stored(kind, &payload).is_ok());
+        }
+    }
+}
