@@ -154,7 +154,7 @@ struct NewUserRequest {
     name: String,
     #[schema(value_type = super::Role)]
     role: String,
-    #[schema(min_length = 12)]
+    #[schema(min_length = 12, max_length = 1024)]
     password: String,
 }
 
@@ -200,7 +200,7 @@ struct UserPatch {
     #[schema(value_type = Option<super::Role>)]
     role: Option<String>,
     active: Option<bool>,
-    #[schema(min_length = 12)]
+    #[schema(min_length = 12, max_length = 1024)]
     password: Option<String>,
 }
 

@@ -177,4 +177,47 @@ mod tests {
         );
         assert!(doc["components"]["schemas"]["Error"]["properties"]["error"].is_object());
     }
+
+    /// Schema attributes take literals only, so the limits are repeated there; this keeps them
+    /// equal to the constants the code enforces.
+    #[test]
+    fn stated_limits_are_the_enforced_ones() {
+        let doc: serde_json::Value = serde_json::from_str(&to_json().unwrap()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        for name in ["NewUserRequest", "UserPatch"] {
+            let password = &schemas[name]["properties"]["password"];
+            assert_eq!(
+                password["minLength"],
+                crate::auth::password::MIN_LENGTH,
+                "{name}"
+            );
+            assert_eq!(
+                password["maxLength"],
+                crate::auth::password::MAX_LENGTH,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            schemas["SurveyInput"]["properties"]["max_reminders"]["maximum"],
+            crate::survey::editing::MAX_REMINDERS
+        );
+        assert_eq!(
+            schemas["InvitationRequest"]["properties"]["contact_ids"]["maxItems"],
+            crate::invite::api::MAX_CONTACT_IDS
+        );
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let parameters = operation["parameters"].as_array().into_iter().flatten();
+                for limit in parameters.filter(|p| p["name"] == "limit") {
+                    let schema = &limit["schema"];
+                    assert_eq!(
+                        schema["maximum"],
+                        super::super::paging::MAX_LIMIT,
+                        "{method} {path}"
+                    );
+                    assert_eq!(schema["minimum"], 1, "{method} {path}");
+                }
+            }
+        }
+    }
 }
