@@ -80,6 +80,8 @@ pub struct Report {
 #[schema(as = ContactInput)]
 #[serde(deny_unknown_fields)]
 pub struct RawContact {
+    // Every row needs one; `check` gives the reason for a row without it.
+    #[schema(required = true)]
     pub email: Option<String>,
     pub name: Option<String>,
     pub phone: Option<String>,
