@@ -163,16 +163,24 @@ pub fn code_for(status: Status) -> &'static str {
     }
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
+/// An error. A 409 may carry a list the client can act on beside `error` (e.g. `hints`).
+// Also the `Error` schema of the OpenAPI document, hence the name below.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct Envelope<'a> {
+    #[schema(inline)]
     error: EnvelopeBody<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct EnvelopeBody<'a> {
+    /// The HTTP status again.
     status: u16,
+    /// A stable code for programs, e.g. `invalid_field`, `survey_not_open`.
     code: &'a str,
+    /// For people; never internals.
     message: &'a str,
+    /// The path of the input at fault, e.g. `questions[3].options` (422 only).
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
 }

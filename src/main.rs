@@ -33,6 +33,8 @@ enum Command {
     Migrate,
     /// Load demo surveys with responses into the configured database.
     Demo,
+    /// Print the OpenAPI document of the JSON API (the one served at /api/v1/openapi.json).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -103,6 +105,11 @@ fn run(command: Command) -> Result<(), String> {
             for id in hearken::commands::demo(&figment)? {
                 println!("{}", settings.link(&format!("/s/{id}")));
             }
+            Ok(())
+        }
+        Command::Openapi => {
+            let json = hearken::web::openapi::to_json().map_err(|e| e.to_string())?;
+            println!("{json}");
             Ok(())
         }
         Command::Migrate => {

@@ -25,19 +25,35 @@ pub fn routes() -> Vec<rocket::Route> {
     ]
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TokenRequest {
     email: String,
     password: String,
+    /// A name for the token; `api` unless given.
     label: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TokenResponse {
     token: String,
 }
 
+/// Exchange an email and password for an API token
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "auth",
+    security(()),
+    request_body = TokenRequest,
+    responses(
+        (status = 201, description = "A new token, shown once", body = TokenResponse),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 422, response = Error),
+        (status = 429, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(["public"]))),
+)]
 #[post("/auth/token", data = "<body>")]
 async fn create_token(
     db: &State<Db>,
@@ -55,6 +71,16 @@ async fn create_token(
     Ok((Status::Created, Json(TokenResponse { token })))
 }
 
+/// Revoke the token used for this call
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "auth",
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<super::AnyRole as super::Policy>::ALLOWED))),
+)]
 #[delete("/auth/token")]
 async fn revoke_token(db: &State<Db>, user: ApiUser) -> Result<Status> {
     let id = user.token_id;
@@ -63,14 +89,25 @@ async fn revoke_token(db: &State<Db>, user: ApiUser) -> Result<Status> {
     Ok(Status::NoContent)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Me {
     id: String,
     email: String,
     name: String,
+    #[schema(value_type = super::Role)]
     role: String,
 }
 
+/// The user the token belongs to
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The user", body = Me),
+        (status = 401, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<super::AnyRole as super::Policy>::ALLOWED))),
+)]
 #[get("/me")]
 fn me(user: ApiUser) -> Json<Me> {
     let user = user.user;
@@ -82,12 +119,25 @@ fn me(user: ApiUser) -> Json<Me> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserList {
     items: Vec<UserView>,
+    /// Always null: every user is on the one page.
+    #[schema(required = true)]
     next: Option<String>,
 }
 
+/// List staff users
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "users",
+    responses(
+        (status = 200, description = "Staff users", body = UserList),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<AdminOnly as super::Policy>::ALLOWED))),
+)]
 #[get("/users")]
 async fn list_users(db: &State<Db>, _admin: ApiUser<AdminOnly>) -> Result<Json<UserList>> {
     let users = db.run(model::list_users).await?;
@@ -97,15 +147,32 @@ async fn list_users(db: &State<Db>, _admin: ApiUser<AdminOnly>) -> Result<Json<U
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewUserRequest {
     email: String,
     name: String,
+    #[schema(value_type = super::Role)]
     role: String,
+    #[schema(min_length = 12, max_length = 1024)]
     password: String,
 }
 
+/// Add a staff user
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "users",
+    request_body = NewUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 409, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<AdminOnly as super::Policy>::ALLOWED))),
+)]
 #[post("/users", data = "<body>")]
 async fn create_user(
     db: &State<Db>,
@@ -126,15 +193,33 @@ async fn create_user(
     Ok((Status::Created, Json(UserView::from(&user))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UserPatch {
     name: Option<String>,
+    #[schema(value_type = Option<super::Role>)]
     role: Option<String>,
     active: Option<bool>,
+    #[schema(min_length = 12, max_length = 1024)]
     password: Option<String>,
 }
 
+/// Change a staff user's name, role, password or active state
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "users",
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The changed user", body = UserView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<AdminOnly as super::Policy>::ALLOWED))),
+)]
 #[patch("/users/<id>", data = "<body>")]
 async fn update_user(
     db: &State<Db>,

@@ -20,7 +20,7 @@ pub use self::token::ApiUser;
 use crate::error::{Error, Result};
 
 /// What a staff member may do. An admin may do everything; the others what a route names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,

@@ -10,13 +10,17 @@ use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
 
 /// A user as shown to staff and the API: never the password hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
     pub id: String,
+    #[schema(format = Email)]
     pub email: String,
     pub name: String,
+    #[schema(value_type = super::Role)]
     pub role: String,
     pub active: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

@@ -70,6 +70,29 @@ impl<'r> FromData<'r> for Upload {
     }
 }
 
+/// Import contacts from a JSON array or a CSV file
+///
+/// CSV: a header row `email,name,phone,address,language,…` (other columns become attributes),
+/// comma or semicolon, UTF-8 with or without BOM. Known emails are updated, never duplicated;
+/// bad rows are reported with their row number and reason and never sink the good ones.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "contacts",
+    request_body(content(
+        (Vec<import::RawContact> = "application/json"),
+        (String = "text/csv"),
+    )),
+    responses(
+        (status = 200, description = "Imported", body = Report),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 413, response = Error),
+        (status = 415, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[post("/contacts", data = "<body>")]
 async fn import_contacts(
     db: &State<Db>,
@@ -88,6 +111,28 @@ async fn import_contacts(
     Ok(Json(report))
 }
 
+/// Contacts in creation order
+///
+/// `q` searches email and name (case-insensitive).
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "contacts",
+    params(
+        ("q" = Option<String>, Query, max_length = 254, description = "Part of an email or name"),
+        (
+            "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
+            description = "Page size; 50 unless given"
+        ),
+        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = List<ContactView>),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[get("/contacts?<q>&<limit>&<after>")]
 async fn list_contacts(
     db: &State<Db>,
@@ -113,6 +158,18 @@ async fn list_contacts(
     )))
 }
 
+/// One contact
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "contacts",
+    responses(
+        (status = 200, description = "OK", body = ContactView),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[get("/contacts/<id>")]
 async fn get_contact(
     db: &State<Db>,
@@ -133,6 +190,26 @@ pub struct Export {
     disposition: Header<'static>,
 }
 
+/// Subject-access export
+///
+/// Everything stored about the person (contact, invitations, responses with answers, emails,
+/// suppression), as a JSON download.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "contacts",
+    responses(
+        (
+            status = 200,
+            description = "OK",
+            body = Object,
+            headers(("Content-Disposition" = String, description = "An attachment"))
+        ),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[get("/contacts/<id>/export")]
 async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Result<Export> {
     let id = id.to_string();
@@ -228,6 +305,22 @@ async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> 
     })
 }
 
+/// Erase a contact
+///
+/// The person's data is removed from every table (and, on SQLite, from the write-ahead log);
+/// their answers stay only as anonymous answers; someone who opted out stays suppressed by email
+/// digest.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "contacts",
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[delete("/contacts/<id>")]
 async fn delete_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Result<Status> {
     let id = id.to_string();

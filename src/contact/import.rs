@@ -37,7 +37,7 @@ pub struct Candidate {
 
 /// A row that was not imported, and why. `row` is 1-based: the JSON array's position, or the
 /// CSV record number counting the header as row 1.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rejected {
     pub row: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,7 +67,8 @@ impl Parsed {
 }
 
 /// The answer to an import.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = ImportReport)]
 pub struct Report {
     pub created: usize,
     pub updated: usize,
@@ -75,9 +76,12 @@ pub struct Report {
 }
 
 /// A contact as an import row gives it, before checking.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ContactInput)]
 #[serde(deny_unknown_fields)]
 pub struct RawContact {
+    // Every row needs one; `check` gives the reason for a row without it.
+    #[schema(required = true)]
     pub email: Option<String>,
     pub name: Option<String>,
     pub phone: Option<String>,

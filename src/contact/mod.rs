@@ -20,9 +20,11 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
 }
 
 /// A contact as the API returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Contact)]
 pub struct ContactView {
     pub id: String,
+    #[schema(format = Email)]
     pub email: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

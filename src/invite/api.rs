@@ -25,9 +25,12 @@ pub fn routes() -> Vec<rocket::Route> {
     routes![invite, remind, list]
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Either `contact_ids` or `all_contacts: true`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = InvitationRequest)]
 #[serde(deny_unknown_fields)]
 pub struct InviteInput {
+    #[schema(min_items = 1, max_items = 10_000)]
     pub contact_ids: Option<Vec<String>>,
     pub all_contacts: Option<bool>,
 }
@@ -62,6 +65,27 @@ impl InviteInput {
     }
 }
 
+/// Invite contacts to a published survey
+///
+/// One invitation per contact per survey, each email queued in the outbox in the same
+/// transaction and sent by the mail worker. Contacts who opted out, were already invited or have
+/// an undeliverable address are skipped with the reason.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "invitations",
+    operation_id = "invite_contacts",
+    request_body = InviteInput,
+    responses(
+        (status = 202, description = "Queued", body = InviteOutcome),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[post("/surveys/<id>/invitations", data = "<body>")]
 async fn invite(
     db: &State<Db>,
@@ -85,6 +109,24 @@ async fn invite(
     Ok((Status::Accepted, Json(outcome)))
 }
 
+/// Queue reminders
+///
+/// A reminder for every invitee who has not completed, has not opted out, has had the invitation
+/// delivered, has no reminder waiting and has had fewer reminders than the survey's
+/// `max_reminders`.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "invitations",
+    operation_id = "send_reminders",
+    responses(
+        (status = 202, description = "Queued", body = ReminderOutcome),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[post("/surveys/<id>/reminders")]
 async fn remind(
     db: &State<Db>,
@@ -106,6 +148,27 @@ async fn remind(
     Ok((Status::Accepted, Json(outcome)))
 }
 
+/// The survey's invitations with their statuses, oldest first
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "invitations",
+    operation_id = "list_invitations",
+    params(
+        (
+            "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
+            description = "Page size; 50 unless given"
+        ),
+        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = List<InvitationView>),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[get("/surveys/<id>/invitations?<limit>&<after>")]
 async fn list(
     db: &State<Db>,

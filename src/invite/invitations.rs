@@ -65,7 +65,7 @@ pub enum Invitees {
 }
 
 /// Why a contact was not invited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     OptedOut,
@@ -73,13 +73,14 @@ pub enum SkipReason {
     InvalidEmail,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Skipped {
     pub contact_id: String,
     pub reason: SkipReason,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = InvitationResult)]
 pub struct InviteOutcome {
     pub queued: usize,
     pub skipped: Vec<Skipped>,
@@ -229,7 +230,8 @@ fn chosen_contacts(conn: &mut DbConn, invitees: &Invitees) -> Result<Vec<Contact
 }
 
 /// What a reminder round did.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = ReminderResult)]
 pub struct ReminderOutcome {
     pub queued: usize,
     /// Invitees left out, by reason: completed, opted_out, limit_reached, not_sent_yet,

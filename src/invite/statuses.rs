@@ -14,19 +14,26 @@ use crate::db::schema::{contacts, invitations};
 use crate::error::Result;
 
 /// One invitation as staff see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Invitation)]
 pub struct InvitationView {
     pub id: String,
-    /// Absent once the contact has been erased.
+    /// Null once the contact has been erased.
+    #[schema(required = true)]
     pub contact_id: Option<String>,
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub name: Option<String>,
+    /// One of `STATUSES`: queued, sent, failed, opened, started, completed, opted_out.
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub sent_at: Option<String>,
     pub reminders: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

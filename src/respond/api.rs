@@ -21,13 +21,15 @@ pub fn routes() -> Vec<rocket::Route> {
     routes![create_response, list_responses]
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ResponseInput {
+    /// Answers by question id.
+    #[schema(value_type = Object)]
     answers: Map<String, Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Created {
     id: String,
 }
@@ -49,6 +51,26 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
     }
 }
 
+/// Submit a response (open surveys; kiosks and imports)
+///
+/// An `Idempotency-Key` header makes retries safe: the same key returns the first result with 200.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "responses",
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 64)),
+    request_body = ResponseInput,
+    responses(
+        (status = 201, description = "Created", body = Created),
+        (status = 200, description = "A replay of an earlier request", body = Created),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[post("/surveys/<id>/responses", data = "<body>")]
 async fn create_response(
     db: &State<Db>,
@@ -108,17 +130,44 @@ async fn create_response(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Response)]
 struct ResponseView {
     id: String,
+    #[schema(format = DateTime)]
     submitted_at: String,
+    /// Absent when the survey is anonymous or the answer came from no known contact.
     #[serde(skip_serializing_if = "Option::is_none")]
     contact_id: Option<String>,
+    /// Answers by question id.
+    #[schema(value_type = Object)]
     answers: Map<String, Value>,
+    /// Only for scored questionnaires.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::survey::score::Score>)]
     score: Option<Value>,
 }
 
+/// Responses, oldest first
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "responses",
+    params(
+        (
+            "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
+            description = "Page size; 50 unless given"
+        ),
+        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = List<ResponseView>),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
+)]
 #[get("/surveys/<id>/responses?<limit>&<after>")]
 async fn list_responses(
     db: &State<Db>,

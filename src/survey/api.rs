@@ -30,6 +30,17 @@ pub fn routes() -> Vec<rocket::Route> {
     ]
 }
 
+/// Built-in questionnaires
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "surveys",
+    responses(
+        (status = 200, description = "OK", body = List<TemplateInfo>),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
+)]
 #[get("/templates")]
 fn list_templates(_user: ApiUser<Readers>) -> Json<List<TemplateInfo>> {
     Json(List {
@@ -38,6 +49,23 @@ fn list_templates(_user: ApiUser<Readers>) -> Json<List<TemplateInfo>> {
     })
 }
 
+/// Create a draft survey, optionally from a built-in template
+///
+/// With `template`, the body holds overrides of the template and may be empty.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "surveys",
+    params(("template" = Option<String>, Query, description = "A name from GET /api/v1/templates")),
+    request_body(content = Option<SurveyInput>, description = "Optional with a template"),
+    responses(
+        (status = 201, description = "Created", body = SurveyView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[post("/surveys?<template>", data = "<body>")]
 async fn create_survey(
     db: &State<Db>,
@@ -63,6 +91,25 @@ async fn create_survey(
     Ok((Status::Created, Json(survey.view(settings))))
 }
 
+/// List surveys (designers see their own)
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "surveys",
+    params(
+        (
+            "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
+            description = "Page size; 50 unless given"
+        ),
+        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = List<SurveyView>),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
+)]
 #[get("/surveys?<limit>&<after>")]
 async fn list_surveys(
     db: &State<Db>,
@@ -93,6 +140,18 @@ async fn list_surveys(
     )))
 }
 
+/// One survey
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "surveys",
+    responses(
+        (status = 200, description = "OK", body = SurveyView),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
+)]
 #[get("/surveys/<id>")]
 async fn get_survey(
     db: &State<Db>,
@@ -107,6 +166,24 @@ async fn get_survey(
     Ok(Json(survey.view(settings)))
 }
 
+/// Change a survey
+///
+/// Questions, language and anonymity are frozen once published (409).
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "surveys",
+    request_body = SurveyInput,
+    responses(
+        (status = 200, description = "OK", body = SurveyView),
+        (status = 400, response = Error),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+        (status = 422, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[patch("/surveys/<id>", data = "<body>")]
 async fn patch_survey(
     db: &State<Db>,
@@ -122,6 +199,21 @@ async fn patch_survey(
     Ok(Json(survey.view(settings)))
 }
 
+/// Delete a draft
+///
+/// An open or closed survey is a 409: close it instead.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "surveys",
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[delete("/surveys/<id>")]
 async fn delete_survey(db: &State<Db>, user: ApiUser<Designers>, id: &str) -> Result<Status> {
     let id = id.to_string();
@@ -130,6 +222,18 @@ async fn delete_survey(db: &State<Db>, user: ApiUser<Designers>, id: &str) -> Re
     Ok(Status::NoContent)
 }
 
+/// Quality hints
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "surveys",
+    responses(
+        (status = 200, description = "OK", body = Report),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
+)]
 #[get("/surveys/<id>/lint")]
 async fn lint_survey(db: &State<Db>, user: ApiUser<Readers>, id: &str) -> Result<Json<Report>> {
     let id = id.to_string();
@@ -139,6 +243,21 @@ async fn lint_survey(db: &State<Db>, user: ApiUser<Readers>, id: &str) -> Result
     Ok(Json(lint::lint(&survey.content())))
 }
 
+/// Open the survey for answers
+///
+/// A 409 carries the `hints` beside the error while an error-level hint remains.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "surveys",
+    responses(
+        (status = 200, description = "OK", body = SurveyView),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[post("/surveys/<id>/publish")]
 async fn publish_survey(
     db: &State<Db>,
@@ -153,6 +272,19 @@ async fn publish_survey(
     Ok(Json(survey.view(settings)))
 }
 
+/// Stop accepting answers; responses are kept
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "surveys",
+    responses(
+        (status = 200, description = "OK", body = SurveyView),
+        (status = 401, response = Error),
+        (status = 403, response = Error),
+        (status = 404, response = Error),
+        (status = 409, response = Error),
+    ),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
 #[post("/surveys/<id>/close")]
 async fn close_survey(
     db: &State<Db>,

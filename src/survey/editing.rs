@@ -23,42 +23,51 @@ pub const DEFAULT_REMINDERS: i32 = 2;
 /// A survey as the API accepts it, for creating (title required) and for changing (every
 /// field optional). Fields the server controls (`id`, `status`, `created_at`, `open_link`) are
 /// unknown here and refused.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyInput {
     pub title: Option<String>,
     pub intro: Option<String>,
     pub thank_you: Option<String>,
+    /// en, nl, de, fr, sv, af, sk or sl.
     pub language: Option<String>,
     pub anonymous: Option<bool>,
     pub invitation_only: Option<bool>,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
     pub incentive: Option<Incentive>,
+    /// Reminders sent at most to an invitee who has not answered; 2 unless given.
+    #[schema(minimum = 0, maximum = 5)]
     pub max_reminders: Option<i32>,
     pub questions: Option<Vec<QuestionInput>>,
 }
 
 /// A survey as the API returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Survey)]
 pub struct SurveyView {
     pub id: String,
     pub title: String,
     pub intro: String,
     pub thank_you: String,
     pub language: String,
+    /// `draft`, `open` or `closed`.
     pub status: String,
     pub anonymous: bool,
     pub invitation_only: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub opens_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub closes_at: Option<String>,
     pub incentive: Incentive,
     pub max_reminders: i32,
     pub questions: Vec<Question>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
     pub open_link: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

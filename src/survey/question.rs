@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 
 /// A rating scale; 1–5 unless a question says otherwise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scale {
     pub min: i64,
@@ -33,7 +33,7 @@ impl Default for Scale {
 }
 
 /// What a question asks for, with the fields that kind needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kind {
     Text {
@@ -107,7 +107,7 @@ impl Kind {
 }
 
 /// A question as stored and served.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Question {
     pub id: String,
     #[serde(flatten)]
@@ -123,7 +123,7 @@ pub struct Question {
 
 /// A question as the API accepts it: every field optional and flat, so that a field that does
 /// not belong to the kind is reported by name instead of silently dropped.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionInput {
     pub id: Option<String>,

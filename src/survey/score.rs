@@ -8,14 +8,16 @@ use serde_json::{Map, Value};
 use super::{Kind, Question};
 
 /// One section's average rating.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct SectionScore {
     pub title: String,
     pub average: f64,
 }
 
 /// What a total means, from the self-test's verdicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Band {
     /// Customer service is an asset: responsive and tuned to customers' needs.
@@ -55,7 +57,7 @@ impl Band {
 
 /// The score of one response. It is stored with the response as JSON and read back for the
 /// thank-you page and the API, hence Deserialize as well.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Score {
     pub sections: Vec<SectionScore>,
     pub total: f64,

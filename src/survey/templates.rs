@@ -9,7 +9,7 @@
 use super::{Kind, Question, Scale, SurveyContent};
 
 /// What `GET /api/v1/templates` lists for one template.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct TemplateInfo {
     pub name: &'static str,
     pub title: &'static str,

@@ -12,9 +12,11 @@ use crate::error::{Error, Result};
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 1000;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct List<T> {
     pub items: Vec<T>,
+    /// The cursor for `after` to get the next page; null on the last page.
+    #[schema(required = true)]
     pub next: Option<String>,
 }
 

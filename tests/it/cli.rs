@@ -350,3 +350,17 @@ fn demo_loads_published_surveys_with_responses() {
         }
     }
 }
+
+#[test]
+fn openapi_prints_the_served_document_without_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let unreachable = "postgres://nobody@127.0.0.1:1/none";
+    let printed = run(hearken(dir.path(), unreachable).arg("openapi"));
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+
+    let app = crate::TestApp::new();
+    let served = crate::json(app.client.get("/api/v1/openapi.json").dispatch());
+    assert_eq!(printed, served);
+    assert_eq!(printed["info"]["title"], "Hearken API");
+}

@@ -22,7 +22,7 @@ use self::table::*;
 use self::words::*;
 
 /// How much a hint matters: errors block publishing, warnings and info do not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -31,7 +31,7 @@ pub enum Severity {
 }
 
 /// One finding, with a stable `code` for clients and a `message` in the survey's language.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Hint {
     pub severity: Severity,
     pub code: &'static str,
@@ -41,7 +41,8 @@ pub struct Hint {
 }
 
 /// Every hint for one questionnaire, errors first, and how long it takes to fill in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = LintReport)]
 pub struct Report {
     pub hints: Vec<Hint>,
     pub estimated_seconds: u32,

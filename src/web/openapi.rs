@@ -1,0 +1,223 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the `#[utoipa::path]` annotation on each
+//! API handler and the `ToSchema` body types, built once at ignite and served without a token.
+//! `hearken openapi` prints the same document.
+//!
+//! Each annotation sits on the handler it describes, above Rocket's route attribute: the method,
+//! the path and its parameters are read from that attribute, so they cannot drift from the
+//! route. A test compares the document's operations with the mounted routes, so a route whose
+//! annotation is missing (or left out of `paths(...)` below) fails it.
+
+use rocket::fairing::AdHoc;
+use rocket::http::ContentType;
+use rocket::{Build, Rocket, State, get, routes};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToResponse};
+
+use crate::error::Error;
+
+const DESCRIPTION: &str = "Surveys, contacts, invitations, results and more. Every call except \
+the token endpoint and this document needs `Authorization: Bearer <token>`. `x-hearken-roles` \
+lists the roles allowed to call an operation (admins may call everything); `public` means no \
+token is needed. Every error comes in one envelope, `{\"error\": {\"status\", \"code\", \
+\"message\", \"field\"}}`; a 409 may carry a list beside it (e.g. `hints` when publishing).";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Hearken API", version = "1", description = DESCRIPTION),
+    servers((url = "/")),
+    paths(
+        serve,
+        crate::auth::api::create_token,
+        crate::auth::api::revoke_token,
+        crate::auth::api::me,
+        crate::auth::api::list_users,
+        crate::auth::api::create_user,
+        crate::auth::api::update_user,
+        crate::survey::api::list_templates,
+        crate::survey::api::create_survey,
+        crate::survey::api::list_surveys,
+        crate::survey::api::get_survey,
+        crate::survey::api::patch_survey,
+        crate::survey::api::delete_survey,
+        crate::survey::api::lint_survey,
+        crate::survey::api::publish_survey,
+        crate::survey::api::close_survey,
+        crate::respond::api::create_response,
+        crate::respond::api::list_responses,
+        crate::contact::api::import_contacts,
+        crate::contact::api::list_contacts,
+        crate::contact::api::get_contact,
+        crate::contact::api::export_contact,
+        crate::contact::api::delete_contact,
+        crate::invite::api::invite,
+        crate::invite::api::list,
+        crate::invite::api::remind,
+    ),
+    components(schemas(crate::error::Envelope), responses(Error)),
+    modifiers(&BearerToken),
+    security(("bearer" = [])),
+    tags(
+        (name = "meta", description = "This document"),
+        (name = "auth", description = "API tokens and the user a token belongs to"),
+        (name = "users", description = "Staff users (admins only)"),
+        (name = "surveys", description = "Questionnaires: templates, drafts, lint, publish, close"),
+        (name = "responses", description = "Submitting and reading responses"),
+        (name = "contacts", description = "The people surveys are sent to (personal data)"),
+        (name = "invitations", description = "Invitations and reminders by email"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The `bearer` scheme the document's default security requirement names.
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every error response of the API is the envelope (`crate::error::Envelope`, named `Error`
+/// in the document); handlers list theirs as `(status = 404, response = Error)`.
+impl<'s> ToResponse<'s> for Error {
+    fn response() -> (&'s str, RefOr<Response>) {
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Error")))
+            .build();
+        let response = ResponseBuilder::new()
+            .description("An error in the standard envelope")
+            .content("application/json", content)
+            .build();
+        ("Error", RefOr::T(response))
+    }
+}
+
+/// The document as pretty-printed JSON.
+pub fn to_json() -> Result<String, serde_json::Error> {
+    ApiDoc::openapi().to_pretty_json()
+}
+
+/// The serialized document, made once when the server ignites.
+struct Document(String);
+
+pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket
+        .attach(AdHoc::try_on_ignite("OpenAPI document", |rocket| async {
+            match to_json() {
+                Ok(json) => Ok(rocket.manage(Document(json))),
+                Err(e) => {
+                    log::error!("the OpenAPI document could not be serialized: {e}");
+                    Err(rocket)
+                }
+            }
+        }))
+        .mount("/api/v1", routes![serve])
+}
+
+/// This document
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "meta",
+    operation_id = "openapi",
+    security(()),
+    responses((status = 200, description = "This document", content_type = "application/json")),
+    extensions(("x-hearken-roles" = json!(["public"]))),
+)]
+#[get("/openapi.json")]
+fn serve(document: &State<Document>) -> (ContentType, &str) {
+    (ContentType::JSON, &document.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_declares_roles_and_answers_errors_in_the_envelope() {
+        let doc: serde_json::Value = serde_json::from_str(&to_json().unwrap()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths = doc["paths"].as_object().unwrap();
+        assert!(paths.len() >= 15, "{} paths", paths.len());
+        for (path, item) in paths {
+            assert!(path.starts_with("/api/v1/"), "{path}");
+            for (method, operation) in item.as_object().unwrap() {
+                let roles = operation["x-hearken-roles"].as_array();
+                assert!(
+                    roles.is_some_and(|r| !r.is_empty()),
+                    "{method} {path} declares no roles"
+                );
+                let public = roles.is_some_and(|r| r.iter().any(|r| r == "public"));
+                assert_eq!(
+                    public,
+                    operation.get("security").is_some(),
+                    "{method} {path}: only public operations override the bearer requirement"
+                );
+                assert!(
+                    operation["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                    "{method} {path} has no summary"
+                );
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    if status.starts_with('4') {
+                        assert_eq!(
+                            response["$ref"], "#/components/responses/Error",
+                            "{method} {path} {status}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        assert!(doc["components"]["schemas"]["Error"]["properties"]["error"].is_object());
+    }
+
+    /// Schema attributes take literals only, so the limits are repeated there; this keeps them
+    /// equal to the constants the code enforces.
+    #[test]
+    fn stated_limits_are_the_enforced_ones() {
+        let doc: serde_json::Value = serde_json::from_str(&to_json().unwrap()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        for name in ["NewUserRequest", "UserPatch"] {
+            let password = &schemas[name]["properties"]["password"];
+            assert_eq!(
+                password["minLength"],
+                crate::auth::password::MIN_LENGTH,
+                "{name}"
+            );
+            assert_eq!(
+                password["maxLength"],
+                crate::auth::password::MAX_LENGTH,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            schemas["SurveyInput"]["properties"]["max_reminders"]["maximum"],
+            crate::survey::editing::MAX_REMINDERS
+        );
+        assert_eq!(
+            schemas["InvitationRequest"]["properties"]["contact_ids"]["maxItems"],
+            crate::invite::api::MAX_CONTACT_IDS
+        );
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let parameters = operation["parameters"].as_array().into_iter().flatten();
+                for limit in parameters.filter(|p| p["name"] == "limit") {
+                    let schema = &limit["schema"];
+                    assert_eq!(
+                        schema["maximum"],
+                        super::super::paging::MAX_LIMIT,
+                        "{method} {path}"
+                    );
+                    assert_eq!(schema["minimum"], 1, "{method} {path}");
+                }
+            }
+        }
+    }
+}
