@@ -17,7 +17,7 @@ use crate::db::schema::{contacts, invitations, outbox as outbox_table};
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
 use crate::respond::model::{self as respond_model, InvitationRow};
-use crate::survey::editing::Survey;
+use crate::survey::model::{Survey, SurveyStatus};
 
 /// Rows written per INSERT when inviting many contacts at once.
 const CHUNK: usize = 500;
@@ -87,13 +87,13 @@ pub struct InviteOutcome {
 
 /// Checks that a survey takes invitations: it has been published and is not closed.
 fn check_invitable(survey: &Survey) -> Result<()> {
-    match survey.row.status.as_str() {
-        "open" => Ok(()),
-        "draft" => Err(Error::conflict(
+    match survey.status() {
+        SurveyStatus::Open => Ok(()),
+        SurveyStatus::Draft => Err(Error::conflict(
             "survey_not_open",
             "publish the survey before inviting anyone",
         )),
-        _ => Err(Error::conflict(
+        SurveyStatus::Closed => Err(Error::conflict(
             "survey_not_open",
             "the survey is closed and takes no more invitations",
         )),
@@ -103,9 +103,9 @@ fn check_invitable(survey: &Survey) -> Result<()> {
 /// The email payload of an invitation or reminder (see `outbox.rs` for the convention).
 fn payload(survey: &Survey, contact: &ContactRow) -> serde_json::Value {
     let mut payload = json!({
-        "survey_title": survey.row.title,
-        "survey_intro": survey.row.intro,
-        "language": survey.row.language,
+        "survey_title": survey.title(),
+        "survey_intro": survey.intro(),
+        "language": survey.language(),
     });
     if let Some(name) = contact.name.as_deref().filter(|n| !n.trim().is_empty()) {
         payload["contact_name"] = json!(name);
@@ -132,7 +132,7 @@ pub fn invite(
     check_invitable(survey)?;
     db::write(conn, |conn| {
         // Serialises invitations to one survey across nodes, so "already invited" holds.
-        db::exclusive(conn, &format!("invite:{}", survey.row.id))?;
+        db::exclusive(conn, &format!("invite:{}", survey.id()))?;
         let chosen = chosen_contacts(conn, &invitees)?;
         let digests: Vec<String> = chosen
             .iter()
@@ -140,7 +140,7 @@ pub fn invite(
             .collect();
         let suppressed = contact_model::suppressed_among(conn, &digests)?;
         let invited: HashSet<String> = invitations::table
-            .filter(invitations::survey_id.eq(&survey.row.id))
+            .filter(invitations::survey_id.eq(survey.id().as_str()))
             .filter(invitations::contact_id.is_not_null())
             .select(invitations::contact_id.assume_not_null())
             .load::<String>(conn)?
@@ -171,7 +171,7 @@ pub fn invite(
                 });
                 continue;
             }
-            let (row, _token) = new_row(&settings.link_key, &survey.row.id, Some(&contact.id), now);
+            let (row, _token) = new_row(&settings.link_key, survey.id(), Some(&contact.id), now);
             mails.push(NewMail {
                 kind: "invite".into(),
                 recipient: contact.email.clone(),
@@ -234,12 +234,12 @@ pub struct ReminderOutcome {
 /// than the survey's maximum.
 pub fn remind(conn: &mut DbConn, settings: &Settings, survey: &Survey) -> Result<ReminderOutcome> {
     check_invitable(survey)?;
-    let max = survey.row.max_reminders;
+    let max = survey.max_reminders();
     db::write(conn, |conn| {
-        db::exclusive(conn, &format!("invite:{}", survey.row.id))?;
+        db::exclusive(conn, &format!("invite:{}", survey.id()))?;
         let rows: Vec<(InvitationRow, i32, Option<NaiveDateTime>, ContactRow)> = invitations::table
             .inner_join(contacts::table.on(invitations::contact_id.eq(contacts::id.nullable())))
-            .filter(invitations::survey_id.eq(&survey.row.id))
+            .filter(invitations::survey_id.eq(survey.id().as_str()))
             .order(invitations::created_at.asc())
             .select((
                 InvitationRow::as_select(),
@@ -255,7 +255,7 @@ pub fn remind(conn: &mut DbConn, settings: &Settings, survey: &Survey) -> Result
             .inner_join(
                 invitations::table.on(outbox_table::invitation_id.eq(invitations::id.nullable())),
             )
-            .filter(invitations::survey_id.eq(&survey.row.id))
+            .filter(invitations::survey_id.eq(survey.id().as_str()))
             .select(outbox_table::invitation_id.assume_not_null())
             .load::<String>(conn)?
             .into_iter()

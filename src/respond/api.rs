@@ -13,7 +13,8 @@ use super::writer::Writer;
 use crate::auth::{ApiUser, Designers, Readers};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::survey::editing::{self, Availability};
+use crate::survey::editing;
+use crate::survey::model::Availability;
 use crate::web::json::ApiJson;
 use crate::web::paging::{self, List};
 
@@ -85,7 +86,7 @@ async fn create_response(
     }
     // Scoped to the user, so two clients cannot collide on a key they chose.
     let submission_key = match key.0 {
-        Some(key) => crate::ids::digest(&format!("{}:{key}", survey.row.owner_id)),
+        Some(key) => crate::ids::digest(&format!("{}:{key}", survey.owner_id())),
         None => crate::ids::new_id(),
     };
     let origin = Origin {
@@ -136,7 +137,7 @@ async fn list_responses(
             let rows = model::page(conn, &id, after, limit + 1)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let answers = model::answers_of(conn, &ids)?;
-            Ok((rows, answers, survey.row.anonymous))
+            Ok((rows, answers, survey.anonymous()))
         })
         .await?;
     let mut by_response: std::collections::HashMap<String, Map<String, Value>> =

@@ -21,7 +21,8 @@ use super::writer::Writer;
 use crate::auth::csrf::CsrfToken;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
-use crate::survey::editing::{self, Availability, Survey};
+use crate::survey::editing;
+use crate::survey::model::{Availability, Survey, SurveyStatus};
 use crate::survey::score::{Band, Score};
 use crate::web::Reply;
 
@@ -52,7 +53,7 @@ pub(super) fn not_found() -> Reply {
 
 /// The page for a survey that does not take answers now, if it does not.
 pub(super) fn unavailable(survey: &Survey) -> Option<Reply> {
-    let t = i18n::catalog(&survey.row.language);
+    let t = i18n::catalog(survey.language());
     match survey.availability(db::now()) {
         Availability::Open => None,
         Availability::NotYetOpen(opens) => {
@@ -83,7 +84,7 @@ pub(super) fn render(survey: &Survey, state: PageState<'_>, status: Status) -> R
 
 async fn open_survey(db: &Db, published: &Published, id: &str) -> Result<Option<Arc<Survey>>> {
     let survey = published.get(db, id).await?;
-    Ok(survey.filter(|s| !s.row.invitation_only && s.row.status != "draft"))
+    Ok(survey.filter(|s| !s.invitation_only() && s.status() != SurveyStatus::Draft))
 }
 
 #[get("/s/<id>")]
@@ -102,7 +103,7 @@ async fn open_link(
     let state = PageState {
         answers: &Map::new(),
         problems: &[],
-        action: format!("/s/{}", survey.row.id),
+        action: format!("/s/{}", survey.id()),
         csrf: csrf.0,
         submission: crate::ids::new_id(),
         can_save: false,
@@ -121,7 +122,7 @@ fn expired(
     action: String,
     can_save: bool,
 ) -> Reply {
-    let t = i18n::catalog(&survey.row.language);
+    let t = i18n::catalog(survey.language());
     let state = PageState {
         answers: given,
         problems: &[],
@@ -145,7 +146,7 @@ pub(super) async fn submit(
     invitation: Option<&InvitationRow>,
     channel: &'static str,
 ) -> Result<Reply> {
-    let given = form.answers(&survey.questions);
+    let given = form.answers(survey.questions());
     if form.refused {
         return Ok(expired(survey, &given, csrf, action, invitation.is_some()));
     }
@@ -178,11 +179,11 @@ pub(super) async fn submit(
         contact_id: invitation.and_then(|i| i.contact_id.as_deref()),
     };
     let submission = checking::submission(survey, &checked.answers, origin)?;
-    let t = i18n::catalog(&survey.row.language);
+    let t = i18n::catalog(survey.language());
     match writer.submit(submission).await {
         Ok(stored) => Ok(Reply::Redirect(Redirect::to(format!(
             "/s/{}/thanks/{}",
-            survey.row.id,
+            survey.id(),
             stored.response_id()
         )))),
         Err(Error::Invalid { field, .. }) if field == "submission" => Ok(again(
@@ -227,7 +228,7 @@ async fn open_link_submit(
     if let Some(page) = unavailable(&survey) {
         return Ok(page);
     }
-    let action = format!("/s/{}", survey.row.id);
+    let action = format!("/s/{}", survey.id());
     submit(writer, &survey, &form, csrf.0, action, None, "link").await
 }
 
@@ -241,11 +242,11 @@ fn band_key(band: Band) -> &'static str {
 
 /// The thank-you page, with the score of a scored questionnaire.
 fn thank_you_page(survey: &Survey, score: Option<Score>) -> Reply {
-    let t = i18n::catalog(&survey.row.language);
-    let text = if survey.row.thank_you.trim().is_empty() {
+    let t = i18n::catalog(survey.language());
+    let text = if survey.thank_you().trim().is_empty() {
         t.get("thank_you_default").to_string()
     } else {
-        survey.row.thank_you.clone()
+        survey.thank_you().to_string()
     };
     let score = score.map(|s| {
         let max = s.sections.len() * 5;

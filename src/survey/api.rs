@@ -80,7 +80,7 @@ async fn list_surveys(
             rows.into_iter()
                 .map(|row| {
                     let questions = model::questions_of(conn, &row.id)?;
-                    Ok(editing::Survey { row, questions })
+                    Ok(model::Survey { row, questions })
                 })
                 .collect::<Result<Vec<_>>>()
         })
@@ -88,7 +88,7 @@ async fn list_surveys(
     Ok(Json(paging::finish(
         surveys,
         limit,
-        |s| (s.row.created_at, s.row.id.clone()),
+        |s| (s.created_at(), s.id().to_string()),
         |s| s.view(settings),
     )))
 }

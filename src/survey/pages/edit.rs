@@ -17,7 +17,8 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::respond::model::count_responses;
-use crate::survey::editing::{self, Survey, SurveyInput};
+use crate::survey::editing::{self, SurveyInput};
+use crate::survey::model::{Survey, SurveyStatus};
 use crate::web::Reply;
 
 /// A survey the user may see, with its number of responses.
@@ -25,7 +26,7 @@ pub(super) async fn load(db: &Db, user: &User, id: &str) -> Result<(Survey, i64)
     let (user, id) = (user.clone(), id.to_string());
     db.run(move |conn| {
         let survey = editing::visible_to(conn, &user, &id)?;
-        let responses = count_responses(conn, &survey.row.id)?;
+        let responses = count_responses(conn, survey.id())?;
         Ok((survey, responses))
     })
     .await
@@ -66,7 +67,7 @@ impl<'a> Ctx<'a> {
         let (survey, responses) = load(self.db, &self.user, &self.id).await?;
         let input = PageInput {
             me: me_of(&self.user),
-            can_edit: can_edit(&self.user, &survey.row.owner_id),
+            can_edit: can_edit(&self.user, survey.owner_id()),
             csrf: self.csrf.clone(),
             responses,
             notice,
@@ -138,7 +139,7 @@ pub(super) async fn save_details(
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
     let result = db
         .run(move |conn| {
-            let draft = editing::editable_by(conn, &user, &sid)?.row.status == "draft";
+            let draft = editing::editable_by(conn, &user, &sid)?.status() == SurveyStatus::Draft;
             // Language and anonymity are frozen once published; the page offers them only for
             // drafts, so a published survey's form simply does not carry them.
             // Browsers send a textarea's line breaks as CRLF; stored text uses LF throughout.
@@ -229,7 +230,7 @@ pub(super) async fn delete_survey(
                     "tick the box to confirm that this draft is to be deleted",
                 )));
             }
-            Ok(editing::delete(conn, &user, &sid).map(|()| survey.row.title))
+            Ok(editing::delete(conn, &user, &sid).map(|()| survey.title().to_string()))
         })
         .await?;
     match result {

@@ -19,7 +19,7 @@ use crate::respond::checking;
 use crate::respond::form::AnswerForm;
 use crate::respond::model;
 use crate::respond::view::{self, PageState};
-use crate::survey::editing::Survey;
+use crate::survey::model::Survey;
 use crate::survey::question::AnswerProblem;
 use crate::survey::score::Score;
 use crate::survey::{Kind, Question};
@@ -36,7 +36,7 @@ fn preview(
         problems,
         // Without a submit button a browser can still send the form (Enter in a lone text
         // field); it comes back here and is checked, never stored.
-        action: format!("/surveys/{}/preview", survey.row.id),
+        action: format!("/surveys/{}/preview", survey.id()),
         csrf,
         submission: crate::ids::new_id(),
         can_save: false,
@@ -74,7 +74,7 @@ pub(super) async fn preview_check(
         ));
     }
     let (survey, _) = load(db, &staff.user, id).await?;
-    let given = form.answers(&survey.questions);
+    let given = form.answers(survey.questions());
     let checked = checking::check(&survey, &given);
     let status = if checked.problems.is_empty() {
         Status::Ok
@@ -154,7 +154,7 @@ pub(super) async fn responses_page(
     id: &str,
 ) -> Result<Template> {
     let (survey, total) = load(db, &staff.user, id).await?;
-    let survey_id = survey.row.id.clone();
+    let survey_id = survey.id().to_string();
     let (rows, answers) = db
         .run(move |conn| {
             let rows = model::latest(conn, &survey_id, LATEST)?;
@@ -177,7 +177,7 @@ pub(super) async fn responses_page(
             // In the survey's order; an answer to a question no longer in it (none should
             // be, questions are frozen once published) is still shown, under its id.
             let mut answers: Vec<AnswerView> = survey
-                .questions
+                .questions()
                 .iter()
                 .filter_map(|q| {
                     let value = model::parse_json(given.get(&q.id)?).ok()?;
@@ -189,7 +189,7 @@ pub(super) async fn responses_page(
                 .collect();
             let mut orphans: Vec<(&String, &String)> = given
                 .iter()
-                .filter(|(qid, _)| !survey.questions.iter().any(|q| &q.id == *qid))
+                .filter(|(qid, _)| !survey.questions().iter().any(|q| &q.id == *qid))
                 .collect();
             orphans.sort();
             for (qid, text) in orphans {
@@ -212,10 +212,10 @@ pub(super) async fn responses_page(
     Ok(Template::render(
         "survey_responses",
         context! {
-            title: format!("Responses · {}", survey.row.title),
+            title: format!("Responses · {}", survey.title()),
             me: me(&staff),
             csrf: csrf.0,
-            survey: context! { id: &survey.row.id, title: &survey.row.title },
+            survey: context! { id: survey.id(), title: survey.title() },
             total,
             shown: responses.len(),
             responses,

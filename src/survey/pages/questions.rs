@@ -99,7 +99,7 @@ async fn change_questions(
     let (user, id) = (user.clone(), id.to_string());
     db.run(move |conn: &mut DbConn| {
         let survey = editing::editable_by(conn, &user, &id)?;
-        let (list, own) = match edit(&survey.questions) {
+        let (list, own) = match edit(survey.questions()) {
             Ok(made) => made,
             Err(error) => return Ok((None, Err(error))),
         };
