@@ -13,6 +13,7 @@ use super::writer::Writer;
 use crate::auth::{ApiUser, Designers, Readers};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{ContactId, MalformedId, ResponseId, SurveyId};
 use crate::survey::editing;
 use crate::survey::model::Availability;
 use crate::web::json::ApiJson;
@@ -30,7 +31,7 @@ struct ResponseInput {
 
 #[derive(Serialize)]
 struct Created {
-    id: String,
+    id: ResponseId,
 }
 
 /// The `Idempotency-Key` header: a retry with the same key returns the first result.
@@ -56,10 +57,10 @@ async fn create_response(
     writer: &State<Writer>,
     user: ApiUser<Designers>,
     key: IdempotencyKey,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     body: ApiJson<ResponseInput>,
 ) -> Result<(Status, Json<Created>)> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::editable_by(conn, &user.user, &id))
         .await?;
@@ -104,17 +105,17 @@ async fn create_response(
     Ok((
         status,
         Json(Created {
-            id: stored.response_id().to_string(),
+            id: ResponseId::from(stored.response_id().to_string()),
         }),
     ))
 }
 
 #[derive(Serialize)]
 struct ResponseView {
-    id: String,
+    id: ResponseId,
     submitted_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    contact_id: Option<String>,
+    contact_id: Option<ContactId>,
     answers: Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<Value>,
@@ -124,13 +125,13 @@ struct ResponseView {
 async fn list_responses(
     db: &State<Db>,
     user: ApiUser<Readers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     limit: Option<i64>,
     after: Option<String>,
 ) -> Result<Json<List<ResponseView>>> {
+    let id = id?;
     let limit = paging::limit(limit)?;
     let after = paging::decode(after.as_deref())?;
-    let id = id.to_string();
     let (rows, answers, anonymous) = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user.user, &id)?;
@@ -154,9 +155,13 @@ async fn list_responses(
         limit,
         |r| (r.submitted_at, r.id.clone()),
         |r| ResponseView {
-            id: r.id.clone(),
+            id: ResponseId::from(r.id.clone()),
             submitted_at: crate::web::rfc3339(r.submitted_at),
-            contact_id: r.contact_id.clone().filter(|_| !anonymous),
+            contact_id: r
+                .contact_id
+                .clone()
+                .filter(|_| !anonymous)
+                .map(ContactId::from),
             answers: by_response.get(&r.id).cloned().unwrap_or_default(),
             score: r
                 .score

@@ -13,6 +13,7 @@ use crate::auth::{ApiUser, Designers, Readers, Role};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
 use crate::web::json::ApiJson;
 use crate::web::paging::{self, List};
 
@@ -98,9 +99,9 @@ async fn get_survey(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Readers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Json<SurveyView>> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::visible_to(conn, &user.user, &id))
         .await?;
@@ -112,10 +113,10 @@ async fn patch_survey(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Designers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     body: ApiJson<SurveyInput>,
 ) -> Result<Json<SurveyView>> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::change(conn, &user.user, &id, body.0))
         .await?;
@@ -123,16 +124,24 @@ async fn patch_survey(
 }
 
 #[delete("/surveys/<id>")]
-async fn delete_survey(db: &State<Db>, user: ApiUser<Designers>, id: &str) -> Result<Status> {
-    let id = id.to_string();
+async fn delete_survey(
+    db: &State<Db>,
+    user: ApiUser<Designers>,
+    id: Result<SurveyId, MalformedId>,
+) -> Result<Status> {
+    let id = id?;
     db.run(move |conn| editing::delete(conn, &user.user, &id))
         .await?;
     Ok(Status::NoContent)
 }
 
 #[get("/surveys/<id>/lint")]
-async fn lint_survey(db: &State<Db>, user: ApiUser<Readers>, id: &str) -> Result<Json<Report>> {
-    let id = id.to_string();
+async fn lint_survey(
+    db: &State<Db>,
+    user: ApiUser<Readers>,
+    id: Result<SurveyId, MalformedId>,
+) -> Result<Json<Report>> {
+    let id = id?;
     let survey = db
         .run(move |conn| editing::visible_to(conn, &user.user, &id))
         .await?;
@@ -144,9 +153,9 @@ async fn publish_survey(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Designers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Json<SurveyView>> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::publish(conn, &user.user, &id))
         .await?;
@@ -158,9 +167,9 @@ async fn close_survey(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Designers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Json<SurveyView>> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::close(conn, &user.user, &id))
         .await?;

@@ -16,6 +16,7 @@ use crate::auth::{Designers, Policy, Staff};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
 use crate::respond::model::count_responses;
 use crate::survey::editing::{self, SurveyInput};
 use crate::survey::model::{Survey, SurveyStatus};
@@ -38,7 +39,7 @@ pub(super) struct Ctx<'a> {
     settings: &'a Settings,
     pub user: User,
     csrf: String,
-    id: String,
+    pub id: SurveyId,
 }
 
 impl<'a> Ctx<'a> {
@@ -47,14 +48,14 @@ impl<'a> Ctx<'a> {
         settings: &'a Settings,
         staff: &Staff<P>,
         csrf: CsrfToken,
-        id: &str,
+        id: SurveyId,
     ) -> Self {
         Ctx {
             db,
             settings,
             user: staff.user.clone(),
             csrf: csrf.0,
-            id: id.to_string(),
+            id,
         }
     }
 
@@ -115,11 +116,11 @@ pub(super) async fn survey_page(
     settings: &State<Settings>,
     staff: Staff,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     flash: Option<FlashMessage<'_>>,
 ) -> Result<Reply> {
     let notice = flash.map(|f| f.message().to_string());
-    Ctx::new(db, settings, &staff, csrf, id)
+    Ctx::new(db, settings, &staff, csrf, id?)
         .page(Status::Ok, notice, Attempt::None)
         .await
 }
@@ -130,10 +131,10 @@ pub(super) async fn save_details(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<DetailsForm>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let typed = form.0;
     let sent = typed.clone();
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
@@ -166,10 +167,10 @@ pub(super) async fn publish_survey(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     _form: CsrfForm<CsrfOnly>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
     let result = db
         .run(move |conn| editing::publish(conn, &user, &sid).map(|_| ()))
@@ -186,10 +187,10 @@ pub(super) async fn close_survey(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     _form: CsrfForm<CsrfOnly>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
     let result = db
         .run(move |conn| editing::close(conn, &user, &sid).map(|_| ()))
@@ -214,10 +215,10 @@ pub(super) async fn delete_survey(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<DeleteForm>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
     // Without JavaScript there is no confirmation dialog, so the form asks for a tick instead.
     let confirmed = form.0.confirm;

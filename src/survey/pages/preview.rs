@@ -15,6 +15,7 @@ use crate::auth::Staff;
 use crate::auth::csrf::CsrfToken;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
 use crate::respond::checking;
 use crate::respond::form::AnswerForm;
 use crate::respond::model;
@@ -51,9 +52,9 @@ pub(super) async fn preview_page(
     db: &State<Db>,
     staff: Staff,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Template> {
-    let (survey, _) = load(db, &staff.user, id).await?;
+    let (survey, _) = load(db, &staff.user, &id?).await?;
     Ok(preview(&survey, csrf.0, &Map::new(), &[]))
 }
 
@@ -64,7 +65,7 @@ pub(super) async fn preview_check(
     db: &State<Db>,
     staff: Staff,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: AnswerForm,
 ) -> Result<Reply> {
     // Staff get the plain refusal: the preview stores nothing, so nothing typed is at stake.
@@ -73,7 +74,7 @@ pub(super) async fn preview_check(
             "This form has expired or did not come from this browser. Reload the page.".into(),
         ));
     }
-    let (survey, _) = load(db, &staff.user, id).await?;
+    let (survey, _) = load(db, &staff.user, &id?).await?;
     let given = form.answers(survey.questions());
     let checked = checking::check(&survey, &given);
     let status = if checked.problems.is_empty() {
@@ -151,9 +152,9 @@ pub(super) async fn responses_page(
     db: &State<Db>,
     staff: Staff,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Template> {
-    let (survey, total) = load(db, &staff.user, id).await?;
+    let (survey, total) = load(db, &staff.user, &id?).await?;
     let survey_id = survey.id().to_string();
     let (rows, answers) = db
         .run(move |conn| {
