@@ -277,7 +277,7 @@ pub fn change(conn: &mut DbConn, user: &User, id: &str, input: SurveyInput) -> R
 pub fn publish(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
     db::write(conn, |conn| {
         let mut survey = editable_by(conn, user, id)?;
-        if survey.row.status == SurveyStatus::Open {
+        if survey.status() == SurveyStatus::Open {
             return Ok(survey);
         }
         let report = lint::lint(&survey.content());
@@ -290,8 +290,7 @@ pub fn publish(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
                 details: hints,
             });
         }
-        survey.row.status = SurveyStatus::Open;
-        survey.row.updated_at = db::now();
+        survey.set_status(SurveyStatus::Open, db::now());
         model::update(conn, &survey.row)?;
         Ok(survey)
     })
@@ -301,14 +300,13 @@ pub fn publish(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
 pub fn close(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
     db::write(conn, |conn| {
         let mut survey = editable_by(conn, user, id)?;
-        if survey.row.status == SurveyStatus::Draft {
+        if survey.status() == SurveyStatus::Draft {
             return Err(Error::conflict(
                 "survey_draft",
                 "a draft is not open; delete it instead",
             ));
         }
-        survey.row.status = SurveyStatus::Closed;
-        survey.row.updated_at = db::now();
+        survey.set_status(SurveyStatus::Closed, db::now());
         model::update(conn, &survey.row)?;
         Ok(survey)
     })
@@ -318,12 +316,12 @@ pub fn close(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
 pub fn delete(conn: &mut DbConn, user: &User, id: &str) -> Result<()> {
     db::write(conn, |conn| {
         let survey = editable_by(conn, user, id)?;
-        if survey.row.status != SurveyStatus::Draft {
+        if survey.status() != SurveyStatus::Draft {
             return Err(Error::conflict(
                 "survey_published",
                 format!(
                     "the survey is {}; close it instead of deleting it",
-                    survey.row.status
+                    survey.status()
                 ),
             ));
         }

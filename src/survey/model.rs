@@ -215,6 +215,12 @@ impl Survey {
     pub fn availability(&self, now: NaiveDateTime) -> Availability {
         availability(&self.row, now)
     }
+
+    /// Moves the survey to `status`; `editing` decides which moves are allowed.
+    pub(super) fn set_status(&mut self, status: SurveyStatus, now: NaiveDateTime) {
+        self.row.status = status;
+        self.row.updated_at = now;
+    }
 }
 
 /// Whether respondents can answer a survey now, from its stored row alone.
@@ -334,4 +340,30 @@ pub(super) fn replace_questions(
             .execute(conn)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_stored_as_their_text() {
+        for status in [
+            SurveyStatus::Draft,
+            SurveyStatus::Open,
+            SurveyStatus::Closed,
+        ] {
+            assert_eq!(status.as_str().parse(), Ok(status));
+            assert_eq!(String::from(status), status.to_string());
+            assert_eq!(
+                serde_json::to_value(status).ok(),
+                Some(serde_json::Value::from(status.as_str()))
+            );
+        }
+        assert_eq!(
+            "published".parse::<SurveyStatus>(),
+            Err(UnknownStatus("published".into()))
+        );
+        assert_eq!(SurveyStatus::Open.as_str(), "open");
+    }
 }
