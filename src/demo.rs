@@ -131,11 +131,11 @@ pub fn load(db: &Db, responses_each: usize) -> Result<Vec<String>> {
             ..SurveyInput::default()
         };
         let survey = editing::create(&mut conn, &owner, Some(base), input)?;
-        let survey = editing::publish(&mut conn, &owner, &survey.row.id)?;
+        let survey = editing::publish(&mut conn, &owner, survey.id())?;
         let mut rng = rand::rng();
         for _ in 0..responses_each {
             let given: Map<String, Value> = survey
-                .questions
+                .questions()
                 .iter()
                 .filter_map(|q| answer(q, &mut rng).map(|a| (q.id.clone(), a)))
                 .collect();
@@ -152,7 +152,7 @@ pub fn load(db: &Db, responses_each: usize) -> Result<Vec<String>> {
             let submission = checking::submission(&survey, &checked.answers, origin)?;
             db::write(&mut conn, |conn| writer::store(conn, &submission))?;
         }
-        made.push(survey.row.id.clone());
+        made.push(survey.id().to_string());
     }
     Ok(made)
 }

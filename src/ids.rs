@@ -6,11 +6,17 @@
 //! once: an id is also the input of the personal-link HMAC, so it must stay unpredictable even
 //! to someone who has seen many others.
 
+use std::fmt;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::TryRng;
 use rand::rngs::SysRng;
+use rocket::request::FromParam;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::error::Error;
 
 /// `N` bytes from the operating system's generator.
 fn os_random<const N: usize>() -> [u8; N] {
@@ -27,6 +33,127 @@ fn os_random<const N: usize>() -> [u8; N] {
 pub fn new_id() -> String {
     URL_SAFE_NO_PAD.encode(os_random::<16>())
 }
+
+/// Whether `text` has the shape of an id made by [`new_id`]: 22 URL-safe base64 characters.
+pub fn is_id(text: &str) -> bool {
+    text.len() == 22
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A path segment that cannot be an id. Routes take `Result<XId, MalformedId>` and turn it into
+/// the 404 an unknown id gets: a parameter that fails to parse would make Rocket forward the
+/// request and answer 422 instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MalformedId;
+
+impl From<MalformedId> for Error {
+    fn from(_: MalformedId) -> Self {
+        Error::NotFound
+    }
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh random id.
+            pub fn new() -> Self {
+                Self(new_id())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        /// Ids read back from the database were made by the application; they are taken as
+        /// they are, so an id of an older shape still loads.
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                Self(id)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = MalformedId;
+
+            fn from_str(text: &str) -> Result<Self, MalformedId> {
+                if is_id(text) {
+                    Ok(Self(text.to_string()))
+                } else {
+                    Err(MalformedId)
+                }
+            }
+        }
+
+        impl<'a> FromParam<'a> for $name {
+            type Error = MalformedId;
+
+            fn from_param(param: &'a str) -> Result<Self, MalformedId> {
+                param.parse()
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// The id of a survey.
+    SurveyId
+);
+id_type!(
+    /// The id of a contact.
+    ContactId
+);
+id_type!(
+    /// The id of a personal invitation to a survey.
+    InvitationId
+);
+id_type!(
+    /// The id of a stored response.
+    ResponseId
+);
+id_type!(
+    /// The id of a staff account.
+    UserId
+);
 
 /// A secret token (session, API token, link): 256 random bits, 43 URL-safe characters.
 pub fn new_secret() -> String {
@@ -60,6 +187,26 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         );
         assert_eq!(new_id().len(), 22);
+    }
+
+    #[test]
+    fn only_ids_of_the_made_shape_are_route_parameters() {
+        let id = new_id();
+        assert_eq!(SurveyId::from_param(&id).map(String::from), Ok(id.clone()));
+        assert_eq!(ContactId::from_param(&id).map(|c| c.to_string()), Ok(id));
+        for bad in [
+            "",
+            "nope",
+            "does-not-exist",
+            "aaaaaaaaaaaaaaaaaaaaa!",
+            &"a".repeat(23),
+        ] {
+            assert_eq!(SurveyId::from_param(bad), Err(MalformedId), "{bad}");
+        }
+        assert_eq!(
+            serde_json::to_string(&UserId::from("abc".to_string())).ok(),
+            Some("\"abc\"".to_string())
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod invite;
 pub mod listening;
 pub mod mail;
+pub mod openapi;
 pub mod privacy;
 pub mod respond;
 pub mod survey;
@@ -50,7 +51,8 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = survey::mount(rocket);
     let rocket = contact::mount(rocket);
     let rocket = invite::mount(rocket);
-    respond::mount(rocket)
+    let rocket = respond::mount(rocket);
+    openapi::mount(rocket)
 }
 
 /// Defaults that make a laptop start work, and the settings that must never be left to chance.

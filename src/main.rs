@@ -108,7 +108,7 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Openapi => {
-            let json = hearken::web::openapi::to_json().map_err(|e| e.to_string())?;
+            let json = hearken::openapi::to_json().map_err(|e| e.to_string())?;
             println!("{json}");
             Ok(())
         }

@@ -11,6 +11,7 @@ use super::{AdminOnly, ApiUser, login, password, token};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, UserId};
 use crate::web::json::ApiJson;
 use crate::web::peer::ClientAddr;
 
@@ -224,9 +225,10 @@ struct UserPatch {
 async fn update_user(
     db: &State<Db>,
     admin: ApiUser<AdminOnly>,
-    id: &str,
+    id: Result<UserId, MalformedId>,
     body: ApiJson<UserPatch>,
 ) -> Result<Json<UserView>> {
+    let id = id?;
     let patch = body.0;
     let name = patch
         .name
@@ -245,7 +247,7 @@ async fn update_user(
         }
         None => None,
     };
-    let (id, admin_id) = (id.to_string(), admin.user.id.clone());
+    let admin_id = admin.user.id.clone();
     let user = db
         .run(move |conn| {
             db::write(conn, |conn| {
@@ -254,7 +256,7 @@ async fn update_user(
                 if (demoted || patch.active == Some(false)) && user.role() == super::Role::Admin {
                     users::ensure_other_active_admin(conn, &user.id)?;
                 }
-                if id == admin_id && patch.active == Some(false) {
+                if id.as_str() == admin_id && patch.active == Some(false) {
                     return Err(Error::invalid("active", "you cannot deactivate yourself"));
                 }
                 model::update_user(

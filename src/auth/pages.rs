@@ -15,6 +15,7 @@ use super::{AdminOnly, Role, Staff, login, password, session, setup};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, UserId};
 use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::peer::ClientAddr;
@@ -351,17 +352,17 @@ struct ActiveForm {
 async fn set_user_active(
     db: &State<Db>,
     staff: Staff<AdminOnly>,
-    id: &str,
+    id: Result<UserId, MalformedId>,
     form: CsrfForm<ActiveForm>,
 ) -> Result<Flash<Redirect>> {
+    let id = id?;
     let active = form.0.active;
-    if id == staff.user.id && !active {
+    if id.as_str() == staff.user.id && !active {
         return Ok(Flash::error(
             Redirect::to(uri!(users_page)),
             "You cannot deactivate yourself.",
         ));
     }
-    let id = id.to_string();
     let name = db
         .run(move |conn| {
             db::write(conn, |conn| {

@@ -14,6 +14,7 @@ use super::model;
 use crate::auth::{ApiUser, Designers};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{ContactId, MalformedId};
 use crate::web::paging::{self, List};
 use crate::web::refusal::remember;
 use crate::web::rfc3339;
@@ -174,9 +175,9 @@ async fn list_contacts(
 async fn get_contact(
     db: &State<Db>,
     _user: ApiUser<Designers>,
-    id: &str,
+    id: Result<ContactId, MalformedId>,
 ) -> Result<Json<ContactView>> {
-    let id = id.to_string();
+    let id = id?;
     let row = db
         .run(move |conn| model::find(conn, &id)?.ok_or(Error::NotFound))
         .await?;
@@ -211,8 +212,12 @@ pub struct Export {
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
 #[get("/contacts/<id>/export")]
-async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Result<Export> {
-    let id = id.to_string();
+async fn export_contact(
+    db: &State<Db>,
+    _user: ApiUser<Designers>,
+    id: Result<ContactId, MalformedId>,
+) -> Result<Export> {
+    let id = id?;
     let dossier = db
         .run(move |conn| crate::privacy::dossier(conn, &id)?.ok_or(Error::NotFound))
         .await?;
@@ -322,8 +327,12 @@ async fn export_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> 
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
 #[delete("/contacts/<id>")]
-async fn delete_contact(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Result<Status> {
-    let id = id.to_string();
+async fn delete_contact(
+    db: &State<Db>,
+    _user: ApiUser<Designers>,
+    id: Result<ContactId, MalformedId>,
+) -> Result<Status> {
+    let id = id?;
     db.run(move |conn| crate::privacy::erase(conn, &id)).await?;
     Ok(Status::NoContent)
 }

@@ -183,7 +183,7 @@ async fn list(
     let rows = db
         .run(move |conn| {
             let survey = editing::editable_by(conn, &user.user, &id)?;
-            statuses::page(conn, &survey.row.id, after, limit + 1)
+            statuses::page(conn, survey.id(), after, limit + 1)
         })
         .await?;
     Ok(Json(paging::finish(

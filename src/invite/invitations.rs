@@ -16,7 +16,7 @@ use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
 use crate::i18n;
 use crate::mail::{self, Email, Message, SurveyInvitation};
-use crate::survey::editing::Survey;
+use crate::survey::model::{Survey, SurveyStatus};
 use crate::web::links;
 
 /// Rows written per INSERT when inviting many contacts at once.
@@ -88,13 +88,13 @@ pub struct InviteOutcome {
 
 /// Checks that a survey takes invitations: it has been published and is not closed.
 fn check_invitable(survey: &Survey) -> Result<()> {
-    match survey.row.status.as_str() {
-        "open" => Ok(()),
-        "draft" => Err(Error::conflict(
+    match survey.status() {
+        SurveyStatus::Open => Ok(()),
+        SurveyStatus::Draft => Err(Error::conflict(
             "survey_not_open",
             "publish the survey before inviting anyone",
         )),
-        _ => Err(Error::conflict(
+        SurveyStatus::Closed => Err(Error::conflict(
             "survey_not_open",
             "the survey is closed and takes no more invitations",
         )),
@@ -107,11 +107,11 @@ fn survey_invitation(survey: &Survey, contact: &ContactRow) -> SurveyInvitation 
         .language
         .as_deref()
         .and_then(i18n::supported)
-        .unwrap_or(&survey.row.language);
+        .unwrap_or(survey.language());
     let t = i18n::catalog(language);
     SurveyInvitation {
-        survey_title: survey.row.title.clone(),
-        survey_intro: survey.row.intro.clone(),
+        survey_title: survey.title().to_string(),
+        survey_intro: survey.intro().to_string(),
         language: t.code().to_string(),
         contact_name: contact
             .name
@@ -148,7 +148,7 @@ pub fn invite(
     check_invitable(survey)?;
     db::write(conn, |conn| {
         // Serialises invitations to one survey across nodes, so "already invited" holds.
-        db::exclusive(conn, &format!("invite:{}", survey.row.id))?;
+        db::exclusive(conn, &format!("invite:{}", survey.id()))?;
         let chosen = chosen_contacts(conn, &invitees)?;
         let digests: Vec<String> = chosen
             .iter()
@@ -156,7 +156,7 @@ pub fn invite(
             .collect();
         let suppressed = contact_model::suppressed_among(conn, &digests)?;
         let invited: HashSet<String> = invitations::table
-            .filter(invitations::survey_id.eq(&survey.row.id))
+            .filter(invitations::survey_id.eq(survey.id().as_str()))
             .filter(invitations::contact_id.is_not_null())
             .select(invitations::contact_id.assume_not_null())
             .load::<String>(conn)?
@@ -187,7 +187,7 @@ pub fn invite(
                 });
                 continue;
             }
-            let (row, _token) = new_row(&settings.link_key, &survey.row.id, Some(&contact.id), now);
+            let (row, _token) = new_row(&settings.link_key, survey.id(), Some(&contact.id), now);
             let message = Message::Invitation(survey_invitation(survey, contact));
             mails.push(email(&row.id, contact, message));
             rows.push(row);
@@ -244,12 +244,12 @@ pub struct ReminderOutcome {
 /// than the survey's maximum.
 pub fn remind(conn: &mut DbConn, settings: &Settings, survey: &Survey) -> Result<ReminderOutcome> {
     check_invitable(survey)?;
-    let max = survey.row.max_reminders;
+    let max = survey.max_reminders();
     db::write(conn, |conn| {
-        db::exclusive(conn, &format!("invite:{}", survey.row.id))?;
+        db::exclusive(conn, &format!("invite:{}", survey.id()))?;
         let rows: Vec<(InvitationRow, i32, Option<NaiveDateTime>, ContactRow)> = invitations::table
             .inner_join(contacts::table.on(invitations::contact_id.eq(contacts::id.nullable())))
-            .filter(invitations::survey_id.eq(&survey.row.id))
+            .filter(invitations::survey_id.eq(survey.id().as_str()))
             .order(invitations::created_at.asc())
             .select((
                 InvitationRow::as_select(),
@@ -265,7 +265,7 @@ pub fn remind(conn: &mut DbConn, settings: &Settings, survey: &Survey) -> Result
             .inner_join(
                 invitations::table.on(outbox_table::invitation_id.eq(invitations::id.nullable())),
             )
-            .filter(invitations::survey_id.eq(&survey.row.id))
+            .filter(invitations::survey_id.eq(survey.id().as_str()))
             .select(outbox_table::invitation_id.assume_not_null())
             .load::<String>(conn)?
             .into_iter()

@@ -18,6 +18,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::mail::worker::Outbox;
 use crate::survey::editing::{self, MAX_REMINDERS, SurveyInput};
+use crate::survey::model::SurveyStatus;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::{Reply, paging};
 
@@ -78,8 +79,8 @@ async fn render<P: crate::auth::Policy>(
     let (survey, counts, rows) = db
         .run(move |conn| {
             let survey = editing::editable_by(conn, &user, &id)?;
-            let counts = statuses::counts(conn, &survey.row.id)?;
-            let rows = statuses::page(conn, &survey.row.id, after, PAGE_SIZE + 1)?;
+            let counts = statuses::counts(conn, survey.id())?;
+            let rows = statuses::page(conn, survey.id(), after, PAGE_SIZE + 1)?;
             Ok((survey, counts, rows))
         })
         .await?;
@@ -89,7 +90,7 @@ async fn render<P: crate::auth::Policy>(
         rows.get(PAGE_SIZE as usize - 1).map(|(_, (at, key))| {
             format!(
                 "/surveys/{}/invitations?after={}",
-                survey.row.id,
+                survey.id(),
                 paging::encode(*at, key)
             )
         })
@@ -104,7 +105,7 @@ async fn render<P: crate::auth::Policy>(
     Ok(Template::render(
         "invitations",
         context! {
-            title: format!("Invitations: {}", survey.row.title),
+            title: format!("Invitations: {}", survey.title()),
             me: json!({
                 "name": staff.user.name,
                 "email": staff.user.email,
@@ -113,11 +114,11 @@ async fn render<P: crate::auth::Policy>(
             }),
             csrf,
             survey: json!({
-                "id": survey.row.id,
-                "title": survey.row.title,
-                "open": survey.row.status == "open",
-                "status": survey.row.status,
-                "max_reminders": survey.row.max_reminders,
+                "id": survey.id(),
+                "title": survey.title(),
+                "open": survey.status() == SurveyStatus::Open,
+                "status": survey.status(),
+                "max_reminders": survey.max_reminders(),
             }),
             max_allowed: MAX_REMINDERS,
             counts: counts.iter().map(|(status, n)| json!({"status": status, "label": label(status), "count": n})).collect::<Vec<_>>(),
@@ -396,12 +397,8 @@ async fn reminder_limit_form(
             .map(|survey| Notice {
                 message: Some(format!(
                     "Each invitee now gets at most {} reminder{}.",
-                    survey.row.max_reminders,
-                    if survey.row.max_reminders == 1 {
-                        ""
-                    } else {
-                        "s"
-                    }
+                    survey.max_reminders(),
+                    if survey.max_reminders() == 1 { "" } else { "s" }
                 )),
                 ..Notice::default()
             }),

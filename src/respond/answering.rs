@@ -14,7 +14,7 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::i18n::{self, Catalog};
 use crate::invite::model::InvitationRow;
-use crate::survey::editing::{Availability, Survey};
+use crate::survey::model::{Availability, Survey};
 use crate::web::Reply;
 
 /// A page with a title and a sentence, in the survey's language.
@@ -38,7 +38,7 @@ pub fn not_found() -> Reply {
 
 /// The page for a survey that does not take answers now, if it does not.
 pub fn unavailable(survey: &Survey) -> Option<Reply> {
-    let t = i18n::catalog(&survey.row.language);
+    let t = i18n::catalog(survey.language());
     match survey.availability(db::now()) {
         Availability::Open => None,
         Availability::NotYetOpen(opens) => {
@@ -76,7 +76,7 @@ fn expired(
     action: String,
     can_save: bool,
 ) -> Reply {
-    let t = i18n::catalog(&survey.row.language);
+    let t = i18n::catalog(survey.language());
     let state = PageState {
         answers: given,
         problems: &[],
@@ -100,7 +100,7 @@ pub async fn submit(
     invitation: Option<&InvitationRow>,
     channel: &'static str,
 ) -> Result<Reply> {
-    let given = form.answers(&survey.questions);
+    let given = form.answers(survey.questions());
     if form.refused {
         return Ok(expired(survey, &given, csrf, action, invitation.is_some()));
     }
@@ -133,11 +133,11 @@ pub async fn submit(
         contact_id: invitation.and_then(|i| i.contact_id.as_deref()),
     };
     let submission = checking::submission(survey, &checked.answers, origin)?;
-    let t = i18n::catalog(&survey.row.language);
+    let t = i18n::catalog(survey.language());
     match writer.submit(submission).await {
         Ok(stored) => Ok(Reply::Redirect(Redirect::to(format!(
             "/s/{}/thanks/{}",
-            survey.row.id,
+            survey.id(),
             stored.response_id()
         )))),
         Err(Error::Invalid { field, .. }) if field == "submission" => Ok(again(

@@ -13,7 +13,9 @@ use super::writer::Writer;
 use crate::auth::{ApiUser, Designers, Readers};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::survey::editing::{self, Availability};
+use crate::ids::{ContactId, MalformedId, ResponseId, SurveyId};
+use crate::survey::editing;
+use crate::survey::model::Availability;
 use crate::web::json::ApiJson;
 use crate::web::paging::{self, List};
 
@@ -31,7 +33,8 @@ struct ResponseInput {
 
 #[derive(Serialize, utoipa::ToSchema)]
 struct Created {
-    id: String,
+    #[schema(value_type = String)]
+    id: ResponseId,
 }
 
 /// The `Idempotency-Key` header: a retry with the same key returns the first result.
@@ -77,10 +80,10 @@ async fn create_response(
     writer: &State<Writer>,
     user: ApiUser<Designers>,
     key: IdempotencyKey,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     body: ApiJson<ResponseInput>,
 ) -> Result<(Status, Json<Created>)> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::editable_by(conn, &user.user, &id))
         .await?;
@@ -107,7 +110,7 @@ async fn create_response(
     }
     // Scoped to the user, so two clients cannot collide on a key they chose.
     let submission_key = match key.0 {
-        Some(key) => crate::ids::digest(&format!("{}:{key}", survey.row.owner_id)),
+        Some(key) => crate::ids::digest(&format!("{}:{key}", survey.owner_id())),
         None => crate::ids::new_id(),
     };
     let origin = Origin {
@@ -125,7 +128,7 @@ async fn create_response(
     Ok((
         status,
         Json(Created {
-            id: stored.response_id().to_string(),
+            id: ResponseId::from(stored.response_id().to_string()),
         }),
     ))
 }
@@ -133,12 +136,14 @@ async fn create_response(
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Response)]
 struct ResponseView {
-    id: String,
+    #[schema(value_type = String)]
+    id: ResponseId,
     #[schema(format = DateTime)]
     submitted_at: String,
     /// Absent when the survey is anonymous or the answer came from no known contact.
     #[serde(skip_serializing_if = "Option::is_none")]
-    contact_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    contact_id: Option<ContactId>,
     /// Answers by question id.
     #[schema(value_type = Object)]
     answers: Map<String, Value>,
@@ -172,20 +177,20 @@ struct ResponseView {
 async fn list_responses(
     db: &State<Db>,
     user: ApiUser<Readers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     limit: Option<i64>,
     after: Option<String>,
 ) -> Result<Json<List<ResponseView>>> {
+    let id = id?;
     let limit = paging::limit(limit)?;
     let after = paging::decode(after.as_deref())?;
-    let id = id.to_string();
     let (rows, answers, anonymous) = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user.user, &id)?;
             let rows = model::page(conn, &id, after, limit + 1)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let answers = model::answers_of(conn, &ids)?;
-            Ok((rows, answers, survey.row.anonymous))
+            Ok((rows, answers, survey.anonymous()))
         })
         .await?;
     let mut by_response: std::collections::HashMap<String, Map<String, Value>> =
@@ -202,9 +207,13 @@ async fn list_responses(
         limit,
         |r| (r.submitted_at, r.id.clone()),
         |r| ResponseView {
-            id: r.id.clone(),
+            id: ResponseId::from(r.id.clone()),
             submitted_at: crate::web::rfc3339(r.submitted_at),
-            contact_id: r.contact_id.clone().filter(|_| !anonymous),
+            contact_id: r
+                .contact_id
+                .clone()
+                .filter(|_| !anonymous)
+                .map(ContactId::from),
             answers: by_response.get(&r.id).cloned().unwrap_or_default(),
             score: r
                 .score

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::writer::Submission;
 use crate::error::{Error, Result};
-use crate::survey::editing::Survey;
+use crate::survey::model::Survey;
 use crate::survey::question::AnswerProblem;
 use crate::survey::score;
 
@@ -20,7 +20,7 @@ pub struct Checked {
 /// by the page (they cannot come from its form) and refused by the API (see [`unknown`]).
 pub fn check(survey: &Survey, given: &Map<String, Value>) -> Checked {
     let mut checked = Checked::default();
-    for question in &survey.questions {
+    for question in survey.questions() {
         match question.check_answer(given.get(&question.id)) {
             Ok(Some(value)) => {
                 checked.answers.insert(question.id.clone(), value);
@@ -36,7 +36,7 @@ pub fn check(survey: &Survey, given: &Map<String, Value>) -> Checked {
 pub fn unknown<'a>(survey: &Survey, given: &'a Map<String, Value>) -> Option<&'a str> {
     given
         .keys()
-        .find(|id| !survey.questions.iter().any(|q| &q.id == *id))
+        .find(|id| !survey.questions().iter().any(|q| &q.id == *id))
         .map(String::as_str)
 }
 
@@ -54,7 +54,7 @@ pub fn submission(
     answers: &Map<String, Value>,
     origin: Origin<'_>,
 ) -> Result<Submission> {
-    let score = score::score(&survey.questions, answers)
+    let score = score::score(survey.questions(), answers)
         .map(|s| serde_json::to_string(&s))
         .transpose()
         .map_err(Error::internal)?;
@@ -69,10 +69,10 @@ pub fn submission(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Submission {
-        survey_id: survey.row.id.clone(),
+        survey_id: survey.id().to_string(),
         invitation_id: origin.invitation_id.map(str::to_string),
         contact_id: origin.contact_id.map(str::to_string),
-        anonymous: survey.row.anonymous,
+        anonymous: survey.anonymous(),
         submission_key: origin.submission_key,
         payload_digest: crate::ids::digest(&payload),
         channel: origin.channel,

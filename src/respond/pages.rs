@@ -19,7 +19,8 @@ use super::writer::Writer;
 use crate::db::Db;
 use crate::error::Result;
 use crate::i18n;
-use crate::survey::editing::{self, Survey};
+use crate::survey::editing;
+use crate::survey::model::{Survey, SurveyStatus};
 use crate::survey::score::{Band, Score};
 use crate::web::Reply;
 use crate::web::csrf::CsrfToken;
@@ -30,7 +31,7 @@ pub fn routes() -> Vec<rocket::Route> {
 
 async fn open_survey(db: &Db, published: &Published, id: &str) -> Result<Option<Arc<Survey>>> {
     let survey = published.get(db, id).await?;
-    Ok(survey.filter(|s| !s.row.invitation_only && s.row.status != "draft"))
+    Ok(survey.filter(|s| !s.invitation_only() && s.status() != SurveyStatus::Draft))
 }
 
 #[get("/s/<id>")]
@@ -49,7 +50,7 @@ async fn open_link(
     let state = PageState {
         answers: &Map::new(),
         problems: &[],
-        action: format!("/s/{}", survey.row.id),
+        action: format!("/s/{}", survey.id()),
         csrf: csrf.0,
         submission: crate::ids::new_id(),
         can_save: false,
@@ -74,7 +75,7 @@ async fn open_link_submit(
     if let Some(page) = unavailable(&survey) {
         return Ok(page);
     }
-    let action = format!("/s/{}", survey.row.id);
+    let action = format!("/s/{}", survey.id());
     submit(writer, &survey, &form, csrf.0, action, None, "link").await
 }
 
@@ -88,11 +89,11 @@ fn band_key(band: Band) -> &'static str {
 
 /// The thank-you page, with the score of a scored questionnaire.
 fn thank_you_page(survey: &Survey, score: Option<Score>) -> Reply {
-    let t = i18n::catalog(&survey.row.language);
-    let text = if survey.row.thank_you.trim().is_empty() {
+    let t = i18n::catalog(survey.language());
+    let text = if survey.thank_you().trim().is_empty() {
         t.get("thank_you_default").to_string()
     } else {
-        survey.row.thank_you.clone()
+        survey.thank_you().to_string()
     };
     let score = score.map(|s| {
         let max = s.sections.len() * 5;

@@ -26,7 +26,8 @@ use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::i18n;
 use crate::invite::model::{self as invitations, InvitationRow};
-use crate::survey::editing::{self, Survey};
+use crate::survey::editing;
+use crate::survey::model::Survey;
 use crate::web::Reply;
 use crate::web::csrf::CsrfToken;
 use crate::web::peer::ClientAddr;
@@ -219,7 +220,7 @@ async fn enter(
 }
 
 fn already_answered(survey: &Survey) -> Reply {
-    let t = i18n::catalog(&survey.row.language);
+    let t = i18n::catalog(survey.language());
     answering::message(
         t,
         Status::Ok,
@@ -275,13 +276,13 @@ async fn page(
         Some(Err(e)) => {
             log::error!(
                 "an unreadable draft for survey {} was ignored: {e}",
-                survey.row.id
+                survey.id()
             );
             Map::new()
         }
         None => Map::new(),
     };
-    let t = i18n::catalog(&survey.row.language);
+    let t = i18n::catalog(survey.language());
     let state = PageState {
         answers: &answers,
         problems: &[],
@@ -303,7 +304,7 @@ async fn replayed(db: &Db, survey: &Survey, form: &AnswerForm) -> Result<Option<
     let (Some(key), false) = (form.submission_key(), form.refused) else {
         return Ok(None);
     };
-    let (key, survey_id) = (key.to_string(), survey.row.id.clone());
+    let (key, survey_id) = (key.to_string(), survey.id().to_string());
     let earlier = db
         .run(move |conn| model::find_by_submission_key(conn, &key))
         .await?;
@@ -327,7 +328,7 @@ async fn answer(
     }
     if form.wants_save() && !form.refused {
         let answers =
-            serde_json::to_string(&form.answers(&survey.questions)).map_err(Error::internal)?;
+            serde_json::to_string(&form.answers(survey.questions())).map_err(Error::internal)?;
         let id = invitation.id.clone();
         db.run(move |conn| {
             db::write(conn, |conn| {

@@ -9,13 +9,13 @@ use serde_json::Map;
 use super::checking;
 use super::form::AnswerForm;
 use super::view::{self, PageState};
-use crate::survey::editing::Survey;
+use crate::survey::model::Survey;
 
 /// The preview page of `survey`, blank or with the answers of a posted preview form checked,
 /// and the status to answer it with (422 while a posted answer has a problem).
 pub fn page(survey: &Survey, csrf: String, posted: Option<&AnswerForm>) -> (Template, Status) {
     let given = match posted {
-        Some(form) => form.answers(&survey.questions),
+        Some(form) => form.answers(survey.questions()),
         None => Map::new(),
     };
     let problems = match posted {
@@ -32,7 +32,7 @@ pub fn page(survey: &Survey, csrf: String, posted: Option<&AnswerForm>) -> (Temp
         problems: &problems,
         // Without a submit button a browser can still send the form (Enter in a lone text
         // field); it comes back here and is checked, never stored.
-        action: format!("/surveys/{}/preview", survey.row.id),
+        action: format!("/surveys/{}/preview", survey.id()),
         csrf,
         submission: crate::ids::new_id(),
         can_save: false,

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::db::Db;
 use crate::error::Result;
-use crate::survey::editing::{self, Survey};
+use crate::survey::editing;
+use crate::survey::model::Survey;
 
 const FRESH_FOR: Duration = Duration::from_secs(1);
 /// Bounds memory when many different ids are asked for (including ones that do not exist).

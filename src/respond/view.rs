@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::form::{DONT_KNOW, OTHER};
 use crate::i18n::Catalog;
-use crate::survey::editing::Survey;
+use crate::survey::model::Survey;
 use crate::survey::question::AnswerProblem;
 use crate::survey::{Kind, Question, Scale};
 
@@ -313,9 +313,9 @@ pub struct PageState<'a> {
 }
 
 pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
-    let t = crate::i18n::catalog(&survey.row.language);
+    let t = crate::i18n::catalog(survey.language());
     let questions: Vec<QuestionView> = survey
-        .questions
+        .questions()
         .iter()
         .enumerate()
         .map(|(i, q)| {
@@ -329,7 +329,7 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
         .collect();
     let total = questions.len();
     let answered = survey
-        .questions
+        .questions()
         .iter()
         .filter(|q| {
             state
@@ -338,13 +338,13 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
                 .is_some_and(|v| !crate::survey::question::is_blank(v))
         })
         .count();
-    let minutes = crate::survey::lint::estimated_seconds(&survey.questions)
+    let minutes = crate::survey::lint::estimated_seconds(survey.questions())
         .div_ceil(60)
         .max(1);
     SurveyPage {
         lang: t.code(),
-        title: survey.row.title.clone(),
-        intro: survey.row.intro.clone(),
+        title: survey.title().to_string(),
+        intro: survey.intro().to_string(),
         errors_summary: (!state.problems.is_empty()).then(|| {
             t.format(
                 "errors_summary",

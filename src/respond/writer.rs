@@ -9,7 +9,7 @@ use rocket::tokio::sync::{mpsc, oneshot};
 use super::model::{self, ResponseRow};
 use crate::db::{self, Db, DbConn};
 use crate::error::{Error, Result};
-use crate::survey::editing::{self, Availability};
+use crate::survey::model::{self as surveys, Availability};
 
 /// How many queued submissions one transaction takes at most.
 const MAX_BATCH: usize = 256;
@@ -144,8 +144,7 @@ pub fn store(conn: &mut DbConn, submission: &Submission) -> Result<Stored> {
     let now = db::now();
     // Checked again here, inside the transaction: pages may show a survey a moment after it
     // closed, but no answer is stored after that.
-    let survey = crate::survey::model::find(conn, &submission.survey_id)?.ok_or(Error::NotFound)?;
-    if editing::availability(&survey, now) != Availability::Open {
+    if surveys::stored_availability(conn, &submission.survey_id, now)? != Availability::Open {
         return Err(Error::conflict(
             "survey_not_open",
             "the survey does not accept answers now",

@@ -13,6 +13,7 @@ use crate::auth::{ApiUser, Designers, Readers, Role};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
 use crate::web::json::ApiJson;
 use crate::web::paging::{self, List};
 
@@ -127,7 +128,7 @@ async fn list_surveys(
             rows.into_iter()
                 .map(|row| {
                     let questions = model::questions_of(conn, &row.id)?;
-                    Ok(editing::Survey { row, questions })
+                    Ok(model::Survey { row, questions })
                 })
                 .collect::<Result<Vec<_>>>()
         })
@@ -135,7 +136,7 @@ async fn list_surveys(
     Ok(Json(paging::finish(
         surveys,
         limit,
-        |s| (s.row.created_at, s.row.id.clone()),
+        |s| (s.created_at(), s.id().to_string()),
         |s| s.view(settings),
     )))
 }
@@ -157,9 +158,9 @@ async fn get_survey(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Readers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Json<SurveyView>> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::visible_to(conn, &user.user, &id))
         .await?;
@@ -189,10 +190,10 @@ async fn patch_survey(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Designers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     body: ApiJson<SurveyInput>,
 ) -> Result<Json<SurveyView>> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::change(conn, &user.user, &id, body.0))
         .await?;
@@ -215,8 +216,12 @@ async fn patch_survey(
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
 #[delete("/surveys/<id>")]
-async fn delete_survey(db: &State<Db>, user: ApiUser<Designers>, id: &str) -> Result<Status> {
-    let id = id.to_string();
+async fn delete_survey(
+    db: &State<Db>,
+    user: ApiUser<Designers>,
+    id: Result<SurveyId, MalformedId>,
+) -> Result<Status> {
+    let id = id?;
     db.run(move |conn| editing::delete(conn, &user.user, &id))
         .await?;
     Ok(Status::NoContent)
@@ -235,8 +240,12 @@ async fn delete_survey(db: &State<Db>, user: ApiUser<Designers>, id: &str) -> Re
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
 #[get("/surveys/<id>/lint")]
-async fn lint_survey(db: &State<Db>, user: ApiUser<Readers>, id: &str) -> Result<Json<Report>> {
-    let id = id.to_string();
+async fn lint_survey(
+    db: &State<Db>,
+    user: ApiUser<Readers>,
+    id: Result<SurveyId, MalformedId>,
+) -> Result<Json<Report>> {
+    let id = id?;
     let survey = db
         .run(move |conn| editing::visible_to(conn, &user.user, &id))
         .await?;
@@ -263,9 +272,9 @@ async fn publish_survey(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Designers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Json<SurveyView>> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::publish(conn, &user.user, &id))
         .await?;
@@ -290,9 +299,9 @@ async fn close_survey(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Designers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Json<SurveyView>> {
-    let id = id.to_string();
+    let id = id?;
     let survey = db
         .run(move |conn| editing::close(conn, &user.user, &id))
         .await?;

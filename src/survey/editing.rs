@@ -2,18 +2,19 @@
 //! response's meaning: questions are frozen once a survey has been published, only drafts are
 //! deleted, and closing keeps every response.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 use super::incentive::Incentive;
-use super::model::{self, SurveyRow};
+pub use super::model::SurveyView;
+use super::model::{self, Survey, SurveyRow, SurveyStatus};
 use super::question::{Question, QuestionInput};
 use super::{SurveyContent, lint};
 use crate::auth::Role;
 use crate::auth::model::User;
-use crate::config::Settings;
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
+use crate::ids::SurveyId;
 
 pub const MAX_QUESTIONS: usize = 100;
 /// Reminders a survey may send an invitee at most, and how many it sends unless told.
@@ -42,114 +43,6 @@ pub struct SurveyInput {
     pub questions: Option<Vec<QuestionInput>>,
 }
 
-/// A survey as the API returns it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = Survey)]
-pub struct SurveyView {
-    pub id: String,
-    pub title: String,
-    pub intro: String,
-    pub thank_you: String,
-    pub language: String,
-    /// `draft`, `open` or `closed`.
-    pub status: String,
-    pub anonymous: bool,
-    pub invitation_only: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(format = DateTime)]
-    pub opens_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(format = DateTime)]
-    pub closes_at: Option<String>,
-    pub incentive: Incentive,
-    pub max_reminders: i32,
-    pub questions: Vec<Question>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(format = "uri")]
-    pub open_link: Option<String>,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-}
-
-/// A survey with its questions, loaded.
-#[derive(Debug, Clone)]
-pub struct Survey {
-    pub row: SurveyRow,
-    pub questions: Vec<Question>,
-}
-
-impl Survey {
-    pub fn incentive(&self) -> Incentive {
-        serde_json::from_str(&self.row.incentive).unwrap_or_else(|e| {
-            log::error!(
-                "survey {} has an unreadable incentive, shown as none: {e}",
-                self.row.id
-            );
-            Incentive::None
-        })
-    }
-
-    pub fn content(&self) -> SurveyContent {
-        SurveyContent {
-            title: self.row.title.clone(),
-            intro: self.row.intro.clone(),
-            thank_you: self.row.thank_you.clone(),
-            language: self.row.language.clone(),
-            anonymous: self.row.anonymous,
-            questions: self.questions.clone(),
-        }
-    }
-
-    pub fn view(&self, settings: &Settings) -> SurveyView {
-        let row = &self.row;
-        let open_link = (row.status != "draft" && !row.invitation_only)
-            .then(|| settings.link(&format!("/s/{}", row.id)));
-        SurveyView {
-            id: row.id.clone(),
-            title: row.title.clone(),
-            intro: row.intro.clone(),
-            thank_you: row.thank_you.clone(),
-            language: row.language.clone(),
-            status: row.status.clone(),
-            anonymous: row.anonymous,
-            invitation_only: row.invitation_only,
-            opens_at: row.opens_at.map(crate::web::rfc3339),
-            closes_at: row.closes_at.map(crate::web::rfc3339),
-            incentive: self.incentive(),
-            max_reminders: row.max_reminders,
-            questions: self.questions.clone(),
-            open_link,
-            created_at: crate::web::rfc3339(row.created_at),
-        }
-    }
-
-    /// Whether respondents can answer now.
-    pub fn availability(&self, now: NaiveDateTime) -> Availability {
-        availability(&self.row, now)
-    }
-}
-
-/// Whether respondents can answer a survey now, from its stored row alone.
-pub fn availability(row: &SurveyRow, now: NaiveDateTime) -> Availability {
-    match row.status.as_str() {
-        "open" => match (row.opens_at, row.closes_at) {
-            (Some(opens), _) if now < opens => Availability::NotYetOpen(opens),
-            (_, Some(closes)) if now >= closes => Availability::Closed,
-            _ => Availability::Open,
-        },
-        "closed" => Availability::Closed,
-        _ => Availability::Draft,
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Availability {
-    Open,
-    NotYetOpen(NaiveDateTime),
-    Closed,
-    Draft,
-}
-
 pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<Survey>> {
     let Some(row) = model::find(conn, id)? else {
         return Ok(None);
@@ -164,7 +57,7 @@ pub fn visible_to(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
     let survey = load(conn, id)?.ok_or(Error::NotFound)?;
     let allowed = match user.role() {
         Role::Admin | Role::Analyst => true,
-        Role::Designer => survey.row.owner_id == user.id,
+        Role::Designer => survey.owner_id().as_str() == user.id,
     };
     if allowed {
         Ok(survey)
@@ -176,7 +69,7 @@ pub fn visible_to(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
 /// A survey the user may change: its owner, or an admin.
 pub fn editable_by(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
     let survey = load(conn, id)?.ok_or(Error::NotFound)?;
-    if user.role() == Role::Admin || survey.row.owner_id == user.id {
+    if user.role() == Role::Admin || survey.owner_id().as_str() == user.id {
         Ok(survey)
     } else if user.role() == Role::Analyst {
         Err(Error::forbidden())
@@ -296,13 +189,13 @@ pub fn create(
         questions: Vec::new(),
     });
     let mut row = SurveyRow {
-        id: crate::ids::new_id(),
-        owner_id: owner.id.clone(),
+        id: SurveyId::new(),
+        owner_id: owner.id.clone().into(),
         title: base.title,
         intro: base.intro,
         thank_you: base.thank_you,
         language: base.language,
-        status: "draft".to_string(),
+        status: SurveyStatus::Draft,
         anonymous: base.anonymous,
         invitation_only: false,
         opens_at: None,
@@ -332,7 +225,7 @@ pub fn change(conn: &mut DbConn, user: &User, id: &str, input: SurveyInput) -> R
             mut row,
             mut questions,
         } = editable_by(conn, user, id)?;
-        if row.status != "draft" {
+        if row.status != SurveyStatus::Draft {
             let frozen = [
                 ("questions", input.questions.is_some()),
                 ("language", input.language.is_some()),
@@ -351,7 +244,7 @@ pub fn change(conn: &mut DbConn, user: &User, id: &str, input: SurveyInput) -> R
         apply(&mut row, &mut questions, input)?;
         row.updated_at = db::now();
         model::update(conn, &row)?;
-        if row.status == "draft" {
+        if row.status == SurveyStatus::Draft {
             model::replace_questions(conn, &row.id, &questions)?;
         }
         Ok(Survey { row, questions })
@@ -362,7 +255,7 @@ pub fn change(conn: &mut DbConn, user: &User, id: &str, input: SurveyInput) -> R
 pub fn publish(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
     db::write(conn, |conn| {
         let mut survey = editable_by(conn, user, id)?;
-        if survey.row.status == "open" {
+        if survey.status() == SurveyStatus::Open {
             return Ok(survey);
         }
         let report = lint::lint(&survey.content());
@@ -375,8 +268,7 @@ pub fn publish(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
                 details: hints,
             });
         }
-        survey.row.status = "open".to_string();
-        survey.row.updated_at = db::now();
+        survey.set_status(SurveyStatus::Open, db::now());
         model::update(conn, &survey.row)?;
         Ok(survey)
     })
@@ -386,14 +278,13 @@ pub fn publish(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
 pub fn close(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
     db::write(conn, |conn| {
         let mut survey = editable_by(conn, user, id)?;
-        if survey.row.status == "draft" {
+        if survey.status() == SurveyStatus::Draft {
             return Err(Error::conflict(
                 "survey_draft",
                 "a draft is not open; delete it instead",
             ));
         }
-        survey.row.status = "closed".to_string();
-        survey.row.updated_at = db::now();
+        survey.set_status(SurveyStatus::Closed, db::now());
         model::update(conn, &survey.row)?;
         Ok(survey)
     })
@@ -403,12 +294,12 @@ pub fn close(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
 pub fn delete(conn: &mut DbConn, user: &User, id: &str) -> Result<()> {
     db::write(conn, |conn| {
         let survey = editable_by(conn, user, id)?;
-        if survey.row.status != "draft" {
+        if survey.status() != SurveyStatus::Draft {
             return Err(Error::conflict(
                 "survey_published",
                 format!(
                     "the survey is {}; close it instead of deleting it",
-                    survey.row.status
+                    survey.status()
                 ),
             ));
         }

@@ -8,7 +8,6 @@ pub mod headers;
 pub mod json;
 pub mod links;
 pub mod logging;
-pub mod openapi;
 pub mod paging;
 pub mod peer;
 pub mod refusal;
@@ -70,7 +69,7 @@ pub fn default_limits() -> Limits {
 }
 
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    openapi::mount(rocket)
+    rocket
         .attach(Template::fairing())
         .attach(
             Shield::new()

@@ -185,3 +185,50 @@ fn html_error_pages_show_no_internals() {
         "no version in the Server header"
     );
 }
+
+#[test]
+fn a_malformed_id_is_the_same_404_as_an_unknown_one() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Admin);
+    let unknown = hearken::ids::new_id();
+    for (path, expected) in [
+        ("/api/v1/surveys/{}", Status::NotFound),
+        ("/api/v1/surveys/{}/lint", Status::NotFound),
+        ("/api/v1/surveys/{}/responses", Status::NotFound),
+        ("/api/v1/contacts/{}", Status::NotFound),
+        ("/api/v1/contacts/{}/export", Status::NotFound),
+    ] {
+        let get = |id: &str| {
+            let response = app
+                .client
+                .get(path.replace("{}", id))
+                .header(bearer(&token))
+                .dispatch();
+            (response.status(), crate::json(response))
+        };
+        let (status, body) = get("not-an-id");
+        assert_eq!(status, expected, "{path}");
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+        assert_eq!((status, body), get(&unknown), "{path}");
+    }
+    let patch = |id: &str| {
+        let response = app
+            .client
+            .patch(format!("/api/v1/users/{id}"))
+            .header(bearer(&token))
+            .header(ContentType::JSON)
+            .body("{}")
+            .dispatch();
+        (response.status(), crate::json(response))
+    };
+    assert_eq!(patch("x"), patch(&unknown));
+    assert_eq!(patch("x").0, Status::NotFound);
+
+    app.add_user("a@example.com", Role::Admin);
+    assert_eq!(app.sign_in("a@example.com", PASSWORD), Status::SeeOther);
+    for id in ["x", unknown.as_str()] {
+        let page = app.client.get(format!("/surveys/{id}")).dispatch();
+        assert_eq!(page.status(), Status::NotFound);
+        assert!(page.into_string().unwrap().contains("Page not found"));
+    }
+}

@@ -74,7 +74,7 @@ fn openapi_path(template: &str) -> String {
 #[test]
 fn every_api_route_enforces_its_declared_roles() {
     let app = TestApp::new();
-    let doc: Value = serde_json::from_str(&hearken::web::openapi::to_json().unwrap()).unwrap();
+    let doc: Value = serde_json::from_str(&hearken::openapi::to_json().unwrap()).unwrap();
     let target = app.add_user("target@example.com", Role::Analyst);
     let routes: Vec<(String, String)> = mounted_routes(&app)
         .into_iter()

@@ -15,8 +15,10 @@ use crate::auth::{Designers, Policy, Staff};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
 use crate::respond::model::count_responses;
-use crate::survey::editing::{self, Survey, SurveyInput};
+use crate::survey::editing::{self, SurveyInput};
+use crate::survey::model::{Survey, SurveyStatus};
 use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 
@@ -25,7 +27,7 @@ pub(super) async fn load(db: &Db, user: &User, id: &str) -> Result<(Survey, i64)
     let (user, id) = (user.clone(), id.to_string());
     db.run(move |conn| {
         let survey = editing::visible_to(conn, &user, &id)?;
-        let responses = count_responses(conn, &survey.row.id)?;
+        let responses = count_responses(conn, survey.id())?;
         Ok((survey, responses))
     })
     .await
@@ -37,7 +39,7 @@ pub(super) struct Ctx<'a> {
     settings: &'a Settings,
     pub user: User,
     csrf: String,
-    id: String,
+    pub id: SurveyId,
 }
 
 impl<'a> Ctx<'a> {
@@ -46,14 +48,14 @@ impl<'a> Ctx<'a> {
         settings: &'a Settings,
         staff: &Staff<P>,
         csrf: CsrfToken,
-        id: &str,
+        id: SurveyId,
     ) -> Self {
         Ctx {
             db,
             settings,
             user: staff.user.clone(),
             csrf: csrf.0,
-            id: id.to_string(),
+            id,
         }
     }
 
@@ -66,7 +68,7 @@ impl<'a> Ctx<'a> {
         let (survey, responses) = load(self.db, &self.user, &self.id).await?;
         let input = PageInput {
             me: me_of(&self.user),
-            can_edit: can_edit(&self.user, &survey.row.owner_id),
+            can_edit: can_edit(&self.user, survey.owner_id()),
             csrf: self.csrf.clone(),
             responses,
             notice,
@@ -114,11 +116,11 @@ pub(super) async fn survey_page(
     settings: &State<Settings>,
     staff: Staff,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     flash: Option<FlashMessage<'_>>,
 ) -> Result<Reply> {
     let notice = flash.map(|f| f.message().to_string());
-    Ctx::new(db, settings, &staff, csrf, id)
+    Ctx::new(db, settings, &staff, csrf, id?)
         .page(Status::Ok, notice, Attempt::None)
         .await
 }
@@ -129,16 +131,16 @@ pub(super) async fn save_details(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<DetailsForm>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let typed = form.0;
     let sent = typed.clone();
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
     let result = db
         .run(move |conn| {
-            let draft = editing::editable_by(conn, &user, &sid)?.row.status == "draft";
+            let draft = editing::editable_by(conn, &user, &sid)?.status() == SurveyStatus::Draft;
             // Language and anonymity are frozen once published; the page offers them only for
             // drafts, so a published survey's form simply does not carry them.
             // Browsers send a textarea's line breaks as CRLF; stored text uses LF throughout.
@@ -165,10 +167,10 @@ pub(super) async fn publish_survey(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     _form: CsrfForm<CsrfOnly>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
     let result = db
         .run(move |conn| editing::publish(conn, &user, &sid).map(|_| ()))
@@ -185,10 +187,10 @@ pub(super) async fn close_survey(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     _form: CsrfForm<CsrfOnly>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
     let result = db
         .run(move |conn| editing::close(conn, &user, &sid).map(|_| ()))
@@ -213,10 +215,10 @@ pub(super) async fn delete_survey(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<DeleteForm>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
     // Without JavaScript there is no confirmation dialog, so the form asks for a tick instead.
     let confirmed = form.0.confirm;
@@ -229,7 +231,7 @@ pub(super) async fn delete_survey(
                     "tick the box to confirm that this draft is to be deleted",
                 )));
             }
-            Ok(editing::delete(conn, &user, &sid).map(|()| survey.row.title))
+            Ok(editing::delete(conn, &user, &sid).map(|()| survey.title().to_string()))
         })
         .await?;
     match result {

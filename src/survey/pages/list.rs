@@ -13,9 +13,11 @@ use super::{me, view};
 use crate::auth::{Designers, Role, Staff};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::SurveyId;
 use crate::respond::model::count_responses;
 use crate::survey::editing::{self, SurveyInput};
-use crate::survey::{model, templates};
+use crate::survey::model::{self, SurveyStatus};
+use crate::survey::templates;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::paging;
 use crate::web::{Reply, rfc3339};
@@ -25,9 +27,9 @@ const PAGE_SIZE: i64 = 100;
 
 #[derive(Serialize)]
 struct Row {
-    id: String,
+    id: SurveyId,
     title: String,
-    status: String,
+    status: SurveyStatus,
     questions: usize,
     responses: i64,
     created: String,
@@ -150,7 +152,7 @@ pub(super) async fn create_survey(
         .await;
     match made {
         Ok(survey) => Ok(created(
-            &survey.row.id,
+            survey.id(),
             "The survey is created as a draft. Add its questions below.",
         )),
         Err(error @ Error::Invalid { .. }) => {
@@ -194,7 +196,7 @@ pub(super) async fn create_from_template(
         .run(move |conn| editing::create(conn, &owner, Some(base), SurveyInput::default()))
         .await?;
     Ok(created(
-        &survey.row.id,
+        survey.id(),
         "The survey is created from the template as a draft. Adjust it below.",
     ))
 }

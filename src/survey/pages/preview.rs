@@ -13,6 +13,7 @@ use super::me;
 use crate::auth::Staff;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
 use crate::respond::form::AnswerForm;
 use crate::respond::{self, model};
 use crate::survey::score::Score;
@@ -25,9 +26,9 @@ pub(super) async fn preview_page(
     db: &State<Db>,
     staff: Staff,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Template> {
-    let (survey, _) = load(db, &staff.user, id).await?;
+    let (survey, _) = load(db, &staff.user, &id?).await?;
     Ok(respond::preview::page(&survey, csrf.0, None).0)
 }
 
@@ -38,7 +39,7 @@ pub(super) async fn preview_check(
     db: &State<Db>,
     staff: Staff,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: AnswerForm,
 ) -> Result<Reply> {
     // Staff get the plain refusal: the preview stores nothing, so nothing typed is at stake.
@@ -47,7 +48,7 @@ pub(super) async fn preview_check(
             "This form has expired or did not come from this browser. Reload the page.".into(),
         ));
     }
-    let (survey, _) = load(db, &staff.user, id).await?;
+    let (survey, _) = load(db, &staff.user, &id?).await?;
     let (page, status) = respond::preview::page(&survey, csrf.0, Some(&form));
     Ok(Reply::Status((status, page)))
 }
@@ -118,10 +119,10 @@ pub(super) async fn responses_page(
     db: &State<Db>,
     staff: Staff,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<Template> {
-    let (survey, total) = load(db, &staff.user, id).await?;
-    let survey_id = survey.row.id.clone();
+    let (survey, total) = load(db, &staff.user, &id?).await?;
+    let survey_id = survey.id().to_string();
     let (rows, answers) = db
         .run(move |conn| {
             let rows = model::latest(conn, &survey_id, LATEST)?;
@@ -144,7 +145,7 @@ pub(super) async fn responses_page(
             // In the survey's order; an answer to a question no longer in it (none should
             // be, questions are frozen once published) is still shown, under its id.
             let mut answers: Vec<AnswerView> = survey
-                .questions
+                .questions()
                 .iter()
                 .filter_map(|q| {
                     let value = model::parse_json(given.get(&q.id)?).ok()?;
@@ -156,7 +157,7 @@ pub(super) async fn responses_page(
                 .collect();
             let mut orphans: Vec<(&String, &String)> = given
                 .iter()
-                .filter(|(qid, _)| !survey.questions.iter().any(|q| &q.id == *qid))
+                .filter(|(qid, _)| !survey.questions().iter().any(|q| &q.id == *qid))
                 .collect();
             orphans.sort();
             for (qid, text) in orphans {
@@ -179,10 +180,10 @@ pub(super) async fn responses_page(
     Ok(Template::render(
         "survey_responses",
         context! {
-            title: format!("Responses · {}", survey.row.title),
+            title: format!("Responses · {}", survey.title()),
             me: me(&staff),
             csrf: csrf.0,
-            survey: context! { id: &survey.row.id, title: &survey.row.title },
+            survey: context! { id: survey.id(), title: survey.title() },
             total,
             shown: responses.len(),
             responses,

@@ -13,6 +13,7 @@ use crate::auth::{Designers, Staff};
 use crate::config::Settings;
 use crate::db::{Db, DbConn};
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
 use crate::survey::editing::{self, SurveyInput};
 use crate::survey::{Question, QuestionInput, Scale};
 use crate::web::Reply;
@@ -99,7 +100,7 @@ async fn change_questions(
     let (user, id) = (user.clone(), id.to_string());
     db.run(move |conn: &mut DbConn| {
         let survey = editing::editable_by(conn, &user, &id)?;
-        let (list, own) = match edit(&survey.questions) {
+        let (list, own) = match edit(survey.questions()) {
             Ok(made) => made,
             Err(error) => return Ok((None, Err(error))),
         };
@@ -122,10 +123,10 @@ pub(super) async fn add_question(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<QuestionForm>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let typed = form.0;
     let sent = typed.clone();
     let edit: Edit = Box::new(move |questions| {
@@ -133,7 +134,7 @@ pub(super) async fn add_question(
         list.push(input_of(&sent, None)?);
         Ok((list, Some(questions.len())))
     });
-    let (own, result) = change_questions(db, &ctx.user, id, edit).await?;
+    let (own, result) = change_questions(db, &ctx.user, &ctx.id, edit).await?;
     ctx.finish(result, "The question is added.", |e| {
         Attempt::Add(typed, describe(e, own))
     })
@@ -146,10 +147,10 @@ pub(super) async fn edit_question(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<QuestionForm>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let typed = form.0;
     let sent = typed.clone();
     let edit: Edit = Box::new(move |questions| {
@@ -161,7 +162,7 @@ pub(super) async fn edit_question(
         }
         Ok((list, Some(index)))
     });
-    let (own, result) = change_questions(db, &ctx.user, id, edit).await?;
+    let (own, result) = change_questions(db, &ctx.user, &ctx.id, edit).await?;
     ctx.finish(result, "The question is saved.", |e| {
         Attempt::Edit(typed, describe(e, own))
     })
@@ -183,10 +184,10 @@ pub(super) async fn move_question(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<MoveForm>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let MoveForm {
         question,
         direction,
@@ -205,7 +206,7 @@ pub(super) async fn move_question(
         }
         Ok((list, None))
     });
-    let (_, result) = change_questions(db, &ctx.user, id, edit).await?;
+    let (_, result) = change_questions(db, &ctx.user, &ctx.id, edit).await?;
     ctx.finish(result, "The question is moved.", |e| {
         Attempt::Conflict(describe(e, None), false)
     })
@@ -225,10 +226,10 @@ pub(super) async fn delete_question(
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<PickForm>,
 ) -> Result<Reply> {
-    let ctx = Ctx::new(db, settings, &staff, csrf, id);
+    let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let question = form.0.question;
     let edit: Edit = Box::new(move |questions| {
         let index = position(questions, &question)?;
@@ -236,7 +237,7 @@ pub(super) async fn delete_question(
         list.remove(index);
         Ok((list, None))
     });
-    let (_, result) = change_questions(db, &ctx.user, id, edit).await?;
+    let (_, result) = change_questions(db, &ctx.user, &ctx.id, edit).await?;
     ctx.finish(result, "The question is deleted.", |e| {
         Attempt::Conflict(describe(e, None), false)
     })

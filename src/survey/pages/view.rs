@@ -9,8 +9,8 @@ use super::Me;
 pub(super) use super::forms::{DetailsForm, QuestionForm};
 use crate::config::Settings;
 use crate::i18n;
-use crate::survey::editing::Survey;
 use crate::survey::lint::{self, Hint, Severity};
+use crate::survey::model::{Survey, SurveyStatus};
 use crate::survey::{Kind, Question};
 
 /// Every question kind, with the name designers see, in the order the select offers them.
@@ -251,12 +251,11 @@ pub(super) struct PageInput {
 }
 
 pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput) -> Template {
-    let row = &survey.row;
     let report = lint::lint(&survey.content());
-    let number_of = |id: &str| survey.questions.iter().position(|q| q.id == id);
-    let count = survey.questions.len();
+    let number_of = |id: &str| survey.questions().iter().position(|q| q.id == id);
+    let count = survey.questions().len();
     let mut questions: Vec<QuestionView> = survey
-        .questions
+        .questions()
         .iter()
         .enumerate()
         .map(|(i, q)| {
@@ -266,7 +265,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
                 .filter(|h| h.question_id.as_deref() == Some(q.id.as_str()))
                 .map(|h| hint_view(h, Some(i + 1)))
                 .collect();
-            question_view(&row.id, i, count, q, hints)
+            question_view(survey.id(), i, count, q, hints)
         })
         .collect();
     // The estimated time is shown in the header; a hint about a question that is not there
@@ -290,19 +289,19 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         })
         .collect();
 
-    let is_draft = row.status == "draft";
+    let is_draft = survey.status() == SurveyStatus::Draft;
     let mut details = DetailsForm {
-        title: row.title.clone(),
-        intro: row.intro.clone(),
-        thank_you: row.thank_you.clone(),
-        language: Some(row.language.clone()),
-        anonymous: row.anonymous,
+        title: survey.title().to_string(),
+        intro: survey.intro().to_string(),
+        thank_you: survey.thank_you().to_string(),
+        language: Some(survey.language().to_string()),
+        anonymous: survey.anonymous(),
         ..Default::default()
     };
     let mut details_error = None;
     let mut add = form_view(
         "add".into(),
-        format!("/surveys/{}/questions", row.id),
+        format!("/surveys/{}/questions", survey.id()),
         "Add question",
         QuestionForm::blank(),
     );
@@ -338,31 +337,30 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         }
     }
     let minutes = report.estimated_seconds.div_ceil(60).max(1);
-    let status_label = match row.status.as_str() {
-        "draft" => "Draft",
-        "open" => "Open for answers",
-        "closed" => "Closed",
-        _ => "Unknown",
+    let status_label = match survey.status() {
+        SurveyStatus::Draft => "Draft",
+        SurveyStatus::Open => "Open for answers",
+        SurveyStatus::Closed => "Closed",
     };
     let languages = languages(details.language.as_deref().unwrap_or("en"));
     Template::render(
         "survey_page",
         context! {
-            title: &row.title,
+            title: survey.title(),
             me: input.me,
             csrf: input.csrf,
             notice: input.notice,
             conflict,
             blocking: if show_blocking { blocking } else { Vec::new() },
             survey: context! {
-                id: &row.id,
-                title: &row.title,
-                intro: &row.intro,
-                thank_you: &row.thank_you,
-                status: &row.status,
+                id: survey.id(),
+                title: survey.title(),
+                intro: survey.intro(),
+                thank_you: survey.thank_you(),
+                status: survey.status(),
                 status_label,
-                language_name: i18n::catalog(&row.language).get("language_name"),
-                anonymous: row.anonymous,
+                language_name: i18n::catalog(survey.language()).get("language_name"),
+                anonymous: survey.anonymous(),
                 open_link: survey.view(settings).open_link,
                 responses: input.responses,
                 question_count: count,
@@ -371,8 +369,8 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
             can_edit: input.can_edit,
             edit_questions: input.can_edit && is_draft,
             is_draft,
-            is_open: row.status == "open",
-            is_closed: row.status == "closed",
+            is_open: survey.status() == SurveyStatus::Open,
+            is_closed: survey.status() == SurveyStatus::Closed,
             survey_hints,
             questions,
             add,

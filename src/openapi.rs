@@ -212,7 +212,7 @@ mod tests {
                     let schema = &limit["schema"];
                     assert_eq!(
                         schema["maximum"],
-                        super::super::paging::MAX_LIMIT,
+                        crate::web::paging::MAX_LIMIT,
                         "{method} {path}"
                     );
                     assert_eq!(schema["minimum"], 1, "{method} {path}");
