@@ -8,7 +8,7 @@ use crate::contact;
 use crate::db::DbConn;
 use crate::error::Result;
 use crate::invite;
-use crate::mail::{Delivered, Delivery, Listener};
+use crate::mail::{Delivered, Delivery, Listener, Message};
 
 pub struct Rooms;
 
@@ -36,7 +36,7 @@ impl Listener for Rooms {
             Delivered::WillRetry { error } => invite::model::Delivery::WillRetry(error),
             Delivered::Failed { error } => invite::model::Delivery::Failed(error),
         };
-        let reminder = delivery.kind == "reminder";
+        let reminder = delivery.kind == Message::REMINDER;
         invite::model::record_delivery(conn, invitation, reminder, outcome, delivery.at)
     }
 }

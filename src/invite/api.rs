@@ -13,6 +13,7 @@ use crate::auth::{ApiUser, Designers};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
 use crate::mail::worker::Outbox;
 use crate::survey::editing;
 use crate::web::json::ApiJson;
@@ -92,9 +93,10 @@ async fn invite(
     settings: &State<Settings>,
     outbox: &State<Outbox>,
     user: ApiUser<Designers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     body: ApiJson<InviteInput>,
 ) -> Result<(Status, Json<InviteOutcome>)> {
+    let id = id?;
     let invitees = body.0.invitees()?;
     let (id, settings_owned) = (id.to_string(), settings.inner().clone());
     let outcome = db
@@ -133,8 +135,9 @@ async fn remind(
     settings: &State<Settings>,
     outbox: &State<Outbox>,
     user: ApiUser<Designers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
 ) -> Result<(Status, Json<ReminderOutcome>)> {
+    let id = id?;
     let (id, settings_owned) = (id.to_string(), settings.inner().clone());
     let outcome = db
         .run(move |conn| {
@@ -173,10 +176,11 @@ async fn remind(
 async fn list(
     db: &State<Db>,
     user: ApiUser<Designers>,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     limit: Option<i64>,
     after: Option<String>,
 ) -> Result<Json<List<InvitationView>>> {
+    let id = id?;
     let limit = paging::limit(limit)?;
     let after = paging::decode(after.as_deref())?;
     let id = id.to_string();

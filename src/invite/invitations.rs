@@ -8,10 +8,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::model::{self, InvitationRow};
+use super::model::{self, InvitationRow, InvitationStatus};
 use crate::config::Settings;
 use crate::contact::model::{self as contact_model, ContactRow};
-use crate::db::schema::{contacts, invitations, outbox as outbox_table};
+use crate::db::schema::{contacts, invitations};
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
 use crate::i18n;
@@ -49,7 +49,7 @@ fn new_row(
         survey_id: survey_id.to_string(),
         contact_id: contact_id.map(str::to_string),
         token_hash: crate::ids::digest(&token),
-        status: "queued".to_string(),
+        status: InvitationStatus::Queued.as_str().to_string(),
         created_at: now,
         opened_at: None,
         completed_at: None,
@@ -258,18 +258,8 @@ pub fn remind(conn: &mut DbConn, settings: &Settings, survey: &Survey) -> Result
                 ContactRow::as_select(),
             ))
             .load(conn)?;
-        let pending: HashSet<String> = outbox_table::table
-            .filter(outbox_table::kind.eq("reminder"))
-            .filter(outbox_table::status.eq_any(["queued", "sending"]))
-            .filter(outbox_table::invitation_id.is_not_null())
-            .inner_join(
-                invitations::table.on(outbox_table::invitation_id.eq(invitations::id.nullable())),
-            )
-            .filter(invitations::survey_id.eq(survey.id().as_str()))
-            .select(outbox_table::invitation_id.assume_not_null())
-            .load::<String>(conn)?
-            .into_iter()
-            .collect();
+        let ids: Vec<String> = rows.iter().map(|(i, ..)| i.id.clone()).collect();
+        let pending = mail::outbox::links_waiting(conn, Message::REMINDER, &ids)?;
         let digests: Vec<String> = rows
             .iter()
             .map(|(_, _, _, c)| crate::ids::digest(&c.email))

@@ -4,10 +4,68 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::db::schema::invitations;
 use crate::error::Result;
+
+/// Where an invitation stands, as staff follow it. Every status but `OptedOut` is stored (as
+/// its text); opting out is the contact's, so it is derived when invitations are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    Queued,
+    Sent,
+    Failed,
+    Opened,
+    Started,
+    Completed,
+    OptedOut,
+}
+
+impl InvitationStatus {
+    /// In the order an invitation moves through them, for counts and filters.
+    pub const ALL: [InvitationStatus; 7] = [
+        Self::Queued,
+        Self::Sent,
+        Self::Failed,
+        Self::Opened,
+        Self::Started,
+        Self::Completed,
+        Self::OptedOut,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Opened => "opened",
+            Self::Started => "started",
+            Self::Completed => "completed",
+            Self::OptedOut => "opted_out",
+        }
+    }
+
+    /// The status a stored text names.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// How the staff page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "Queued",
+            Self::Sent => "Sent",
+            Self::Failed => "Failed",
+            Self::Opened => "Opened",
+            Self::Started => "Started",
+            Self::Completed => "Completed",
+            Self::OptedOut => "Opted out",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = invitations)]
@@ -46,19 +104,24 @@ pub fn complete(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> Result<bool> 
     )
     .set((
         invitations::completed_at.eq(at),
-        invitations::status.eq("completed"),
+        invitations::status.eq(InvitationStatus::Completed.as_str()),
     ))
     .execute(conn)?;
     Ok(updated == 1)
 }
 
 /// Records that the respondent opened or started the survey; `opened_at` keeps the first time.
-pub fn mark(conn: &mut DbConn, id: &str, status: &str, at: NaiveDateTime) -> Result<()> {
+pub fn mark(
+    conn: &mut DbConn,
+    id: &str,
+    status: InvitationStatus,
+    at: NaiveDateTime,
+) -> Result<()> {
     let open = invitations::table
         .filter(invitations::id.eq(id))
         .filter(invitations::completed_at.is_null());
     diesel::update(open)
-        .set(invitations::status.eq(status))
+        .set(invitations::status.eq(status.as_str()))
         .execute(conn)?;
     diesel::update(open.filter(invitations::opened_at.is_null()))
         .set(invitations::opened_at.eq(at))
@@ -111,8 +174,9 @@ pub fn record_delivery(
                     .set(invitations::sent_at.eq(Some(at)))
                     .execute(conn)?;
             }
-            diesel::update(this.filter(invitations::status.eq_any(["queued", "failed"])))
-                .set(invitations::status.eq("sent"))
+            let before = [InvitationStatus::Queued, InvitationStatus::Failed].map(|s| s.as_str());
+            diesel::update(this.filter(invitations::status.eq_any(before)))
+                .set(invitations::status.eq(InvitationStatus::Sent.as_str()))
                 .execute(conn)?;
         }
         Delivery::WillRetry(error) => {
@@ -124,8 +188,9 @@ pub fn record_delivery(
             diesel::update(this)
                 .set(invitations::last_error.eq(Some(error)))
                 .execute(conn)?;
-            diesel::update(this.filter(invitations::status.eq("queued")))
-                .set(invitations::status.eq("failed"))
+            let queued = invitations::status.eq(InvitationStatus::Queued.as_str());
+            diesel::update(this.filter(queued))
+                .set(invitations::status.eq(InvitationStatus::Failed.as_str()))
                 .execute(conn)?;
         }
     }

@@ -16,6 +16,7 @@ use crate::auth::{Designers, Role, Staff};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
 use crate::mail::worker::Outbox;
 use crate::survey::editing::{self, MAX_REMINDERS, SurveyInput};
 use crate::survey::model::SurveyStatus;
@@ -49,7 +50,7 @@ impl From<InvitationView> for Row {
         Row {
             email: view.email.unwrap_or_else(|| "(erased contact)".to_string()),
             name: view.name.unwrap_or_default(),
-            status: view.status,
+            status: view.status.as_str(),
             sent_at: view.sent_at.unwrap_or_default(),
             reminders: view.reminders,
             last_error: view.last_error.unwrap_or_default(),
@@ -121,7 +122,7 @@ async fn render<P: crate::auth::Policy>(
                 "max_reminders": survey.max_reminders(),
             }),
             max_allowed: MAX_REMINDERS,
-            counts: counts.iter().map(|(status, n)| json!({"status": status, "label": label(status), "count": n})).collect::<Vec<_>>(),
+            counts: counts.iter().map(|(status, n)| json!({"status": status, "label": status.label(), "count": n})).collect::<Vec<_>>(),
             total,
             invitations: rows,
             next,
@@ -130,28 +131,16 @@ async fn render<P: crate::auth::Policy>(
     ))
 }
 
-fn label(status: &str) -> &'static str {
-    match status {
-        "queued" => "Queued",
-        "sent" => "Sent",
-        "failed" => "Failed",
-        "opened" => "Opened",
-        "started" => "Started",
-        "completed" => "Completed",
-        "opted_out" => "Opted out",
-        _ => "Other",
-    }
-}
-
 #[get("/surveys/<id>/invitations?<after>")]
 async fn invitations_page(
     db: &State<Db>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     after: Option<String>,
 ) -> Result<Template> {
-    render(db, &staff, csrf.0, id, after, Notice::default()).await
+    let id = id?;
+    render(db, &staff, csrf.0, &id, after, Notice::default()).await
 }
 
 #[derive(FromForm)]
@@ -241,9 +230,10 @@ async fn invite_form(
     outbox: &State<Outbox>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<InviteForm>,
 ) -> Result<Reply> {
+    let id = id?;
     let form = form.0;
     let pasted = form.emails.clone();
     let (survey_id, user, settings_owned) =
@@ -273,7 +263,7 @@ async fn invite_form(
             ..Notice::default()
         }
     });
-    answer(db, &staff, csrf.0, id, result, pasted).await
+    answer(db, &staff, csrf.0, &id, result, pasted).await
 }
 
 /// The contact ids of pasted addresses (one per line, or separated by commas, semicolons or
@@ -333,9 +323,10 @@ async fn remind_form(
     outbox: &State<Outbox>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     _form: CsrfForm<CsrfOnly>,
 ) -> Result<Reply> {
+    let id = id?;
     let (survey_id, user, settings_owned) =
         (id.to_string(), staff.user.clone(), settings.inner().clone());
     let result = db
@@ -367,7 +358,7 @@ async fn remind_form(
                 ..Notice::default()
             }
         });
-    answer(db, &staff, csrf.0, id, result, String::new()).await
+    answer(db, &staff, csrf.0, &id, result, String::new()).await
 }
 
 #[post("/surveys/<id>/invitations/reminder-limit", data = "<form>")]
@@ -375,9 +366,10 @@ async fn reminder_limit_form(
     db: &State<Db>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
-    id: &str,
+    id: Result<SurveyId, MalformedId>,
     form: CsrfForm<LimitForm>,
 ) -> Result<Reply> {
+    let id = id?;
     let max = form.0.max_reminders;
     let (survey_id, user) = (id.to_string(), staff.user.clone());
     let result = match max {
@@ -403,5 +395,5 @@ async fn reminder_limit_form(
                 ..Notice::default()
             }),
     };
-    answer(db, &staff, csrf.0, id, result, String::new()).await
+    answer(db, &staff, csrf.0, &id, result, String::new()).await
 }

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::model::InvitationRow;
+use super::model::{InvitationRow, InvitationStatus};
 use crate::db::DbConn;
 use crate::db::schema::{contacts, invitations};
 use crate::error::Result;
@@ -25,8 +25,7 @@ pub struct InvitationView {
     pub email: Option<String>,
     #[schema(required = true)]
     pub name: Option<String>,
-    /// One of `STATUSES`: queued, sent, failed, opened, started, completed, opted_out.
-    pub status: &'static str,
+    pub status: InvitationStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = DateTime)]
     pub sent_at: Option<String>,
@@ -36,17 +35,6 @@ pub struct InvitationView {
     #[schema(format = DateTime)]
     pub created_at: String,
 }
-
-/// The statuses in the order an invitation moves through them, for counts and filters.
-pub const STATUSES: [&str; 7] = [
-    "queued",
-    "sent",
-    "failed",
-    "opened",
-    "started",
-    "completed",
-    "opted_out",
-];
 
 type ListedRow = (
     InvitationRow,
@@ -59,18 +47,14 @@ type ListedRow = (
 );
 
 /// The status staff see: answering wins over opting out, which wins over the stored status.
-fn status_of(stored: &str, completed: bool, opted_out: bool) -> &'static str {
+fn status_of(stored: &str, completed: bool, opted_out: bool) -> InvitationStatus {
     if completed {
-        return "completed";
+        return InvitationStatus::Completed;
     }
     if opted_out {
-        return "opted_out";
+        return InvitationStatus::OptedOut;
     }
-    STATUSES
-        .iter()
-        .find(|s| **s == stored)
-        .copied()
-        .unwrap_or("queued")
+    InvitationStatus::parse(stored).unwrap_or(InvitationStatus::Queued)
 }
 
 fn view(row: ListedRow) -> InvitationView {
@@ -133,7 +117,7 @@ pub fn page(
 }
 
 /// How many of a survey's invitations are in each status (every status present, zero or not).
-pub fn counts(conn: &mut DbConn, survey_id: &str) -> Result<Vec<(&'static str, i64)>> {
+pub fn counts(conn: &mut DbConn, survey_id: &str) -> Result<Vec<(InvitationStatus, i64)>> {
     let rows: Vec<(String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = invitations::table
         .left_join(contacts::table.on(invitations::contact_id.eq(contacts::id.nullable())))
         .filter(invitations::survey_id.eq(survey_id))
@@ -143,13 +127,13 @@ pub fn counts(conn: &mut DbConn, survey_id: &str) -> Result<Vec<(&'static str, i
             contacts::opted_out_at.nullable(),
         ))
         .load(conn)?;
-    let mut counts: HashMap<&'static str, i64> = HashMap::new();
+    let mut counts: HashMap<InvitationStatus, i64> = HashMap::new();
     for (status, completed_at, opted_out_at) in rows {
         let status = status_of(&status, completed_at.is_some(), opted_out_at.is_some());
         *counts.entry(status).or_default() += 1;
     }
-    Ok(STATUSES
-        .iter()
-        .map(|s| (*s, counts.get(s).copied().unwrap_or(0)))
+    Ok(InvitationStatus::ALL
+        .into_iter()
+        .map(|s| (s, counts.get(&s).copied().unwrap_or(0)))
         .collect())
 }

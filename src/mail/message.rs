@@ -45,14 +45,16 @@ pub struct SurveyInvitation {
 }
 
 impl Message {
+    pub const INVITATION: &'static str = "invite";
+    pub const REMINDER: &'static str = "reminder";
     /// Every kind there are templates for.
-    pub const KINDS: [&'static str; 2] = ["invite", "reminder"];
+    pub const KINDS: [&'static str; 2] = [Self::INVITATION, Self::REMINDER];
 
     /// The kind stored in the outbox row, and the folder of its templates.
     pub fn kind(&self) -> &'static str {
         match self {
-            Message::Invitation(_) => "invite",
-            Message::Reminder(_) => "reminder",
+            Message::Invitation(_) => Self::INVITATION,
+            Message::Reminder(_) => Self::REMINDER,
         }
     }
 
@@ -86,8 +88,8 @@ impl Message {
                 .map_err(|e| format!("the {kind} payload cannot be read: {e}"))
         };
         match kind {
-            "invite" => invitation().map(Message::Invitation),
-            "reminder" => invitation().map(Message::Reminder),
+            Self::INVITATION => invitation().map(Message::Invitation),
+            Self::REMINDER => invitation().map(Message::Reminder),
             other => Err(format!("no email templates for kind `{other}`")),
         }
     }

@@ -4,9 +4,11 @@
 //! room needs to hear about its emails (an opt-out to respect, a refused address, a delivery)
 //! it hears through the [`Listener`] it is started with.
 
+pub mod lookups;
 pub mod message;
 pub mod outbox;
 pub mod render;
+pub mod status;
 pub mod transport;
 pub mod worker;
 

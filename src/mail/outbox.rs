@@ -17,6 +17,8 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
+pub use super::lookups::{find, links_waiting, of_contact};
+pub use super::status::OutboxStatus;
 use super::{Delivered, Delivery, Email, Listener};
 use crate::config::Settings;
 use crate::db::schema::outbox;
@@ -36,6 +38,7 @@ pub struct OutboxRow {
     pub link_id: Option<String>,
     pub payload: String,
     pub message_id: String,
+    /// An [`OutboxStatus`] as text.
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
@@ -103,7 +106,7 @@ fn new_row(settings: &Settings, mail: Email, now: NaiveDateTime) -> Result<Outbo
             crate::ids::new_secret(),
             message_id_domain(&settings.mail_from)
         ),
-        status: "queued".into(),
+        status: OutboxStatus::Queued.as_str().into(),
         attempts: 0,
         next_attempt_at: now,
         claimed_until: None,
@@ -111,15 +114,6 @@ fn new_row(settings: &Settings, mail: Email, now: NaiveDateTime) -> Result<Outbo
         sent_at: None,
         created_at: now,
     })
-}
-
-/// One row of the outbox by id.
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<OutboxRow>> {
-    Ok(outbox::table
-        .find(id)
-        .select(OutboxRow::as_select())
-        .first(conn)
-        .optional()?)
 }
 
 /// Claims up to `limit` due rows for `lease`: queued rows whose time has come, and rows left
@@ -140,10 +134,10 @@ pub fn claim(
     let any_due: i64 = outbox::table
         .filter(
             outbox::status
-                .eq("queued")
+                .eq(OutboxStatus::Queued.as_str())
                 .and(outbox::next_attempt_at.le(now))
                 .or(outbox::status
-                    .eq("sending")
+                    .eq(OutboxStatus::Sending.as_str())
                     .and(outbox::claimed_until.lt(now))),
         )
         .count()
@@ -158,7 +152,7 @@ pub fn claim(
             if opted_out(conn, &row, listener)? {
                 diesel::update(outbox::table.find(&row.id))
                     .set((
-                        outbox::status.eq("cancelled"),
+                        outbox::status.eq(OutboxStatus::Cancelled.as_str()),
                         outbox::claimed_until.eq(None::<NaiveDateTime>),
                         outbox::last_error.eq(OPTED_OUT),
                     ))
@@ -167,11 +161,11 @@ pub fn claim(
             }
             diesel::update(outbox::table.find(&row.id))
                 .set((
-                    outbox::status.eq("sending"),
+                    outbox::status.eq(OutboxStatus::Sending.as_str()),
                     outbox::claimed_until.eq(Some(until)),
                 ))
                 .execute(conn)?;
-            row.status = "sending".into();
+            row.status = OutboxStatus::Sending.as_str().into();
             row.claimed_until = Some(until);
             claimed.push(row);
         }
@@ -186,10 +180,10 @@ fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<OutboxRo
             outbox::table
                 .filter(
                     outbox::status
-                        .eq("queued")
+                        .eq(OutboxStatus::Queued.as_str())
                         .and(outbox::next_attempt_at.le(now))
                         .or(outbox::status
-                            .eq("sending")
+                            .eq(OutboxStatus::Sending.as_str())
                             .and(outbox::claimed_until.lt(now))),
                 )
                 .order(outbox::next_attempt_at.asc())
@@ -249,13 +243,13 @@ pub fn record(
         for (row, outcome) in outcomes {
             let held = outbox::table
                 .find(&row.id)
-                .filter(outbox::status.eq("sending"))
+                .filter(outbox::status.eq(OutboxStatus::Sending.as_str()))
                 .filter(outbox::claimed_until.eq(row.claimed_until));
             let told = match outcome {
                 Outcome::Sent => {
                     let changed = diesel::update(held)
                         .set((
-                            outbox::status.eq("sent"),
+                            outbox::status.eq(OutboxStatus::Sent.as_str()),
                             outbox::sent_at.eq(Some(now)),
                             outbox::claimed_until.eq(None::<NaiveDateTime>),
                             outbox::attempts.eq(row.attempts + 1),
@@ -267,7 +261,7 @@ pub fn record(
                 Outcome::Retry { at, error } => {
                     let changed = diesel::update(held)
                         .set((
-                            outbox::status.eq("queued"),
+                            outbox::status.eq(OutboxStatus::Queued.as_str()),
                             outbox::next_attempt_at.eq(*at),
                             outbox::claimed_until.eq(None::<NaiveDateTime>),
                             outbox::attempts.eq(row.attempts + 1),
@@ -284,7 +278,7 @@ pub fn record(
                     }
                     let changed = diesel::update(held)
                         .set((
-                            outbox::status.eq("failed"),
+                            outbox::status.eq(OutboxStatus::Failed.as_str()),
                             outbox::claimed_until.eq(None::<NaiveDateTime>),
                             outbox::attempts.eq(row.attempts + 1),
                             outbox::last_error.eq(Some(error)),
@@ -295,7 +289,7 @@ pub fn record(
                 Outcome::Cancelled => {
                     diesel::update(held)
                         .set((
-                            outbox::status.eq("cancelled"),
+                            outbox::status.eq(OutboxStatus::Cancelled.as_str()),
                             outbox::claimed_until.eq(None::<NaiveDateTime>),
                             outbox::last_error.eq(OPTED_OUT),
                         ))
@@ -305,7 +299,7 @@ pub fn record(
                 Outcome::Released => {
                     diesel::update(held)
                         .set((
-                            outbox::status.eq("queued"),
+                            outbox::status.eq(OutboxStatus::Queued.as_str()),
                             outbox::claimed_until.eq(None::<NaiveDateTime>),
                         ))
                         .execute(conn)?;
@@ -334,26 +328,19 @@ pub const OPTED_OUT: &str = "the recipient has opted out";
 /// of what it sent must stay true.
 pub fn cancel_waiting(conn: &mut DbConn, contact_id: &str, email: &str) -> Result<usize> {
     Ok(diesel::update(
-        outbox::table.filter(outbox::status.eq("queued")).filter(
-            outbox::contact_id
-                .eq(contact_id)
-                .or(outbox::recipient.eq(email)),
-        ),
+        outbox::table
+            .filter(outbox::status.eq(OutboxStatus::Queued.as_str()))
+            .filter(
+                outbox::contact_id
+                    .eq(contact_id)
+                    .or(outbox::recipient.eq(email)),
+            ),
     )
     .set((
-        outbox::status.eq("cancelled"),
+        outbox::status.eq(OutboxStatus::Cancelled.as_str()),
         outbox::last_error.eq(Some(OPTED_OUT)),
     ))
     .execute(conn)?)
-}
-
-/// The emails written to a contact, oldest first, for a subject-access export.
-pub fn of_contact(conn: &mut DbConn, contact_id: &str) -> Result<Vec<OutboxRow>> {
-    Ok(outbox::table
-        .filter(outbox::contact_id.eq(contact_id))
-        .order(outbox::created_at.asc())
-        .select(OutboxRow::as_select())
-        .load(conn)?)
 }
 
 /// Deletes every email written to a person, for an erasure: by contact, by one of their

@@ -118,14 +118,14 @@ pub fn links_of(row: &OutboxRow, settings: &Settings) -> (String, String) {
 /// mode), its sentences in its language (`t`), and the links.
 pub fn template_data(message: &Message, personal_link: &str, unsubscribe_link: &str) -> Value {
     match message {
-        Message::Invitation(m) => invitation_data(m, "invite", personal_link, unsubscribe_link),
-        Message::Reminder(m) => invitation_data(m, "reminder", personal_link, unsubscribe_link),
+        Message::Invitation(m) => invitation_data(m, false, personal_link, unsubscribe_link),
+        Message::Reminder(m) => invitation_data(m, true, personal_link, unsubscribe_link),
     }
 }
 
 fn invitation_data(
     m: &SurveyInvitation,
-    kind: &str,
+    reminder: bool,
     personal_link: &str,
     unsubscribe_link: &str,
 ) -> Value {
@@ -133,9 +133,10 @@ fn invitation_data(
     let title = one_line(&m.survey_title);
     let name = m.contact_name.as_deref().map(one_line).unwrap_or_default();
     let survey = [("survey", title.as_str())];
-    let (subject, lead) = match kind {
-        "reminder" => ("email_reminder_subject", "email_reminder_lead"),
-        _ => ("email_invite_subject", "email_invite_lead"),
+    let (subject, lead) = if reminder {
+        ("email_reminder_subject", "email_reminder_lead")
+    } else {
+        ("email_invite_subject", "email_invite_lead")
     };
     let mut strings = fixed_strings(t);
     strings.insert("email_greeting".into(), json!(greeting(t, &name)));

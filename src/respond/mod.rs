@@ -7,6 +7,8 @@ pub mod api;
 pub mod checking;
 pub mod form;
 pub mod limiter;
+pub mod link_cookie;
+pub mod link_pages;
 pub mod model;
 pub mod pages;
 pub mod personal;

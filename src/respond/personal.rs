@@ -9,15 +9,16 @@
 //! shows "already answered" and a closed survey its polite page, because only the person holding
 //! a valid token can see those.
 
-use rocket::http::{Cookie, CookieJar, Header, SameSite, Status};
+use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
-use rocket::{Responder, State, get, post, routes};
-use rocket_dyn_templates::{Template, context};
+use rocket::{State, get, post, routes};
 use serde_json::{Map, Value};
 
 use super::answering::{self, not_found, render, unavailable};
 use super::form::AnswerForm;
 use super::limiter::LinkLimiter;
+use super::link_cookie::{home, home_saved, link_cookie, link_cookie_name};
+use super::link_pages::{LinkReply, reopen, too_many};
 use super::model;
 use super::view::PageState;
 use super::writer::Writer;
@@ -25,7 +26,7 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::i18n;
-use crate::invite::model::{self as invitations, InvitationRow};
+use crate::invite::model::{self as invitations, InvitationRow, InvitationStatus};
 use crate::survey::editing;
 use crate::survey::model::Survey;
 use crate::web::Reply;
@@ -34,98 +35,6 @@ use crate::web::peer::ClientAddr;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![enter, page, answer_by_token, answer_by_cookie]
-}
-
-/// The cookie holding the token; `__Secure-` over https (not `__Host-`, which would force
-/// `Path=/` and so send every invitation's token with every request).
-pub fn link_cookie_name(settings: &Settings) -> &'static str {
-    if settings.is_https() {
-        "__Secure-hearken_link"
-    } else {
-        "hearken_link"
-    }
-}
-
-/// The token-free address of an invitation's survey.
-pub fn home(invitation_id: &str) -> String {
-    format!("/r/i/{invitation_id}")
-}
-
-fn home_saved(invitation_id: &str, saved: bool) -> String {
-    let home = home(invitation_id);
-    if saved {
-        format!("{home}?saved=true")
-    } else {
-        home
-    }
-}
-
-/// Session-only (closing the browser forgets it; the email link works again), sent only to this
-/// invitation's pages, and on the top-level navigation from a webmail page (Lax, not Strict).
-fn link_cookie(settings: &Settings, invitation_id: &str, token: &str) -> Cookie<'static> {
-    Cookie::build((link_cookie_name(settings), token.to_string()))
-        .path(home(invitation_id))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(settings.is_https())
-        // Rocket would keep a private cookie for a week; on a shared computer that would leave
-        // the survey open to the next person.
-        .expires(None::<rocket::time::OffsetDateTime>)
-        .build()
-}
-
-/// What a personal-link route answers: a page, or 429 with `Retry-After`.
-#[derive(Responder)]
-pub enum LinkReply {
-    Page(Reply),
-    Wait(TooMany),
-}
-
-#[derive(Responder)]
-#[response(status = 429)]
-pub struct TooMany {
-    page: Template,
-    retry_after: Header<'static>,
-}
-
-impl From<Reply> for LinkReply {
-    fn from(reply: Reply) -> Self {
-        LinkReply::Page(reply)
-    }
-}
-
-/// A respondent page in English, for when the survey (and so its language) is not known.
-fn english_page(title: &str, body: &str) -> Template {
-    let t = i18n::catalog("en");
-    Template::render(
-        "respond_message",
-        context! { lang: t.code(), t: t.strings(), title, body },
-    )
-}
-
-/// The answer while an address is blocked: polite, and saying how long to wait.
-fn too_many(wait: std::time::Duration) -> LinkReply {
-    let secs = wait.as_secs().max(1);
-    let minutes = secs.div_ceil(60);
-    let body = format!(
-        "Too many survey links that do not exist were opened from your network. Please wait \
-         about {minutes} minute{}, then open the link from your invitation email again.",
-        if minutes == 1 { "" } else { "s" }
-    );
-    LinkReply::Wait(TooMany {
-        page: english_page("Please wait a few minutes", &body),
-        retry_after: Header::new("Retry-After", secs.to_string()),
-    })
-}
-
-/// The token-free address without its cookie (another browser, cookies cleared, a bookmark).
-fn reopen(status: Status) -> LinkReply {
-    let page = english_page(
-        "Please open your link again",
-        "This page only works when it is opened through the personal link in your invitation \
-         email. Please click that link again. Answers you saved for later are kept.",
-    );
-    LinkReply::Page(Reply::Status((status, page)))
 }
 
 /// Whether `token` could be a link token at all; anything else is unknown without a lookup.
@@ -265,7 +174,7 @@ async fn page(
             let id = &invitation.id;
             if invitation.opened_at.is_none() {
                 db::write(conn, |conn| {
-                    invitations::mark(conn, id, "opened", db::now())
+                    invitations::mark(conn, id, InvitationStatus::Opened, db::now())
                 })?;
             }
             model::find_draft(conn, id)
@@ -333,7 +242,7 @@ async fn answer(
         db.run(move |conn| {
             db::write(conn, |conn| {
                 model::save_draft(conn, &id, &answers, db::now())?;
-                invitations::mark(conn, &id, "started", db::now())
+                invitations::mark(conn, &id, InvitationStatus::Started, db::now())
             })
         })
         .await?;
