@@ -7,7 +7,6 @@ use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post, routes, uri};
 use rocket_dyn_templates::{Template, context};
-use serde::Serialize;
 
 use super::model;
 use super::users::{self, NewUserInput, UserView};
@@ -36,24 +35,6 @@ pub fn routes() -> Vec<rocket::Route> {
     ]
 }
 
-/// Who is signed in, for the page header.
-#[derive(Serialize)]
-struct Me {
-    name: String,
-    email: String,
-    role: &'static str,
-    is_admin: bool,
-}
-
-fn me<P: super::Policy>(staff: &Staff<P>) -> Me {
-    Me {
-        name: staff.user.name.clone(),
-        email: staff.user.email.clone(),
-        role: staff.role().as_str(),
-        is_admin: staff.role() == Role::Admin,
-    }
-}
-
 /// A form-level error shown above the fields, naming the field when there is one.
 fn problem(error: &Error) -> String {
     match error {
@@ -66,7 +47,7 @@ fn problem(error: &Error) -> String {
 fn home(staff: Staff, csrf: CsrfToken) -> Template {
     Template::render(
         "home",
-        context! { title: "Home", me: me(&staff), csrf: csrf.0 },
+        context! { title: "Home", me: staff.me(), csrf: csrf.0 },
     )
 }
 
@@ -218,7 +199,7 @@ fn account_page(staff: Staff, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) 
     let notice = flash.map(|f| f.message().to_string());
     Template::render(
         "account",
-        context! { title: "Your account", me: me(&staff), csrf: csrf.0, notice },
+        context! { title: "Your account", me: staff.me(), csrf: csrf.0, notice },
     )
 }
 
@@ -256,7 +237,7 @@ async fn change_password(
     if let Err(error) = checked {
         let page = Template::render(
             "account",
-            context! { title: "Your account", me: me(&staff), csrf: csrf.0, error: problem(&error) },
+            context! { title: "Your account", me: staff.me(), csrf: csrf.0, error: problem(&error) },
         );
         return Ok(Reply::Status((Status::UnprocessableEntity, page)));
     }
@@ -291,7 +272,7 @@ async fn users_page(
     let notice = flash.map(|f| f.message().to_string());
     Ok(Template::render(
         "users",
-        context! { title: "Staff users", me: me(&staff), csrf: csrf.0, users, roles: Role::ALL, notice },
+        context! { title: "Staff users", me: staff.me(), csrf: csrf.0, users, roles: Role::ALL, notice },
     ))
 }
 
@@ -332,7 +313,7 @@ async fn create_user(
             let page = Template::render(
                 "users",
                 context! {
-                    title: "Staff users", me: me(&staff), csrf: csrf.0, users, roles: Role::ALL,
+                    title: "Staff users", me: staff.me(), csrf: csrf.0, users, roles: Role::ALL,
                     error: problem(&error), name: form.name, email: form.email, role: form.role,
                 },
             );

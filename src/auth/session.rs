@@ -44,6 +44,33 @@ impl<P: Policy> Staff<P> {
     }
 }
 
+/// Who is signed in, for the page header of every staff page.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Me {
+    name: String,
+    email: String,
+    role: &'static str,
+    is_admin: bool,
+}
+
+impl Me {
+    pub fn of(user: &User) -> Me {
+        Me {
+            name: user.name.clone(),
+            email: user.email.clone(),
+            role: user.role().as_str(),
+            is_admin: user.role() == Role::Admin,
+        }
+    }
+}
+
+impl<P: Policy> Staff<P> {
+    /// The signed-in member for the page header.
+    pub fn me(&self) -> Me {
+        Me::of(&self.user)
+    }
+}
+
 async fn authenticate<P: Policy>(req: &Request<'_>) -> Result<Staff<P>> {
     let settings = req
         .rocket()

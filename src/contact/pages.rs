@@ -7,11 +7,10 @@ use rocket::http::Status;
 use rocket::{State, get, post, routes};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
-use serde_json::json;
 
 use super::import::{self, Report};
 use super::model;
-use crate::auth::{Designers, Role, Staff};
+use crate::auth::{Designers, Staff};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::web::csrf::{CsrfForm, CsrfToken};
@@ -85,12 +84,7 @@ async fn render(
         "contacts",
         context! {
             title: "Contacts",
-            me: json!({
-                "name": staff.user.name,
-                "email": staff.user.email,
-                "role": staff.role().as_str(),
-                "is_admin": staff.role() == Role::Admin,
-            }),
+            me: staff.me(),
             csrf,
             q: search.unwrap_or_default(),
             contacts: rows,

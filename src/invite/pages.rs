@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::invitations::{self, Invitees, SkipReason};
 use super::statuses::{self, InvitationView};
-use crate::auth::{Designers, Role, Staff};
+use crate::auth::{Designers, Staff};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -107,12 +107,7 @@ async fn render<P: crate::auth::Policy>(
         "invitations",
         context! {
             title: format!("Invitations: {}", survey.title()),
-            me: json!({
-                "name": staff.user.name,
-                "email": staff.user.email,
-                "role": staff.role().as_str(),
-                "is_admin": staff.role() == Role::Admin,
-            }),
+            me: staff.me(),
             csrf,
             survey: json!({
                 "id": survey.id(),

@@ -9,8 +9,9 @@ use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post};
 
 use super::view::{self, Attempt, DetailsForm, PageInput};
-use super::{CsrfOnly, can_edit, describe, me_of};
+use super::{CsrfOnly, can_edit, describe};
 use crate::auth::model::User;
+use crate::auth::session::Me;
 use crate::auth::{Designers, Policy, Staff};
 use crate::config::Settings;
 use crate::db::Db;
@@ -67,7 +68,7 @@ impl<'a> Ctx<'a> {
     ) -> Result<Reply> {
         let (survey, responses) = load(self.db, &self.user, &self.id).await?;
         let input = PageInput {
-            me: me_of(&self.user),
+            me: Me::of(&self.user),
             can_edit: can_edit(&self.user, survey.owner_id()),
             csrf: self.csrf.clone(),
             responses,

@@ -9,7 +9,7 @@ use rocket::{State, get, post};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
-use super::{me, view};
+use super::view;
 use crate::auth::{Designers, Role, Staff};
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -92,7 +92,7 @@ async fn render(
         "survey_list",
         context! {
             title: "Surveys",
-            me: me(staff),
+            me: staff.me(),
             csrf,
             notice,
             surveys: rows,

@@ -16,10 +16,9 @@ mod view;
 
 use rocket::form::FromForm;
 use rocket::routes;
-use serde::Serialize;
 
+use crate::auth::Role;
 use crate::auth::model::User;
-use crate::auth::{Policy, Role, Staff};
 use crate::error::Error;
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -40,28 +39,6 @@ pub fn routes() -> Vec<rocket::Route> {
         preview::preview_check,
         preview::responses_page,
     ]
-}
-
-/// Who is signed in, for the page header (the same fields the account pages give the layout).
-#[derive(Serialize)]
-struct Me {
-    name: String,
-    email: String,
-    role: &'static str,
-    is_admin: bool,
-}
-
-fn me<P: Policy>(staff: &Staff<P>) -> Me {
-    me_of(&staff.user)
-}
-
-fn me_of(user: &User) -> Me {
-    Me {
-        name: user.name.clone(),
-        email: user.email.clone(),
-        role: user.role().as_str(),
-        is_admin: user.role() == Role::Admin,
-    }
 }
 
 /// A stored time for people to read, e.g. `2026-11-22 10:00 UTC` (the `datetime` attribute

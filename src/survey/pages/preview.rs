@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::edit::load;
-use super::me;
 use crate::auth::Staff;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -181,7 +180,7 @@ pub(super) async fn responses_page(
         "survey_responses",
         context! {
             title: format!("Responses · {}", survey.title()),
-            me: me(&staff),
+            me: staff.me(),
             csrf: csrf.0,
             survey: context! { id: survey.id(), title: survey.title() },
             total,

@@ -5,8 +5,8 @@
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
-use super::Me;
 pub(super) use super::forms::{DetailsForm, QuestionForm};
+use crate::auth::session::Me;
 use crate::config::Settings;
 use crate::i18n;
 use crate::survey::lint::{self, Hint, Severity};
