@@ -210,6 +210,9 @@ struct UserPatch {
     context_path = "/api/v1",
     tag = "users",
     request_body = UserPatch,
+    params(
+        ("id" = String, Path, description = "The staff user's id"),
+    ),
     responses(
         (status = 200, description = "The changed user", body = UserView),
         (status = 400, response = Error),

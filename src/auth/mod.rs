@@ -1,5 +1,5 @@
-//! Staff accounts and access: roles, password login with sessions, CSRF protection for forms,
-//! API tokens, failed-login limits and the first-run setup link.
+//! Staff accounts and access: roles, password login with sessions, API tokens, failed-login
+//! limits and the first-run setup link.
 
 pub mod api;
 pub mod limiter;

@@ -163,6 +163,9 @@ async fn list_contacts(
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "contacts",
+    params(
+        ("id" = String, Path, description = "The contact's id"),
+    ),
     responses(
         (status = 200, description = "OK", body = ContactView),
         (status = 401, response = Error),
@@ -198,6 +201,9 @@ pub struct Export {
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "contacts",
+    params(
+        ("id" = String, Path, description = "The contact's id"),
+    ),
     responses(
         (
             status = 200,
@@ -318,6 +324,9 @@ async fn export_contact(
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "contacts",
+    params(
+        ("id" = String, Path, description = "The contact's id"),
+    ),
     responses(
         (status = 204, description = "Erased"),
         (status = 401, response = Error),

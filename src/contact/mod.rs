@@ -1,5 +1,6 @@
 //! Contacts: the people surveys are sent to. Import from JSON or CSV (checked row by row, matched
-//! by email so a re-import updates), list and search, the subject-access export and erasure.
+//! by email so a re-import updates), list and search, opting out; the API routes of the
+//! subject-access export and erasure, which `privacy` carries out across the rooms.
 
 pub mod api;
 pub mod import;

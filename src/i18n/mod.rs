@@ -1,8 +1,8 @@
 //! Respondent-facing strings in every supported language: buttons, errors beside questions,
-//! progress, closed / not-yet-open / not-found pages, thank-you, save-and-resume and score
-//! bands. Each language is a flat JSON object (key → string) in `i18n/<code>.json`, embedded
-//! at compile time and parsed once. Placeholders use `{name}` and are filled by
-//! [`Catalog::format`].
+//! progress, closed / not-yet-open / not-found pages, thank-you, save-and-resume, score bands,
+//! unsubscribe pages and every sentence of every email. Each language is a flat JSON object
+//! (key → string) in `i18n/<code>.json`, embedded at compile time and parsed once.
+//! Placeholders use `{name}` and are filled by [`Catalog::format`].
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

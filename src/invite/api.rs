@@ -76,6 +76,9 @@ impl InviteInput {
     tag = "invitations",
     operation_id = "invite_contacts",
     request_body = InviteInput,
+    params(
+        ("id" = String, Path, description = "The survey's id"),
+    ),
     responses(
         (status = 202, description = "Queued", body = InviteOutcome),
         (status = 400, response = Error),
@@ -120,6 +123,9 @@ async fn invite(
     context_path = "/api/v1",
     tag = "invitations",
     operation_id = "send_reminders",
+    params(
+        ("id" = String, Path, description = "The survey's id"),
+    ),
     responses(
         (status = 202, description = "Queued", body = ReminderOutcome),
         (status = 401, response = Error),
@@ -157,6 +163,7 @@ async fn remind(
     tag = "invitations",
     operation_id = "list_invitations",
     params(
+        ("id" = String, Path, description = "The survey's id"),
         (
             "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
             description = "Page size; 50 unless given"

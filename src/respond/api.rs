@@ -62,6 +62,9 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
     tag = "responses",
     params(("Idempotency-Key" = Option<String>, Header, max_length = 64)),
     request_body = ResponseInput,
+    params(
+        ("id" = String, Path, description = "The survey's id"),
+    ),
     responses(
         (status = 201, description = "Created", body = Created),
         (status = 200, description = "A replay of an earlier request", body = Created),
@@ -158,6 +161,7 @@ struct ResponseView {
     context_path = "/api/v1",
     tag = "responses",
     params(
+        ("id" = String, Path, description = "The survey's id"),
         (
             "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
             description = "Page size; 50 unless given"

@@ -13,7 +13,7 @@ use rocket::request::Request;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::survey::{Kind, Question};
+use crate::survey::question::{Kind, Question};
 
 /// The value of the "other" choice of a single-choice question.
 pub const OTHER: &str = "__other__";

@@ -11,7 +11,7 @@ use super::form::{DONT_KNOW, OTHER};
 use crate::i18n::Catalog;
 use crate::survey::model::Survey;
 use crate::survey::question::AnswerProblem;
-use crate::survey::{Kind, Question, Scale};
+use crate::survey::question::{Kind, Question, Scale};
 
 #[derive(Serialize)]
 pub struct Choice {

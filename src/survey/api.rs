@@ -145,6 +145,9 @@ async fn list_surveys(
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "surveys",
+    params(
+        ("id" = String, Path, description = "The survey's id"),
+    ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
         (status = 401, response = Error),
@@ -174,6 +177,9 @@ async fn get_survey(
     context_path = "/api/v1",
     tag = "surveys",
     request_body = SurveyInput,
+    params(
+        ("id" = String, Path, description = "The survey's id"),
+    ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
         (status = 400, response = Error),
@@ -206,6 +212,9 @@ async fn patch_survey(
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "surveys",
+    params(
+        ("id" = String, Path, description = "The survey's id"),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, response = Error),
@@ -231,6 +240,9 @@ async fn delete_survey(
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "surveys",
+    params(
+        ("id" = String, Path, description = "The survey's id"),
+    ),
     responses(
         (status = 200, description = "OK", body = Report),
         (status = 401, response = Error),
@@ -258,6 +270,9 @@ async fn lint_survey(
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "surveys",
+    params(
+        ("id" = String, Path, description = "The survey's id"),
+    ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
         (status = 401, response = Error),
@@ -285,6 +300,9 @@ async fn publish_survey(
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "surveys",
+    params(
+        ("id" = String, Path, description = "The survey's id"),
+    ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
         (status = 401, response = Error),

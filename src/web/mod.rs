@@ -1,5 +1,6 @@
-//! What every page and endpoint shares: templates, security headers, error catchers, the JSON
-//! body guard, the client's address, static assets and the OpenAPI document.
+//! What every page and endpoint shares: templates, security headers, CSRF and cookies, error
+//! pages and catchers, the JSON body guard, paging, the client's address, the links in emails
+//! and static assets.
 
 pub mod catchers;
 pub mod cookies;

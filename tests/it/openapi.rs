@@ -50,3 +50,35 @@ fn openapi_lists_every_mounted_api_route_and_nothing_else() {
         );
     }
 }
+
+#[test]
+fn every_path_template_names_its_path_parameters() {
+    let app = TestApp::new();
+    let doc: Value = crate::json(app.client.get("/api/v1/openapi.json").dispatch());
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let names: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .collect();
+        for (method, operation) in item.as_object().unwrap() {
+            let mut given: Vec<&str> = operation["parameters"]
+                .as_array()
+                .map(|list| {
+                    list.iter()
+                        .filter(|p| p["in"] == "path")
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            given.sort();
+            let mut wanted = names.clone();
+            wanted.sort();
+            if given != wanted {
+                missing.push(format!("{method} {path}: {given:?} for {wanted:?}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "path parameters: {missing:#?}");
+}
