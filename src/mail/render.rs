@@ -12,7 +12,7 @@
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use rocket_dyn_templates::handlebars::Handlebars;
+use rocket_dyn_templates::handlebars::{Context, Handlebars};
 use serde_json::{Value, json};
 
 use super::message::{Message, SurveyInvitation};
@@ -79,14 +79,16 @@ impl Templates {
         Ok(Self { registry })
     }
 
-    /// Renders one kind with `data` (the payload plus links).
-    pub fn render(&self, kind: &str, data: &Value) -> Result<Rendered, RenderError> {
+    /// Renders one kind with `data` (see [`template_data`]). The data becomes one handlebars
+    /// context that all three parts are rendered from, rather than being converted for each.
+    pub fn render(&self, kind: &str, data: Value) -> Result<Rendered, RenderError> {
         if !Message::KINDS.contains(&kind) {
             return Err(RenderError(format!("no email templates for kind `{kind}`")));
         }
+        let context = Context::from(data);
         let part = |part: &str| {
             self.registry
-                .render(&format!("{kind}/{part}"), data)
+                .render_with_context(&format!("{kind}/{part}"), &context)
                 .map_err(|e| RenderError(format!("email {kind}/{part}: {e}")))
         };
         let subject = one_line(&unescape(&part("subject")?));
@@ -189,7 +191,7 @@ pub fn build_message(
     let message = Message::from_stored(&row.kind, &row.payload).map_err(RenderError)?;
     let (personal_link, unsubscribe_link) = links_of(row, settings);
     let data = template_data(&message, &personal_link, &unsubscribe_link);
-    let rendered = templates.render(&row.kind, &data)?;
+    let rendered = templates.render(&row.kind, data)?;
     let address = row
         .recipient
         .trim()
@@ -322,7 +324,7 @@ mod tests {
         let (personal, unsubscribe) = ("https://h/r/tok", "https://h/unsubscribe/c.s");
         let message = Message::Invitation(invitation.clone());
         let data = template_data(&message, personal, unsubscribe);
-        let rendered = templates.render("invite", &data).unwrap();
+        let rendered = templates.render("invite", data.clone()).unwrap();
         assert!(rendered.subject.contains("{{> secret}} <i>T</i>"));
         assert!(
             rendered
@@ -333,14 +335,14 @@ mod tests {
         assert!(!rendered.html.contains("<a href=\"https://evil.example\""));
         assert!(rendered.html.contains("&lt;a href"));
         assert!(rendered.html.contains("https://h/r/tok"));
-        assert!(templates.render("nope", &data).is_err());
+        assert!(templates.render("nope", data).is_err());
         let reminder = template_data(&Message::Reminder(invitation), personal, unsubscribe);
-        let reminder = templates.render("reminder", &reminder).unwrap();
+        let reminder = templates.render("reminder", reminder).unwrap();
         assert!(reminder.subject.starts_with("Reminder: "));
         assert!(reminder.text.contains("https://h/unsubscribe/c.s"));
         // Without a contact there is no unsubscribe line, and strict mode still renders.
         let bare = template_data(&message, personal, "");
-        let bare = templates.render("invite", &bare).unwrap();
+        let bare = templates.render("invite", bare).unwrap();
         assert!(!bare.text.contains("no more survey emails"));
     }
 

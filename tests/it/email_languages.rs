@@ -54,7 +54,7 @@ fn message(kind: &str, language: &str, incentive: &Incentive) -> Message {
 
 fn render(templates: &Templates, message: &Message, unsubscribe: &str) -> Rendered {
     let data = template_data(message, "https://h.example/r/TOKEN", unsubscribe);
-    templates.render(message.kind(), &data).unwrap()
+    templates.render(message.kind(), data).unwrap()
 }
 
 /// The English words an email may show, as fragments between placeholders: every email and
