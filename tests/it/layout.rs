@@ -2,7 +2,9 @@
 //! two files under `src/` depend on each other, directly or round a circle.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::source::rust_files;
 
 /// Which module writes which table; README's layout section says the same.
 const OWNERS: &[(&str, &str)] = &[
@@ -21,17 +23,6 @@ const OWNERS: &[(&str, &str)] = &[
     ("response_drafts", "src/respond/model.rs"),
     ("outbox", "src/mail/outbox.rs"),
 ];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// Every source file with its text, comments and string contents left in.
 fn sources() -> Vec<(String, String)> {
