@@ -9,8 +9,13 @@ use crate::auth::{password, token};
 use crate::config::Settings;
 use crate::db::{self, Db};
 
+/// The database for a command: one connection, used one step at a time. A larger pool would
+/// open a replacement connection in the background whenever the command takes its one, and on
+/// PostgreSQL that connection attempt can still be inside libpq (and its Kerberos library) when
+/// the process exits, which aborts the process after the work was done.
 fn open(figment: &Figment) -> Result<Db, String> {
-    let settings = Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    let mut settings = Settings::from_figment(figment).map_err(|e| e.to_string())?;
+    settings.database_pool_size = 1;
     crate::open_blocking(&settings)
 }
 
