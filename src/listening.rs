@@ -8,7 +8,7 @@ use crate::contact;
 use crate::db::DbConn;
 use crate::error::Result;
 use crate::invite;
-use crate::mail::{Delivered, Delivery, Listener, Message};
+use crate::mail::{Delivery, Listener, Message};
 
 pub struct Rooms;
 
@@ -31,12 +31,7 @@ impl Listener for Rooms {
         let Some(invitation) = delivery.link_id else {
             return Ok(());
         };
-        let outcome = match delivery.result {
-            Delivered::Sent => invite::model::Delivery::Sent,
-            Delivered::WillRetry { error } => invite::model::Delivery::WillRetry(error),
-            Delivered::Failed { error } => invite::model::Delivery::Failed(error),
-        };
         let reminder = delivery.kind == Message::REMINDER;
-        invite::model::record_delivery(conn, invitation, reminder, outcome, delivery.at)
+        invite::model::record_delivery(conn, invitation, reminder, delivery.result, delivery.at)
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::db::DbConn;
 use crate::db::schema::invitations;
 use crate::error::Result;
+use crate::mail::Delivered;
 
 /// Where an invitation stands, as staff follow it. Every status but `OptedOut` is stored (as
 /// its text); opting out is the contact's, so it is derived when invitations are listed.
@@ -156,12 +157,12 @@ pub fn record_delivery(
     conn: &mut DbConn,
     id: &str,
     reminder: bool,
-    outcome: Delivery<'_>,
+    outcome: Delivered<'_>,
     at: NaiveDateTime,
 ) -> Result<()> {
     let this = invitations::table.find(id);
     match outcome {
-        Delivery::Sent => {
+        Delivered::Sent => {
             diesel::update(this)
                 .set(invitations::last_error.eq(None::<String>))
                 .execute(conn)?;
@@ -179,12 +180,12 @@ pub fn record_delivery(
                 .set(invitations::status.eq(InvitationStatus::Sent.as_str()))
                 .execute(conn)?;
         }
-        Delivery::WillRetry(error) => {
+        Delivered::WillRetry { error } => {
             diesel::update(this)
                 .set(invitations::last_error.eq(Some(error)))
                 .execute(conn)?;
         }
-        Delivery::Failed(error) => {
+        Delivered::Failed { error } => {
             diesel::update(this)
                 .set(invitations::last_error.eq(Some(error)))
                 .execute(conn)?;
@@ -195,14 +196,6 @@ pub fn record_delivery(
         }
     }
     Ok(())
-}
-
-/// How an invitation's email fared, as [`record_delivery`] is told.
-#[derive(Debug, Clone, Copy)]
-pub enum Delivery<'a> {
-    Sent,
-    WillRetry(&'a str),
-    Failed(&'a str),
 }
 
 /// An invitation of the person, as the subject-access export shows it.
