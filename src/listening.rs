@@ -23,8 +23,7 @@ impl Listener for Rooms {
     }
 
     fn address_refused(&self, conn: &mut DbConn, recipient: &str, at: NaiveDateTime) -> Result<()> {
-        let digest = crate::ids::digest(&recipient.trim().to_lowercase());
-        contact::model::suppress(conn, &digest, at)
+        contact::model::suppress(conn, &contact::model::address_digest(recipient), at)
     }
 
     fn delivered(&self, conn: &mut DbConn, delivery: &Delivery<'_>) -> Result<()> {

@@ -118,10 +118,15 @@ pub fn opt_out(conn: &mut DbConn, contact: &ContactRow, at: NaiveDateTime) -> Re
     suppress(conn, &crate::ids::digest(&contact.email), at)
 }
 
+/// The digest an address is suppressed under: trimmed and lower-cased, as stored emails are.
+pub fn address_digest(email: &str) -> String {
+    crate::ids::digest(&email.trim().to_lowercase())
+}
+
 /// Whether a recipient has opted out: their address is on the suppression list, or the
 /// contact named has opted out.
 pub fn opted_out(conn: &mut DbConn, recipient: &str, contact_id: Option<&str>) -> Result<bool> {
-    if is_suppressed(conn, &crate::ids::digest(&recipient.trim().to_lowercase()))? {
+    if is_suppressed(conn, &address_digest(recipient))? {
         return Ok(true);
     }
     let Some(contact_id) = contact_id else {

@@ -58,13 +58,6 @@ impl Message {
         }
     }
 
-    /// The language the email is written in.
-    pub fn language(&self) -> &str {
-        match self {
-            Message::Invitation(m) | Message::Reminder(m) => &m.language,
-        }
-    }
-
     /// The recipient's name, if the email greets them by it.
     pub fn recipient_name(&self) -> Option<&str> {
         match self {

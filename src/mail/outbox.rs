@@ -116,6 +116,19 @@ fn new_row(settings: &Settings, mail: Email, now: NaiveDateTime) -> Result<Outbo
     })
 }
 
+/// Rows whose time has come at `now`: queued and due, or left `sending` by a worker whose lease
+/// ran out. A macro, so both the count and the locking query use the same condition.
+macro_rules! due_at {
+    ($now:expr) => {
+        outbox::status
+            .eq(OutboxStatus::Queued.as_str())
+            .and(outbox::next_attempt_at.le($now))
+            .or(outbox::status
+                .eq(OutboxStatus::Sending.as_str())
+                .and(outbox::claimed_until.lt($now)))
+    };
+}
+
 /// Claims up to `limit` due rows for `lease`: queued rows whose time has come, and rows left
 /// `sending` by a worker whose lease ran out (it crashed mid-send). Rows of suppressed
 /// recipients (as the listener says) are cancelled here instead of claimed, so nothing is sent
@@ -132,14 +145,7 @@ pub fn claim(
     // A plain read first: an idle worker polls often, and must not take the write lock (SQLite)
     // or row locks (PostgreSQL) each time only to find nothing.
     let any_due: i64 = outbox::table
-        .filter(
-            outbox::status
-                .eq(OutboxStatus::Queued.as_str())
-                .and(outbox::next_attempt_at.le(now))
-                .or(outbox::status
-                    .eq(OutboxStatus::Sending.as_str())
-                    .and(outbox::claimed_until.lt(now))),
-        )
+        .filter(due_at!(now))
         .count()
         .get_result(conn)?;
     if any_due == 0 {
@@ -178,14 +184,7 @@ fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<OutboxRo
     macro_rules! query {
         () => {
             outbox::table
-                .filter(
-                    outbox::status
-                        .eq(OutboxStatus::Queued.as_str())
-                        .and(outbox::next_attempt_at.le(now))
-                        .or(outbox::status
-                            .eq(OutboxStatus::Sending.as_str())
-                            .and(outbox::claimed_until.lt(now))),
-                )
+                .filter(due_at!(now))
                 .order(outbox::next_attempt_at.asc())
                 .limit(limit)
                 .select(OutboxRow::as_select())

@@ -14,14 +14,6 @@ pub enum OutboxStatus {
 }
 
 impl OutboxStatus {
-    pub const ALL: [OutboxStatus; 5] = [
-        Self::Queued,
-        Self::Sending,
-        Self::Sent,
-        Self::Failed,
-        Self::Cancelled,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",
@@ -30,10 +22,5 @@ impl OutboxStatus {
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
         }
-    }
-
-    /// The status a stored text names.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
