@@ -104,8 +104,8 @@ const CONTACTS: &str = r#"[
 /// Loads the demo data; returns the ids of the surveys made.
 pub fn load(db: &Db, responses_each: usize) -> Result<Vec<String>> {
     let mut conn = db.conn()?;
-    let contacts = crate::contact::import::parse_json(CONTACTS.as_bytes())?;
-    crate::contact::import::save(&mut conn, contacts)?;
+    use crate::contact::import;
+    import::import(&mut conn, import::Format::Json, CONTACTS.as_bytes())?;
     let owner = match model::find_user_by_email(&mut conn, OWNER)? {
         Some(user) => user,
         None => {

@@ -32,7 +32,7 @@ pub fn routes() -> Vec<rocket::Route> {
 /// An import body: CSV when the content type says `text/csv`, otherwise a JSON array. Read up
 /// to the `file` limit (uploads are bigger than ordinary JSON bodies); past it, a 413.
 pub struct Upload {
-    csv: bool,
+    format: import::Format,
     bytes: Vec<u8>,
 }
 
@@ -41,10 +41,10 @@ impl<'r> FromData<'r> for Upload {
     type Error = Error;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, Error> {
-        let csv = match req.content_type() {
-            Some(ct) if ct.top() == "text" && ct.sub() == "csv" => true,
-            Some(ct) if ct.is_json() => false,
-            None => false,
+        let format = match req.content_type() {
+            Some(ct) if ct.top() == "text" && ct.sub() == "csv" => import::Format::Csv,
+            Some(ct) if ct.is_json() => import::Format::Json,
+            None => import::Format::Json,
             Some(ct) => {
                 let error = Error::BadRequest(format!(
                     "expected Content-Type: application/json or text/csv, not {ct}"
@@ -54,13 +54,16 @@ impl<'r> FromData<'r> for Upload {
             }
         };
         let limit = req.limits().get("file").unwrap_or(16.mebibytes());
-        let error = match data.open(limit).into_bytes().await {
-            Ok(bytes) if bytes.is_complete() => {
-                return Outcome::Success(Upload {
-                    csv,
-                    bytes: bytes.into_inner(),
-                });
-            }
+        // Sized once from the declared length, so a big upload is not copied while it grows.
+        let declared = req
+            .headers()
+            .get_one("Content-Length")
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+            .min(limit.as_u64());
+        let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+        let error = match data.open(limit).stream_to(&mut bytes).await {
+            Ok(read) if read.complete => return Outcome::Success(Upload { format, bytes }),
             Ok(_) => Error::TooLarge {
                 limit: limit.to_string(),
             },
@@ -75,7 +78,8 @@ impl<'r> FromData<'r> for Upload {
 ///
 /// CSV: a header row `email,name,phone,address,language,…` (other columns become attributes),
 /// comma or semicolon, UTF-8 with or without BOM. Known emails are updated, never duplicated;
-/// bad rows are reported with their row number and reason and never sink the good ones.
+/// bad rows are reported with their row number and reason and never sink the good ones. The
+/// first 100 rejected rows are listed; all of them are counted by reason.
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "contacts",
@@ -100,15 +104,9 @@ async fn import_contacts(
     _user: ApiUser<Designers>,
     body: Upload,
 ) -> Result<Json<Report>> {
-    let parsed = crate::blocking(move || {
-        if body.csv {
-            import::parse_csv(&body.bytes)
-        } else {
-            import::parse_json(&body.bytes)
-        }
-    })
-    .await??;
-    let report = db.run(move |conn| import::save(conn, parsed)).await?;
+    let report = db
+        .run(move |conn| import::import(conn, body.format, &body.bytes))
+        .await?;
     Ok(Json(report))
 }
 

@@ -1,21 +1,23 @@
-//! Importing contacts from a JSON array or a CSV file. Parsing turns each row into a checked
-//! contact or a rejection with its row number and reason, so one bad row never sinks the good
-//! ones. Saving works in batches: one write transaction and one bulk lookup per batch, which is
-//! what keeps 100,000 rows within seconds. An email seen before (in the database or earlier in
-//! the same file) is updated, never duplicated.
+//! Importing contacts from a JSON array or a CSV file. Rows are checked and saved as they are
+//! read, so memory holds the upload, one batch and a bounded report, never a copy of every
+//! row: a 16 MiB file of bad rows costs no more than a 16 MiB file of good ones. One bad row
+//! never sinks the good ones. Saving works in batches: one write transaction and one bulk
+//! lookup per batch, which is what keeps 100,000 rows within seconds. An email seen before (in
+//! the database or earlier in the same file) is updated, never duplicated.
 //!
-//! Reading an upload lives in `formats`, the check of one row in `row`; saving is here.
+//! Reading an upload lives in `formats`, the check of one row in `row`; saving and the report
+//! are here.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
 mod formats;
 mod row;
 
-pub use self::formats::{parse_csv, parse_json};
 use self::row::printable;
-pub use self::row::{Candidate, RawContact, normalize_email};
+pub use self::row::{Candidate, RawContact, Reason, normalize_email};
 use super::model::{self, ContactRow};
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
@@ -24,6 +26,17 @@ use crate::error::{Error, Result};
 /// that other writers never wait long.
 pub const BATCH: usize = 1000;
 
+/// Rejected rows reported one by one; past these, rejections are only counted by reason, so the
+/// answer to a file of a million bad rows stays a few kilobytes.
+pub const SHOWN_REJECTIONS: usize = 100;
+
+/// The two upload formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
 /// A row that was not imported, and why. `row` is 1-based: the JSON array's position, or the
 /// CSV record number counting the header as row 1.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -31,28 +44,10 @@ pub struct Rejected {
     pub row: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// What kind of problem it is, as counted in `rejected_by_reason`.
+    #[schema(value_type = String, example = "invalid_email")]
+    pub code: &'static str,
     pub reason: String,
-}
-
-/// A parsed upload: checked rows (with their row numbers) and rejected ones.
-#[derive(Debug, Default)]
-pub struct Parsed {
-    pub rows: Vec<(usize, Candidate)>,
-    pub rejected: Vec<Rejected>,
-}
-
-impl Parsed {
-    fn push(&mut self, row: usize, raw: RawContact) {
-        let email = raw.email.clone().filter(|e| !e.trim().is_empty());
-        match raw.check() {
-            Ok(candidate) => self.rows.push((row, candidate)),
-            Err(reason) => self.rejected.push(Rejected {
-                row,
-                email: email.map(|e| printable(e.trim())),
-                reason,
-            }),
-        }
-    }
 }
 
 /// The answer to an import.
@@ -61,34 +56,107 @@ impl Parsed {
 pub struct Report {
     pub created: usize,
     pub updated: usize,
+    /// The first rejected rows in file order, at most 100.
     pub rejected: Vec<Rejected>,
+    /// Every rejected row, including those not listed.
+    pub rejected_total: usize,
+    /// Rejected rows counted by `code`.
+    #[schema(value_type = BTreeMap<String, usize>)]
+    pub rejected_by_reason: BTreeMap<&'static str, usize>,
 }
 
-/// Saves parsed rows in batches of [`BATCH`], each in its own write transaction: new emails are
-/// inserted, known ones updated (given fields replaced, attributes merged). Emails on the
-/// suppression list come in opted out.
-pub fn save(conn: &mut DbConn, parsed: Parsed) -> Result<Report> {
-    let mut report = Report {
-        rejected: parsed.rejected,
-        ..Report::default()
-    };
-    // Emails created by this import: a later row with the same email updates the contact but
-    // the person is counted once, as created.
-    let mut created_here: HashSet<String> = HashSet::new();
-    for batch in parsed.rows.chunks(BATCH) {
-        let (created, updated) =
-            db::write(conn, |conn| save_batch(conn, batch, &mut created_here))?;
-        report.created += created;
-        report.updated += updated;
+/// Imports an upload: checks every row, saves the good ones in batches and reports the rest.
+/// A body that cannot be read as a whole (not JSON, no header row) is refused before anything
+/// is saved.
+pub fn import(conn: &mut DbConn, format: Format, body: &[u8]) -> Result<Report> {
+    // A contact created at or after this moment was created by this import (or by one running
+    // beside it), so a later row with its email does not count as an update.
+    let started = db::now();
+    let mut importer = Importer::new(|batch| db::write(conn, |c| save_batch(c, batch, started)));
+    read(format, body, &mut importer)?;
+    importer.finish()
+}
+
+fn read(format: Format, body: &[u8], importer: &mut Importer<'_>) -> Result<()> {
+    match format {
+        Format::Json => formats::read_json(body, importer),
+        Format::Csv => formats::read_csv(body, importer),
     }
-    report.rejected.sort_by_key(|r| r.row);
-    Ok(report)
 }
 
+/// Saves one batch of checked rows; answers how many were created and how many updated.
+type SaveBatch<'s> = dyn FnMut(&[(usize, Candidate)]) -> Result<(usize, usize)> + 's;
+
+/// Where parsed rows go: checked, batched into storage, rejections into the report.
+pub struct Importer<'s> {
+    save: Box<SaveBatch<'s>>,
+    batch: Vec<(usize, Candidate)>,
+    report: Report,
+}
+
+impl<'s> Importer<'s> {
+    fn new(save: impl FnMut(&[(usize, Candidate)]) -> Result<(usize, usize)> + 's) -> Self {
+        Importer {
+            save: Box::new(save),
+            batch: Vec::with_capacity(BATCH),
+            report: Report::default(),
+        }
+    }
+
+    /// Checks one row; a good one joins the batch, which is saved when full.
+    fn push(&mut self, row: usize, raw: RawContact) -> Result<()> {
+        let email = raw.email.clone().filter(|e| !e.trim().is_empty());
+        match raw.check() {
+            Ok(candidate) => {
+                self.batch.push((row, candidate));
+                if self.batch.len() >= BATCH {
+                    self.flush()?;
+                }
+            }
+            Err(reason) => self.reject(row, email.as_deref(), reason),
+        }
+        Ok(())
+    }
+
+    /// Counts a rejected row, and lists it while the list is short.
+    fn reject(&mut self, row: usize, email: Option<&str>, reason: Reason) {
+        let report = &mut self.report;
+        report.rejected_total += 1;
+        *report.rejected_by_reason.entry(reason.code).or_default() += 1;
+        if report.rejected.len() < SHOWN_REJECTIONS {
+            report.rejected.push(Rejected {
+                row,
+                email: email.map(|e| printable(e.trim())),
+                code: reason.code,
+                reason: reason.text,
+            });
+        }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let (created, updated) = (self.save)(&self.batch)?;
+        self.report.created += created;
+        self.report.updated += updated;
+        self.batch.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Report> {
+        self.flush()?;
+        Ok(self.report)
+    }
+}
+
+/// Saves one batch in the caller's write transaction: new emails are inserted, known ones
+/// updated (given fields replaced, attributes merged). Emails on the suppression list come in
+/// opted out.
 fn save_batch(
     conn: &mut DbConn,
     batch: &[(usize, Candidate)],
-    created_here: &mut HashSet<String>,
+    started: NaiveDateTime,
 ) -> Result<(usize, usize)> {
     let now = db::now();
     let emails: Vec<String> = batch.iter().map(|(_, c)| c.email.clone()).collect();
@@ -136,13 +204,12 @@ fn save_batch(
         };
         if *existed {
             model::update(conn, row)?;
-            if !created_here.contains(&email) {
+            if row.created_at < started {
                 updated += 1;
             }
         } else {
             model::insert(conn, row)?;
             created += 1;
-            created_here.insert(email);
         }
     }
     Ok((created, updated))

@@ -1,5 +1,5 @@
 //! The staff page for contacts: search and page through them, and import a CSV pasted into the
-//! form, with the result (created, updated, every rejected row and why) shown on the page. Big
+//! form, with the result (created, updated, the rejected rows and why) shown on the page. Big
 //! files go through the API, which takes uploads up to the `file` limit.
 
 use rocket::form::FromForm;
@@ -37,6 +37,8 @@ struct Row {
 struct Outcome {
     report: Option<Report>,
     rejected: usize,
+    /// Set when more rows were rejected than the report lists.
+    listed_of: Option<usize>,
     error: Option<String>,
     csv: String,
 }
@@ -123,16 +125,17 @@ async fn import_csv(
 ) -> Result<Reply> {
     let csv = form.0.csv;
     let bytes = csv.clone().into_bytes();
-    let parsed = crate::blocking(move || import::parse_csv(&bytes)).await?;
-    let outcome = match parsed {
-        Ok(parsed) => {
-            let report = db.run(move |conn| import::save(conn, parsed)).await?;
-            Outcome {
-                rejected: report.rejected.len(),
-                report: Some(report),
-                ..Outcome::default()
-            }
-        }
+    let imported = db
+        .run(move |conn| Ok(import::import(conn, import::Format::Csv, &bytes)))
+        .await?;
+    let outcome = match imported {
+        Ok(report) => Outcome {
+            rejected: report.rejected_total,
+            listed_of: (report.rejected_total > report.rejected.len())
+                .then_some(report.rejected.len()),
+            report: Some(report),
+            ..Outcome::default()
+        },
         Err(Error::Invalid { message, .. }) => {
             let outcome = Outcome {
                 error: Some(message),

@@ -51,7 +51,10 @@ fn a_json_array_imports_and_reads_back() {
         ]),
     );
     assert_eq!(status, Status::Ok, "{report}");
-    assert_eq!(report, json!({"created": 2, "updated": 0, "rejected": []}));
+    assert_eq!(
+        report,
+        json!({"created": 2, "updated": 0, "rejected": [], "rejected_total": 0, "rejected_by_reason": {}})
+    );
     let anna = find(&app, &token, "anna.oberg");
     assert_eq!(anna["email"], "anna.oberg@example.com");
     assert_eq!(anna["name"], "Anna Öberg");

@@ -19,6 +19,7 @@ mod layout;
 mod limits;
 mod login;
 mod mail;
+mod memory;
 mod openapi;
 mod respond;
 mod roles;

@@ -1,48 +1,98 @@
-//! Reading an upload into rows: a JSON array, or a CSV file with a header row whose delimiter
-//! is sniffed.
+//! Reading an upload row by row into the importer: a JSON array, or a CSV file with a header
+//! row whose delimiter is sniffed. Neither keeps more than one row in memory besides the body.
 
 use std::collections::HashSet;
+use std::fmt;
 
-use super::row::printable;
-use super::{Parsed, RawContact, Rejected};
+use serde::de::{self, DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
+
+use super::{Importer, RawContact, Reason};
 use crate::error::{Error, Result};
 
-/// Parses a JSON array of contacts. A body that is not JSON is a 400, JSON that is not an array
-/// a 422; inside the array, each element that does not fit is a rejected row.
-pub fn parse_json(body: &[u8]) -> Result<Parsed> {
+/// Reads a JSON array of contacts. A body that is not JSON is a 400, JSON that is not an array
+/// a 422, both before any row is saved; inside the array, each element that does not fit is a
+/// rejected row.
+pub(super) fn read_json(body: &[u8], importer: &mut Importer<'_>) -> Result<()> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Error::BadRequest("the body is not valid UTF-8".into()))?;
-    let value: serde_json::Value = serde_json::from_str(text)
+    // A first pass that allocates nothing, so a syntax error at the end of a big file is found
+    // before its first rows are saved.
+    serde_json::from_str::<IgnoredAny>(text)
         .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
-    let serde_json::Value::Array(items) = value else {
+    if !text.trim_start().starts_with('[') {
         return Err(Error::invalid("body", "must be a JSON array of contacts"));
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut failure = None;
+    let seed = Rows {
+        importer,
+        failure: &mut failure,
     };
-    let mut parsed = Parsed::default();
-    for (index, item) in items.into_iter().enumerate() {
-        let row = index + 1;
-        let email = item
-            .get("email")
-            .and_then(|e| e.as_str())
-            .map(str::to_string);
-        match serde_path_to_error::deserialize::<_, RawContact>(item) {
-            Ok(raw) => parsed.push(row, raw),
-            Err(e) => {
-                let path = e.path().to_string();
-                let reason = e.into_inner().to_string();
-                let reason = if path == "." {
-                    reason
-                } else {
-                    format!("{path}: {reason}")
-                };
-                parsed.rejected.push(Rejected {
-                    row,
-                    email: email.map(|e| printable(e.trim())),
-                    reason,
-                });
+    let outcome = seed.deserialize(&mut deserializer);
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    outcome.map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))
+}
+
+/// Feeds the array's elements to the importer one at a time. A failure to save is kept aside
+/// and the walk stopped, so it comes back as itself rather than as a JSON error.
+struct Rows<'a, 'c> {
+    importer: &'a mut Importer<'c>,
+    failure: &'a mut Option<Error>,
+}
+
+impl<'de> DeserializeSeed<'de> for Rows<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Rows<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON array of contacts")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        let mut row = 0;
+        while let Some(item) = items.next_element::<serde_json::Value>()? {
+            row += 1;
+            if let Err(error) = json_row(self.importer, row, item) {
+                *self.failure = Some(error);
+                return Err(de::Error::custom("the import stopped"));
             }
         }
+        Ok(())
     }
-    Ok(parsed)
+}
+
+fn json_row(importer: &mut Importer<'_>, row: usize, item: serde_json::Value) -> Result<()> {
+    let email = item
+        .get("email")
+        .and_then(|e| e.as_str())
+        .map(str::to_string);
+    match serde_path_to_error::deserialize::<_, RawContact>(item) {
+        Ok(raw) => importer.push(row, raw),
+        Err(e) => {
+            let path = e.path().to_string();
+            let text = e.into_inner().to_string();
+            let text = if path == "." {
+                text
+            } else {
+                format!("{path}: {text}")
+            };
+            importer.reject(
+                row,
+                email.as_deref(),
+                Reason::new(Reason::WRONG_SHAPE, text),
+            );
+            Ok(())
+        }
+    }
 }
 
 /// What a CSV column holds.
@@ -76,7 +126,7 @@ fn sniff_delimiter(body: &[u8]) -> u8 {
 /// Parses a CSV file with a header row: UTF-8 with or without a BOM, comma or semicolon
 /// separated, RFC 4180 quoting, CRLF or LF. Columns other than the five known ones become
 /// attributes named as in the header.
-pub fn parse_csv(body: &[u8]) -> Result<Parsed> {
+pub(super) fn read_csv(body: &[u8], importer: &mut Importer<'_>) -> Result<()> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sniff_delimiter(body))
@@ -123,17 +173,14 @@ pub fn parse_csv(body: &[u8]) -> Result<Parsed> {
             "the header row has no `email` column",
         ));
     }
-    let mut parsed = Parsed::default();
+    let email_at = columns.iter().position(|c| matches!(c, Column::Email));
     for (index, record) in records.enumerate() {
         let row = index + 2;
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                parsed.rejected.push(Rejected {
-                    row,
-                    email: None,
-                    reason: format!("unreadable CSV row: {e}"),
-                });
+                let reason = Reason::new(Reason::UNREADABLE, format!("unreadable CSV row: {e}"));
+                importer.reject(row, None, reason);
                 // An I/O error cannot happen on a slice; a parse error leaves the reader usable.
                 continue;
             }
@@ -146,21 +193,21 @@ pub fn parse_csv(body: &[u8]) -> Result<Parsed> {
         {
             continue;
         }
-        let email_at = columns.iter().position(|c| matches!(c, Column::Email));
         let raw_email = email_at
             .and_then(|i| record.get(i))
             .map(|f| String::from_utf8_lossy(f).trim().to_string())
             .filter(|e| !e.is_empty());
         if record.len() != columns.len() {
-            parsed.rejected.push(Rejected {
+            let text = format!(
+                "has {} columns where the header has {}",
+                record.len(),
+                columns.len()
+            );
+            importer.reject(
                 row,
-                email: raw_email.as_deref().map(printable),
-                reason: format!(
-                    "has {} columns where the header has {}",
-                    record.len(),
-                    columns.len()
-                ),
-            });
+                raw_email.as_deref(),
+                Reason::new(Reason::WRONG_COLUMNS, text),
+            );
             continue;
         }
         let mut raw = RawContact::default();
@@ -184,21 +231,31 @@ pub fn parse_csv(body: &[u8]) -> Result<Parsed> {
             }
         }
         if bad_utf8.is_some() {
-            parsed.rejected.push(Rejected {
-                row,
-                email: raw_email.as_deref().map(printable),
-                reason: "is not valid UTF-8".into(),
-            });
+            let reason = Reason::new(Reason::NOT_UTF8, "is not valid UTF-8");
+            importer.reject(row, raw_email.as_deref(), reason);
             continue;
         }
-        parsed.push(row, raw);
+        importer.push(row, raw)?;
     }
-    Ok(parsed)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Candidate, Format, Report, read};
     use super::*;
+
+    /// Reads an upload into memory instead of a database: the rows kept and the report.
+    fn read_all(format: Format, body: &[u8]) -> Result<(Vec<(usize, Candidate)>, Report)> {
+        let mut kept = Vec::new();
+        let mut importer = Importer::new(|batch: &[(usize, Candidate)]| {
+            kept.extend_from_slice(batch);
+            Ok((batch.len(), 0))
+        });
+        read(format, body, &mut importer)?;
+        let report = importer.finish()?;
+        Ok((kept, report))
+    }
 
     #[test]
     fn the_delimiter_is_sniffed_from_the_header() {
@@ -209,17 +266,79 @@ mod tests {
 
     #[test]
     fn csv_rows_are_checked_one_by_one() {
-        let parsed = parse_csv(
+        let (rows, report) = read_all(
+            Format::Csv,
             b"\xEF\xBB\xBFEmail ; Address;Colour\r\na@example.com;\"Ann; \"\"A\"\"\r\nB\";red\r\nnope;x;y\r\nb@example.com;too;many;cols\r\n",
         )
         .unwrap();
-        assert_eq!(parsed.rows.len(), 1, "{:?}", parsed.rejected);
-        let (row, c) = &parsed.rows[0];
+        assert_eq!(rows.len(), 1, "{:?}", report.rejected);
+        let (row, c) = &rows[0];
         assert_eq!(*row, 2);
         assert_eq!(c.address.as_deref(), Some("Ann; \"A\"\r\nB"));
         assert_eq!(c.attributes.get("Colour").map(String::as_str), Some("red"));
-        assert_eq!(parsed.rejected.len(), 2);
-        assert_eq!(parsed.rejected[0].row, 3);
-        assert_eq!(parsed.rejected[1].row, 4);
+        assert_eq!(report.rejected.len(), 2);
+        assert_eq!(report.rejected[0].row, 3);
+        assert_eq!(report.rejected[0].code, Reason::INVALID_EMAIL);
+        assert_eq!(report.rejected[1].row, 4);
+        assert_eq!(report.rejected[1].code, Reason::WRONG_COLUMNS);
+    }
+
+    #[test]
+    fn a_flood_of_bad_rows_is_counted_not_listed() {
+        let mut body = b"email\n".to_vec();
+        for _ in 0..5000 {
+            body.extend_from_slice(b"a\n");
+        }
+        body.extend_from_slice(b"good@example.com\n");
+        let (rows, report) = read_all(Format::Csv, &body).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(report.created, 1);
+        assert_eq!(report.rejected.len(), super::super::SHOWN_REJECTIONS);
+        assert_eq!(report.rejected_total, 5000);
+        assert_eq!(
+            report.rejected_by_reason.get(Reason::INVALID_EMAIL),
+            Some(&5000)
+        );
+        assert_eq!(report.rejected[0].row, 2);
+        assert_eq!(report.rejected[99].row, 101);
+    }
+
+    #[test]
+    fn json_elements_are_read_one_at_a_time() {
+        let (rows, report) = read_all(
+            Format::Json,
+            br#"[{"email":"a@example.com"}, 7, {"email":"b"}, {"email":"c@example.com","x":1}]"#,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        let codes: Vec<_> = report.rejected.iter().map(|r| (r.row, r.code)).collect();
+        assert_eq!(
+            codes,
+            [
+                (2, Reason::WRONG_SHAPE),
+                (3, Reason::INVALID_EMAIL),
+                (4, Reason::WRONG_SHAPE)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_json_file_saves_nothing() {
+        let mut saved = 0;
+        let mut importer = Importer::new(|batch: &[(usize, Candidate)]| {
+            saved += batch.len();
+            Ok((batch.len(), 0))
+        });
+        let mut body = String::from("[");
+        for i in 0..2500 {
+            body.push_str(&format!("{{\"email\":\"p{i}@example.com\"}},"));
+        }
+        body.push_str("{\"email\":");
+        let error = read(Format::Json, body.as_bytes(), &mut importer).unwrap_err();
+        assert!(matches!(error, Error::BadRequest(_)), "{error:?}");
+        drop(importer);
+        assert_eq!(saved, 0);
+        let error = read_all(Format::Json, br#"{"email":"a@example.com"}"#).unwrap_err();
+        assert!(matches!(error, Error::Invalid { .. }), "{error:?}");
     }
 }

@@ -12,6 +12,31 @@ const MAX_ATTRIBUTES: usize = 50;
 const MAX_KEY: usize = 100;
 const MAX_VALUE: usize = 1000;
 
+/// Why a row was not imported: a stable code that rejections are counted by, and the sentence
+/// shown for the row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub code: &'static str,
+    pub text: String,
+}
+
+impl Reason {
+    pub const MISSING_EMAIL: &'static str = "missing_email";
+    pub const INVALID_EMAIL: &'static str = "invalid_email";
+    pub const INVALID_FIELD: &'static str = "invalid_field";
+    pub const WRONG_SHAPE: &'static str = "wrong_shape";
+    pub const WRONG_COLUMNS: &'static str = "wrong_column_count";
+    pub const UNREADABLE: &'static str = "unreadable_row";
+    pub const NOT_UTF8: &'static str = "not_utf8";
+
+    pub fn new(code: &'static str, text: impl Into<String>) -> Self {
+        Reason {
+            code,
+            text: text.into(),
+        }
+    }
+}
+
 /// One contact as given, checked: what an import row becomes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
@@ -41,12 +66,18 @@ pub struct RawContact {
 
 impl RawContact {
     /// Checks every field; the error is the reason shown for the row.
-    pub fn check(self) -> std::result::Result<Candidate, String> {
+    pub fn check(self) -> std::result::Result<Candidate, Reason> {
         let email = match self.email.as_deref().map(str::trim) {
-            None | Some("") => return Err("email is missing".into()),
-            Some(email) => normalize_email(email)
-                .ok_or_else(|| "email is not a valid email address".to_string())?,
+            None | Some("") => return Err(Reason::new(Reason::MISSING_EMAIL, "email is missing")),
+            Some(email) => normalize_email(email).ok_or_else(|| {
+                Reason::new(Reason::INVALID_EMAIL, "email is not a valid email address")
+            })?,
         };
+        self.check_fields(email)
+            .map_err(|text| Reason::new(Reason::INVALID_FIELD, text))
+    }
+
+    fn check_fields(self, email: String) -> std::result::Result<Candidate, String> {
         let mut attributes = BTreeMap::new();
         if self.attributes.len() > MAX_ATTRIBUTES {
             return Err(format!("more than {MAX_ATTRIBUTES} attributes"));
