@@ -13,6 +13,7 @@ mod email_languages;
 mod errors;
 mod harness;
 mod headers;
+mod inputs;
 mod invitation_mail;
 mod invitations;
 mod layout;
