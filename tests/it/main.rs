@@ -21,6 +21,7 @@ mod limits;
 mod login;
 mod mail;
 mod openapi;
+mod passwords;
 mod respond;
 mod roles;
 mod sessions;
