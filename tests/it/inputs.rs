@@ -216,3 +216,42 @@ fn a_required_grid_may_be_answered_dont_know_through_the_api() {
     let (_, list) = get(&app, &token, &path);
     assert_eq!(list["items"][0]["answers"]["versus"], answer);
 }
+
+#[test]
+fn the_survey_page_refuses_a_nul_in_the_title_beside_the_field() {
+    let app = TestApp::new();
+    app.add_user("designer@example.com", Role::Designer);
+    assert_eq!(
+        app.sign_in("designer@example.com", crate::PASSWORD),
+        Status::SeeOther
+    );
+    let csrf = app.csrf();
+    let created = app
+        .client
+        .post("/surveys")
+        .header(rocket::http::ContentType::Form)
+        .body(crate::form(&[
+            ("csrf", &csrf),
+            ("title", "First title"),
+            ("language", "en"),
+        ]))
+        .dispatch();
+    let location = created.headers().get_one("Location").unwrap().to_string();
+    let details = app
+        .client
+        .post(format!("{location}/details"))
+        .header(rocket::http::ContentType::Form)
+        .body(crate::form(&[
+            ("csrf", &csrf),
+            ("title", "Bad\u{0}title"),
+            ("intro", "Kept intro"),
+        ]))
+        .dispatch();
+    assert_eq!(details.status(), Status::UnprocessableEntity);
+    let body = details.into_string().unwrap();
+    assert!(
+        body.contains("Title: must not contain control characters (found U+0000)"),
+        "{body}"
+    );
+    assert!(body.contains("Kept intro"), "what was typed is kept");
+}
