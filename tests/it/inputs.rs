@@ -13,7 +13,10 @@ use crate::{TestApp, hidden_value};
 fn refused_field(status: Status, body: &Value) -> String {
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert_eq!(body["error"]["code"], "invalid_field", "{body}");
-    body["error"]["field"].as_str().unwrap_or_default().to_string()
+    body["error"]["field"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
@@ -25,48 +28,49 @@ fn survey_texts_refuse_control_characters_and_line_breaks_where_one_line_belongs
         change(&mut body);
         post(&app, &token, "/api/v1/surveys", &body)
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        ("title", Box::new(|b| b["title"] = json!("a\u{0}b"))),
-        ("title", Box::new(|b| b["title"] = json!("two\nlines"))),
-        ("title", Box::new(|b| b["title"] = json!("del\u{7f}"))),
-        ("intro", Box::new(|b| b["intro"] = json!("bell\u{7}"))),
-        ("thank_you", Box::new(|b| b["thank_you"] = json!("c\u{85}1"))),
+    let lottery = json!({"kind": "lottery", "lottery": {
+        "prize": "A\u{0}bike", "winners": 1,
+        "draw_at": "2030-01-01T00:00:00Z", "rules": "One per person."}});
+    let cases = [
+        ("title", "/title", json!("a\u{0}b")),
+        ("title", "/title", json!("two\nlines")),
+        ("title", "/title", json!("del\u{7f}")),
+        ("intro", "/intro", json!("bell\u{7}")),
+        ("thank_you", "/thank_you", json!("c\u{85}1")),
         (
             "questions[0].prompt",
-            Box::new(|b| b["questions"][0]["prompt"] = json!("esc\u{1b}[31m")),
+            "/questions/0/prompt",
+            json!("esc\u{1b}[31m"),
         ),
-        (
-            "questions[0].help",
-            Box::new(|b| b["questions"][0]["help"] = json!("a\u{0}b")),
-        ),
+        ("questions[0].help", "/questions/0/help", json!("a\u{0}b")),
         (
             "questions[2].options[1]",
-            Box::new(|b| b["questions"][2]["options"][1] = json!("E\nmail")),
+            "/questions/2/options/1",
+            json!("E\nmail"),
         ),
         (
             "questions[4].scale.max_label",
-            Box::new(|b| b["questions"][4]["scale"]["max_label"] = json!("fast\u{0}")),
+            "/questions/4/scale/max_label",
+            json!("fast\u{0}"),
         ),
         (
             "questions[7].brands[1]",
-            Box::new(|b| b["questions"][7]["brands"][1] = json!("Shop\u{2028}Co")),
+            "/questions/7/brands/1",
+            json!("Shop\u{2028}Co"),
         ),
         (
             "questions[7].attributes[0]",
-            Box::new(|b| b["questions"][7]["attributes"][0] = json!("Pri\u{0}ce")),
+            "/questions/7/attributes/0",
+            json!("Pri\u{0}ce"),
         ),
-        (
-            "incentive.lottery.prize",
-            Box::new(|b| {
-                b["incentive"] = json!({"kind": "lottery", "lottery": {
-                    "prize": "A\u{0}bike", "winners": 1,
-                    "draw_at": "2030-01-01T00:00:00Z", "rules": "One per person."}})
-            }),
-        ),
+        ("incentive.lottery.prize", "/incentive", lottery),
     ];
-    for (field, change) in &cases {
-        let (status, body) = with(change.as_ref());
-        assert_eq!(refused_field(status, &body), *field, "{body}");
+    for (field, pointer, value) in cases {
+        let (status, body) = with(&|b: &mut Value| match b.pointer_mut(pointer) {
+            Some(slot) => *slot = value.clone(),
+            None => b[&pointer[1..]] = value.clone(),
+        });
+        assert_eq!(refused_field(status, &body), field, "{body}");
         let message = body["error"]["message"].as_str().unwrap_or_default();
         assert!(
             message.contains("control characters") || message.contains("one line"),
@@ -92,7 +96,10 @@ fn answers_with_control_characters_are_refused_through_the_api() {
     let path = format!("/api/v1/surveys/{id}/responses");
     for (answers, field) in [
         (json!({"improve": "ok", "name": "a\u{0}b"}), "answers.name"),
-        (json!({"improve": "ok", "name": "two\nlines"}), "answers.name"),
+        (
+            json!({"improve": "ok", "name": "two\nlines"}),
+            "answers.name",
+        ),
         (json!({"improve": "a\u{1}b"}), "answers.improve"),
         (
             json!({"improve": "ok", "channel": "Let\u{0}ter"}),
@@ -110,7 +117,11 @@ fn answers_with_control_characters_are_refused_through_the_api() {
         &path,
         &json!({"answers": {"improve": "Shorter queues.\nFriendlier staff.\tThanks"}}),
     );
-    assert_eq!(status, Status::Created, "a long answer may hold lines: {body}");
+    assert_eq!(
+        status,
+        Status::Created,
+        "a long answer may hold lines: {body}"
+    );
 }
 
 #[test]
@@ -139,7 +150,10 @@ fn a_form_answer_with_a_nul_shows_the_error_beside_the_question_and_keeps_the_re
             .map(|e| e.text().collect::<String>()),
         Some("Please remove the control characters or line breaks from this answer.".into())
     );
-    assert!(html.contains("Answer the phone"), "the other answer is kept");
+    assert!(
+        html.contains("Answer the phone"),
+        "the other answer is kept"
+    );
     assert_eq!(
         hidden_value(&html, "submission").as_deref(),
         Some(submission.as_str())
@@ -209,7 +223,11 @@ fn a_required_grid_may_be_answered_dont_know_through_the_api() {
     let path = format!("/api/v1/surveys/{id}/responses");
     let given = |versus: &Value| json!({"answers": {"improve": "Nothing", "versus": versus}});
     let (status, body) = post(&app, &token, &path, &given(&json!({})));
-    assert_eq!(refused_field(status, &body), "answers.versus", "an empty grid");
+    assert_eq!(
+        refused_field(status, &body),
+        "answers.versus",
+        "an empty grid"
+    );
     let answer = json!({"Us": {"Price": null, "Quality": null}, "ShopCo": {"Price": null}});
     let (status, body) = post(&app, &token, &path, &given(&answer));
     assert_eq!(status, Status::Created, "{body}");

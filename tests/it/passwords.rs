@@ -52,9 +52,14 @@ fn the_users_api_refuses_weak_passwords_and_says_why() {
     // No composition rules: twelve characters, Unicode, spaces and 128 characters all pass.
     let long = "Lantern orbit mosaic ".repeat(7);
     let long: String = long.chars().take(128).collect();
-    for (i, password) in ["tb7-Kq2m!xZp", "zoë zoë zoë ", "tiny frog in a large pond", &long]
-        .into_iter()
-        .enumerate()
+    for (i, password) in [
+        "tb7-Kq2m!xZp",
+        "zoë zoë zoë ",
+        "tiny frog in a large pond",
+        &long,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let (status, body) = create(&app, &token, &format!("ok{i}@example.com"), password);
         assert_eq!(status, Status::Created, "{password:?}: {body}");
@@ -93,7 +98,9 @@ fn the_setup_page_refuses_a_keyboard_run_and_keeps_what_was_typed() {
         .unwrap()
         .unwrap();
     drop(conn);
-    let path = link.trim_start_matches(&app.settings().base_url).to_string();
+    let path = link
+        .trim_start_matches(&app.settings().base_url)
+        .to_string();
     let page = app.client.get(path.as_str()).dispatch();
     let csrf = hidden_value(&page.into_string().unwrap(), "csrf").unwrap();
     let refused = app
@@ -134,7 +141,10 @@ fn staff_pages_refuse_weak_passwords_with_the_reason() {
         .dispatch();
     assert_eq!(added.status(), Status::UnprocessableEntity);
     let body = added.into_string().unwrap();
-    assert!(body.contains("is one of the most common passwords"), "{body}");
+    assert!(
+        body.contains("is one of the most common passwords"),
+        "{body}"
+    );
     assert_eq!(app.count("users"), 1);
 
     let changed = app

@@ -40,7 +40,13 @@ fn clean_text(field: &str, text: &str, max: usize, required: bool) -> Result<Str
     clean_lines(field, text, max, required, Lines::One)
 }
 
-fn clean_lines(field: &str, text: &str, max: usize, required: bool, lines: Lines) -> Result<String> {
+fn clean_lines(
+    field: &str,
+    text: &str,
+    max: usize,
+    required: bool,
+    lines: Lines,
+) -> Result<String> {
     let text = text.trim();
     text::check(field, text, lines)?;
     if required && text.is_empty() {
@@ -116,10 +122,14 @@ impl QuestionInput {
             true,
         )?;
         let help = match self.help.as_deref() {
-            Some(help) => {
-                Some(clean_lines(&field("help"), help, MAX_PROMPT, false, Lines::Many)?)
-                    .filter(|h| !h.is_empty())
-            }
+            Some(help) => Some(clean_lines(
+                &field("help"),
+                help,
+                MAX_PROMPT,
+                false,
+                Lines::Many,
+            )?)
+            .filter(|h| !h.is_empty()),
             None => None,
         };
         let section = match self.section.as_deref() {
