@@ -66,9 +66,13 @@ fn survey_texts_refuse_control_characters_and_line_breaks_where_one_line_belongs
         ("incentive.lottery.prize", "/incentive", lottery),
     ];
     for (field, pointer, value) in cases {
-        let (status, body) = with(&|b: &mut Value| match b.pointer_mut(pointer) {
-            Some(slot) => *slot = value.clone(),
-            None => b[&pointer[1..]] = value.clone(),
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let (status, body) = with(&|b: &mut Value| {
+            let parent = b.pointer_mut(parent).unwrap();
+            match key.parse::<usize>() {
+                Ok(i) => parent[i] = value.clone(),
+                Err(_) => parent[key] = value.clone(),
+            }
         });
         assert_eq!(refused_field(status, &body), field, "{body}");
         let message = body["error"]["message"].as_str().unwrap_or_default();
