@@ -188,12 +188,12 @@ mod tests {
             let password = &schemas[name]["properties"]["password"];
             assert_eq!(
                 password["minLength"],
-                crate::auth::password::MIN_LENGTH,
+                crate::auth::policy::MIN_LENGTH,
                 "{name}"
             );
             assert_eq!(
                 password["maxLength"],
-                crate::auth::password::MAX_LENGTH,
+                crate::auth::policy::MAX_LENGTH,
                 "{name}"
             );
         }

@@ -240,7 +240,7 @@ pub fn hearken(data_dir: &Path, port: u16) -> Command {
         .env("HEARKEN_MAIL_TRANSPORT", "memory")
         .env("ROCKET_PORT", port.to_string())
         .env("ROCKET_LOG_LEVEL", "off")
-        .env("HEARKEN_PASSWORD", "benchmark password 1");
+        .env("HEARKEN_PASSWORD", "rising tide lifts all boats");
     command
 }
 

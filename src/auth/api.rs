@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{self, UserChanges};
 use super::users::{self, NewUserInput, UserView};
-use super::{AdminOnly, ApiUser, login, password, token};
+use super::{AdminOnly, ApiUser, login, password, policy, token};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
@@ -245,7 +245,13 @@ async fn update_user(
         .transpose()?;
     let password_hash = match patch.password {
         Some(password) => {
-            password::check_policy("password", &password)?;
+            let lookup = id.clone();
+            let email = db
+                .run(move |conn| model::find_user(conn, &lookup))
+                .await?
+                .ok_or(Error::NotFound)?
+                .email;
+            policy::check("password", &password, &email)?;
             Some(crate::blocking(move || password::hash(&password)).await??)
         }
         None => None,

@@ -7,6 +7,7 @@ pub mod login;
 pub mod model;
 pub mod pages;
 pub mod password;
+pub mod policy;
 pub mod session;
 pub mod setup;
 pub mod token;

@@ -10,7 +10,7 @@ use rocket_dyn_templates::{Template, context};
 
 use super::model;
 use super::users::{self, NewUserInput, UserView};
-use super::{AdminOnly, Role, Staff, login, password, session, setup};
+use super::{AdminOnly, Role, Staff, login, password, policy, session, setup};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
@@ -232,7 +232,7 @@ async fn change_password(
             "does not match the new password",
         ))
     } else {
-        password::check_policy("new_password", &form.new_password)
+        policy::check("new_password", &form.new_password, &staff.user.email)
     };
     if let Err(error) = checked {
         let page = Template::render(

@@ -5,9 +5,10 @@ use serde::Serialize;
 
 use super::Role;
 use super::model::{self, NewUser, User, UserChanges};
-use super::password;
+use super::policy;
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
+use crate::web::text::{self, Lines};
 
 /// A user as shown to staff and the API: never the password hash.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -66,7 +67,7 @@ pub fn normalize_name(field: &str, name: &str) -> Result<String> {
     if name.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
-    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if name.chars().count() > 200 || text::forbidden(name, Lines::One).is_some() {
         return Err(Error::invalid(
             field,
             "must be at most 200 characters, on one line",
@@ -94,7 +95,7 @@ impl NewUserInput {
             name: normalize_name("name", name)?,
             role: parse_role("role", role)?,
         };
-        password::check_policy("password", password)?;
+        policy::check("password", password, &input.email)?;
         Ok(input)
     }
 }

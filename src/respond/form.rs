@@ -124,22 +124,26 @@ impl AnswerForm {
         ))
     }
 
+    /// The cells given, by brand: a score, or null for "don't know". Cells left empty are
+    /// left out, so a grid answered entirely "don't know" is an answer and an untouched one
+    /// is not.
     fn grid(&self, name: &str, brands: &[String], attributes: &[String]) -> Option<Value> {
         let mut grid = Map::new();
-        let mut any = false;
         for (b, brand) in brands.iter().enumerate() {
             let mut row = Map::new();
             for (a, attribute) in attributes.iter().enumerate() {
                 let cell = match self.first(&format!("{name}.{b}.{a}")) {
-                    Some(DONT_KNOW) | None | Some("") => Value::Null,
+                    None | Some("") => continue,
+                    Some(DONT_KNOW) => Value::Null,
                     Some(score) => number_or_text(score),
                 };
-                any |= !cell.is_null() || self.first(&format!("{name}.{b}.{a}")).is_some();
                 row.insert(attribute.clone(), cell);
             }
-            grid.insert(brand.clone(), Value::Object(row));
+            if !row.is_empty() {
+                grid.insert(brand.clone(), Value::Object(row));
+            }
         }
-        any.then_some(Value::Object(grid))
+        (!grid.is_empty()).then_some(Value::Object(grid))
     }
 }
 

@@ -15,6 +15,7 @@ use crate::auth::model::User;
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
 use crate::ids::SurveyId;
+use crate::web::text::{self, Lines};
 
 pub const MAX_QUESTIONS: usize = 100;
 /// Reminders a survey may send an invitee at most, and how many it sends unless told.
@@ -78,8 +79,9 @@ pub fn editable_by(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
     }
 }
 
-fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String> {
+fn text(field: &str, value: &str, max: usize, required: bool, lines: Lines) -> Result<String> {
     let value = value.trim();
+    text::check(field, value, lines)?;
     if required && value.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
@@ -117,13 +119,13 @@ fn validate_questions(inputs: Vec<QuestionInput>) -> Result<Vec<Question>> {
 /// Applies `input` to `row` (and the questions), checking every value.
 fn apply(row: &mut SurveyRow, questions: &mut Vec<Question>, input: SurveyInput) -> Result<()> {
     if let Some(title) = input.title {
-        row.title = text("title", &title, 200, true)?;
+        row.title = text("title", &title, 200, true, Lines::One)?;
     }
     if let Some(intro) = input.intro {
-        row.intro = text("intro", &intro, 5000, false)?;
+        row.intro = text("intro", &intro, 5000, false, Lines::Many)?;
     }
     if let Some(thank_you) = input.thank_you {
-        row.thank_you = text("thank_you", &thank_you, 5000, false)?;
+        row.thank_you = text("thank_you", &thank_you, 5000, false, Lines::Many)?;
     }
     if let Some(language) = input.language {
         let language = language.trim().to_lowercase();

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::i18n::Catalog;
+use crate::web::text::{self, Lines};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -83,7 +84,8 @@ impl Incentive {
 
     /// Checks the values serde cannot: lengths, counts, the prefix alphabet.
     pub fn validate(&self, field: &str) -> Result<()> {
-        let text = |name: &str, value: &str, max: usize| {
+        let text = |name: &str, value: &str, max: usize, lines: Lines| {
+            text::check(&format!("{field}.{name}"), value, lines)?;
             let len = value.trim().chars().count();
             if len == 0 || len > max {
                 Err(Error::invalid(
@@ -97,7 +99,7 @@ impl Incentive {
         match self {
             Incentive::None => Ok(()),
             Incentive::Coupon { coupon } => {
-                text("coupon.value", &coupon.value, 200)?;
+                text("coupon.value", &coupon.value, 200, Lines::One)?;
                 if let Some(prefix) = &coupon.prefix
                     && (prefix.len() > 16
                         || !prefix
@@ -112,8 +114,8 @@ impl Incentive {
                 Ok(())
             }
             Incentive::Lottery { lottery } => {
-                text("lottery.prize", &lottery.prize, 200)?;
-                text("lottery.rules", &lottery.rules, 5000)?;
+                text("lottery.prize", &lottery.prize, 200, Lines::One)?;
+                text("lottery.rules", &lottery.rules, 5000, Lines::Many)?;
                 if lottery.winners == 0 || lottery.winners > 1000 {
                     return Err(Error::invalid(
                         format!("{field}.lottery.winners"),

@@ -1,6 +1,6 @@
 //! What every page and endpoint shares: templates, security headers, CSRF and cookies, error
-//! pages and catchers, the JSON body guard, paging, the client's address, the links in emails
-//! and static assets.
+//! pages and catchers, the JSON body guard, paging, the client's address, the links in emails,
+//! what typed text may hold, and static assets.
 
 pub mod catchers;
 pub mod cookies;
@@ -12,6 +12,7 @@ pub mod logging;
 pub mod paging;
 pub mod peer;
 pub mod refusal;
+pub mod text;
 
 use rocket::data::{Limits, ToByteUnit};
 use rocket::http::{ContentType, Status};

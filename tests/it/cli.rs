@@ -95,6 +95,24 @@ fn user_add_token_create_and_migrate() {
         "{}",
         text(&weak.stderr)
     );
+    let common = run(hearken(dir.path(), &database.url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "weak@example.com",
+            "--name",
+            "Weak",
+            "--role",
+            "analyst",
+        ])
+        .env("HEARKEN_PASSWORD", "password1234"));
+    assert!(!common.status.success());
+    assert!(
+        text(&common.stderr).contains("is one of the most common passwords"),
+        "{}",
+        text(&common.stderr)
+    );
 
     let bad_role = run(hearken(dir.path(), &database.url).args([
         "user",

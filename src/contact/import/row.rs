@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::web::text::{self, Lines};
+
 const MAX_NAME: usize = 200;
 const MAX_PHONE: usize = 50;
 const MAX_ADDRESS: usize = 500;
@@ -87,7 +89,7 @@ impl RawContact {
             if key.is_empty() {
                 continue;
             }
-            if key.chars().count() > MAX_KEY || key.chars().any(char::is_control) {
+            if key.chars().count() > MAX_KEY || text::forbidden(&key, Lines::One).is_some() {
                 return Err(format!(
                     "attribute names must be at most {MAX_KEY} characters on one line"
                 ));
@@ -133,11 +135,12 @@ fn optional(
     if value.chars().count() > max {
         return Err(format!("{field} is longer than {max} characters"));
     }
-    let bad = value
-        .chars()
-        .any(|c| c.is_control() && !(multi_line && (c == '\n' || c == '\r' || c == '\t')));
-    if bad {
-        return Err(format!("{field} contains control characters"));
+    let lines = if multi_line { Lines::Many } else { Lines::One };
+    if text::forbidden(value, lines).is_some() {
+        return Err(format!(
+            "{field} contains control characters{}",
+            if multi_line { "" } else { " or line breaks" }
+        ));
     }
     Ok(Some(value.to_string()))
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::input::{MAX_OPTION, MAX_TEXT_ANSWER};
 use super::{Kind, Question};
+use crate::web::text::{self, Lines};
 
 /// Why an answer was refused, as a key the respondent pages translate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub enum AnswerProblem {
     TooManyChoices,
     RankEveryOption,
     Malformed,
+    /// A control character, or a line break in a one-line answer.
+    ControlCharacter,
 }
 
 impl AnswerProblem {
@@ -30,22 +33,31 @@ impl AnswerProblem {
             AnswerProblem::TooManyChoices => "error_too_many_choices",
             AnswerProblem::RankEveryOption => "error_rank_every_option",
             AnswerProblem::Malformed => "error_malformed",
+            AnswerProblem::ControlCharacter => "error_control_character",
         }
     }
 }
 
-/// Whether an answer value says nothing (null, blank text, an empty list or grid).
+/// Whether an answer value says nothing (null, blank text, an empty list, a grid without a
+/// cell). A grid cell of null is an answer — "don't know" — so a grid answered entirely "don't
+/// know" is stored and counted, told apart from a skipped question.
 pub fn is_blank(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::String(s) => s.trim().is_empty(),
         Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.values().all(|v| {
-            v.is_null()
-                || v.as_object()
-                    .is_some_and(|m| m.values().all(Value::is_null))
-        }),
+        Value::Object(o) => o
+            .values()
+            .all(|row| row.is_null() || row.as_object().is_some_and(|m| m.is_empty())),
         _ => false,
+    }
+}
+
+/// Refuses what no answer may hold (see [`crate::web::text`]).
+fn clean(text: &str, lines: Lines) -> std::result::Result<(), AnswerProblem> {
+    match text::forbidden(text, lines) {
+        Some(_) => Err(AnswerProblem::ControlCharacter),
+        None => Ok(()),
     }
 }
 
@@ -72,6 +84,11 @@ impl Question {
         match &self.kind {
             Kind::Text { max_length } | Kind::LongText { max_length } => {
                 let text = value.as_str().ok_or(AnswerProblem::Malformed)?.trim();
+                let lines = match self.kind {
+                    Kind::LongText { .. } => Lines::Many,
+                    _ => Lines::One,
+                };
+                clean(text, lines)?;
                 let limit = max_length.unwrap_or(MAX_TEXT_ANSWER) as usize;
                 if text.chars().count() > limit {
                     return Err(AnswerProblem::TooLong);
@@ -80,6 +97,7 @@ impl Question {
             }
             Kind::SingleChoice { options, other } => {
                 let choice = value.as_str().ok_or(AnswerProblem::Malformed)?.trim();
+                clean(choice, Lines::One)?;
                 if options.iter().any(|o| o == choice)
                     || (*other && choice.chars().count() <= MAX_OPTION)
                 {

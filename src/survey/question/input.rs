@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::{Kind, Question, Scale};
 use crate::error::{Error, Result};
+use crate::web::text::{self, Lines};
 
 /// A question as the API accepts it: every field optional and flat, so that a field that does
 /// not belong to the kind is reported by name instead of silently dropped.
@@ -33,8 +34,21 @@ pub const MAX_OPTION: usize = 200;
 pub const MAX_OPTIONS: usize = 50;
 pub const MAX_TEXT_ANSWER: u32 = 10_000;
 
+/// Trimmed text within `max` characters; a help text may run over several lines, the rest
+/// (prompts, options, labels, sections) stay on one.
 fn clean_text(field: &str, text: &str, max: usize, required: bool) -> Result<String> {
+    clean_lines(field, text, max, required, Lines::One)
+}
+
+fn clean_lines(
+    field: &str,
+    text: &str,
+    max: usize,
+    required: bool,
+    lines: Lines,
+) -> Result<String> {
     let text = text.trim();
+    text::check(field, text, lines)?;
     if required && text.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
@@ -108,9 +122,14 @@ impl QuestionInput {
             true,
         )?;
         let help = match self.help.as_deref() {
-            Some(help) => {
-                Some(clean_text(&field("help"), help, MAX_PROMPT, false)?).filter(|h| !h.is_empty())
-            }
+            Some(help) => Some(clean_lines(
+                &field("help"),
+                help,
+                MAX_PROMPT,
+                false,
+                Lines::Many,
+            )?)
+            .filter(|h| !h.is_empty()),
             None => None,
         };
         let section = match self.section.as_deref() {
