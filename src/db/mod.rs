@@ -3,6 +3,7 @@
 //! transaction helper every writer uses.
 
 pub mod migrate;
+pub mod outage;
 #[cfg(feature = "postgres")]
 mod postgres;
 pub mod schema;
@@ -175,6 +176,7 @@ where
     match work(conn) {
         Ok(value) => {
             Manager::commit_transaction(conn)?;
+            outage::cleared();
             Ok(value)
         }
         Err(error) => match Manager::rollback_transaction(conn) {

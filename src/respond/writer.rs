@@ -113,13 +113,23 @@ fn run(db: &Db, mut jobs: mpsc::Receiver<Job>) {
                 }
             }
             Err(error) => {
-                log::error!(
-                    "a batch of {} submissions failed: {}",
-                    batch.len(),
-                    error.chain()
-                );
+                // Each caller reports a database that cannot take writes (rate-limited there);
+                // anything else is logged here, once for the batch.
+                let unavailable = error.status() == rocket::http::Status::ServiceUnavailable;
+                if !unavailable {
+                    log::error!(
+                        "a batch of {} submissions failed: {}",
+                        batch.len(),
+                        error.chain()
+                    );
+                }
                 for (_, reply) in batch {
-                    let _ = reply.send(Err(Error::Internal(error.chain().into())));
+                    let copy = if unavailable {
+                        Error::Unavailable(error.chain().into())
+                    } else {
+                        Error::Internal(error.chain().into())
+                    };
+                    let _ = reply.send(Err(copy));
                 }
             }
         }
