@@ -129,6 +129,17 @@ impl Error {
         }
     }
 
+    /// The same "cannot write now" condition for another caller (an error is not `Clone`):
+    /// the cause's text, without repeating this error's own words.
+    pub fn unavailable_copy(&self) -> Self {
+        let chain = self.chain();
+        let cause = chain
+            .strip_prefix(&format!("{self}: "))
+            .unwrap_or(&chain)
+            .to_string();
+        Self::Unavailable(cause.into())
+    }
+
     /// The error and each of its sources, for the log.
     pub fn chain(&self) -> String {
         let mut text = self.to_string();
@@ -185,6 +196,7 @@ pub fn cannot_write_now(error: &diesel::result::Error) -> bool {
         D::DatabaseError(DatabaseErrorKind::ClosedConnection, _) | D::BrokenTransactionManager => {
             true
         }
+        D::RollbackErrorOnCommit { commit_error, .. } => cannot_write_now(commit_error),
         D::DatabaseError(_, info) => {
             let message = info.message().to_ascii_lowercase();
             MESSAGES.iter().any(|m| message.contains(m))

@@ -179,8 +179,15 @@ where
             outage::cleared();
             Ok(value)
         }
+        // SQLite ends the whole transaction itself on some errors (a full disk, an I/O error):
+        // then there is nothing left to roll back, and the error that ended it is the one to
+        // report.
         Err(error) => match Manager::rollback_transaction(conn) {
-            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Ok(())
+            | Err(
+                diesel::result::Error::BrokenTransactionManager
+                | diesel::result::Error::NotInTransaction,
+            ) => Err(error),
             Err(rollback) => Err(rollback.into()),
         },
     }

@@ -20,6 +20,7 @@ mod limits;
 mod login;
 mod mail;
 mod openapi;
+mod resilience;
 mod respond;
 mod roles;
 mod sessions;
