@@ -9,6 +9,7 @@ mod contacts;
 mod crash;
 mod csrf;
 mod database;
+mod disk_full;
 mod email_languages;
 mod errors;
 mod harness;
