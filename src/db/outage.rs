@@ -169,7 +169,9 @@ mod tests {
         assert!(lines[1].contains("not logged"), "{}", lines[1]);
         let cleared = log.cleared_at(secs(start, 131));
         assert!(
-            cleared.as_deref().is_some_and(|l| l.contains("writes again")),
+            cleared
+                .as_deref()
+                .is_some_and(|l| l.contains("writes again")),
             "{cleared:?}"
         );
         assert_eq!(log.cleared_at(secs(start, 132)), None);

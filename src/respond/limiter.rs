@@ -194,7 +194,9 @@ impl SubmissionLimiter {
 
     /// Counts one submission from `addr`, or says how long it must wait.
     pub fn admit(&self, addr: IpAddr) -> Result<(), Duration> {
-        self.0.as_ref().map_or(Ok(()), |limiter| limiter.admit(addr))
+        self.0
+            .as_ref()
+            .map_or(Ok(()), |limiter| limiter.admit(addr))
     }
 }
 
@@ -261,13 +263,19 @@ mod tests {
         let start = Instant::now();
         let one = ip("2001:db8:5:6::1");
         for i in 0..3 {
-            assert_eq!(limiter.admit_at(ip(&format!("2001:db8:5:6::{i}")), start), Ok(()));
+            assert_eq!(
+                limiter.admit_at(ip(&format!("2001:db8:5:6::{i}")), start),
+                Ok(())
+            );
         }
         let later = start + Duration::from_secs(20);
         assert_eq!(limiter.admit_at(one, later), Err(Duration::from_secs(40)));
         assert_eq!(limiter.admit_at(ip("2001:db8:5:7::1"), later), Ok(()));
         // Refused attempts are not counted: once the window has passed, the address may go on.
-        assert_eq!(limiter.admit_at(one, start + Duration::from_secs(61)), Ok(()));
+        assert_eq!(
+            limiter.admit_at(one, start + Duration::from_secs(61)),
+            Ok(())
+        );
 
         let flood = LinkLimiter::new(30, Duration::from_secs(60), 1000);
         for i in 0..100_000u32 {

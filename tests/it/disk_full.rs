@@ -41,7 +41,10 @@ impl Drop for Server {
 }
 
 /// Starts the server, its files capped at `max_file_bytes`; its console lines are collected.
-fn start(dir: &std::path::Path, max_file_bytes: Option<u64>) -> (Server, u16, Arc<Mutex<Vec<String>>>) {
+fn start(
+    dir: &std::path::Path,
+    max_file_bytes: Option<u64>,
+) -> (Server, u16, Arc<Mutex<Vec<String>>>) {
     let port = free_port();
     let mut command = hearken(dir);
     command
@@ -95,10 +98,20 @@ fn a_full_disk_gets_503_and_a_log_line_not_one_per_answer() {
     run(
         dir.path(),
         &[
-            "user", "add", "--email", "full@example.com", "--name", "Full", "--role", "designer",
+            "user",
+            "add",
+            "--email",
+            "full@example.com",
+            "--name",
+            "Full",
+            "--role",
+            "designer",
         ],
     );
-    let token = run(dir.path(), &["token", "create", "--email", "full@example.com"]);
+    let token = run(
+        dir.path(),
+        &["token", "create", "--email", "full@example.com"],
+    );
     let id = {
         let (_server, port, _) = start(dir.path(), None);
         let body = r#"{"title": "Full disk", "questions": [{"id": "q", "kind": "long_text", "prompt": "Anything?"}]}"#;
@@ -163,7 +176,11 @@ fn a_full_disk_gets_503_and_a_log_line_not_one_per_answer() {
         statuses.iter().all(|s| *s == 201 || *s == 503),
         "only stored or 503: {statuses:?}"
     );
-    assert!(refused.len() >= 20, "only {} answers while full", refused.len());
+    assert!(
+        refused.len() >= 20,
+        "only {} answers while full",
+        refused.len()
+    );
     assert!(
         logged.len() <= 3,
         "{} lines for {} refused answers in {outages} spells",

@@ -83,7 +83,11 @@ fn every_429_carries_retry_after() {
     }
     let personal = guess(20);
     assert_eq!(personal.status(), Status::TooManyRequests);
-    seen.push(("personal link", retry_after(&personal, "personal link"), 10 * 60));
+    seen.push((
+        "personal link",
+        retry_after(&personal, "personal link"),
+        10 * 60,
+    ));
 
     // Open links: the configured 2 answers a minute.
     let (_, id) = published(&app);
@@ -136,7 +140,10 @@ fn open_link_answers_are_limited_per_address_with_the_form_kept() {
     assert!(limited.headers().get_one("Location").is_none());
     let html = limited.into_string().unwrap();
     assert!(html.contains("Too many answers were sent from your network"));
-    assert!(html.contains(&format!("{wait} seconds")), "the wait is said");
+    assert!(
+        html.contains(&format!("{wait} seconds")),
+        "the wait is said"
+    );
     assert!(html.contains("Shorter queues"), "the typed answer is kept");
     assert!(html.contains("Ana &lt;Novak&gt;"), "kept and escaped");
     assert_eq!(hidden_value(&html, "submission").as_deref(), Some("a-3"));
@@ -250,6 +257,9 @@ fn a_full_disk_answers_503_keeps_the_form_and_recovers_by_itself() {
     let location = stored.headers().get_one("Location").unwrap().to_string();
     assert!(location.starts_with(&format!("/s/{id}/thanks/")));
     let replay = post_form(&app, &path, "192.0.2.50:1000", &fields);
-    assert_eq!(replay.headers().get_one("Location"), Some(location.as_str()));
+    assert_eq!(
+        replay.headers().get_one("Location"),
+        Some(location.as_str())
+    );
     assert_eq!(app.count("responses"), 1);
 }
