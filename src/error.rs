@@ -105,7 +105,7 @@ impl Error {
     /// What the client is told: never internals for server errors.
     pub fn public_message(&self) -> String {
         if self.status() == Status::ServiceUnavailable {
-            "the answer could not be saved just now; nothing was stored, please try again in a minute"
+            "the database cannot take changes just now; nothing was stored, please try again in a minute"
                 .to_string()
         } else if self.status().code >= 500 {
             "something went wrong on our side; it has been logged".to_string()
