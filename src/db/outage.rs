@@ -1,7 +1,7 @@
 //! The log of a database that cannot take writes (a full disk, I/O errors, a lost server): one
 //! line when it starts, then at most one a minute while it lasts, each saying how many failures
-//! went unlogged, and one line when a write commits again. Every refused request used to log
-//! its own lines, which buried everything else in the log exactly when it was needed.
+//! went unlogged, and one line when a write commits again. Lines per refused request would
+//! bury everything else in the log exactly when someone reads it to find the cause.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
