@@ -57,6 +57,9 @@ pub struct Settings {
     pub session_idle: Duration,
     pub session_lifetime: Duration,
     pub login_limits: LoginLimits,
+    /// Answers one client address (IPv6: one /64) may send through open links in a minute
+    /// (`HEARKEN_OPEN_LINK_ANSWERS_PER_MINUTE`); 0 sets no limit.
+    pub open_link_answers_per_minute: u32,
     pub accept_data_loss: bool,
     /// Signs the tokens in personal and unsubscribe links, derived from the secret key so every
     /// node that shares the key makes the same links.
@@ -83,6 +86,7 @@ struct RawSettings {
     login_max_failures_per_peer: Option<i64>,
     login_max_failures_per_account_hour: Option<i64>,
     login_window_minutes: Option<u64>,
+    open_link_answers_per_minute: Option<i64>,
     #[serde(default)]
     accept_data_loss: bool,
 }
@@ -118,6 +122,7 @@ impl Settings {
                 Some("address") => "ROCKET_ADDRESS",
                 Some("mail_per_second") => "HEARKEN_MAIL_PER_SECOND",
                 Some("mail_per_domain") => "HEARKEN_MAIL_PER_DOMAIN",
+                Some("open_link_answers_per_minute") => "HEARKEN_OPEN_LINK_ANSWERS_PER_MINUTE",
                 _ => "configuration",
             };
             ConfigError::new(setting, e.to_string())
@@ -218,6 +223,16 @@ impl Settings {
                 "HEARKEN_LOGIN_WINDOW_MINUTES",
             )?),
         };
+        let open_link_answers_per_minute = match raw.open_link_answers_per_minute {
+            None => 30,
+            Some(v) if (0..=100_000).contains(&v) => v as u32,
+            Some(v) => {
+                return Err(ConfigError::new(
+                    "HEARKEN_OPEN_LINK_ANSWERS_PER_MINUTE",
+                    format!("must be a whole number from 0 (no limit) to 100000, not {v}"),
+                ));
+            }
+        };
         Ok(Self {
             database_pool_size: raw.database_pool_size.unwrap_or(8).clamp(1, 64),
             data_dir,
@@ -245,6 +260,7 @@ impl Settings {
                 )?,
             ),
             login_limits,
+            open_link_answers_per_minute,
             accept_data_loss: raw.accept_data_loss,
             link_key: link_key(figment),
         })

@@ -43,6 +43,11 @@ pub enum Error {
     TooLarge { limit: String },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooMany { retry_after_secs: u64 },
+    /// The database cannot take a write (or be reached) just now: a full disk, an I/O error, a
+    /// lock held past the busy timeout, a lost connection. Nothing was stored; the same request
+    /// can succeed a little later, so the answer is 503 with `Retry-After`.
+    #[error("the database cannot be written just now")]
+    Unavailable(#[source] Box<dyn StdError + Send + Sync>),
     #[error("database error")]
     Database(#[source] diesel::result::Error),
     #[error("database unavailable")]
@@ -84,7 +89,8 @@ impl Error {
             Self::Conflict { .. } | Self::ConflictWith { .. } => Status::Conflict,
             Self::TooLarge { .. } => Status::PayloadTooLarge,
             Self::TooMany { .. } => Status::TooManyRequests,
-            Self::Database(_) | Self::Pool(_) | Self::Internal(_) => Status::InternalServerError,
+            Self::Unavailable(_) | Self::Pool(_) => Status::ServiceUnavailable,
+            Self::Database(_) | Self::Internal(_) => Status::InternalServerError,
         }
     }
 
@@ -98,7 +104,10 @@ impl Error {
 
     /// What the client is told: never internals for server errors.
     pub fn public_message(&self) -> String {
-        if self.status().code >= 500 {
+        if self.status() == Status::ServiceUnavailable {
+            "the database cannot take changes just now; nothing was stored, please try again in a minute"
+                .to_string()
+        } else if self.status().code >= 500 {
             "something went wrong on our side; it has been logged".to_string()
         } else {
             self.to_string()
@@ -115,8 +124,20 @@ impl Error {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Self::TooMany { retry_after_secs } => Some(*retry_after_secs),
+            Self::Unavailable(_) | Self::Pool(_) => Some(UNAVAILABLE_RETRY_SECS),
             _ => None,
         }
+    }
+
+    /// The same "cannot write now" condition for another caller (an error is not `Clone`):
+    /// the cause's text, without repeating this error's own words.
+    pub fn unavailable_copy(&self) -> Self {
+        let chain = self.chain();
+        let cause = chain
+            .strip_prefix(&format!("{self}: "))
+            .unwrap_or(&chain)
+            .to_string();
+        Self::Unavailable(cause.into())
     }
 
     /// The error and each of its sources, for the log.
@@ -135,6 +156,9 @@ impl Error {
 impl From<diesel::result::Error> for Error {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error as D};
+        if cannot_write_now(&e) {
+            return Self::Unavailable(Box::new(e));
+        }
         match e {
             D::NotFound => Self::NotFound,
             D::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::conflict(
@@ -143,6 +167,41 @@ impl From<diesel::result::Error> for Error {
             ),
             other => Self::Database(other),
         }
+    }
+}
+
+/// How long a client is asked to wait when the database cannot take writes (`Retry-After`).
+pub const UNAVAILABLE_RETRY_SECS: u64 = 60;
+
+/// Whether a database error means "cannot write now" rather than "this request is wrong": the
+/// disk is full, an I/O error, a lock still held after the busy timeout, a read-only file, a
+/// lost connection. Matched on SQLite's and PostgreSQL's own messages, because Diesel reports
+/// these conditions under its catch-all kind.
+pub fn cannot_write_now(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error as D};
+    const MESSAGES: [&str; 9] = [
+        // SQLite: SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY.
+        "database or disk is full",
+        "disk i/o error",
+        "database is locked",
+        "database table is locked",
+        "attempt to write a readonly database",
+        // PostgreSQL: disk_full (53100) and the write errors behind it, a lost server.
+        "no space left on device",
+        "could not extend file",
+        "could not write to file",
+        "server closed the connection unexpectedly",
+    ];
+    match error {
+        D::DatabaseError(DatabaseErrorKind::ClosedConnection, _) | D::BrokenTransactionManager => {
+            true
+        }
+        D::RollbackErrorOnCommit { commit_error, .. } => cannot_write_now(commit_error),
+        D::DatabaseError(_, info) => {
+            let message = info.message().to_ascii_lowercase();
+            MESSAGES.iter().any(|m| message.contains(m))
+        }
+        _ => false,
     }
 }
 
@@ -159,6 +218,7 @@ pub fn code_for(status: Status) -> &'static str {
         415 => "unsupported_media_type",
         422 => "invalid_field",
         429 => "rate_limited",
+        503 => "unavailable",
         _ => "internal",
     }
 }

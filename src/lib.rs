@@ -122,6 +122,7 @@ async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
                     return Err(rocket);
                 }
             };
+            let per_minute = settings.open_link_answers_per_minute as usize;
             match respond::writer::Writer::start(db.clone()) {
                 Ok(writer) => Ok(rocket
                     .manage(settings)
@@ -130,7 +131,8 @@ async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
                     .manage(outbox)
                     .manage(mailbox)
                     .manage(respond::published::Published::default())
-                    .manage(respond::limiter::LinkLimiter::default())),
+                    .manage(respond::limiter::LinkLimiter::default())
+                    .manage(respond::limiter::SubmissionLimiter::new(per_minute))),
                 Err(e) => {
                     eprintln!("hearken: cannot start the submission writer: {e}");
                     Err(rocket)

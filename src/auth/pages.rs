@@ -90,7 +90,14 @@ async fn login_submit(
                 "login",
                 context! { title: "Sign in", csrf: csrf.0, email: form.email, error: error.to_string() },
             );
-            Ok(Reply::Status((error.status(), page)))
+            Ok(match error.retry_after() {
+                Some(secs) => Reply::Later(crate::web::RetryLater {
+                    status: error.status(),
+                    page,
+                    retry_after_secs: secs,
+                }),
+                None => Reply::Status((error.status(), page)),
+            })
         }
         Err(other) => Err(other),
     }
@@ -317,7 +324,14 @@ async fn create_user(
                     error: problem(&error), name: form.name, email: form.email, role: form.role,
                 },
             );
-            Ok(Reply::Status((error.status(), page)))
+            Ok(match error.retry_after() {
+                Some(secs) => Reply::Later(crate::web::RetryLater {
+                    status: error.status(),
+                    page,
+                    retry_after_secs: secs,
+                }),
+                None => Reply::Status((error.status(), page)),
+            })
         }
         Err(other) => Err(other),
     }

@@ -3,6 +3,7 @@
 //! transaction helper every writer uses.
 
 pub mod migrate;
+pub mod outage;
 #[cfg(feature = "postgres")]
 mod postgres;
 pub mod schema;
@@ -175,10 +176,18 @@ where
     match work(conn) {
         Ok(value) => {
             Manager::commit_transaction(conn)?;
+            outage::cleared();
             Ok(value)
         }
+        // SQLite ends the whole transaction itself on some errors (a full disk, an I/O error):
+        // then there is nothing left to roll back, and the error that ended it is the one to
+        // report.
         Err(error) => match Manager::rollback_transaction(conn) {
-            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Ok(())
+            | Err(
+                diesel::result::Error::BrokenTransactionManager
+                | diesel::result::Error::NotInTransaction,
+            ) => Err(error),
             Err(rollback) => Err(rollback.into()),
         },
     }

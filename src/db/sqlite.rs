@@ -56,8 +56,13 @@ pub(super) fn start_checkpointer(path: &Path) -> Result<Checkpointer, r2d2::Erro
         .spawn(move || {
             while flag.load(std::sync::atomic::Ordering::Relaxed) {
                 std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
-                    log::warn!("checkpoint failed (retried shortly): {e}");
+                match conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                    Ok(()) => {}
+                    // A full disk is logged once for all writers, not twice a second here.
+                    Err(e) if crate::error::cannot_write_now(&e) => {
+                        super::outage::failed(&format_args!("checkpoint: {e}"));
+                    }
+                    Err(e) => log::warn!("checkpoint failed (retried shortly): {e}"),
                 }
             }
             let _ = conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)");

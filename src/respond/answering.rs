@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::i18n::{self, Catalog};
 use crate::invite::model::InvitationRow;
 use crate::survey::model::{Availability, Survey};
-use crate::web::Reply;
+use crate::web::{Reply, RetryLater};
 
 /// A page with a title and a sentence, in the survey's language.
 pub fn message(t: &Catalog, status: Status, title_key: &str, body: String) -> Reply {
@@ -90,6 +90,57 @@ fn expired(
     render(survey, state, Status::Forbidden)
 }
 
+/// Why a posted form is shown again with `Retry-After` instead of being stored.
+#[derive(Debug, Clone, Copy)]
+pub enum Later {
+    /// Too many submissions from the sender's address (429) for this long.
+    TooMany(std::time::Duration),
+    /// The database cannot take writes just now (503).
+    Unavailable,
+}
+
+/// The form again with everything that was typed and the same submission key, so sending it
+/// again stores it once; 429 or 503 with `Retry-After`, and a notice that nothing was saved.
+pub fn again_later(
+    survey: &Survey,
+    form: &AnswerForm,
+    csrf: String,
+    action: String,
+    submission: String,
+    can_save: bool,
+    why: Later,
+) -> Reply {
+    let t = i18n::catalog(survey.language());
+    let (status, secs, notice) = match why {
+        Later::TooMany(wait) => {
+            let secs = wait.as_secs().max(1);
+            let notice = t.format("too_many_submissions", &[("seconds", &secs.to_string())]);
+            (Status::TooManyRequests, secs, notice)
+        }
+        Later::Unavailable => (
+            Status::ServiceUnavailable,
+            crate::error::UNAVAILABLE_RETRY_SECS,
+            t.get("save_failed").to_string(),
+        ),
+    };
+    let given = form.answers(survey.questions());
+    let state = PageState {
+        answers: &given,
+        problems: &[],
+        action,
+        csrf,
+        submission,
+        can_save,
+        notice: Some(notice),
+        preview: false,
+    };
+    Reply::Later(RetryLater {
+        status,
+        page: Template::render("respond", view::survey_page(survey, state)),
+        retry_after_secs: secs,
+    })
+}
+
 /// Checks and stores a posted form, or shows it again with the problems beside the questions.
 pub async fn submit(
     writer: &Writer,
@@ -128,7 +179,7 @@ pub async fn submit(
     }
     let origin = Origin {
         channel,
-        submission_key: key,
+        submission_key: key.clone(),
         invitation_id: invitation.map(|i| i.id.as_str()),
         contact_id: invitation.and_then(|i| i.contact_id.as_deref()),
     };
@@ -163,6 +214,22 @@ pub async fn submit(
             "closed_title",
             t.get("closed_body").to_string(),
         )),
+        Err(error) if error.status() == Status::ServiceUnavailable => {
+            crate::db::outage::failed(&format_args!(
+                "an answer to survey {}: {}",
+                survey.id(),
+                error.chain()
+            ));
+            Ok(again_later(
+                survey,
+                form,
+                csrf,
+                action,
+                key,
+                invitation.is_some(),
+                Later::Unavailable,
+            ))
+        }
         Err(other) => Err(other),
     }
 }

@@ -74,6 +74,7 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
         (status = 404, response = Error),
         (status = 409, response = Error),
         (status = 422, response = Error),
+        (status = 503, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]

@@ -15,6 +15,10 @@
 //! oldest, a quarter of the table at a time so a flood of new addresses costs amortised O(1).
 //! IPv6 clients are counted per /64, the block one subscriber usually gets, so walking through
 //! the addresses of one's own network does not reset the count.
+//!
+//! The same table, as [`SubmissionLimiter`], caps the answers one address sends through open
+//! links (`/s/<survey>`), where no token stands between a script and the database: 30 a minute
+//! by default, far more than people behind one address type, far fewer than a flood.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv6Addr};
@@ -124,6 +128,33 @@ impl LinkLimiter {
         }
     }
 
+    /// Counts one event from `addr` unless that would pass the limit; how long to wait if it
+    /// would (then nothing is counted). Check and count are one step, so parallel requests
+    /// cannot slip past the limit together.
+    pub fn admit(&self, addr: IpAddr) -> Result<(), Duration> {
+        self.admit_at(addr, Instant::now())
+    }
+
+    pub fn admit_at(&self, addr: IpAddr, at: Instant) -> Result<(), Duration> {
+        let now = self.seconds(at);
+        let window = self.window_secs();
+        let since = now.saturating_sub(window);
+        let key = key(addr);
+        let mut peers = self.peers();
+        if let Some(events) = peers.get_mut(&key) {
+            forget_before(events, since);
+            if events.len() >= self.max_failures {
+                let oldest = events.front().copied().unwrap_or(now);
+                let wait = oldest.saturating_add(window).saturating_sub(now).max(1);
+                return Err(Duration::from_secs(u64::from(wait)));
+            }
+        } else if peers.len() >= self.capacity {
+            self.make_room(&mut peers, since);
+        }
+        peers.entry(key).or_default().push_back(now);
+        Ok(())
+    }
+
     /// Addresses tracked now (for tests and monitoring).
     pub fn tracked(&self) -> usize {
         self.peers().len()
@@ -146,6 +177,26 @@ impl LinkLimiter {
         for (_, addr) in &by_last[..drop] {
             peers.remove(addr);
         }
+    }
+}
+
+/// Open-link submissions per client address per minute (`HEARKEN_OPEN_LINK_ANSWERS_PER_MINUTE`).
+/// 0 sets no limit.
+pub struct SubmissionLimiter(Option<LinkLimiter>);
+
+impl SubmissionLimiter {
+    pub fn new(per_minute: usize) -> Self {
+        SubmissionLimiter(
+            (per_minute > 0)
+                .then(|| LinkLimiter::new(per_minute, Duration::from_secs(60), CAPACITY)),
+        )
+    }
+
+    /// Counts one submission from `addr`, or says how long it must wait.
+    pub fn admit(&self, addr: IpAddr) -> Result<(), Duration> {
+        self.0
+            .as_ref()
+            .map_or(Ok(()), |limiter| limiter.admit(addr))
     }
 }
 
@@ -204,6 +255,34 @@ mod tests {
             limiter.failed_at(addr, now + Duration::from_millis(u64::from(i)));
         }
         assert!(limiter.tracked() <= 1000, "{}", limiter.tracked());
+    }
+
+    #[test]
+    fn admit_counts_up_to_the_limit_per_slash_64_and_within_capacity() {
+        let limiter = LinkLimiter::new(3, Duration::from_secs(60), 100);
+        let start = Instant::now();
+        let one = ip("2001:db8:5:6::1");
+        for i in 0..3 {
+            assert_eq!(
+                limiter.admit_at(ip(&format!("2001:db8:5:6::{i}")), start),
+                Ok(())
+            );
+        }
+        let later = start + Duration::from_secs(20);
+        assert_eq!(limiter.admit_at(one, later), Err(Duration::from_secs(40)));
+        assert_eq!(limiter.admit_at(ip("2001:db8:5:7::1"), later), Ok(()));
+        // Refused attempts are not counted: once the window has passed, the address may go on.
+        assert_eq!(
+            limiter.admit_at(one, start + Duration::from_secs(61)),
+            Ok(())
+        );
+
+        let flood = LinkLimiter::new(30, Duration::from_secs(60), 1000);
+        for i in 0..100_000u32 {
+            let addr = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            let _ = flood.admit_at(addr, start + Duration::from_millis(u64::from(i)));
+        }
+        assert!(flood.tracked() <= 1000, "{}", flood.tracked());
     }
 
     #[test]

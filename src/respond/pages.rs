@@ -10,8 +10,9 @@ use rocket::{State, get, post, routes};
 use rocket_dyn_templates::{Template, context};
 use serde_json::Map;
 
-use super::answering::{not_found, render, submit, unavailable};
+use super::answering::{Later, again_later, not_found, render, submit, unavailable};
 use super::form::AnswerForm;
+use super::limiter::SubmissionLimiter;
 use super::model;
 use super::published::Published;
 use super::view::PageState;
@@ -24,6 +25,7 @@ use crate::survey::model::{Survey, SurveyStatus};
 use crate::survey::score::{Band, Score};
 use crate::web::Reply;
 use crate::web::csrf::CsrfToken;
+use crate::web::peer::ClientAddr;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![open_link, open_link_submit, thanks]
@@ -60,11 +62,14 @@ async fn open_link(
     Ok(render(&survey, state, Status::Ok))
 }
 
+#[allow(clippy::too_many_arguments)] // Rocket hands each guard to the handler separately.
 #[post("/s/<id>", data = "<form>")]
 async fn open_link_submit(
     db: &State<Db>,
     published: &State<Published>,
     writer: &State<Writer>,
+    limiter: &State<SubmissionLimiter>,
+    peer: ClientAddr,
     csrf: CsrfToken,
     id: &str,
     form: AnswerForm,
@@ -76,6 +81,16 @@ async fn open_link_submit(
         return Ok(page);
     }
     let action = format!("/s/{}", survey.id());
+    // Counted before the answers are checked: a script sending junk costs as much as one
+    // sending answers. The form comes back as typed, with its key, so sending it later stores
+    // it once.
+    if let Err(wait) = limiter.admit(peer.0) {
+        let key = form
+            .submission_key()
+            .map_or_else(crate::ids::new_id, str::to_string);
+        let why = Later::TooMany(wait);
+        return Ok(again_later(&survey, &form, csrf.0, action, key, false, why));
+    }
     submit(writer, &survey, &form, csrf.0, action, None, "link").await
 }
 

@@ -239,13 +239,28 @@ async fn answer(
         let answers =
             serde_json::to_string(&form.answers(survey.questions())).map_err(Error::internal)?;
         let id = invitation.id.clone();
-        db.run(move |conn| {
-            db::write(conn, |conn| {
-                model::save_draft(conn, &id, &answers, db::now())?;
-                invitations::mark(conn, &id, InvitationStatus::Started, db::now())
+        let saved = db
+            .run(move |conn| {
+                db::write(conn, |conn| {
+                    model::save_draft(conn, &id, &answers, db::now())?;
+                    invitations::mark(conn, &id, InvitationStatus::Started, db::now())
+                })
             })
-        })
-        .await?;
+            .await;
+        if let Err(error) = saved {
+            if error.status() != Status::ServiceUnavailable {
+                return Err(error);
+            }
+            crate::db::outage::failed(&format_args!("saving a draft: {}", error.chain()));
+            let key = form
+                .submission_key()
+                .map_or_else(crate::ids::new_id, str::to_string);
+            let action = home(&invitation.id);
+            let why = answering::Later::Unavailable;
+            return Ok(answering::again_later(
+                survey, form, csrf.0, action, key, true, why,
+            ));
+        }
         return Ok(Reply::Redirect(Redirect::to(home_saved(
             &invitation.id,
             true,

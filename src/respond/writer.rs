@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use rocket::http::Status;
 use rocket::tokio::sync::{mpsc, oneshot};
 
 use super::model::{self, ResponseRow};
@@ -96,13 +97,25 @@ fn run(db: &Db, mut jobs: mpsc::Receiver<Job>) {
         }
         let outcome = db.conn().and_then(|mut conn| {
             db::write(&mut conn, |conn| {
-                let results: Vec<Result<Stored>> = batch
-                    .iter()
-                    .map(|(submission, _)| {
-                        // A savepoint per submission: a refusal rolls back only its own rows.
-                        diesel::Connection::transaction(conn, |conn| store(conn, submission))
-                    })
-                    .collect();
+                let mut results: Vec<Result<Stored>> = Vec::with_capacity(batch.len());
+                for (submission, _) in &batch {
+                    // A savepoint per submission: a refusal rolls back only its own rows. A
+                    // database that cannot take writes fails the whole batch instead (SQLite
+                    // has then ended the transaction itself, and the savepoint's rollback
+                    // error would hide why).
+                    let mut unavailable = None;
+                    let result = diesel::Connection::transaction(conn, |conn| {
+                        store(conn, submission).inspect_err(|e| {
+                            if e.status() == Status::ServiceUnavailable {
+                                unavailable = Some(e.unavailable_copy());
+                            }
+                        })
+                    });
+                    if let Some(error) = unavailable {
+                        return Err(error);
+                    }
+                    results.push(result);
+                }
                 Ok::<_, Error>(results)
             })
         });
@@ -113,13 +126,23 @@ fn run(db: &Db, mut jobs: mpsc::Receiver<Job>) {
                 }
             }
             Err(error) => {
-                log::error!(
-                    "a batch of {} submissions failed: {}",
-                    batch.len(),
-                    error.chain()
-                );
+                // Each caller reports a database that cannot take writes (rate-limited there);
+                // anything else is logged here, once for the batch.
+                let unavailable = error.status() == Status::ServiceUnavailable;
+                if !unavailable {
+                    log::error!(
+                        "a batch of {} submissions failed: {}",
+                        batch.len(),
+                        error.chain()
+                    );
+                }
                 for (_, reply) in batch {
-                    let _ = reply.send(Err(Error::Internal(error.chain().into())));
+                    let copy = if unavailable {
+                        error.unavailable_copy()
+                    } else {
+                        Error::Internal(error.chain().into())
+                    };
+                    let _ = reply.send(Err(copy));
                 }
             }
         }

@@ -88,6 +88,7 @@ pub fn html_page(req: &Request<'_>, status: Status, message: &str) -> response::
         413 => "Too much data",
         422 => "Something is not right",
         429 => "Too many attempts",
+        503 => "Please try again in a minute",
         s if s >= 500 => "Sorry",
         _ => "Something went wrong",
     };
@@ -108,7 +109,14 @@ pub fn html_page(req: &Request<'_>, status: Status, message: &str) -> response::
 impl<'r> Responder<'r, 'static> for Error {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
-        if status.code >= 500 {
+        if status == Status::ServiceUnavailable {
+            crate::db::outage::failed(&format_args!(
+                "{} {}: {}",
+                req.method(),
+                req.uri().path(),
+                self.chain()
+            ));
+        } else if status.code >= 500 {
             log::error!(
                 "{} {} failed: {}",
                 req.method(),

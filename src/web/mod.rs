@@ -32,6 +32,24 @@ pub enum Reply {
     Status((Status, Template)),
     Redirect(Redirect),
     Flash(Flash<Redirect>),
+    Later(RetryLater),
+}
+
+/// A page with a status that asks the client to come back (429, 503) and says when, in
+/// `Retry-After`: the form again with what was typed, nothing of it stored.
+pub struct RetryLater {
+    pub status: Status,
+    pub page: Template,
+    pub retry_after_secs: u64,
+}
+
+impl<'r> Responder<'r, 'static> for RetryLater {
+    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        let mut response = (self.status, self.page).respond_to(req)?;
+        let secs = self.retry_after_secs.max(1);
+        response.set_header(rocket::http::Header::new("Retry-After", secs.to_string()));
+        Ok(response)
+    }
 }
 
 /// A stored time as RFC 3339 in UTC, e.g. `2026-11-22T10:00:00Z`.

@@ -73,8 +73,8 @@ fn start(dir: &Path, database_url: &str, smtp_url: &str) -> (Server, u16) {
     }
 }
 
-/// One request on its own connection; the status and the body.
-fn http(
+/// One request on its own connection (JSON body, optional bearer token); the status and the body.
+pub fn http(
     port: u16,
     method: &str,
     path: &str,

@@ -1,0 +1,205 @@
+//! The real server on a full disk (security checks 38 and 43): its files may not grow past a
+//! limit (`RLIMIT_FSIZE`, with `SIGXFSZ` ignored, so a write past it fails the way a full disk
+//! does), and answers keep coming. Every answer gets 503 with `Retry-After`, never a success,
+//! and the condition is logged once, not once per answer.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::PASSWORD;
+use crate::crash::http;
+use crate::smtp::free_port;
+
+fn hearken(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hearken"));
+    command
+        .env("HEARKEN_DATA_DIR", dir)
+        .env("HEARKEN_DATABASE_URL", "")
+        .env("HEARKEN_MAIL_TRANSPORT", "memory")
+        .env("HEARKEN_PASSWORD", PASSWORD)
+        .env("ROCKET_LOG_LEVEL", "critical")
+        .stdin(Stdio::null());
+    command
+}
+
+fn run(dir: &std::path::Path, args: &[&str]) -> String {
+    let output = hearken(dir).args(args).output().unwrap();
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the server, its files capped at `max_file_bytes`; its console lines are collected.
+fn start(
+    dir: &std::path::Path,
+    max_file_bytes: Option<u64>,
+) -> (Server, u16, Arc<Mutex<Vec<String>>>) {
+    let port = free_port();
+    let mut command = hearken(dir);
+    command
+        .env("ROCKET_PORT", port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(limit) = max_file_bytes {
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let cap = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &cap) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = command.spawn().unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let stdout = child.stdout.take().unwrap();
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !matches!(http(port, "GET", "/health", None, ""), Ok((200, _))) {
+        assert!(Instant::now() < deadline, "the server did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, port, lines)
+}
+
+fn file_size(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+#[test]
+fn a_full_disk_gets_503_and_a_log_line_not_one_per_answer() {
+    if crate::TestDatabase::new(std::path::Path::new("/nonexistent")).is_postgres() {
+        return; // A file-size cap fills only an SQLite database.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--email",
+            "full@example.com",
+            "--name",
+            "Full",
+            "--role",
+            "designer",
+        ],
+    );
+    let token = run(
+        dir.path(),
+        &["token", "create", "--email", "full@example.com"],
+    );
+    let id = {
+        let (_server, port, _) = start(dir.path(), None);
+        let body = r#"{"title": "Full disk", "questions": [{"id": "q", "kind": "long_text", "prompt": "Anything?"}]}"#;
+        let (status, created) = http(port, "POST", "/api/v1/surveys", Some(&token), body).unwrap();
+        assert_eq!(status, 201, "{created}");
+        let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+        let id = created["id"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/surveys/{id}/publish");
+        let (status, text) = http(port, "POST", &path, Some(&token), "{}").unwrap();
+        assert_eq!(status, 200, "{text}");
+        id
+    };
+
+    // Room for a few answers more than the files hold now, then the disk is full.
+    let db = dir.path().join("hearken.db");
+    let wal = dir.path().join("hearken.db-wal");
+    let cap = file_size(&db).max(file_size(&wal)) + 256 * 1024;
+    let (server, port, lines) = start(dir.path(), Some(cap));
+    let answer = format!(r#"{{"answers": {{"q": "{}"}}}}"#, "x".repeat(8000));
+    let path = format!("/api/v1/surveys/{id}/responses");
+    let mut statuses: Vec<u16> = Vec::new();
+    let mut full_since: Option<Instant> = None;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        let (status, _) = http(port, "POST", &path, Some(&token), &answer).unwrap();
+        statuses.push(status);
+        if status >= 500 && full_since.is_none() {
+            full_since = Some(Instant::now());
+        }
+        if let Some(since) = full_since
+            && since.elapsed() > Duration::from_secs(5)
+        {
+            break;
+        }
+    }
+    assert!(full_since.is_some(), "the disk filled up");
+    let refused: Vec<u16> = statuses.iter().copied().filter(|s| *s >= 500).collect();
+    // Errors and warnings (the console's prefixes); nothing else is logged at this level.
+    let logged: Vec<String> = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("Error:") || l.starts_with("Warning:"))
+        .cloned()
+        .collect();
+    // The write-ahead log fills first; when the checkpointer has copied it into the database
+    // file (which still has room), it starts over and writes succeed again for a while. Such
+    // flapping still gets one line when it starts and one when it clears, not one per spell.
+    let outages = statuses
+        .windows(2)
+        .filter(|w| w[0] < 500 && w[1] >= 500)
+        .count();
+    eprintln!(
+        "disk full: {} answers refused in {outages} spells (statuses {:?}), {} error/warning lines:\n{}",
+        refused.len(),
+        refused.iter().collect::<std::collections::BTreeSet<_>>(),
+        logged.len(),
+        logged.join("\n")
+    );
+    drop(server);
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 503),
+        "only stored or 503: {statuses:?}"
+    );
+    assert!(
+        refused.len() >= 20,
+        "only {} answers while full",
+        refused.len()
+    );
+    assert!(
+        logged.len() <= 3,
+        "{} lines for {} refused answers in {outages} spells",
+        logged.len(),
+        refused.len(),
+    );
+    // Every 201 was stored, nothing else was.
+    let db = hearken::Db::open(
+        &hearken::config::DatabaseUrl::Sqlite(dir.path().join("hearken.db")),
+        1,
+        false,
+    )
+    .unwrap();
+    let mut conn = db.conn().unwrap();
+    use diesel::{QueryDsl, RunQueryDsl};
+    let stored: i64 = hearken::db::schema::responses::table
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    let created = statuses.iter().filter(|s| **s == 201).count();
+    assert_eq!(stored, created as i64);
+}
