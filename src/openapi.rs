@@ -10,17 +10,28 @@
 use rocket::fairing::AdHoc;
 use rocket::http::ContentType;
 use rocket::{Build, Rocket, State, get, routes};
+use utoipa::openapi::schema::AdditionalProperties;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::error::Error;
+
+mod errors;
+
+use self::errors::StandardErrors;
 
 const DESCRIPTION: &str = "Surveys, contacts, invitations, results and more. Every call except \
 the token endpoint and this document needs `Authorization: Bearer <token>`. `x-hearken-roles` \
 lists the roles allowed to call an operation (admins may call everything); `public` means no \
 token is needed. Every error comes in one envelope, `{\"error\": {\"status\", \"code\", \
-\"message\", \"field\"}}`; a 409 may carry a list beside it (e.g. `hints` when publishing).";
+\"message\", \"field\"}}`; a 409 may carry a list beside it (e.g. `hints` when publishing). \
+Malformed JSON is a 400; JSON of the wrong shape (an unknown field, a wrong type, an array where \
+an object belongs) or an invalid value is a 422 whose `field` names the place, e.g. \
+`questions[3].options`. A query parameter that is given must hold a valid value: an empty, \
+non-numeric or out-of-range `limit` and an empty or unknown `after` cursor are 422s naming the \
+parameter; leave a parameter out to get its default. A method a path does not have is a 405 \
+with an `Allow` header.";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -55,7 +66,7 @@ token is needed. Every error comes in one envelope, `{\"error\": {\"status\", \"
         crate::invite::api::remind,
     ),
     components(schemas(crate::error::Envelope), responses(Error)),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &StandardErrors, &ClosedIncentive),
     security(("bearer" = [])),
     tags(
         (name = "meta", description = "This document"),
@@ -79,6 +90,24 @@ impl Modify for BearerToken {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Each kind of incentive refuses fields it does not know, as its schema now says: utoipa
+/// closes a struct with `deny_unknown_fields`, but not the variants of a tagged enum.
+struct ClosedIncentive;
+
+impl Modify for ClosedIncentive {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let schemas = doc.components.as_mut().map(|c| &mut c.schemas);
+        if let Some(RefOr::T(Schema::OneOf(kinds))) = schemas.and_then(|s| s.get_mut("Incentive")) {
+            for kind in &mut kinds.items {
+                if let RefOr::T(Schema::Object(object)) = kind {
+                    object.additional_properties =
+                        Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
     }
 }
 

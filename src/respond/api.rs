@@ -164,9 +164,12 @@ struct ResponseView {
         ("id" = String, Path, description = "The survey's id"),
         (
             "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
-            description = "Page size; 50 unless given"
+            description = "Page size, 1 to 1000; 50 when left out"
         ),
-        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+        (
+            "after" = Option<String>, Query, min_length = 1,
+            description = "The `next` cursor of the previous page; left out for the first page"
+        ),
     ),
     responses(
         (status = 200, description = "OK", body = List<ResponseView>),
@@ -182,12 +185,12 @@ async fn list_responses(
     db: &State<Db>,
     user: ApiUser<Readers>,
     id: Result<SurveyId, MalformedId>,
-    limit: Option<i64>,
-    after: Option<String>,
+    limit: Vec<&str>,
+    after: Vec<&str>,
 ) -> Result<Json<List<ResponseView>>> {
     let id = id?;
-    let limit = paging::limit(limit)?;
-    let after = paging::decode(after.as_deref())?;
+    let limit = paging::limit(&limit)?;
+    let after = paging::after(&after)?;
     let (rows, answers, anonymous) = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user.user, &id)?;

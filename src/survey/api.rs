@@ -99,9 +99,12 @@ async fn create_survey(
     params(
         (
             "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
-            description = "Page size; 50 unless given"
+            description = "Page size, 1 to 1000; 50 when left out"
         ),
-        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+        (
+            "after" = Option<String>, Query, min_length = 1,
+            description = "The `next` cursor of the previous page; left out for the first page"
+        ),
     ),
     responses(
         (status = 200, description = "OK", body = List<SurveyView>),
@@ -116,11 +119,11 @@ async fn list_surveys(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Readers>,
-    limit: Option<i64>,
-    after: Option<String>,
+    limit: Vec<&str>,
+    after: Vec<&str>,
 ) -> Result<Json<List<SurveyView>>> {
-    let limit = paging::limit(limit)?;
-    let after = paging::decode(after.as_deref())?;
+    let limit = paging::limit(&limit)?;
+    let after = paging::after(&after)?;
     let owner = (user.role() == Role::Designer).then(|| user.user.id.clone());
     let surveys = db
         .run(move |conn| {

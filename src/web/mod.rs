@@ -9,6 +9,7 @@ pub mod headers;
 pub mod json;
 pub mod links;
 pub mod logging;
+pub mod methods;
 pub mod paging;
 pub mod peer;
 pub mod refusal;

@@ -24,7 +24,7 @@ pub fn parse_json(body: &[u8]) -> Result<Parsed> {
             .get("email")
             .and_then(|e| e.as_str())
             .map(str::to_string);
-        match serde_path_to_error::deserialize::<_, RawContact>(item) {
+        match crate::web::json::read::<RawContact>(&item) {
             Ok(raw) => parsed.push(row, raw),
             Err(e) => {
                 let path = e.path().to_string();
