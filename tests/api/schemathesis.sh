@@ -94,13 +94,14 @@ fi
 
 export HEARKEN_TOKEN=$token HEARKEN_REVOKED_TOKEN=$revoked
 status=0
-timeout 600 "$st" --no-color --config-file "$here/schemathesis.toml" \
+# Run from the throwaway folder, where anything Schemathesis leaves behind is removed.
+(cd "$tmp" && timeout 600 "$st" --no-color --config-file "$here/schemathesis.toml" \
     run "$base/api/v1/openapi.json" \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" \
     --seed "${SCHEMATHESIS_SEED:-1}" \
     --workers 2 \
     --warnings off \
-    "$@" || status=$?
+    "$@") || status=$?
 # Answers of 401 or 403 are documented everywhere, so a run whose token stopped working (revoked,
 # its user demoted or deactivated by a generated request) would pass without testing much.
 if ! python3 - "$base/api/v1/me" "$token" <<'PY'
