@@ -5,7 +5,9 @@
 //! Each annotation sits on the handler it describes, above Rocket's route attribute: the method,
 //! the path and its parameters are read from that attribute, so they cannot drift from the
 //! route. A test compares the document's operations with the mounted routes, so a route whose
-//! annotation is missing (or left out of `paths(...)` below) fails it.
+//! annotation is missing (or left out of `paths(...)` below) fails it. The error responses
+//! every operation shares (401, 404, 422, …) are added in `errors`, from what each operation
+//! declares; annotations list only the others (409, 429).
 
 use rocket::fairing::AdHoc;
 use rocket::http::ContentType;
@@ -112,7 +114,8 @@ impl Modify for ClosedIncentive {
 }
 
 /// Every error response of the API is the envelope (`crate::error::Envelope`, named `Error`
-/// in the document); handlers list theirs as `(status = 404, response = Error)`.
+/// in the document). The ones every operation shares come from `errors::StandardErrors`;
+/// handlers list only their own, such as `(status = 409, response = Error)`.
 impl<'s> ToResponse<'s> for Error {
     fn response() -> (&'s str, RefOr<Response>) {
         let content = ContentBuilder::new()

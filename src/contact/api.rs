@@ -85,12 +85,6 @@ impl<'r> FromData<'r> for Upload {
     )),
     responses(
         (status = 200, description = "Imported", body = Report),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 413, response = Error),
-        (status = 415, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -131,9 +125,6 @@ async fn import_contacts(
     ),
     responses(
         (status = 200, description = "OK", body = List<ContactView>),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -171,9 +162,6 @@ async fn list_contacts(
     ),
     responses(
         (status = 200, description = "OK", body = ContactView),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -214,9 +202,6 @@ pub struct Export {
             body = Object,
             headers(("Content-Disposition" = String, description = "An attachment"))
         ),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -332,9 +317,6 @@ async fn export_contact(
     ),
     responses(
         (status = 204, description = "Erased"),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]

@@ -81,12 +81,7 @@ impl InviteInput {
     ),
     responses(
         (status = 202, description = "Queued", body = InviteOutcome),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -128,9 +123,6 @@ async fn invite(
     ),
     responses(
         (status = 202, description = "Queued", body = ReminderOutcome),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
@@ -175,10 +167,6 @@ async fn remind(
     ),
     responses(
         (status = 200, description = "OK", body = List<InvitationView>),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]

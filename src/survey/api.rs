@@ -37,8 +37,6 @@ pub fn routes() -> Vec<rocket::Route> {
     tag = "surveys",
     responses(
         (status = 200, description = "OK", body = List<TemplateInfo>),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -60,10 +58,6 @@ fn list_templates(_user: ApiUser<Readers>) -> Json<List<TemplateInfo>> {
     request_body(content = Option<SurveyInput>, description = "Optional with a template"),
     responses(
         (status = 201, description = "Created", body = SurveyView),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -108,9 +102,6 @@ async fn create_survey(
     ),
     responses(
         (status = 200, description = "OK", body = List<SurveyView>),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -153,9 +144,6 @@ async fn list_surveys(
     ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -185,12 +173,7 @@ async fn get_survey(
     ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -220,9 +203,6 @@ async fn patch_survey(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
@@ -248,9 +228,6 @@ async fn delete_survey(
     ),
     responses(
         (status = 200, description = "OK", body = Report),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -278,9 +255,6 @@ async fn lint_survey(
     ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
@@ -308,9 +282,6 @@ async fn publish_survey(
     ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
