@@ -1,6 +1,6 @@
 //! `ApiJson<T>`: the JSON body guard of the API. Malformed JSON is a 400; JSON that does not fit
-//! the type (an unknown field, a wrong type) is a 422 naming the field's path, e.g.
-//! `questions[3].options`; a body over the `json` limit is a 413.
+//! the type (an unknown field, a wrong type, an array where an object belongs) is a 422 naming
+//! the field's path, e.g. `questions[3].options`; a body over the `json` limit is a 413.
 
 use rocket::data::{Data, FromData, Outcome, ToByteUnit};
 use rocket::http::Status;
@@ -33,7 +33,7 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 }
 
 /// Reads `T` from parsed JSON; a value that does not fit is a 422 naming the field's path.
-pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
+fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
     read(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();

@@ -1,6 +1,6 @@
 //! What every page and endpoint shares: templates, security headers, CSRF and cookies, error
-//! pages and catchers, the JSON body guard, paging, the client's address, the links in emails
-//! and static assets.
+//! pages and catchers (with the 405 for a wrong method), the JSON body guard, paging, the
+//! client's address, the links in emails and static assets.
 
 pub mod catchers;
 pub mod cookies;
