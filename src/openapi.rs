@@ -5,22 +5,35 @@
 //! Each annotation sits on the handler it describes, above Rocket's route attribute: the method,
 //! the path and its parameters are read from that attribute, so they cannot drift from the
 //! route. A test compares the document's operations with the mounted routes, so a route whose
-//! annotation is missing (or left out of `paths(...)` below) fails it.
+//! annotation is missing (or left out of `paths(...)` below) fails it. The error responses
+//! every operation shares (401, 404, 422, …) are added in `errors`, from what each operation
+//! declares; annotations list only the others (409, 429).
 
 use rocket::fairing::AdHoc;
 use rocket::http::ContentType;
 use rocket::{Build, Rocket, State, get, routes};
+use utoipa::openapi::schema::AdditionalProperties;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::error::Error;
+
+mod errors;
+
+use self::errors::StandardErrors;
 
 const DESCRIPTION: &str = "Surveys, contacts, invitations, results and more. Every call except \
 the token endpoint and this document needs `Authorization: Bearer <token>`. `x-hearken-roles` \
 lists the roles allowed to call an operation (admins may call everything); `public` means no \
 token is needed. Every error comes in one envelope, `{\"error\": {\"status\", \"code\", \
-\"message\", \"field\"}}`; a 409 may carry a list beside it (e.g. `hints` when publishing).";
+\"message\", \"field\"}}`; a 409 may carry a list beside it (e.g. `hints` when publishing). \
+Malformed JSON is a 400; JSON of the wrong shape (an unknown field, a wrong type, an array where \
+an object belongs) or an invalid value is a 422 whose `field` names the place, e.g. \
+`questions[3].options`. A query parameter that is given must hold a valid value: an empty, \
+non-numeric or out-of-range `limit` and an empty or unknown `after` cursor are 422s naming the \
+parameter; leave a parameter out to get its default. A method a path does not have is a 405 \
+with an `Allow` header.";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -55,7 +68,7 @@ token is needed. Every error comes in one envelope, `{\"error\": {\"status\", \"
         crate::invite::api::remind,
     ),
     components(schemas(crate::error::Envelope), responses(Error)),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &StandardErrors, &ClosedIncentive),
     security(("bearer" = [])),
     tags(
         (name = "meta", description = "This document"),
@@ -82,8 +95,27 @@ impl Modify for BearerToken {
     }
 }
 
+/// Each kind of incentive refuses fields it does not know, as its schema now says: utoipa
+/// closes a struct with `deny_unknown_fields`, but not the variants of a tagged enum.
+struct ClosedIncentive;
+
+impl Modify for ClosedIncentive {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let schemas = doc.components.as_mut().map(|c| &mut c.schemas);
+        if let Some(RefOr::T(Schema::OneOf(kinds))) = schemas.and_then(|s| s.get_mut("Incentive")) {
+            for kind in &mut kinds.items {
+                if let RefOr::T(Schema::Object(object)) = kind {
+                    object.additional_properties =
+                        Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+    }
+}
+
 /// Every error response of the API is the envelope (`crate::error::Envelope`, named `Error`
-/// in the document); handlers list theirs as `(status = 404, response = Error)`.
+/// in the document). The ones every operation shares come from `errors::StandardErrors`;
+/// handlers list only their own, such as `(status = 409, response = Error)`.
 impl<'s> ToResponse<'s> for Error {
     fn response() -> (&'s str, RefOr<Response>) {
         let content = ContentBuilder::new()

@@ -48,9 +48,7 @@ struct TokenResponse {
     request_body = TokenRequest,
     responses(
         (status = 201, description = "A new token, shown once", body = TokenResponse),
-        (status = 400, response = Error),
         (status = 401, response = Error),
-        (status = 422, response = Error),
         (status = 429, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(["public"]))),
@@ -78,7 +76,6 @@ async fn create_token(
     tag = "auth",
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<super::AnyRole as super::Policy>::ALLOWED))),
 )]
@@ -105,7 +102,6 @@ struct Me {
     tag = "auth",
     responses(
         (status = 200, description = "The user", body = Me),
-        (status = 401, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<super::AnyRole as super::Policy>::ALLOWED))),
 )]
@@ -134,8 +130,6 @@ struct UserList {
     tag = "users",
     responses(
         (status = 200, description = "Staff users", body = UserList),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<AdminOnly as super::Policy>::ALLOWED))),
 )]
@@ -166,11 +160,7 @@ struct NewUserRequest {
     request_body = NewUserRequest,
     responses(
         (status = 201, description = "Created", body = UserView),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
         (status = 409, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<AdminOnly as super::Policy>::ALLOWED))),
 )]
@@ -215,12 +205,7 @@ struct UserPatch {
     ),
     responses(
         (status = 200, description = "The changed user", body = UserView),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<AdminOnly as super::Policy>::ALLOWED))),
 )]

@@ -89,12 +89,6 @@ impl<'r> FromData<'r> for Upload {
     )),
     responses(
         (status = 200, description = "Imported", body = Report),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 413, response = Error),
-        (status = 415, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -120,15 +114,15 @@ async fn import_contacts(
         ("q" = Option<String>, Query, max_length = 254, description = "Part of an email or name"),
         (
             "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
-            description = "Page size; 50 unless given"
+            description = "Page size, 1 to 1000; 50 when left out"
         ),
-        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+        (
+            "after" = Option<String>, Query, min_length = 1,
+            description = "The `next` cursor of the previous page; left out for the first page"
+        ),
     ),
     responses(
         (status = 200, description = "OK", body = List<ContactView>),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -137,11 +131,11 @@ async fn list_contacts(
     db: &State<Db>,
     _user: ApiUser<Designers>,
     q: Option<String>,
-    limit: Option<i64>,
-    after: Option<String>,
+    limit: Vec<&str>,
+    after: Vec<&str>,
 ) -> Result<Json<List<ContactView>>> {
-    let limit = paging::limit(limit)?;
-    let after = paging::decode(after.as_deref())?;
+    let limit = paging::limit(&limit)?;
+    let after = paging::after(&after)?;
     let q = q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
     if q.as_ref().is_some_and(|q| q.chars().count() > 254) {
         return Err(Error::invalid("q", "must be at most 254 characters"));
@@ -166,9 +160,6 @@ async fn list_contacts(
     ),
     responses(
         (status = 200, description = "OK", body = ContactView),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -209,9 +200,6 @@ pub struct Export {
             body = Object,
             headers(("Content-Disposition" = String, description = "An attachment"))
         ),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -327,9 +315,6 @@ async fn export_contact(
     ),
     responses(
         (status = 204, description = "Erased"),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]

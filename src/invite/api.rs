@@ -81,12 +81,7 @@ impl InviteInput {
     ),
     responses(
         (status = 202, description = "Queued", body = InviteOutcome),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -128,9 +123,6 @@ async fn invite(
     ),
     responses(
         (status = 202, description = "Queued", body = ReminderOutcome),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
@@ -166,16 +158,15 @@ async fn remind(
         ("id" = String, Path, description = "The survey's id"),
         (
             "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
-            description = "Page size; 50 unless given"
+            description = "Page size, 1 to 1000; 50 when left out"
         ),
-        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+        (
+            "after" = Option<String>, Query, min_length = 1,
+            description = "The `next` cursor of the previous page; left out for the first page"
+        ),
     ),
     responses(
         (status = 200, description = "OK", body = List<InvitationView>),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -184,12 +175,12 @@ async fn list(
     db: &State<Db>,
     user: ApiUser<Designers>,
     id: Result<SurveyId, MalformedId>,
-    limit: Option<i64>,
-    after: Option<String>,
+    limit: Vec<&str>,
+    after: Vec<&str>,
 ) -> Result<Json<List<InvitationView>>> {
     let id = id?;
-    let limit = paging::limit(limit)?;
-    let after = paging::decode(after.as_deref())?;
+    let limit = paging::limit(&limit)?;
+    let after = paging::after(&after)?;
     let id = id.to_string();
     let rows = db
         .run(move |conn| {

@@ -68,12 +68,7 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
     responses(
         (status = 201, description = "Created", body = Created),
         (status = 200, description = "A replay of an earlier request", body = Created),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
-        (status = 422, response = Error),
         (status = 503, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
@@ -165,16 +160,15 @@ struct ResponseView {
         ("id" = String, Path, description = "The survey's id"),
         (
             "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
-            description = "Page size; 50 unless given"
+            description = "Page size, 1 to 1000; 50 when left out"
         ),
-        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+        (
+            "after" = Option<String>, Query, min_length = 1,
+            description = "The `next` cursor of the previous page; left out for the first page"
+        ),
     ),
     responses(
         (status = 200, description = "OK", body = List<ResponseView>),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -183,12 +177,12 @@ async fn list_responses(
     db: &State<Db>,
     user: ApiUser<Readers>,
     id: Result<SurveyId, MalformedId>,
-    limit: Option<i64>,
-    after: Option<String>,
+    limit: Vec<&str>,
+    after: Vec<&str>,
 ) -> Result<Json<List<ResponseView>>> {
     let id = id?;
-    let limit = paging::limit(limit)?;
-    let after = paging::decode(after.as_deref())?;
+    let limit = paging::limit(&limit)?;
+    let after = paging::after(&after)?;
     let (rows, answers, anonymous) = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user.user, &id)?;

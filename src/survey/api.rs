@@ -37,8 +37,6 @@ pub fn routes() -> Vec<rocket::Route> {
     tag = "surveys",
     responses(
         (status = 200, description = "OK", body = List<TemplateInfo>),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -60,10 +58,6 @@ fn list_templates(_user: ApiUser<Readers>) -> Json<List<TemplateInfo>> {
     request_body(content = Option<SurveyInput>, description = "Optional with a template"),
     responses(
         (status = 201, description = "Created", body = SurveyView),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -99,15 +93,15 @@ async fn create_survey(
     params(
         (
             "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
-            description = "Page size; 50 unless given"
+            description = "Page size, 1 to 1000; 50 when left out"
         ),
-        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page"),
+        (
+            "after" = Option<String>, Query, min_length = 1,
+            description = "The `next` cursor of the previous page; left out for the first page"
+        ),
     ),
     responses(
         (status = 200, description = "OK", body = List<SurveyView>),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -116,11 +110,11 @@ async fn list_surveys(
     db: &State<Db>,
     settings: &State<Settings>,
     user: ApiUser<Readers>,
-    limit: Option<i64>,
-    after: Option<String>,
+    limit: Vec<&str>,
+    after: Vec<&str>,
 ) -> Result<Json<List<SurveyView>>> {
-    let limit = paging::limit(limit)?;
-    let after = paging::decode(after.as_deref())?;
+    let limit = paging::limit(&limit)?;
+    let after = paging::after(&after)?;
     let owner = (user.role() == Role::Designer).then(|| user.user.id.clone());
     let surveys = db
         .run(move |conn| {
@@ -150,9 +144,6 @@ async fn list_surveys(
     ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -182,12 +173,7 @@ async fn get_survey(
     ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
-        (status = 400, response = Error),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
-        (status = 422, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -217,9 +203,6 @@ async fn patch_survey(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
@@ -245,9 +228,6 @@ async fn delete_survey(
     ),
     responses(
         (status = 200, description = "OK", body = Report),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Readers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -275,9 +255,6 @@ async fn lint_survey(
     ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
@@ -305,9 +282,6 @@ async fn publish_survey(
     ),
     responses(
         (status = 200, description = "OK", body = SurveyView),
-        (status = 401, response = Error),
-        (status = 403, response = Error),
-        (status = 404, response = Error),
         (status = 409, response = Error),
     ),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::incentive::Incentive;
+use super::incentive::{Incentive, IncentiveInput};
 pub use super::model::SurveyView;
 use super::model::{self, Survey, SurveyRow, SurveyStatus};
 use super::question::{Question, QuestionInput};
@@ -37,7 +37,8 @@ pub struct SurveyInput {
     pub invitation_only: Option<bool>,
     pub opens_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
-    pub incentive: Option<Incentive>,
+    #[schema(value_type = Option<Incentive>)]
+    pub incentive: Option<IncentiveInput>,
     /// Reminders sent at most to an invitee who has not answered; 2 unless given.
     #[schema(minimum = 0, maximum = 5)]
     pub max_reminders: Option<i32>,
@@ -155,7 +156,7 @@ fn apply(row: &mut SurveyRow, questions: &mut Vec<Question>, input: SurveyInput)
         return Err(Error::invalid("closes_at", "must be after opens_at"));
     }
     if let Some(incentive) = input.incentive {
-        incentive.validate("incentive")?;
+        let incentive = incentive.check("incentive")?;
         row.incentive = serde_json::to_string(&incentive).map_err(Error::internal)?;
     }
     if let Some(max) = input.max_reminders {

@@ -48,6 +48,64 @@ pub struct LotterySpec {
     pub rules: String,
 }
 
+/// An incentive as the API accepts it: flat, with the kind's object beside `kind`. Read as the
+/// internally tagged `Incentive`, serde would first buffer the object, which loses the path of
+/// an error inside it (`incentive.lottery.winners` came out as `incentive`) and lets a unit
+/// kind (`none`) carry any unknown field; read flat, neither happens.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncentiveInput {
+    kind: IncentiveKind,
+    coupon: Option<CouponSpec>,
+    lottery: Option<LotterySpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum IncentiveKind {
+    None,
+    Coupon,
+    Lottery,
+}
+
+impl IncentiveKind {
+    fn name(self) -> &'static str {
+        match self {
+            IncentiveKind::None => "none",
+            IncentiveKind::Coupon => "coupon",
+            IncentiveKind::Lottery => "lottery",
+        }
+    }
+}
+
+impl IncentiveInput {
+    /// The typed incentive, checked; `field` is where the input sits (`incentive`).
+    pub fn check(self, field: &str) -> Result<Incentive> {
+        let kind = self.kind;
+        let wrong = |name: &str, problem: &str| {
+            Err(Error::invalid(
+                format!("{field}.{name}"),
+                format!("{problem} with kind `{}`", kind.name()),
+            ))
+        };
+        let incentive = match (kind, self.coupon, self.lottery) {
+            (IncentiveKind::None, None, None) => Incentive::None,
+            (IncentiveKind::Coupon, Some(coupon), None) => Incentive::Coupon { coupon },
+            (IncentiveKind::Lottery, None, Some(lottery)) => Incentive::Lottery { lottery },
+            (IncentiveKind::None | IncentiveKind::Lottery, Some(_), _) => {
+                return wrong("coupon", "does not go");
+            }
+            (IncentiveKind::None | IncentiveKind::Coupon, _, Some(_)) => {
+                return wrong("lottery", "does not go");
+            }
+            (IncentiveKind::Coupon, None, _) => return wrong("coupon", "is required"),
+            (IncentiveKind::Lottery, _, None) => return wrong("lottery", "is required"),
+        };
+        incentive.validate(field)?;
+        Ok(incentive)
+    }
+}
+
 impl Incentive {
     /// The sentence an invitation email gives the reward, if there is one, in `t`'s language.
     pub fn email_line(&self, t: &Catalog) -> Option<String> {

@@ -21,6 +21,7 @@ fn message_for(req: &Request<'_>, status: Status) -> (String, Option<String>) {
         401 => "a valid API token is required (Authorization: Bearer <token>)",
         403 => "your role does not allow this",
         404 => "no such resource",
+        405 => "this method is not allowed here; the Allow header lists the ones that are",
         413 => "the request body is too large",
         422 => "the request has an invalid value",
         _ if status.code >= 500 => "something went wrong on our side; it has been logged",
@@ -29,23 +30,45 @@ fn message_for(req: &Request<'_>, status: Status) -> (String, Option<String>) {
     (message.to_string(), None)
 }
 
-struct ApiCaught(Status);
+struct ApiCaught {
+    status: Status,
+    /// For a 405: the methods the path allows.
+    allow: Option<Vec<&'static str>>,
+}
 
 impl<'r> Responder<'r, 'static> for ApiCaught {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let (message, field) = message_for(req, self.0);
-        let body = json_envelope(self.0, code_for(self.0), &message, field.as_deref());
-        Response::build()
-            .status(self.0)
+        let (message, field) = message_for(req, self.status);
+        let body = json_envelope(
+            self.status,
+            code_for(self.status),
+            &message,
+            field.as_deref(),
+        );
+        let mut response = Response::build();
+        response
+            .status(self.status)
             .header(ContentType::JSON)
-            .sized_body(body.len(), Cursor::new(body))
-            .ok()
+            .sized_body(body.len(), Cursor::new(body));
+        if let Some(allow) = self.allow {
+            response.header(Header::new("Allow", allow.join(", ")));
+        }
+        response.ok()
     }
 }
 
 #[catch(default)]
-fn api_default(status: Status, _req: &Request<'_>) -> ApiCaught {
-    ApiCaught(status)
+fn api_default(status: Status, req: &Request<'_>) -> ApiCaught {
+    match super::methods::not_allowed(status, req) {
+        Some(allow) => ApiCaught {
+            status: Status::MethodNotAllowed,
+            allow: Some(allow),
+        },
+        None => ApiCaught {
+            status,
+            allow: None,
+        },
+    }
 }
 
 struct HtmlCaught(Status);

@@ -1,14 +1,18 @@
 //! `ApiJson<T>`: the JSON body guard of the API. Malformed JSON is a 400; JSON that does not fit
-//! the type (an unknown field, a wrong type) is a 422 naming the field's path, e.g.
-//! `questions[3].options`; a body over the `json` limit is a 413.
+//! the type (an unknown field, a wrong type, an array where an object belongs) is a 422 naming
+//! the field's path, e.g. `questions[3].options`; a body over the `json` limit is a 413.
 
 use rocket::data::{Data, FromData, Outcome, ToByteUnit};
 use rocket::http::Status;
 use rocket::request::Request;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
+use self::strict::Strict;
 use super::refusal::remember;
 use crate::error::Error;
+
+mod strict;
 
 pub struct ApiJson<T>(pub T);
 
@@ -17,25 +21,31 @@ fn fail<'r, T>(req: &Request<'_>, error: Error) -> Outcome<'r, T, Error> {
     Outcome::Error((error.status(), error))
 }
 
-/// Parses `text` as `T`, with errors that say where the problem is.
+/// Parses `text` as `T`, with errors that say where the problem is. The text is read as JSON
+/// first, so a syntax error is a 400 whatever the type; then `T` is read from it with objects
+/// only where structs are expected (see [`strict`]).
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     // An empty body reads as `null`, so an optional body (`ApiJson<Option<T>>`) may be left out.
     let text = if text.trim().is_empty() { "null" } else { text };
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            Error::BadRequest(format!("malformed JSON: {inner}"))
-        } else {
-            let field = field_path(&path, &inner.to_string());
-            Error::invalid(field, strip_position(&inner.to_string()))
-        }
-    })?;
-    deserializer
-        .end()
+    let value: Value = serde_json::from_str(text)
         .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
-    Ok(value)
+    from_value(&value)
+}
+
+/// Reads `T` from parsed JSON; a value that does not fit is a 422 naming the field's path.
+fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
+    read(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        Error::invalid(field_path(&path, &message), message)
+    })
+}
+
+/// Reads `T` from parsed JSON, structs from objects only; the error carries the path.
+pub fn read<T: DeserializeOwned>(
+    value: &Value,
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    serde_path_to_error::deserialize(Strict(value))
 }
 
 /// The path of the field at fault: serde reports a missing field at its parent, so the
@@ -49,14 +59,6 @@ fn field_path(parent: &str, message: &str) -> String {
         (".", None) => "body".to_string(),
         (parent, Some(name)) => format!("{parent}.{name}"),
         (parent, None) => parent.to_string(),
-    }
-}
-
-/// serde_json appends "at line 1 column 7" to data errors; the field path says more.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
     }
 }
 
@@ -138,7 +140,25 @@ mod tests {
     }
 
     #[test]
+    fn an_array_is_no_object() {
+        match parse::<Outer>(r#"[[["x"]]]"#) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "body"),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+        match parse::<Outer>(r#"{"questions":[["x"]]}"#) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "questions[0]"),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn syntax_errors_are_bad_requests() {
+        // Read as a struct, `[1` would fail on the type of its first element before the
+        // syntax error at the end was seen.
+        assert!(matches!(
+            parse::<Outer>("[1,2,3"),
+            Err(Error::BadRequest(_))
+        ));
         assert!(matches!(
             parse::<Outer>("{\"questions\": ["),
             Err(Error::BadRequest(_))

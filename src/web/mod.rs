@@ -1,6 +1,6 @@
 //! What every page and endpoint shares: templates, security headers, CSRF and cookies, error
-//! pages and catchers, the JSON body guard, paging, the client's address, the links in emails,
-//! what typed text may hold, and static assets.
+//! pages and catchers (with the 405 for a wrong method), the JSON body guard, paging, the
+//! client's address, the links in emails, what typed text may hold, and static assets.
 
 pub mod catchers;
 pub mod cookies;
@@ -9,6 +9,7 @@ pub mod headers;
 pub mod json;
 pub mod links;
 pub mod logging;
+pub mod methods;
 pub mod paging;
 pub mod peer;
 pub mod refusal;

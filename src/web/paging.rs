@@ -1,6 +1,10 @@
 //! Cursor pagination for lists: `?limit=` (default 50, at most 1000) and `?after=<cursor>`,
 //! answered as `{"items": [...], "next": "<cursor or null>"}`. A cursor is the sort key of the
 //! last item, opaque to clients.
+//!
+//! A parameter that is left out takes its default; one that is given must hold a valid value,
+//! so `limit=`, `limit=abc`, `limit=1001` and `after=` are all refused (422 naming it) rather
+//! than quietly read as "not given".
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,14 +24,26 @@ pub struct List<T> {
     pub next: Option<String>,
 }
 
-/// The page size asked for, checked.
-pub fn limit(asked: Option<i64>) -> Result<i64> {
-    match asked {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(Error::invalid(
+/// The one value of a query parameter. List routes take every value given (`Vec<&str>`):
+/// Rocket reads an `Option` parameter that is given twice, or does not parse, as left out.
+fn one<'v>(name: &str, given: &[&'v str]) -> Result<Option<&'v str>> {
+    match given {
+        [] => Ok(None),
+        [value] => Ok(Some(value)),
+        _ => Err(Error::invalid(name, "is given more than once")),
+    }
+}
+
+/// The page size asked for (`?limit=`), checked.
+pub fn limit(given: &[&str]) -> Result<i64> {
+    let Some(asked) = one("limit", given)? else {
+        return Ok(DEFAULT_LIMIT);
+    };
+    match asked.parse::<i64>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(Error::invalid(
             "limit",
-            format!("must be from 1 to {MAX_LIMIT}"),
+            format!("must be a whole number from 1 to {MAX_LIMIT}"),
         )),
     }
 }
@@ -35,6 +51,11 @@ pub fn limit(asked: Option<i64>) -> Result<i64> {
 /// A cursor for an item sorted by (time, id).
 pub fn encode(at: NaiveDateTime, id: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.and_utc().timestamp_micros()))
+}
+
+/// The position after which a page starts (`?after=`), checked.
+pub fn after(given: &[&str]) -> Result<Option<(NaiveDateTime, String)>> {
+    decode(one("after", given)?)
 }
 
 /// The (time, id) inside a cursor; a cursor that was not made here is a 422 on `after`.
@@ -87,8 +108,30 @@ mod tests {
             Some((at, "abc".to_string()))
         );
         assert!(decode(Some("not a cursor")).is_err());
-        assert!(limit(Some(0)).is_err());
-        assert!(limit(Some(1001)).is_err());
-        assert_eq!(limit(None).ok(), Some(50));
+        assert!(decode(Some("")).is_err());
+        assert_eq!(decode(None).ok(), Some(None));
+    }
+
+    #[test]
+    fn a_given_limit_must_be_a_number_in_range() {
+        assert_eq!(limit(&[]).ok(), Some(DEFAULT_LIMIT));
+        assert_eq!(limit(&["1"]).ok(), Some(1));
+        assert_eq!(limit(&["1000"]).ok(), Some(MAX_LIMIT));
+        for bad in [
+            "",
+            "null",
+            "abc",
+            "0",
+            "-1",
+            "1001",
+            "99999999999999999999",
+            "1.5",
+            " 5",
+        ] {
+            assert!(limit(&[bad]).is_err(), "{bad:?}");
+        }
+        assert!(limit(&["5", "5"]).is_err());
+        assert!(after(&[""]).is_err());
+        assert_eq!(after(&[]).ok(), Some(None));
     }
 }

@@ -82,3 +82,90 @@ fn every_path_template_names_its_path_parameters() {
     }
     assert!(missing.is_empty(), "path parameters: {missing:#?}");
 }
+
+/// One request of `every_error_the_server_answers_with_is_documented`.
+struct Probe<'a> {
+    what: String,
+    /// A query parameter given empty.
+    empty: Option<&'a str>,
+    body: Option<(rocket::http::ContentType, &'static str)>,
+    token: bool,
+}
+
+impl Probe<'_> {
+    fn new(what: &str, token: bool) -> Self {
+        Probe {
+            what: what.to_string(),
+            empty: None,
+            body: None,
+            token,
+        }
+    }
+}
+
+/// Requests that draw the errors every operation can answer with (no token, an unknown id,
+/// unreadable or mistyped bodies, empty query parameters): each status the server gives must
+/// be one the document lists for that operation.
+#[test]
+fn every_error_the_server_answers_with_is_documented() {
+    use rocket::http::{ContentType, Method};
+
+    let app = TestApp::new();
+    let (admin, _) = app.user_with_token(hearken::auth::Role::Admin);
+    let doc: Value = crate::json(app.client.get("/api/v1/openapi.json").dispatch());
+    let mut undocumented = Vec::new();
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        let path = template.replace("{id}", "AAAAAAAAAAAAAAAAAAAAAA");
+        for (method, operation) in item.as_object().unwrap() {
+            let method: Method = method.parse().unwrap();
+            let documented = operation["responses"].as_object().unwrap();
+            let mut probes = vec![
+                Probe::new("no token", false),
+                Probe::new("an unknown id", true),
+            ];
+            let query = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query")
+                .filter_map(|p| p["name"].as_str());
+            for name in query {
+                probes.push(Probe {
+                    empty: Some(name),
+                    ..Probe::new(&format!("empty {name}"), true)
+                });
+            }
+            if operation.get("requestBody").is_some() {
+                for (what, body) in [
+                    ("malformed JSON", (ContentType::JSON, "{")),
+                    ("an array body", (ContentType::JSON, "[1]")),
+                    ("a text body", (ContentType::Plain, "x")),
+                ] {
+                    probes.push(Probe {
+                        body: Some(body),
+                        ..Probe::new(what, true)
+                    });
+                }
+            }
+            for probe in probes {
+                let uri = match probe.empty {
+                    Some(name) => format!("{path}?{name}="),
+                    None => path.clone(),
+                };
+                let mut request = app.client.req(method, uri);
+                if probe.token {
+                    request.add_header(crate::bearer(&app.token(&admin)));
+                }
+                if let Some((content_type, text)) = probe.body {
+                    request.add_header(content_type);
+                    request.set_body(text);
+                }
+                let status = request.dispatch().status();
+                if !documented.contains_key(&status.code.to_string()) {
+                    undocumented.push(format!("{method} {template} with {}: {status}", probe.what));
+                }
+            }
+        }
+    }
+    assert!(undocumented.is_empty(), "{undocumented:#?}");
+}

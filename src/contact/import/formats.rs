@@ -75,7 +75,7 @@ fn json_row(importer: &mut Importer<'_>, row: usize, item: serde_json::Value) ->
         .get("email")
         .and_then(|e| e.as_str())
         .map(str::to_string);
-    match serde_path_to_error::deserialize::<_, RawContact>(item) {
+    match crate::web::json::read::<RawContact>(&item) {
         Ok(raw) => importer.push(row, raw),
         Err(e) => {
             let path = e.path().to_string();
