@@ -58,6 +58,9 @@ pub struct Settings {
     pub session_lifetime: Duration,
     pub login_limits: LoginLimits,
     pub accept_data_loss: bool,
+    /// A folder laid out like `templates/` whose files replace the built-in templates of the
+    /// same path (`HEARKEN_TEMPLATE_DIR`); none by default.
+    pub template_dir: Option<PathBuf>,
     /// Signs the tokens in personal and unsubscribe links, derived from the secret key so every
     /// node that shares the key makes the same links.
     pub link_key: [u8; 32],
@@ -85,6 +88,7 @@ struct RawSettings {
     login_window_minutes: Option<u64>,
     #[serde(default)]
     accept_data_loss: bool,
+    template_dir: Option<PathBuf>,
 }
 
 /// A list setting given either as a list (Rocket.toml) or as one comma-separated string (env).
@@ -246,6 +250,7 @@ impl Settings {
             ),
             login_limits,
             accept_data_loss: raw.accept_data_loss,
+            template_dir: raw.template_dir.filter(|dir| !dir.as_os_str().is_empty()),
             link_key: link_key(figment),
         })
     }

@@ -58,7 +58,6 @@ pub fn build(figment: Figment) -> Rocket<Build> {
 /// Defaults that make a laptop start work, and the settings that must never be left to chance.
 fn with_defaults(figment: Figment) -> Figment {
     let figment = figment
-        .join(Serialized::default("template_dir", "templates/web"))
         // The client address comes from the socket (or a configured trusted proxy), never from a
         // header a client can set.
         .merge(Serialized::default("ip_header", false))
@@ -107,6 +106,14 @@ fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
 async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
     match open(rocket.figment()).await {
         Ok((settings, db)) => {
+            let pages = match web::template::Pages::load(settings.template_dir.as_deref()) {
+                Ok(pages) => pages,
+                Err(e) => {
+                    eprintln!("hearken: cannot start: {e}");
+                    return Err(rocket);
+                }
+            };
+            let rocket = rocket.manage(pages);
             let mailbox = mail::transport::MemoryMailbox::default();
             let outbox = mail::worker::Outbox::start(
                 db.clone(),

@@ -2,9 +2,9 @@
 //! survey: too many unknown links from one address (429), and the token-free address opened
 //! without its cookie.
 
+use crate::web::template::{Template, context};
 use rocket::Responder;
 use rocket::http::{Header, Status};
-use rocket_dyn_templates::{Template, context};
 
 use crate::i18n;
 use crate::web::Reply;
@@ -12,7 +12,8 @@ use crate::web::Reply;
 /// What a personal-link route answers: a page, or 429 with `Retry-After`.
 #[derive(Responder)]
 pub enum LinkReply {
-    Page(Reply),
+    // Boxed: a reply is several times the size of the other variant.
+    Page(Box<Reply>),
     Wait(TooMany),
 }
 
@@ -25,7 +26,7 @@ pub struct TooMany {
 
 impl From<Reply> for LinkReply {
     fn from(reply: Reply) -> Self {
-        LinkReply::Page(reply)
+        LinkReply::Page(Box::new(reply))
     }
 }
 
@@ -60,5 +61,5 @@ pub fn reopen(status: Status) -> LinkReply {
         "This page only works when it is opened through the personal link in your invitation \
          email. Please click that link again. Answers you saved for later are kept.",
     );
-    LinkReply::Page(Reply::Status((status, page)))
+    LinkReply::Page(Box::new(Reply::Status((status, page))))
 }

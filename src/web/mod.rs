@@ -1,4 +1,4 @@
-//! What every page and endpoint shares: templates, security headers, CSRF and cookies, error
+//! What every page and endpoint shares: page templates, security headers, CSRF and cookies, error
 //! pages and catchers, the JSON body guard, paging, the client's address, the links in emails
 //! and static assets.
 
@@ -12,16 +12,17 @@ pub mod logging;
 pub mod paging;
 pub mod peer;
 pub mod refusal;
+pub mod template;
 
 use rocket::data::{Limits, ToByteUnit};
 use rocket::http::{ContentType, Status};
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::shield::{Frame, NoSniff, Referrer, Shield};
 use rocket::{Build, Rocket, State, get, routes};
-use rocket_dyn_templates::Template;
 
 use crate::db::Db;
 use crate::error::Result;
+pub use template::Template;
 
 /// What an HTML handler answers: a page, a page with an error status (the form again, with
 /// what was typed and what is wrong), or a redirect.
@@ -71,7 +72,6 @@ pub fn default_limits() -> Limits {
 
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
-        .attach(Template::fairing())
         .attach(
             Shield::new()
                 .enable(NoSniff::Enable)

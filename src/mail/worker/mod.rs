@@ -96,6 +96,9 @@ impl Outbox {
             wake: Notify::new(),
             stop: AtomicBool::new(false),
         });
+        // Compiled before the thread starts, so a broken template stops the start.
+        let templates = Templates::load(settings.template_dir.as_deref())
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
         let worker = shared.clone();
         std::thread::Builder::new()
             .name("hearken-outbox".into())
@@ -105,7 +108,7 @@ impl Outbox {
                     .build();
                 match runtime {
                     Ok(runtime) => {
-                        let context = (&db, &settings, &memory, listener);
+                        let context = (&db, &settings, &memory, listener, templates);
                         runtime.block_on(run(context, options, &worker));
                     }
                     Err(e) => log::error!("the outbox worker cannot start its runtime: {e}"),
@@ -124,20 +127,19 @@ impl Outbox {
 }
 
 async fn run(
-    (db, settings, memory, listener): (&Db, &Settings, &MemoryMailbox, Arc<dyn Listener>),
+    (db, settings, memory, listener, templates): (
+        &Db,
+        &Settings,
+        &MemoryMailbox,
+        Arc<dyn Listener>,
+        Templates,
+    ),
     options: WorkerOptions,
     shared: &Shared,
 ) {
     // Built here, inside the runtime: the SMTP pool spawns its task on it.
     let mailer = match Mailer::new(&settings.mail_transport, memory) {
         Ok(mailer) => mailer,
-        Err(e) => {
-            log::error!("the outbox worker cannot start: {e}");
-            return;
-        }
-    };
-    let templates = match Templates::new() {
-        Ok(t) => t,
         Err(e) => {
             log::error!("the outbox worker cannot start: {e}");
             return;
