@@ -152,11 +152,14 @@ async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
 }
 
 /// The outbox worker's pacing; `mail_retry_base_ms` (`HEARKEN_MAIL_RETRY_BASE_MS`) shortens the
-/// backoff for tests and drills.
+/// backoff and `mail_lease_ms` (`HEARKEN_MAIL_LEASE_MS`) the lease, for tests and drills.
 fn worker_options(figment: &Figment) -> mail::worker::WorkerOptions {
     let mut options = mail::worker::WorkerOptions::default();
     if let Ok(ms) = figment.extract_inner::<u64>("mail_retry_base_ms") {
         options.retry_base = std::time::Duration::from_millis(ms.max(1));
+    }
+    if let Ok(ms) = figment.extract_inner::<u64>("mail_lease_ms") {
+        options.lease = std::time::Duration::from_millis(ms.max(100));
     }
     options
 }

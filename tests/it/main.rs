@@ -17,6 +17,7 @@ mod headers;
 mod invitation_mail;
 mod invitations;
 mod layout;
+mod leases;
 mod limits;
 mod login;
 mod mail;
