@@ -106,14 +106,15 @@ fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
 async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
     match open(rocket.figment()).await {
         Ok((settings, db)) => {
-            let pages = match web::template::Pages::load(settings.template_dir.as_deref()) {
-                Ok(pages) => pages,
+            // The pages are written where rocket_dyn_templates reads them, before its fairing
+            // (attached here, so it runs after this one) loads them.
+            let rocket = match web::template::prepare(&settings) {
+                Ok(pages) => web::template::attach(rocket, &pages),
                 Err(e) => {
                     eprintln!("hearken: cannot start: {e}");
                     return Err(rocket);
                 }
             };
-            let rocket = rocket.manage(pages);
             let mailbox = mail::transport::MemoryMailbox::default();
             let outbox = mail::worker::Outbox::start(
                 db.clone(),

@@ -1,12 +1,12 @@
 //! HTML pages: sign-in and sign-out, the first-run setup, the staff home, the account page
 //! (password change) and user administration for admins.
 
-use crate::web::template::{Template, context};
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post, routes, uri};
+use rocket_dyn_templates::{Template, context};
 
 use super::model;
 use super::users::{self, NewUserInput, UserView};

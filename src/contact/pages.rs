@@ -2,10 +2,10 @@
 //! form, with the result (created, updated, every rejected row and why) shown on the page. Big
 //! files go through the API, which takes uploads up to the `file` limit.
 
-use crate::web::template::{Template, context};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::{State, get, post, routes};
+use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
 use super::import::{self, Report};

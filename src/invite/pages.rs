@@ -3,10 +3,10 @@
 //! invite every contact or a pasted list of addresses, to send reminders, and to set the
 //! survey's maximum of reminders. Every action goes through the same functions as the API.
 
-use crate::web::template::{Template, context};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::{State, get, post, routes};
+use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 use serde_json::json;
 

@@ -7,10 +7,10 @@
 //! page, because link scanners fetch every URL in an email. A token that is forged, altered,
 //! or names a contact that no longer exists gets one and the same 404 page.
 
-use crate::web::template::{Template, context};
 use rocket::data::{Data, ToByteUnit};
 use rocket::http::Status;
 use rocket::{State, get, post, routes};
+use rocket_dyn_templates::{Template, context};
 
 use crate::config::Settings;
 use crate::contact::model as contacts_model;

@@ -1,8 +1,9 @@
 //! Renders outbox rows into MIME messages. Each kind has three handlebars templates under
 //! `templates/email/<kind>/` (subject, plain text, HTML), embedded in the binary so it works
-//! from any folder (an operator's template folder may replace them). Every sentence of an email comes from the translations of its language
-//! (`t`), filled in here; templates are compiled only from these files or the operator's, and user
-//! values (names, survey texts) are passed only as data.
+//! from any folder (an operator's template folder may replace them, see [`crate::web::template`]).
+//! Every sentence of an email comes from the translations of its language (`t`), filled in here;
+//! templates are compiled only from these files or the operator's, and user values (names,
+//! survey texts) are passed only as data.
 //!
 //! One registry, strict and escaping as usual. The HTML part keeps the escaping. The subject and
 //! text part are not HTML, so the escaping handlebars applied to each value is undone after
@@ -10,11 +11,11 @@
 //! a name like `<b>Tom & "Jerry"</b>` arrives literally in the text part and escaped in HTML.
 //! (The templates themselves therefore must not contain entities in their text files.)
 
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
 use std::path::Path;
 
-use handlebars::{Context, Handlebars};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use rocket_dyn_templates::handlebars::{Context, Handlebars};
 use serde_json::{Value, json};
 
 use super::message::{Message, SurveyInvitation};

@@ -1,9 +1,9 @@
 //! What the open-link and personal-link pages share: the short message pages (not found,
 //! closed, not yet open), rendering the survey form, and checking and storing a posted form.
 
-use crate::web::template::{Template, context};
 use rocket::http::Status;
 use rocket::response::Redirect;
+use rocket_dyn_templates::{Template, context};
 use serde_json::{Map, Value};
 
 use super::checking::{self, Origin};

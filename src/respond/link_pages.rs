@@ -2,9 +2,9 @@
 //! survey: too many unknown links from one address (429), and the token-free address opened
 //! without its cookie.
 
-use crate::web::template::{Template, context};
 use rocket::Responder;
 use rocket::http::{Header, Status};
+use rocket_dyn_templates::{Template, context};
 
 use crate::i18n;
 use crate::web::Reply;
@@ -12,8 +12,7 @@ use crate::web::Reply;
 /// What a personal-link route answers: a page, or 429 with `Retry-After`.
 #[derive(Responder)]
 pub enum LinkReply {
-    // Boxed: a reply is several times the size of the other variant.
-    Page(Box<Reply>),
+    Page(Reply),
     Wait(TooMany),
 }
 
@@ -26,7 +25,7 @@ pub struct TooMany {
 
 impl From<Reply> for LinkReply {
     fn from(reply: Reply) -> Self {
-        LinkReply::Page(Box::new(reply))
+        LinkReply::Page(reply)
     }
 }
 
@@ -61,5 +60,5 @@ pub fn reopen(status: Status) -> LinkReply {
         "This page only works when it is opened through the personal link in your invitation \
          email. Please click that link again. Answers you saved for later are kept.",
     );
-    LinkReply::Page(Box::new(Reply::Status((status, page))))
+    LinkReply::Page(Reply::Status((status, page)))
 }

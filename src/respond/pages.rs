@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::web::template::{Template, context};
 use rocket::http::Status;
 use rocket::{State, get, post, routes};
+use rocket_dyn_templates::{Template, context};
 use serde_json::Map;
 
 use super::answering::{not_found, render, submit, unavailable};

@@ -2,8 +2,8 @@
 //! submit buttons hidden; posted answers are checked as a respondent's would be and shown
 //! again with their problems, never stored.
 
-use crate::web::template::Template;
 use rocket::http::Status;
+use rocket_dyn_templates::Template;
 use serde_json::Map;
 
 use super::checking;

@@ -4,10 +4,10 @@
 
 use std::io::Cursor;
 
-use crate::web::template::{Template, context};
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::{self, Responder, Response};
 use rocket::{Catcher, Request, catch, catchers};
+use rocket_dyn_templates::{Template, context};
 
 use super::refusal::GuardFailure;
 use crate::error::{Error, code_for, json_envelope};

@@ -19,10 +19,10 @@ use rocket::http::{ContentType, Status};
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::shield::{Frame, NoSniff, Referrer, Shield};
 use rocket::{Build, Rocket, State, get, routes};
+use rocket_dyn_templates::Template;
 
 use crate::db::Db;
 use crate::error::Result;
-pub use template::Template;
 
 /// What an HTML handler answers: a page, a page with an error status (the form again, with
 /// what was typed and what is wrong), or a redirect.
@@ -70,6 +70,8 @@ pub fn default_limits() -> Limits {
         .limit("file", 16.mebibytes())
 }
 
+/// The page template fairing is attached at start by [`template::attach`], once the pages it
+/// reads are in place.
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .attach(

@@ -1,19 +1,25 @@
-//! Page templates: the handlebars files of `templates/` compiled into the binary, so it runs
-//! from any folder with nothing beside it, and the `Template` responder that renders one page.
-//! An operator's template folder (`HEARKEN_TEMPLATE_DIR`, laid out like `templates/`) replaces
-//! the built-in file of the same path, for pages and emails alike; it is read once at start.
+//! The handlebars files of `templates/`, compiled into the binary so it runs from any folder
+//! with nothing beside it. An operator's template folder (`HEARKEN_TEMPLATE_DIR`, laid out like
+//! `templates/`) replaces the built-in file of the same path, for pages and emails alike; it is
+//! read once at start.
+//!
+//! Pages are rendered by rocket_dyn_templates, which reads its templates from a folder (and
+//! takes a page's Content-Type from the file name). So at each start the page templates, built
+//! in or replaced, are checked and written to `<data dir>/templates/web`, a folder only this
+//! server writes, and that folder becomes its `template_dir`. Emails are compiled from the same
+//! sources by the mail worker.
 
 use std::collections::BTreeMap;
+use std::io;
 use std::path::{Path, PathBuf};
 
-use handlebars::{Context, Handlebars};
 use include_dir::{Dir, include_dir};
-use rocket::Request;
-use rocket::http::{ContentType, Status};
-use rocket::response::{self, Responder};
-use serde::Serialize;
+use rocket::fairing::AdHoc;
+use rocket::{Build, Rocket};
+use rocket_dyn_templates::Template;
+use rocket_dyn_templates::handlebars::Handlebars;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Settings};
 
 /// The repository's `templates/` folder: `web/<name>.html.hbs` for pages and
 /// `email/<kind>/<part>.hbs` for emails.
@@ -112,90 +118,109 @@ fn override_files(root: &Path) -> Result<Vec<(String, PathBuf)>, ConfigError> {
     Ok(found)
 }
 
-/// The compiled page templates, kept in Rocket's state.
+/// The page templates (`web/<name>.html.hbs`, by their path inside `web/`), built in or from
+/// the override folder, every one of them compiled once to check it.
 pub struct Pages {
-    registry: Handlebars<'static>,
+    sources: BTreeMap<String, String>,
 }
 
 impl Pages {
-    /// Compiles the page templates (`web/<name>.html.hbs`, named `<name>`), built in or from
-    /// the override folder. Every template is also a partial of the others, as `layout` is.
     pub fn load(overrides: Option<&Path>) -> Result<Self, ConfigError> {
+        let sources = sources(overrides, "web")?;
         let mut registry = Handlebars::new();
-        for (path, source) in sources(overrides, "web")? {
-            let Some(name) = path.strip_suffix(".html.hbs") else {
-                continue;
-            };
+        for (path, source) in &sources {
             registry
-                .register_template_string(name, source)
+                .register_template_string(path, source)
                 .map_err(|e| refused(format!("web/{path}: {e}")))?;
         }
-        Ok(Self { registry })
+        Ok(Self { sources })
     }
 
-    fn render(&self, name: &str, context: &Context) -> Result<String, String> {
-        self.registry
-            .render_with_context(name, context)
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// One HTML page: a template name and the values it shows.
-pub struct Template {
-    name: &'static str,
-    context: Result<serde_json::Value, serde_json::Error>,
-}
-
-impl Template {
-    pub fn render(name: &'static str, context: impl Serialize) -> Self {
-        Self {
-            name,
-            context: serde_json::to_value(context),
+    /// Makes `dir` hold exactly these templates: each file is replaced whole (written beside
+    /// and renamed), and a file no longer among them, left by an earlier version, is removed.
+    fn write(&self, dir: &Path) -> io::Result<()> {
+        if let Some(parent) = dir.parent() {
+            private_folder(parent)?;
         }
-    }
-}
-
-impl<'r> Responder<'r, 'static> for Template {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let Some(pages) = req.rocket().state::<Pages>() else {
-            log::error!("page {}: the templates are not loaded", self.name);
-            return Err(Status::InternalServerError);
-        };
-        let html = self
-            .context
-            .map_err(|e| e.to_string())
-            .and_then(|value| pages.render(self.name, &Context::from(value)));
-        match html {
-            Ok(html) => (ContentType::HTML, html).respond_to(req),
-            Err(e) => {
-                log::error!("page {} cannot be rendered: {e}", self.name);
-                Err(Status::InternalServerError)
+        private_folder(dir)?;
+        for (path, source) in &self.sources {
+            let target = dir.join(path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
             }
+            let mut partial = target.clone().into_os_string();
+            partial.push(format!(".partial-{}", std::process::id()));
+            std::fs::write(&partial, source)?;
+            std::fs::rename(&partial, &target)?;
         }
+        remove_others(dir, dir, &self.sources)
     }
 }
 
-/// The values a page shows, as `context! { title, count: rows.len() }`: each name with its
-/// value, or a variable of that name. They become a map without being copied.
-macro_rules! context {
-    ($($key:ident $(: $value:expr)?),* $(,)?) => {{
-        #[allow(non_camel_case_types)]
-        struct Values<$($key: ::serde::Serialize),*> {
-            $($key: $key),*
-        }
-
-        #[allow(non_camel_case_types)]
-        impl<$($key: ::serde::Serialize),*> ::serde::Serialize for Values<$($key),*> {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap;
-                let mut map = serializer.serialize_map(None)?;
-                $(map.serialize_entry(stringify!($key), &self.$key)?;)*
-                map.end()
-            }
-        }
-
-        Values { $($key $(: $value)?),* }
-    }};
+/// Only the server's own user may change the pages it serves, also in a folder made before.
+fn private_folder(dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
-pub(crate) use context;
+fn remove_others(root: &Path, dir: &Path, keep: &BTreeMap<String, String>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            remove_others(root, &path, keep)?;
+            // Kept when something it holds is still a template.
+            let _ = std::fs::remove_dir(&path);
+            continue;
+        }
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !keep.contains_key(&relative) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The folder rocket_dyn_templates reads the pages from.
+pub fn pages_folder(settings: &Settings) -> PathBuf {
+    let dir = settings.data_dir.join("templates").join("web");
+    std::path::absolute(&dir).unwrap_or(dir)
+}
+
+/// Checks the page templates and writes them to [`pages_folder`], which it returns. Called at
+/// start, after the settings are read and the data directory is created.
+pub fn prepare(settings: &Settings) -> Result<PathBuf, ConfigError> {
+    let pages = Pages::load(settings.template_dir.as_deref())?;
+    let dir = pages_folder(settings);
+    pages.write(&dir).map_err(|e| ConfigError {
+        setting: "HEARKEN_DATA_DIR",
+        message: format!("cannot write the page templates to {}: {e}", dir.display()),
+    })?;
+    Ok(dir)
+}
+
+/// Attaches the fairing that loads the pages from `dir`, as [`prepare`] left them.
+///
+/// rocket_dyn_templates finds its folder under `template_dir`, the key `HEARKEN_TEMPLATE_DIR`
+/// (the operator's folder, already read into the settings) sets too. So the key names the pages
+/// folder only while that fairing starts; the configuration is put back right after it, and a
+/// server built again from this one's configuration reads the same settings.
+pub fn attach(rocket: Rocket<Build>, dir: &Path) -> Rocket<Build> {
+    let configured = rocket.figment().clone();
+    let for_templates = configured.clone().merge(("template_dir", dir));
+    rocket
+        .configure(for_templates)
+        .attach(Template::fairing())
+        .attach(AdHoc::on_ignite(
+            "Hearken configuration after templates",
+            |rocket| async move { rocket.configure(configured) },
+        ))
+}

@@ -366,3 +366,43 @@ fn a_template_folder_with_a_stray_or_broken_file_stops_the_start() {
 fn every_built_in_page_template_compiles() {
     assert!(hearken::web::template::Pages::load(None).is_ok());
 }
+
+/// The pages are written to the data directory at each start for the template engine to read:
+/// a page left there by an earlier version, changed or no longer built in, is never served.
+#[test]
+fn each_start_writes_the_pages_afresh() {
+    let data = tempfile::tempdir().unwrap();
+    let pages = data.path().join("templates").join("web");
+    std::fs::create_dir_all(pages.join("old")).unwrap();
+    std::fs::write(pages.join("login.html.hbs"), "an older login page").unwrap();
+    // One that no longer compiles would stop the start if it were still read.
+    std::fs::write(pages.join("gone.html.hbs"), "{{#if}}").unwrap();
+    std::fs::write(pages.join("old").join("page.html.hbs"), "{{#each}}").unwrap();
+
+    let database = format!("sqlite://{}", data.path().join("hearken.db").display());
+    let figment = crate::test_figment(data.path(), &database);
+    let client = rocket::local::blocking::Client::tracked(hearken::build(figment)).unwrap();
+    let response = client.get("/login").dispatch();
+    assert_eq!(response.content_type(), Some(ContentType::HTML));
+    let login = response.into_string().unwrap();
+    assert!(login.contains("href=\"/static/app.css\""), "{login}");
+    assert!(!pages.join("gone.html.hbs").exists());
+    assert!(!pages.join("old").exists());
+    assert!(pages.join("setup.html.hbs").is_file());
+    // The folder is the template engine's alone: the configuration still holds no template
+    // folder, so a server built again from it starts the same way.
+    assert!(
+        client
+            .rocket()
+            .figment()
+            .find_value("template_dir")
+            .is_err()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = data.path().join("templates");
+        let mode = std::fs::metadata(folder).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+}

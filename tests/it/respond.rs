@@ -732,7 +732,7 @@ fn templates_never_switch_escaping_off() {
             );
         }
     }
-    let registry = handlebars::Handlebars::new();
+    let registry = rocket_dyn_templates::handlebars::Handlebars::new();
     let escaped = registry
         .render_template("{{x}}", &json!({"x": "<>&\"'"}))
         .unwrap();

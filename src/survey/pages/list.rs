@@ -1,12 +1,12 @@
 //! The list of surveys a staff member may see, and creating one: blank (title and language) or
 //! from a built-in template.
 
-use crate::web::template::{Template, context};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post};
+use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
 use super::view;

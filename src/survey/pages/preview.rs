@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::web::template::{Template, context};
 use rocket::{State, get, post};
+use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! (survey-wide at the top, each question's beside it), every question with its edit form, and
 //! the form that was refused, if one was, with what the designer typed and what is wrong.
 
-use crate::web::template::{Template, context};
+use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
 pub(super) use super::forms::{DetailsForm, QuestionForm};
