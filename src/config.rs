@@ -61,6 +61,13 @@ pub struct Settings {
     /// (`HEARKEN_OPEN_LINK_ANSWERS_PER_MINUTE`); 0 sets no limit.
     pub open_link_answers_per_minute: u32,
     pub accept_data_loss: bool,
+    /// A folder laid out like `templates/` whose files replace the built-in templates of the
+    /// same path (`HEARKEN_TEMPLATE_DIR`); none by default.
+    pub template_dir: Option<PathBuf>,
+    /// This node's name in the outbox leases it takes (`HEARKEN_NODE_NAME`): by default the
+    /// host name and the data directory, which stay the same across restarts and differ
+    /// between nodes.
+    pub node_name: String,
     /// Signs the tokens in personal and unsubscribe links, derived from the secret key so every
     /// node that shares the key makes the same links.
     pub link_key: [u8; 32],
@@ -89,6 +96,8 @@ struct RawSettings {
     open_link_answers_per_minute: Option<i64>,
     #[serde(default)]
     accept_data_loss: bool,
+    template_dir: Option<PathBuf>,
+    node_name: Option<String>,
 }
 
 /// A list setting given either as a list (Rocket.toml) or as one comma-separated string (env).
@@ -233,6 +242,11 @@ impl Settings {
                 ));
             }
         };
+        let node_name = raw
+            .node_name
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| default_node_name(&data_dir));
         Ok(Self {
             database_pool_size: raw.database_pool_size.unwrap_or(8).clamp(1, 64),
             data_dir,
@@ -262,6 +276,8 @@ impl Settings {
             login_limits,
             open_link_answers_per_minute,
             accept_data_loss: raw.accept_data_loss,
+            template_dir: raw.template_dir.filter(|dir| !dir.as_os_str().is_empty()),
+            node_name,
             link_key: link_key(figment),
         })
     }
@@ -291,6 +307,16 @@ impl Settings {
             _ => None,
         }
     }
+}
+
+/// The host name and the data directory as an absolute path.
+fn default_node_name(data_dir: &Path) -> String {
+    let host = hostname::get().map_or_else(
+        |_| "localhost".to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let dir = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    format!("{host}:{}", dir.display())
 }
 
 /// The link-signing key: a digest of the configured secret key, or (a command-line tool with

@@ -58,7 +58,6 @@ pub fn build(figment: Figment) -> Rocket<Build> {
 /// Defaults that make a laptop start work, and the settings that must never be left to chance.
 fn with_defaults(figment: Figment) -> Figment {
     let figment = figment
-        .join(Serialized::default("template_dir", "templates/web"))
         // The client address comes from the socket (or a configured trusted proxy), never from a
         // header a client can set.
         .merge(Serialized::default("ip_header", false))
@@ -107,6 +106,15 @@ fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
 async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
     match open(rocket.figment()).await {
         Ok((settings, db)) => {
+            // The pages are written where rocket_dyn_templates reads them, before its fairing
+            // (attached here, so it runs after this one) loads them.
+            let rocket = match web::template::prepare(&settings) {
+                Ok(pages) => web::template::attach(rocket, &pages),
+                Err(e) => {
+                    eprintln!("hearken: cannot start: {e}");
+                    return Err(rocket);
+                }
+            };
             let mailbox = mail::transport::MemoryMailbox::default();
             let outbox = mail::worker::Outbox::start(
                 db.clone(),
@@ -147,11 +155,14 @@ async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
 }
 
 /// The outbox worker's pacing; `mail_retry_base_ms` (`HEARKEN_MAIL_RETRY_BASE_MS`) shortens the
-/// backoff for tests and drills.
+/// backoff and `mail_lease_ms` (`HEARKEN_MAIL_LEASE_MS`) the lease, for tests and drills.
 fn worker_options(figment: &Figment) -> mail::worker::WorkerOptions {
     let mut options = mail::worker::WorkerOptions::default();
     if let Ok(ms) = figment.extract_inner::<u64>("mail_retry_base_ms") {
         options.retry_base = std::time::Duration::from_millis(ms.max(1));
+    }
+    if let Ok(ms) = figment.extract_inner::<u64>("mail_lease_ms") {
+        options.lease = std::time::Duration::from_millis(ms.max(100));
     }
     options
 }

@@ -172,6 +172,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_by_start -> Nullable<Timestamp>,
     }
 }
 

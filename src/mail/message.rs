@@ -88,6 +88,26 @@ impl Message {
     }
 }
 
+/// The domain for Message-IDs: the one of the configured sender, so replies and bounces point
+/// at a domain the operator controls.
+pub fn message_id_domain(mail_from: &str) -> String {
+    let address = match (mail_from.rfind('<'), mail_from.rfind('>')) {
+        (Some(start), Some(end)) if start < end => &mail_from[start + 1..end],
+        _ => mail_from,
+    };
+    let domain = address.rsplit_once('@').map_or("localhost", |(_, d)| d);
+    let clean: String = domain
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        .collect();
+    if clean.is_empty() {
+        "localhost".to_string()
+    } else {
+        clean
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +131,15 @@ mod tests {
         for kind in Message::KINDS {
             assert!(Message::from_stored(kind, &payload).is_ok());
         }
+    }
+
+    #[test]
+    fn message_id_domain_comes_from_the_sender() {
+        assert_eq!(
+            message_id_domain("Hearken <surveys@example.org>"),
+            "example.org"
+        );
+        assert_eq!(message_id_domain("a@b.example"), "b.example");
+        assert_eq!(message_id_domain("nobody"), "localhost");
     }
 }

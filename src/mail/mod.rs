@@ -18,6 +18,14 @@ pub use self::message::{Email, Message, SurveyInvitation};
 use crate::db::DbConn;
 use crate::error::Result;
 
+/// A running worker, as its leases name it: the node's stable name and when this run of it
+/// started. A later run of the same node knows the leases of an earlier one for orphans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub name: String,
+    pub started: NaiveDateTime,
+}
+
 /// What became of one send, as the rooms hear it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivered<'a> {

@@ -18,8 +18,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 pub use super::lookups::{find, links_waiting, of_contact};
-pub use super::status::OutboxStatus;
-use super::{Delivered, Delivery, Email, Listener};
+pub use super::message::message_id_domain;
+pub use super::status::{OutboxStatus, Outcome};
+use super::{Delivered, Delivery, Email, Listener, Node};
 use crate::config::Settings;
 use crate::db::schema::outbox;
 use crate::db::{self, DbConn};
@@ -46,26 +47,6 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub sent_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
-}
-
-/// The domain for Message-IDs: the one of the configured sender, so replies and bounces point
-/// at a domain the operator controls.
-pub fn message_id_domain(mail_from: &str) -> String {
-    let address = match (mail_from.rfind('<'), mail_from.rfind('>')) {
-        (Some(start), Some(end)) if start < end => &mail_from[start + 1..end],
-        _ => mail_from,
-    };
-    let domain = address.rsplit_once('@').map_or("localhost", |(_, d)| d);
-    let clean: String = domain
-        .trim()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
-        .collect();
-    if clean.is_empty() {
-        "localhost".to_string()
-    } else {
-        clean
-    }
 }
 
 /// Queues an email. Call it inside the caller's write transaction, so the email is written
@@ -129,19 +110,41 @@ macro_rules! due_at {
     };
 }
 
-/// Claims up to `limit` due rows for `lease`: queued rows whose time has come, and rows left
-/// `sending` by a worker whose lease ran out (it crashed mid-send). Rows of suppressed
+/// The columns of a lease, cleared.
+macro_rules! released {
+    () => {
+        (
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::claimed_by_start.eq(None::<NaiveDateTime>),
+        )
+    };
+}
+
+/// The rows `node` holds: `sending` under its name and start.
+macro_rules! held_by {
+    ($node:expr) => {
+        outbox::status
+            .eq(OutboxStatus::Sending.as_str())
+            .and(outbox::claimed_by.eq(&$node.name))
+            .and(outbox::claimed_by_start.eq($node.started))
+    };
+}
+
+/// Claims up to `limit` due rows for `node` for `lease`: queued rows whose time has come, and
+/// rows left `sending` by a worker whose lease ran out (it crashed mid-send). Rows of suppressed
 /// recipients (as the listener says) are cancelled here instead of claimed, so nothing is sent
 /// to someone who opted out after the email was queued. One write transaction; on PostgreSQL the rows are locked
 /// with SKIP LOCKED so workers on several nodes never claim the same row.
 pub fn claim(
     conn: &mut DbConn,
+    node: &Node,
     now: NaiveDateTime,
     lease: std::time::Duration,
     limit: i64,
     listener: &dyn Listener,
 ) -> Result<Vec<OutboxRow>> {
-    let until = now + TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(60));
+    let until = lease_end(now, lease);
     // A plain read first: an idle worker polls often, and must not take the write lock (SQLite)
     // or row locks (PostgreSQL) each time only to find nothing.
     let any_due: i64 = outbox::table
@@ -159,7 +162,7 @@ pub fn claim(
                 diesel::update(outbox::table.find(&row.id))
                     .set((
                         outbox::status.eq(OutboxStatus::Cancelled.as_str()),
-                        outbox::claimed_until.eq(None::<NaiveDateTime>),
+                        released!(),
                         outbox::last_error.eq(OPTED_OUT),
                     ))
                     .execute(conn)?;
@@ -169,6 +172,8 @@ pub fn claim(
                 .set((
                     outbox::status.eq(OutboxStatus::Sending.as_str()),
                     outbox::claimed_until.eq(Some(until)),
+                    outbox::claimed_by.eq(Some(&node.name)),
+                    outbox::claimed_by_start.eq(Some(node.started)),
                 ))
                 .execute(conn)?;
             row.status = OutboxStatus::Sending.as_str().into();
@@ -177,6 +182,63 @@ pub fn claim(
         }
         Ok(claimed)
     })
+}
+
+fn lease_end(now: NaiveDateTime, lease: std::time::Duration) -> NaiveDateTime {
+    now + TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(60))
+}
+
+/// Extends `node`'s lease on those of `ids` it still holds to `now + lease`; returns the ids
+/// extended (a row another node took after a lapse is not among them).
+pub fn renew(
+    conn: &mut DbConn,
+    node: &Node,
+    ids: &[String],
+    now: NaiveDateTime,
+    lease: std::time::Duration,
+) -> Result<Vec<String>> {
+    let until = lease_end(now, lease);
+    db::write(conn, |conn| {
+        let mut renewed = Vec::with_capacity(ids.len());
+        // Well under SQLite's bound on parameters per statement.
+        for chunk in ids.chunks(500) {
+            let changed = diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq_any(chunk))
+                    .filter(held_by!(node)),
+            )
+            .set(outbox::claimed_until.eq(Some(until)))
+            .execute(conn)?;
+            if changed == chunk.len() {
+                renewed.extend_from_slice(chunk);
+            } else {
+                let kept: Vec<String> = outbox::table
+                    .filter(outbox::id.eq_any(chunk))
+                    .filter(held_by!(node))
+                    .select(outbox::id)
+                    .load(conn)?;
+                renewed.extend(kept);
+            }
+        }
+        Ok(renewed)
+    })
+}
+
+/// Puts back in the queue, at once, the rows an earlier run of this node still held: it
+/// stopped (a crash, a kill) before recording them, and nobody else will, so they need not
+/// wait for their lease to run out. Returns how many.
+pub fn reclaim(conn: &mut DbConn, node: &Node) -> Result<usize> {
+    Ok(diesel::update(
+        outbox::table
+            .filter(outbox::status.eq(OutboxStatus::Sending.as_str()))
+            .filter(outbox::claimed_by.eq(&node.name))
+            .filter(outbox::claimed_by_start.lt(node.started)),
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Queued.as_str()),
+        released!(),
+    ))
+    .execute(conn)?)
 }
 
 fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<OutboxRow>> {
@@ -204,53 +266,26 @@ pub fn opted_out(conn: &mut DbConn, row: &OutboxRow, listener: &dyn Listener) ->
     listener.opted_out(conn, &row.recipient, row.contact_id.as_deref())
 }
 
-/// What became of one claimed row.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    Sent,
-    /// Try again at this time.
-    Retry {
-        at: NaiveDateTime,
-        error: String,
-    },
-    Failed {
-        error: String,
-    },
-    /// The recipient's server refused the address for good: failed as [`Outcome::Failed`], and
-    /// the address goes on the suppression list, so no later email is sent to it.
-    Rejected {
-        error: String,
-    },
-    /// Not sent: the recipient opted out after the row was claimed (checked right before the
-    /// send). Cancelled as [`claim`] cancels.
-    Cancelled,
-    /// Not attempted (the lease ran short, or the opt-out check could not be made): back to the
-    /// queue as it was.
-    Released,
-}
-
 /// Records the outcomes of a batch in one write transaction and tells the listener of each.
-/// Only rows still held under this worker's lease are changed (and told); a refused address is
-/// told either way, in the same transaction.
+/// Only rows `node` still holds are changed (and told); a refused address is told either way,
+/// in the same transaction. Every outcome ends the lease.
 pub fn record(
     conn: &mut DbConn,
+    node: &Node,
     outcomes: &[(OutboxRow, Outcome)],
     listener: &dyn Listener,
 ) -> Result<()> {
     let now = db::now();
     db::write(conn, |conn| {
         for (row, outcome) in outcomes {
-            let held = outbox::table
-                .find(&row.id)
-                .filter(outbox::status.eq(OutboxStatus::Sending.as_str()))
-                .filter(outbox::claimed_until.eq(row.claimed_until));
+            let held = outbox::table.find(&row.id).filter(held_by!(node));
             let told = match outcome {
                 Outcome::Sent => {
                     let changed = diesel::update(held)
                         .set((
                             outbox::status.eq(OutboxStatus::Sent.as_str()),
                             outbox::sent_at.eq(Some(now)),
-                            outbox::claimed_until.eq(None::<NaiveDateTime>),
+                            released!(),
                             outbox::attempts.eq(row.attempts + 1),
                             outbox::last_error.eq(None::<String>),
                         ))
@@ -262,7 +297,7 @@ pub fn record(
                         .set((
                             outbox::status.eq(OutboxStatus::Queued.as_str()),
                             outbox::next_attempt_at.eq(*at),
-                            outbox::claimed_until.eq(None::<NaiveDateTime>),
+                            released!(),
                             outbox::attempts.eq(row.attempts + 1),
                             outbox::last_error.eq(Some(error)),
                         ))
@@ -278,7 +313,7 @@ pub fn record(
                     let changed = diesel::update(held)
                         .set((
                             outbox::status.eq(OutboxStatus::Failed.as_str()),
-                            outbox::claimed_until.eq(None::<NaiveDateTime>),
+                            released!(),
                             outbox::attempts.eq(row.attempts + 1),
                             outbox::last_error.eq(Some(error)),
                         ))
@@ -289,7 +324,7 @@ pub fn record(
                     diesel::update(held)
                         .set((
                             outbox::status.eq(OutboxStatus::Cancelled.as_str()),
-                            outbox::claimed_until.eq(None::<NaiveDateTime>),
+                            released!(),
                             outbox::last_error.eq(OPTED_OUT),
                         ))
                         .execute(conn)?;
@@ -299,7 +334,7 @@ pub fn record(
                     diesel::update(held)
                         .set((
                             outbox::status.eq(OutboxStatus::Queued.as_str()),
-                            outbox::claimed_until.eq(None::<NaiveDateTime>),
+                            released!(),
                         ))
                         .execute(conn)?;
                     None
@@ -359,19 +394,4 @@ pub fn forget(
         ),
     )
     .execute(conn)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn message_id_domain_comes_from_the_sender() {
-        assert_eq!(
-            message_id_domain("Hearken <surveys@example.org>"),
-            "example.org"
-        );
-        assert_eq!(message_id_domain("a@b.example"), "b.example");
-        assert_eq!(message_id_domain("nobody"), "localhost");
-    }
 }

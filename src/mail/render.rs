@@ -1,14 +1,17 @@
 //! Renders outbox rows into MIME messages. Each kind has three handlebars templates under
 //! `templates/email/<kind>/` (subject, plain text, HTML), embedded in the binary so it works
-//! from any folder. Every sentence of an email comes from the translations of its language
-//! (`t`), filled in here; templates are compiled only from these staff-authored files, and user
-//! values (names, survey texts) are passed only as data.
+//! from any folder (an operator's template folder may replace them, see [`crate::web::template`]).
+//! Every sentence of an email comes from the translations of its language (`t`), filled in here;
+//! templates are compiled only from these files or the operator's, and user values (names,
+//! survey texts) are passed only as data.
 //!
 //! One registry, strict and escaping as usual. The HTML part keeps the escaping. The subject and
 //! text part are not HTML, so the escaping handlebars applied to each value is undone after
 //! rendering ([`unescape`]): escaping then unescaping a value gives the value back exactly, so
 //! a name like `<b>Tom & "Jerry"</b>` arrives literally in the text part and escaped in HTML.
 //! (The templates themselves therefore must not contain entities in their text files.)
+
+use std::path::Path;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
@@ -19,33 +22,13 @@ use super::message::{Message, SurveyInvitation};
 use super::outbox::OutboxRow;
 use crate::config::Settings;
 use crate::i18n::{self, Catalog};
-use crate::web::links;
+use crate::web::{links, template};
 
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "invite/subject",
-        include_str!("../../templates/email/invite/subject.txt.hbs"),
-    ),
-    (
-        "invite/text",
-        include_str!("../../templates/email/invite/body.txt.hbs"),
-    ),
-    (
-        "invite/html",
-        include_str!("../../templates/email/invite/body.html.hbs"),
-    ),
-    (
-        "reminder/subject",
-        include_str!("../../templates/email/reminder/subject.txt.hbs"),
-    ),
-    (
-        "reminder/text",
-        include_str!("../../templates/email/reminder/body.txt.hbs"),
-    ),
-    (
-        "reminder/html",
-        include_str!("../../templates/email/reminder/body.html.hbs"),
-    ),
+/// The three parts of each kind: a template name's last segment and its file in the kind's folder.
+const PARTS: [(&str, &str); 3] = [
+    ("subject", "subject.txt.hbs"),
+    ("text", "body.txt.hbs"),
+    ("html", "body.html.hbs"),
 ];
 
 /// The compiled email templates.
@@ -67,14 +50,29 @@ pub struct Rendered {
 pub struct RenderError(pub String);
 
 impl Templates {
+    /// The built-in templates.
     pub fn new() -> Result<Self, RenderError> {
+        Self::load(None)
+    }
+
+    /// The templates with the files of an override folder (see [`crate::web::template`]) in
+    /// place of the built-in ones of the same path.
+    pub fn load(overrides: Option<&Path>) -> Result<Self, RenderError> {
+        let sources =
+            template::sources(overrides, "email").map_err(|e| RenderError(e.to_string()))?;
         let mut registry = Handlebars::new();
         // A missing value is an error, never a silently empty line.
         registry.set_strict_mode(true);
-        for (name, source) in TEMPLATES {
-            registry
-                .register_template_string(name, *source)
-                .map_err(|e| RenderError(format!("email template {name}: {e}")))?;
+        for kind in Message::KINDS {
+            for (part, file) in PARTS {
+                let name = format!("{kind}/{part}");
+                let source = sources
+                    .get(&format!("{kind}/{file}"))
+                    .ok_or_else(|| RenderError(format!("no email template {kind}/{file}")))?;
+                registry
+                    .register_template_string(&name, source)
+                    .map_err(|e| RenderError(format!("email template {kind}/{file}: {e}")))?;
+            }
         }
         Ok(Self { registry })
     }

@@ -69,8 +69,8 @@ pub enum Mailer {
     Memory(MemoryMailbox),
 }
 
-/// How long one SMTP exchange may take; well below the worker's lease, so a row is never still
-/// being sent when another worker may claim it.
+/// How long one SMTP exchange may take: a relay that stops answering ends in a temporary
+/// failure, rather than holding a row (whose lease the worker keeps renewing) for ever.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Mailer {

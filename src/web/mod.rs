@@ -1,5 +1,5 @@
-//! What every page and endpoint shares: templates, security headers, CSRF and cookies, error
-//! pages and catchers (with the 405 for a wrong method), the JSON body guard, paging, the
+//! What every page and endpoint shares: page templates, security headers, CSRF and cookies,
+//! error pages and catchers (with the 405 for a wrong method), the JSON body guard, paging, the
 //! client's address, the links in emails, what typed text may hold, and static assets.
 
 pub mod catchers;
@@ -13,6 +13,7 @@ pub mod methods;
 pub mod paging;
 pub mod peer;
 pub mod refusal;
+pub mod template;
 pub mod text;
 
 use rocket::data::{Limits, ToByteUnit};
@@ -89,9 +90,10 @@ pub fn default_limits() -> Limits {
         .limit("file", 16.mebibytes())
 }
 
+/// The page template fairing is attached at start by [`template::attach`], once the pages it
+/// reads are in place.
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
-        .attach(Template::fairing())
         .attach(
             Shield::new()
                 .enable(NoSniff::Enable)

@@ -828,9 +828,19 @@ fn a_live_lease_is_never_taken_over() {
     assert!(mailbox.messages().is_empty());
     let mut conn = app.db().conn().unwrap();
     assert!(
-        outbox::claim(&mut conn, db::now(), Duration::from_secs(60), 10, &Rooms)
-            .unwrap()
-            .is_empty()
+        outbox::claim(
+            &mut conn,
+            &hearken::mail::Node {
+                name: "another node".into(),
+                started: db::now(),
+            },
+            db::now(),
+            Duration::from_secs(60),
+            10,
+            &Rooms
+        )
+        .unwrap()
+        .is_empty()
     );
 }
 

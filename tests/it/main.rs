@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod anywhere;
 mod cli;
 mod contacts;
 mod crash;
@@ -18,6 +19,7 @@ mod inputs;
 mod invitation_mail;
 mod invitations;
 mod layout;
+mod leases;
 mod limits;
 mod login;
 mod mail;

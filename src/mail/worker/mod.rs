@@ -1,8 +1,10 @@
 //! The outbox worker: one thread with its own single-threaded Tokio runtime (lettre's async
 //! SMTP pool needs one) that claims due rows under a lease, renders and sends them, and records
 //! each outcome. A row is sent only while this worker holds its lease, so it is never sent twice
-//! on purpose; after a crash mid-send the lease runs out and the row is sent again with the same
-//! Message-ID. Right before each send the suppression list is read again, so an opt-out or a
+//! on purpose. The lease is short and renewed while the worker holds the row, however long its
+//! send takes; it names the node and when this run of it started. After a crash a restarted
+//! node takes back its earlier run's rows at once, and another node takes them when their lease
+//! runs out; either sends them again with the same Message-ID. Right before each send the suppression list is read again, so an opt-out or a
 //! bounce that commits while a batch is under way still stops the email. Temporary failures
 //! retry with exponential backoff and jitter; permanent ones and exhausted retries mark the row
 //! failed, and a permanent refusal of the address also suppresses it. Sends are paced to the
@@ -20,9 +22,10 @@ use chrono::NaiveDateTime;
 use lettre::message::Mailbox;
 use rocket::tokio::sync::Notify;
 
-use super::Listener;
+use super::outbox;
 use super::render::Templates;
 use super::transport::{Mailer, MemoryMailbox};
+use super::{Listener, Node};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use pacing::Pacer;
@@ -40,7 +43,8 @@ pub struct WorkerOptions {
     pub retry_cap: Duration,
     /// How often an idle worker looks for due rows (it also wakes on [`Outbox::notify`]).
     pub poll: Duration,
-    /// How long a claim holds a row; longer than any one send may take.
+    /// How long a claim holds a row unless renewed. The worker renews its rows every quarter
+    /// of it, so another node waits about this long after a crash before it takes them over.
     pub lease: Duration,
     /// Attempts before a row is given up as failed.
     pub max_attempts: i32,
@@ -54,7 +58,7 @@ impl Default for WorkerOptions {
             retry_base: Duration::from_secs(2),
             retry_cap: Duration::from_secs(3600),
             poll: Duration::from_millis(200),
-            lease: Duration::from_secs(300),
+            lease: Duration::from_secs(60),
             max_attempts: 8,
             batch: 64,
         }
@@ -96,6 +100,9 @@ impl Outbox {
             wake: Notify::new(),
             stop: AtomicBool::new(false),
         });
+        // Compiled before the thread starts, so a broken template stops the start.
+        let templates = Templates::load(settings.template_dir.as_deref())
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
         let worker = shared.clone();
         std::thread::Builder::new()
             .name("hearken-outbox".into())
@@ -105,8 +112,12 @@ impl Outbox {
                     .build();
                 match runtime {
                     Ok(runtime) => {
-                        let context = (&db, &settings, &memory, listener);
-                        runtime.block_on(run(context, options, &worker));
+                        let node = Node {
+                            name: settings.node_name.clone(),
+                            started: db::now(),
+                        };
+                        let context = (&db, &settings, &memory, listener, templates);
+                        runtime.block_on(run(context, node, options, &worker));
                     }
                     Err(e) => log::error!("the outbox worker cannot start its runtime: {e}"),
                 }
@@ -124,20 +135,21 @@ impl Outbox {
 }
 
 async fn run(
-    (db, settings, memory, listener): (&Db, &Settings, &MemoryMailbox, Arc<dyn Listener>),
+    (db, settings, memory, listener, templates): (
+        &Db,
+        &Settings,
+        &MemoryMailbox,
+        Arc<dyn Listener>,
+        Templates,
+    ),
+    node: Node,
     options: WorkerOptions,
     shared: &Shared,
 ) {
+    reclaim(db, &node).await;
     // Built here, inside the runtime: the SMTP pool spawns its task on it.
     let mailer = match Mailer::new(&settings.mail_transport, memory) {
         Ok(mailer) => mailer,
-        Err(e) => {
-            log::error!("the outbox worker cannot start: {e}");
-            return;
-        }
-    };
-    let templates = match Templates::new() {
-        Ok(t) => t,
         Err(e) => {
             log::error!("the outbox worker cannot start: {e}");
             return;
@@ -156,7 +168,35 @@ async fn run(
         templates,
         from,
         pacer: Pacer::new(settings.mail_per_second),
+        node,
+        held: Default::default(),
     };
+    let sending = send_until_stopped(&worker, options, shared);
+    let renewing = worker.keep_leases();
+    rocket::futures::future::select(Box::pin(sending), Box::pin(renewing)).await;
+}
+
+/// Puts back in the queue what an earlier run of this node held when it stopped.
+async fn reclaim(db: &Db, node: &Node) {
+    let (db, node) = (db.clone(), node.clone());
+    let reclaimed = crate::blocking(move || {
+        let mut conn = db.conn()?;
+        outbox::reclaim(&mut conn, &node)
+    })
+    .await
+    .and_then(|result| result);
+    match reclaimed {
+        Ok(0) => {}
+        Ok(count) => log::warn!(
+            "the outbox worker took back {count} emails this node held when it last stopped; \
+             the ones that were being sent then go out again"
+        ),
+        Err(e) => log::error!("the outbox worker cannot take back this node's earlier emails: {e}"),
+    }
+}
+
+/// Claims and sends rounds of due rows until the worker is told to stop.
+async fn send_until_stopped(worker: &Worker<'_>, options: WorkerOptions, shared: &Shared) {
     // The earliest retry this worker scheduled: it wakes for it rather than at the next poll,
     // so a short backoff is kept as short as it was meant to be.
     let mut next_retry: Option<NaiveDateTime> = None;

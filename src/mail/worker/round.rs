@@ -1,6 +1,8 @@
 //! One round of the outbox worker: claiming due rows, sending them a few at a time within the
-//! pacing limits, and recording each outcome as the sends end.
+//! pacing limits, and recording each outcome as the sends end; and the renewal of the leases on
+//! the rows it holds meanwhile.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,10 +17,10 @@ use super::pacing::{Pacer, domain_of};
 use super::{CONCURRENT_SENDS, WorkerOptions, backoff};
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::mail::Listener;
 use crate::mail::outbox::{self, OutboxRow, Outcome};
 use crate::mail::render::{self, Templates};
 use crate::mail::transport::{Mailer, SendError};
+use crate::mail::{Listener, Node};
 /// What finished, in [`Worker::round`].
 enum Event {
     Attempted {
@@ -29,7 +31,7 @@ enum Event {
     },
     Claimed(crate::Result<Vec<OutboxRow>>),
     Recorded {
-        count: usize,
+        ids: Vec<String>,
         result: Result<(), (crate::Error, Vec<(OutboxRow, Outcome)>)>,
     },
 }
@@ -50,6 +52,10 @@ pub(super) struct Worker<'a> {
     pub(super) templates: Templates,
     pub(super) from: Result<Mailbox, String>,
     pub(super) pacer: Pacer,
+    /// This worker's name in its leases.
+    pub(super) node: Node,
+    /// The rows this worker holds, with the end of the lease on each as last written.
+    pub(super) held: RefCell<HashMap<String, NaiveDateTime>>,
 }
 
 impl Worker<'_> {
@@ -120,9 +126,9 @@ impl Worker<'_> {
                 let outcomes = std::mem::take(&mut unrecorded);
                 events.push(
                     async move {
-                        let count = outcomes.len();
+                        let ids = outcomes.iter().map(|(row, _)| row.id.clone()).collect();
                         Event::Recorded {
-                            count,
+                            ids,
                             result: self.record(outcomes).await,
                         }
                     }
@@ -149,6 +155,7 @@ impl Worker<'_> {
                 Event::Claimed(Ok(rows)) => {
                     claiming = false;
                     exhausted = rows.is_empty();
+                    let rows = self.hold(rows);
                     round.claimed += rows.len();
                     waiting.extend(rows.into_iter().map(|row| (domain_of(&row.recipient), row)));
                 }
@@ -158,11 +165,15 @@ impl Worker<'_> {
                     (claiming, exhausted) = (false, true);
                 }
                 Event::Recorded {
-                    count,
+                    ids,
                     result: Ok(()),
                 } => {
                     recording = false;
-                    live = live.saturating_sub(count);
+                    live = live.saturating_sub(ids.len());
+                    let mut held = self.held.borrow_mut();
+                    for id in &ids {
+                        held.remove(id);
+                    }
                 }
                 Event::Recorded {
                     result: Err((e, kept)),
@@ -175,17 +186,78 @@ impl Worker<'_> {
             }
         }
         // Only left after a failed record; rows not recorded stay `sending` until their lease
-        // runs out, and are sent again then.
-        self.record(unrecorded).await.map_err(|(e, _)| e)?;
+        // runs out (no longer renewed), and are sent again then.
+        let recorded = self.record(unrecorded).await.map_err(|(e, _)| e);
+        self.held.borrow_mut().clear();
+        recorded?;
         Ok(round)
+    }
+
+    /// Notes the lease on newly claimed rows. A row this worker already holds (its lease had
+    /// lapsed and nobody took it) stays where it is in this round rather than going twice.
+    fn hold(&self, rows: Vec<OutboxRow>) -> Vec<OutboxRow> {
+        let mut held = self.held.borrow_mut();
+        rows.into_iter()
+            .filter(|row| match row.claimed_until {
+                Some(until) if !held.contains_key(&row.id) => {
+                    held.insert(row.id.clone(), until);
+                    true
+                }
+                _ => false,
+            })
+            .collect()
+    }
+
+    /// Renews the lease on every row this worker holds, every quarter of the lease, for as
+    /// long as it runs: a row waiting for its turn or in a slow send stays this worker's. A row
+    /// whose lease lapsed and that another node took is dropped, and not sent here.
+    pub(super) async fn keep_leases(&self) {
+        let every = self.options.lease / 4;
+        loop {
+            rocket::tokio::time::sleep(every).await;
+            let ids: Vec<String> = self.held.borrow().keys().cloned().collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let (db, node, lease) = (self.db.clone(), self.node.clone(), self.options.lease);
+            let now = db::now();
+            let asked = ids.clone();
+            let renewed = crate::blocking(move || {
+                let mut conn = db.conn()?;
+                outbox::renew(&mut conn, &node, &asked, now, lease)
+            })
+            .await
+            .and_then(|result| result);
+            let renewed = match renewed {
+                Ok(renewed) => renewed,
+                Err(e) => {
+                    // Tried again at the next turn; a send waits while its lease runs short.
+                    log::error!("the outbox worker cannot renew its leases: {e}");
+                    continue;
+                }
+            };
+            let until = now + TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(60));
+            let renewed: std::collections::HashSet<String> = renewed.into_iter().collect();
+            let mut held = self.held.borrow_mut();
+            for id in ids {
+                if renewed.contains(&id) {
+                    if let Some(end) = held.get_mut(&id) {
+                        *end = until;
+                    }
+                } else {
+                    held.remove(&id);
+                }
+            }
+        }
     }
 
     async fn claim(&self) -> crate::Result<Vec<OutboxRow>> {
         let (db, options, listener) = (self.db.clone(), self.options, self.listener.clone());
+        let node = self.node.clone();
         crate::blocking(move || {
             let mut conn = db.conn()?;
             let (now, lease, batch) = (db::now(), options.lease, options.batch);
-            outbox::claim(&mut conn, now, lease, batch, listener.as_ref())
+            outbox::claim(&mut conn, &node, now, lease, batch, listener.as_ref())
         })
         .await?
     }
@@ -198,11 +270,11 @@ impl Worker<'_> {
         if outcomes.is_empty() {
             return Ok(());
         }
-        let (db, listener) = (self.db.clone(), self.listener.clone());
+        let (db, listener, node) = (self.db.clone(), self.listener.clone(), self.node.clone());
         crate::blocking(move || {
-            let recorded = db
-                .conn()
-                .and_then(|mut conn| outbox::record(&mut conn, &outcomes, listener.as_ref()));
+            let recorded = db.conn().and_then(|mut conn| {
+                outbox::record(&mut conn, &node, &outcomes, listener.as_ref())
+            });
             recorded.map_err(|e| (e, outcomes))
         })
         .await
@@ -213,10 +285,11 @@ impl Worker<'_> {
     /// recipient has opted out meanwhile.
     async fn attempt(&self, row: &OutboxRow) -> Outcome {
         self.pacer.turn().await;
-        // Never send on a lease about to run out: another worker may claim the row then.
-        let margin = TimeDelta::from_std(crate::mail::transport::SMTP_TIMEOUT * 3)
-            .unwrap_or(TimeDelta::seconds(30));
-        match row.claimed_until {
+        // Never start a send on a lease past half its length (its renewals are failing) or
+        // lost: another worker may claim the row then.
+        let margin = TimeDelta::from_std(self.options.lease / 2).unwrap_or(TimeDelta::seconds(30));
+        let until = self.held.borrow().get(&row.id).copied();
+        match until {
             Some(until) if db::now() + margin < until => {}
             _ => return Outcome::Released,
         }
