@@ -8,10 +8,12 @@ use rocket::request::Request;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use self::size::Budget;
 use self::strict::Strict;
 use super::refusal::remember;
 use crate::error::Error;
 
+mod size;
 mod strict;
 
 pub struct ApiJson<T>(pub T);
@@ -27,6 +29,8 @@ fn fail<'r, T>(req: &Request<'_>, error: Error) -> Outcome<'r, T, Error> {
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     // An empty body reads as `null`, so an optional body (`ApiJson<Option<T>>`) may be left out.
     let text = if text.trim().is_empty() { "null" } else { text };
+    // Counted before anything is built: a parsed value takes many times its text's size.
+    Budget::default().check(text)?;
     let value: Value = serde_json::from_str(text)
         .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
     from_value(&value)

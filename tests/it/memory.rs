@@ -166,7 +166,26 @@ fn survey_json_of_many_questions() -> Case {
     }
     body.extend_from_slice(br#"{"kind":"text","prompt":"Why?"}]}"#);
     Case {
-        name: "1 MiB survey with thousands of questions",
+        name: "1 MiB survey of 30,000 small question objects",
+        path: "/api/v1/surveys".into(),
+        content_type: "application/json",
+        headers: String::new(),
+        body,
+        status: 413,
+    }
+}
+
+/// A form as a respondent's browser would send it (its cookie and hidden fields) followed by
+/// about half a megabyte of empty fields.
+fn survey_json_of_many_options() -> Case {
+    // Within the JSON budget: one question with 190,000 one-letter options.
+    let mut body = br#"{"title":"Big","questions":[{"kind":"choice","prompt":"Which?","options":["#.to_vec();
+    for _ in 0..190_000 {
+        body.extend_from_slice(br#""a","#);
+    }
+    body.extend_from_slice(br#""b"]}]}"#);
+    Case {
+        name: "1 MiB survey of 190,000 options",
         path: "/api/v1/surveys".into(),
         content_type: "application/json",
         headers: String::new(),
@@ -175,8 +194,6 @@ fn survey_json_of_many_questions() -> Case {
     }
 }
 
-/// A form as a respondent's browser would send it (its cookie and hidden fields) followed by
-/// about half a megabyte of empty fields.
 fn open_link_form_of_many_fields(port: u16, survey: &str) -> Case {
     let (status, head, page) = exchange(port, &format!("GET /s/{survey} HTTP/1.1"), b"");
     assert_eq!(status, 200, "{page}");
@@ -279,6 +296,7 @@ fn big_bodies_cost_at_most_four_times_their_size() {
         contacts_json_of_bad_rows(),
         contacts_csv_of_good_rows(),
         survey_json_of_many_questions(),
+        survey_json_of_many_options(),
         open_link_form_of_many_fields(port, &survey),
     ] {
         let before = status_kib(pid, "VmRSS:");
