@@ -8,6 +8,7 @@ use std::time::Duration;
 use rocket::figment::Figment;
 use serde::Deserialize;
 
+pub mod files;
 mod values;
 
 pub use self::values::{ConfigError, DatabaseUrl};

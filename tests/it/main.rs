@@ -8,6 +8,7 @@ mod cli;
 mod contacts;
 mod crash;
 mod csrf;
+mod data_dir;
 mod database;
 mod email_languages;
 mod errors;
