@@ -12,7 +12,7 @@ pub mod files;
 mod values;
 
 pub use self::values::{ConfigError, DatabaseUrl};
-use self::values::{MAX_MAIL_PER_SECOND, bounded, minutes, validate_base_url};
+use self::values::{MAX_MAIL_PER_SECOND, bounded, minutes, seconds, validate_base_url};
 
 /// How outgoing mail leaves the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +59,13 @@ pub struct Settings {
     pub session_lifetime: Duration,
     pub login_limits: LoginLimits,
     pub accept_data_loss: bool,
+    /// How long a client may take to send a request's headers, counted from connecting or from
+    /// the previous response, so it also ends idle keep-alive connections
+    /// (`HEARKEN_HEADER_TIMEOUT_SECONDS`).
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body, and the longest a response may wait
+    /// for a client that stopped reading (`HEARKEN_BODY_TIMEOUT_SECONDS`).
+    pub body_timeout: Duration,
     /// Signs the tokens in personal and unsubscribe links, derived from the secret key so every
     /// node that shares the key makes the same links.
     pub link_key: [u8; 32],
@@ -86,6 +93,8 @@ struct RawSettings {
     login_window_minutes: Option<u64>,
     #[serde(default)]
     accept_data_loss: bool,
+    header_timeout_seconds: Option<i64>,
+    body_timeout_seconds: Option<i64>,
 }
 
 /// A list setting given either as a list (Rocket.toml) or as one comma-separated string (env).
@@ -119,6 +128,8 @@ impl Settings {
                 Some("address") => "ROCKET_ADDRESS",
                 Some("mail_per_second") => "HEARKEN_MAIL_PER_SECOND",
                 Some("mail_per_domain") => "HEARKEN_MAIL_PER_DOMAIN",
+                Some("header_timeout_seconds") => "HEARKEN_HEADER_TIMEOUT_SECONDS",
+                Some("body_timeout_seconds") => "HEARKEN_BODY_TIMEOUT_SECONDS",
                 _ => "configuration",
             };
             ConfigError::new(setting, e.to_string())
@@ -247,6 +258,18 @@ impl Settings {
             ),
             login_limits,
             accept_data_loss: raw.accept_data_loss,
+            header_timeout: seconds(bounded(
+                raw.header_timeout_seconds,
+                10,
+                3600,
+                "HEARKEN_HEADER_TIMEOUT_SECONDS",
+            )?),
+            body_timeout: seconds(bounded(
+                raw.body_timeout_seconds,
+                60,
+                24 * 3600,
+                "HEARKEN_BODY_TIMEOUT_SECONDS",
+            )?),
             link_key: link_key(figment),
         })
     }
