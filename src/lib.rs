@@ -177,8 +177,12 @@ fn tighten_permissions(settings: &Settings) -> Result<(), String> {
     }
     let mut changed = config::files::Tightened::default();
     for root in &roots {
-        let done = config::files::tighten(root)
-            .map_err(|e| format!("cannot restrict the permissions under {}: {e}", root.display()))?;
+        let done = config::files::tighten(root).map_err(|e| {
+            format!(
+                "cannot restrict the permissions under {}: {e}",
+                root.display()
+            )
+        })?;
         changed.dirs += done.dirs;
         changed.files += done.files;
     }

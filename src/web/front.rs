@@ -169,7 +169,8 @@ async fn ready(
     }
     let stream = TcpStream::connect(backend).await?;
     let _ = stream.set_nodelay(true);
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     rocket::tokio::spawn(connection);
     sender.ready().await?;
     Ok(upstream.insert(sender))

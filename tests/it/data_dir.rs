@@ -72,7 +72,12 @@ fn run(data_dir: &Path, args: &[&str]) -> String {
 /// Starts `command` on a fresh port and waits until it answers.
 fn start(command: &mut Command) -> (Server, u16) {
     let port = free_port();
-    let server = Server(command.env("ROCKET_PORT", port.to_string()).spawn().unwrap());
+    let server = Server(
+        command
+            .env("ROCKET_PORT", port.to_string())
+            .spawn()
+            .unwrap(),
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while !matches!(http(port, "GET", "/health", &[], ""), Ok((200, _))) {
         assert!(Instant::now() < deadline, "the server did not come up");
@@ -136,7 +141,10 @@ fn published_survey(data_dir: &Path, port: u16) -> (String, String) {
             "designer",
         ],
     );
-    let token = run(data_dir, &["token", "create", "--email", "files@example.com"]);
+    let token = run(
+        data_dir,
+        &["token", "create", "--email", "files@example.com"],
+    );
     let survey = api(
         port,
         &token,
@@ -210,7 +218,10 @@ fn the_data_directory_and_every_file_in_it_are_private_and_loose_ones_are_tighte
     }
     let names: Vec<_> = modes(&data).into_iter().map(|(p, _)| p).collect();
     for expected in ["hearken.db", "hearken.db-wal", "secret_key", "outbox"] {
-        assert!(names.contains(&data.join(expected)), "{expected}: {names:?}");
+        assert!(
+            names.contains(&data.join(expected)),
+            "{expected}: {names:?}"
+        );
     }
     assert_private(&data);
     server.terminate();
@@ -319,6 +330,10 @@ fn the_write_ahead_log_is_emptied_after_a_load_and_removed_at_a_clean_stop() {
     );
 
     server.terminate();
-    assert_eq!(wal_size(&data), None, "the log is still there after SIGTERM");
+    assert_eq!(
+        wal_size(&data),
+        None,
+        "the log is still there after SIGTERM"
+    );
     assert!(data.join("hearken.db").exists());
 }

@@ -169,7 +169,10 @@ fn stalled_connections_are_closed_after_their_timeouts_and_health_stays_fast() {
         // Says nothing at all.
         stalled.push(("silent", connect("")));
         // Stops in the middle of its headers.
-        stalled.push(("headers", connect("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")));
+        stalled.push((
+            "headers",
+            connect("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"),
+        ));
         // Sends its headers and then only part of the body it announced.
         stalled.push((
             "body",
