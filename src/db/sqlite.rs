@@ -72,14 +72,14 @@ pub(super) fn start_checkpointer(path: &Path) -> Result<Checkpointer, r2d2::Erro
                 stopped.recv_timeout(CHECKPOINT_EVERY)
             {
                 match checkpoint(&mut conn, "PASSIVE") {
-                    Ok(frames) if frames > 0 && frames == last_frames => {
+                    Ok(Some(frames)) if frames > 0 && frames == last_frames => {
                         // Busy means a reader or writer came along; the next idle tick tries again.
-                        last_frames = match checkpoint(&mut conn, "TRUNCATE") {
-                            Ok(left) => left,
-                            Err(_) => frames,
-                        };
+                        if let Ok(Some(left)) = checkpoint(&mut conn, "TRUNCATE") {
+                            last_frames = left;
+                        }
                     }
-                    Ok(frames) => last_frames = frames,
+                    Ok(Some(frames)) => last_frames = frames,
+                    Ok(None) => {}
                     Err(e) => log::warn!("checkpoint failed (retried shortly): {e}"),
                 }
             }
@@ -102,15 +102,12 @@ struct CheckpointResult {
     log: i32,
 }
 
-/// Runs one checkpoint in `mode`; the frames left in the log (0 once it was emptied). A busy
-/// checkpoint is an error, so the caller knows the log was not reset.
-fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> diesel::QueryResult<i32> {
+/// Runs one checkpoint in `mode`: the frames in the log afterwards (0 once it was emptied), or
+/// `None` when readers or a writer kept it from finishing.
+fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> diesel::QueryResult<Option<i32>> {
     let result = diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})"))
         .get_result::<CheckpointResult>(conn)?;
-    if result.busy != 0 {
-        return Err(diesel::result::Error::NotFound);
-    }
-    Ok(result.log.max(0))
+    Ok((result.busy == 0).then_some(result.log.max(0)))
 }
 
 /// Stops the checkpointer thread when the last handle to the database goes.
