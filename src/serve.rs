@@ -15,7 +15,8 @@ use crate::web::front::{self, Timeouts};
 
 /// Runs the server until it is told to stop (SIGTERM, Ctrl-C).
 pub async fn run(figment: Figment) -> Result<Option<Closing>, String> {
-    let settings = crate::Settings::from_figment(&figment).map_err(|e| e.to_string())?;
+    let settings =
+        crate::Settings::from_figment(&figment).map_err(|e| format!("cannot start: {e}"))?;
     let address: IpAddr = figment
         .extract_inner("address")
         .map_err(|e| format!("ROCKET_ADDRESS: {e}"))?;
@@ -24,7 +25,7 @@ pub async fn run(figment: Figment) -> Result<Option<Closing>, String> {
         .map_err(|e| format!("ROCKET_PORT: {e}"))?;
     let public = TcpListener::bind((address, port))
         .await
-        .map_err(|e| format!("cannot listen on {address}:{port}: {e}"))?;
+        .map_err(|e| format!("cannot start: cannot listen on {address}:{port}: {e}"))?;
     let public_addr = public
         .local_addr()
         .map_err(|e| format!("cannot listen on {address}:{port}: {e}"))?;
