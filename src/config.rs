@@ -8,10 +8,11 @@ use std::time::Duration;
 use rocket::figment::Figment;
 use serde::Deserialize;
 
+pub mod files;
 mod values;
 
 pub use self::values::{ConfigError, DatabaseUrl};
-use self::values::{MAX_MAIL_PER_SECOND, bounded, minutes, validate_base_url};
+use self::values::{MAX_MAIL_PER_SECOND, bounded, minutes, seconds, validate_base_url};
 
 /// How outgoing mail leaves the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +69,13 @@ pub struct Settings {
     /// host name and the data directory, which stay the same across restarts and differ
     /// between nodes.
     pub node_name: String,
+    /// How long a client may take to send a request's headers, counted from connecting or from
+    /// the previous response, so it also ends idle keep-alive connections
+    /// (`HEARKEN_HEADER_TIMEOUT_SECONDS`).
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body, and the longest a response may wait
+    /// for a client that stopped reading (`HEARKEN_BODY_TIMEOUT_SECONDS`).
+    pub body_timeout: Duration,
     /// Signs the tokens in personal and unsubscribe links, derived from the secret key so every
     /// node that shares the key makes the same links.
     pub link_key: [u8; 32],
@@ -98,6 +106,8 @@ struct RawSettings {
     accept_data_loss: bool,
     template_dir: Option<PathBuf>,
     node_name: Option<String>,
+    header_timeout_seconds: Option<i64>,
+    body_timeout_seconds: Option<i64>,
 }
 
 /// A list setting given either as a list (Rocket.toml) or as one comma-separated string (env).
@@ -132,6 +142,8 @@ impl Settings {
                 Some("mail_per_second") => "HEARKEN_MAIL_PER_SECOND",
                 Some("mail_per_domain") => "HEARKEN_MAIL_PER_DOMAIN",
                 Some("open_link_answers_per_minute") => "HEARKEN_OPEN_LINK_ANSWERS_PER_MINUTE",
+                Some("header_timeout_seconds") => "HEARKEN_HEADER_TIMEOUT_SECONDS",
+                Some("body_timeout_seconds") => "HEARKEN_BODY_TIMEOUT_SECONDS",
                 _ => "configuration",
             };
             ConfigError::new(setting, e.to_string())
@@ -278,6 +290,18 @@ impl Settings {
             accept_data_loss: raw.accept_data_loss,
             template_dir: raw.template_dir.filter(|dir| !dir.as_os_str().is_empty()),
             node_name,
+            header_timeout: seconds(bounded(
+                raw.header_timeout_seconds,
+                10,
+                3600,
+                "HEARKEN_HEADER_TIMEOUT_SECONDS",
+            )?),
+            body_timeout: seconds(bounded(
+                raw.body_timeout_seconds,
+                60,
+                24 * 3600,
+                "HEARKEN_BODY_TIMEOUT_SECONDS",
+            )?),
             link_key: link_key(figment),
         })
     }

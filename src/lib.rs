@@ -18,6 +18,7 @@ pub mod mail;
 pub mod openapi;
 pub mod privacy;
 pub mod respond;
+pub mod serve;
 pub mod survey;
 pub mod web;
 
@@ -92,13 +93,12 @@ fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    std::fs::create_dir_all(data_dir)?;
+    config::files::create_private_dir(data_dir)?;
     let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 64]>());
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path)?;
+    let mut file = config::files::private_file()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
     std::io::Write::write_all(&mut file, key.as_bytes())?;
     Ok(key)
 }
@@ -177,13 +177,47 @@ pub async fn open(figment: &Figment) -> Result<(Settings, Db), String> {
     Ok((settings, db))
 }
 
+/// Takes away group and other access to the data directory and the database files, with one
+/// log line when something was readable by others.
+fn tighten_permissions(settings: &Settings) -> Result<(), String> {
+    let mut roots = vec![settings.data_dir.clone()];
+    if let config::DatabaseUrl::Sqlite(path) = &settings.database {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            roots.push(PathBuf::from(name));
+        }
+    }
+    let mut changed = config::files::Tightened::default();
+    for root in &roots {
+        let done = config::files::tighten(root).map_err(|e| {
+            format!(
+                "cannot restrict the permissions under {}: {e}",
+                root.display()
+            )
+        })?;
+        changed.dirs += done.dirs;
+        changed.files += done.files;
+    }
+    if changed != config::files::Tightened::default() {
+        log::warn!(
+            "{} was readable by other users: removed group and other access from {} folders and {} files",
+            settings.data_dir.display(),
+            changed.dirs,
+            changed.files
+        );
+    }
+    Ok(())
+}
+
 /// The blocking part of [`open`], also used by the command-line tools.
 pub fn open_blocking(settings: &Settings) -> Result<Db, String> {
     let dirs = std::iter::once(settings.data_dir.as_path()).chain(settings.outbox_dir());
     for dir in dirs {
-        std::fs::create_dir_all(dir)
+        config::files::create_private_dir(dir)
             .map_err(|e| format!("HEARKEN_DATA_DIR: cannot create {}: {e}", dir.display()))?;
     }
+    tighten_permissions(settings)?;
     let db = Db::open(
         &settings.database,
         settings.database_pool_size,

@@ -78,13 +78,17 @@ fn read_password() -> Result<String, String> {
 fn run(command: Command) -> Result<(), String> {
     let figment = hearken::figment();
     match command {
-        Command::Serve => rocket::execute(async move {
-            hearken::build(figment)
-                .launch()
-                .await
-                .map(drop)
-                .map_err(|e| format!("the server stopped: {e}"))
-        }),
+        Command::Serve => {
+            let closing = rocket::execute(hearken::serve::run(figment))?;
+            // The database's last connection folds the write-ahead log in and removes it;
+            // a process that exits before that leaves the log behind.
+            if let Some(closing) = closing
+                && !closing.wait(std::time::Duration::from_secs(10))
+            {
+                eprintln!("hearken: the database was still in use at exit");
+            }
+            Ok(())
+        }
         Command::User {
             action: UserAction::Add { email, name, role },
         } => {
@@ -127,6 +131,10 @@ fn run(command: Command) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Whatever the server writes (the database, the cookie key, outgoing mail) is for the
+    // account it runs as only; this covers files that libraries create themselves.
+    #[cfg(target_os = "linux")]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     match run(cli.command.unwrap_or(Command::Serve)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -51,6 +51,25 @@ impl Client {
         headers: &[(&str, &str)],
         body: &str,
     ) -> std::io::Result<Reply> {
+        let reused = self.stream.is_some();
+        let result = self.attempt(method, path, headers, body);
+        // The server closes a keep-alive connection left idle past its header timeout; like any
+        // HTTP client, try once more on a new connection when a reused one ends before replying.
+        match result {
+            Err(e) if reused && e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                self.attempt(method, path, headers, body)
+            }
+            other => other,
+        }
+    }
+
+    fn attempt(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<Reply> {
         if self.stream.is_none() {
             let stream = TcpStream::connect(("127.0.0.1", self.port))?;
             stream.set_nodelay(true)?;
@@ -91,7 +110,9 @@ impl Client {
         stream.write_all(head.as_bytes())?;
         stream.write_all(body.as_bytes())?;
         let mut line = String::new();
-        reader.read_line(&mut line)?;
+        if reader.read_line(&mut line)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
         let status: u16 = line
             .split_whitespace()
             .nth(1)

@@ -105,6 +105,10 @@ pub(super) fn bounded(
     }
 }
 
+pub(super) fn seconds(s: i64) -> Duration {
+    Duration::from_secs(s.unsigned_abs())
+}
+
 pub(super) fn minutes(m: i64) -> Duration {
     Duration::from_secs(m.unsigned_abs() * 60)
 }

@@ -78,8 +78,51 @@ pub type PooledConn = PooledConnection<Manager>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
+    open: std::sync::Arc<Open>,
+}
+
+/// What lives as long as the last handle to the database. Fields drop in order: the pool's idle
+/// connections close first, then the checkpointer empties the write-ahead log and closes its
+/// own connection (the last one, so SQLite removes the log file), then [`Closing`] is told.
+struct Open {
+    _pool: Pool<Manager>,
     #[cfg(feature = "sqlite")]
-    _checkpointer: Option<std::sync::Arc<sqlite::Checkpointer>>,
+    _checkpointer: Option<sqlite::Checkpointer>,
+    _closed: ClosedOnDrop,
+}
+
+type ClosedFlag = std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>;
+
+struct ClosedOnDrop(ClosedFlag);
+
+impl Drop for ClosedOnDrop {
+    fn drop(&mut self) {
+        let (closed, changed) = &*self.0;
+        match closed.lock() {
+            Ok(mut closed) => *closed = true,
+            Err(poisoned) => *poisoned.into_inner() = true,
+        }
+        changed.notify_all();
+    }
+}
+
+/// Tells when every handle to the database is gone and its connections are closed, so a
+/// stopping server can wait for that before the process exits: an SQLite file closed by its
+/// last connection leaves no write-ahead log behind, one abandoned at exit does.
+pub struct Closing(ClosedFlag);
+
+impl Closing {
+    /// Waits at most `timeout` for the database to close; whether it did.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let (closed, changed) = &*self.0;
+        let Ok(guard) = closed.lock() else {
+            return false;
+        };
+        match changed.wait_timeout_while(guard, timeout, |closed| !*closed) {
+            Ok((closed, _)) => *closed,
+            Err(_) => false,
+        }
+    }
 }
 
 impl Db {
@@ -96,10 +139,18 @@ impl Db {
         if let DatabaseUrl::Sqlite(path) = target
             && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir)
+            crate::config::files::create_private_dir(dir)
                 .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
             #[cfg(feature = "sqlite")]
             sqlite::refuse_network_filesystem(dir).map_err(fail)?;
+        }
+        // A file name, not one of SQLite's special names (`:memory:`, `file:` URIs).
+        if let DatabaseUrl::Sqlite(path) = target
+            && !path.to_string_lossy().starts_with(':')
+            && !path.to_string_lossy().starts_with("file:")
+        {
+            crate::config::files::touch_private(path)
+                .map_err(|e| fail(format!("cannot create {}: {e}", path.display())))?;
         }
         let manager = Manager {
             target: target.clone(),
@@ -116,16 +167,26 @@ impl Db {
             .map_err(|e| fail(e.to_string()))?;
         #[cfg(feature = "sqlite")]
         let _checkpointer = match target {
-            DatabaseUrl::Sqlite(path) => Some(std::sync::Arc::new(
-                sqlite::start_checkpointer(path).map_err(|e| fail(e.to_string()))?,
-            )),
+            DatabaseUrl::Sqlite(path) => {
+                Some(sqlite::start_checkpointer(path).map_err(|e| fail(e.to_string()))?)
+            }
             _ => None,
+        };
+        let open = Open {
+            _pool: pool.clone(),
+            #[cfg(feature = "sqlite")]
+            _checkpointer,
+            _closed: ClosedOnDrop(Default::default()),
         };
         Ok(Self {
             pool,
-            #[cfg(feature = "sqlite")]
-            _checkpointer,
+            open: std::sync::Arc::new(open),
         })
+    }
+
+    /// A way to wait until this and every other handle to the database are dropped.
+    pub fn closing(&self) -> Closing {
+        Closing(self.open._closed.0.clone())
     }
 
     /// A pooled connection, for blocking code (CLI commands, tests, workers).

@@ -1,5 +1,6 @@
 //! SQLite connections: the pragmas that make an acknowledged write survive a crash or power loss
-//! (WAL, `synchronous=FULL`), referential integrity, and a busy timeout for concurrent writers.
+//! (WAL, `synchronous=FULL`), referential integrity, a busy timeout for concurrent writers, and
+//! the background checkpointer that keeps the write-ahead log small.
 
 use std::path::Path;
 
@@ -25,7 +26,8 @@ pub(super) fn open(path: &Path) -> Result<SqliteConnection, r2d2::Error> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
-         PRAGMA wal_autocheckpoint = 0;"
+         PRAGMA wal_autocheckpoint = 0;
+         PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};"
     ))
     .map_err(r2d2::Error::QueryError)?;
     // Asking for WAL reports the mode actually in force; anything else is not durable enough.
@@ -43,21 +45,41 @@ pub(super) fn open(path: &Path) -> Result<SqliteConnection, r2d2::Error> {
 /// How often the background checkpointer copies the write-ahead log into the database.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// What a reset write-ahead log is cut back to. Under steady load readers keep the log from
+/// restarting, so it grows; once it can restart, anything beyond this is given back to the disk.
+pub const JOURNAL_SIZE_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// How long the checkpointer's truncating checkpoint waits for readers and writers. It runs only
+/// when the writer is idle; a short wait means a request arriving meanwhile is never held up long.
+const TRUNCATE_WAIT_MS: u32 = 100;
+
 /// Copies the write-ahead log into the database file from a thread of its own. SQLite would
 /// otherwise checkpoint inside whichever commit crosses its threshold, and every writer queued
 /// behind that commit would wait for the checkpoint's fsyncs. A PASSIVE checkpoint never blocks
-/// readers or writers; it stops when the returned guard is dropped.
+/// readers or writers. When a tick finds no new frames since the last one (the writer is idle),
+/// a TRUNCATE checkpoint empties the log file. Dropping the returned guard stops the thread after
+/// a last truncating checkpoint and waits for it, so its connection is closed when drop returns.
 pub(super) fn start_checkpointer(path: &Path) -> Result<Checkpointer, r2d2::Error> {
     let mut conn = open(path)?;
-    let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let flag = running.clone();
-    std::thread::Builder::new()
+    conn.batch_execute(&format!("PRAGMA busy_timeout = {TRUNCATE_WAIT_MS};"))
+        .map_err(r2d2::Error::QueryError)?;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
         .name("hearken-checkpoint".into())
         .spawn(move || {
-            while flag.load(std::sync::atomic::Ordering::Relaxed) {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                match conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
-                    Ok(()) => {}
+            let mut last_frames = 0;
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                match checkpoint(&mut conn, "PASSIVE") {
+                    Ok(Some(frames)) if frames > 0 && frames == last_frames => {
+                        // Busy means a reader or writer came along; the next idle tick tries again.
+                        if let Ok(Some(left)) = checkpoint(&mut conn, "TRUNCATE") {
+                            last_frames = left;
+                        }
+                    }
+                    Ok(Some(frames)) => last_frames = frames,
+                    Ok(None) => {}
                     // A full disk is logged once for all writers, not twice a second here.
                     Err(e) if crate::error::cannot_write_now(&e) => {
                         super::outage::failed(&format_args!("checkpoint: {e}"));
@@ -65,23 +87,45 @@ pub(super) fn start_checkpointer(path: &Path) -> Result<Checkpointer, r2d2::Erro
                     Err(e) => log::warn!("checkpoint failed (retried shortly): {e}"),
                 }
             }
-            let _ = conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            let _ = checkpoint(&mut conn, "TRUNCATE");
         })
         .map_err(|e| {
             r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string()))
         })?;
-    Ok(Checkpointer { running })
+    Ok(Checkpointer {
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+#[derive(QueryableByName)]
+struct CheckpointResult {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    busy: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+}
+
+/// Runs one checkpoint in `mode`: the frames in the log afterwards (0 once it was emptied), or
+/// `None` when readers or a writer kept it from finishing.
+fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> diesel::QueryResult<Option<i32>> {
+    let result = diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})"))
+        .get_result::<CheckpointResult>(conn)?;
+    Ok((result.busy == 0).then_some(result.log.max(0)))
 }
 
 /// Stops the checkpointer thread when the last handle to the database goes.
 pub struct Checkpointer {
-    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.running
-            .store(false, std::sync::atomic::Ordering::Relaxed);
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

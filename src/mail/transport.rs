@@ -4,6 +4,7 @@
 //! write to that address again), which is all the outbox worker needs to know.
 
 use std::error::Error as _;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -65,7 +66,7 @@ impl SendError {
 /// A transport ready to send.
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    File(AsyncFileTransport<Tokio1Executor>),
+    File(PathBuf, AsyncFileTransport<Tokio1Executor>),
     Memory(MemoryMailbox),
 }
 
@@ -86,9 +87,9 @@ impl Mailer {
                 Mailer::Smtp(transport)
             }
             MailTransport::File(dir) => {
-                std::fs::create_dir_all(dir)
+                crate::config::files::create_private_dir(dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                Mailer::File(AsyncFileTransport::new(dir))
+                Mailer::File(dir.clone(), AsyncFileTransport::new(dir))
             }
             MailTransport::Memory => Mailer::Memory(memory.clone()),
         })
@@ -98,12 +99,20 @@ impl Mailer {
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
             Mailer::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(classify),
-            Mailer::File(files) => files
-                .send(message)
-                .await
-                .map(|_| ())
-                // A file that cannot be written (full disk, permissions) may work later.
-                .map_err(|e| SendError::Temporary(error_text(&e))),
+            Mailer::File(dir, files) => {
+                let id = files
+                    .send(message)
+                    .await
+                    // A file that cannot be written (full disk, permissions) may work later.
+                    .map_err(|e| SendError::Temporary(error_text(&e)))?;
+                // The message holds personal links; the file is made private whatever the umask.
+                // It is written already, so a failure here is reported but not retried.
+                let path = dir.join(format!("{id}.eml"));
+                if let Err(e) = crate::config::files::tighten(&path) {
+                    log::warn!("cannot restrict the permissions of {}: {e}", path.display());
+                }
+                Ok(())
+            }
             Mailer::Memory(mailbox) => {
                 let envelope = message.envelope();
                 mailbox.push(SentMail {

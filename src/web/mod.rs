@@ -5,6 +5,7 @@
 pub mod catchers;
 pub mod cookies;
 pub mod csrf;
+pub mod front;
 pub mod headers;
 pub mod json;
 pub mod links;

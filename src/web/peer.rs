@@ -1,6 +1,8 @@
 //! The client's address for rate limits: the socket's peer, unless that peer is a configured
 //! trusted proxy, in which case the right-most `X-Forwarded-For` hop that is not a trusted proxy.
-//! A client can therefore never pick its own address by sending a header.
+//! A client can therefore never pick its own address by sending a header. The socket's peer is
+//! the client's when the request came through the server's own public listener ([`super::front`]),
+//! which connects to Rocket over loopback and names the client in a header only it can set.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr};
@@ -33,9 +35,11 @@ impl<'r> FromRequest<'r> for ClientAddr {
     type Error = Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Infallible> {
-        let peer = req
+        let remote = req
             .remote()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip());
+        let vouched = req.headers().get_one(super::front::PEER_HEADER);
+        let peer = super::front::forwarded_peer(remote, vouched).unwrap_or(remote);
         let trusted = req
             .rocket()
             .state::<Settings>()

@@ -1,6 +1,6 @@
 //! Size and slowness limits over real TCP (security check 32): many connections that send a
 //! byte at a time must not stall the server or grow its memory, and an oversized form is
-//! refused at once.
+//! refused at once, and a stalled connection is closed once its header or body timeout passes.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -42,10 +42,8 @@ fn get(port: u16, path: &str) -> (String, Duration) {
     (response, started.elapsed())
 }
 
-#[test]
-fn slow_clients_and_oversized_forms_do_not_hurt_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = crate::TestDatabase::new(dir.path());
+/// Starts the server with `settings` on a free port and waits until it answers.
+fn start(dir: &std::path::Path, database_url: &str, settings: &[(&str, &str)]) -> (Server, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -53,11 +51,12 @@ fn slow_clients_and_oversized_forms_do_not_hurt_the_server() {
         .port();
     let server = Server(
         Command::new(env!("CARGO_BIN_EXE_hearken"))
-            .env("HEARKEN_DATA_DIR", dir.path())
-            .env("HEARKEN_DATABASE_URL", &database.url)
+            .env("HEARKEN_DATA_DIR", dir)
+            .env("HEARKEN_DATABASE_URL", database_url)
             .env("HEARKEN_MAIL_TRANSPORT", "memory")
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_LOG_LEVEL", "off")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -70,6 +69,14 @@ fn slow_clients_and_oversized_forms_do_not_hurt_the_server() {
         assert!(Instant::now() < deadline, "the server did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
+    (server, port)
+}
+
+#[test]
+fn slow_clients_and_oversized_forms_do_not_hurt_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = crate::TestDatabase::new(dir.path());
+    let (server, port) = start(dir.path(), &database.url, &[]);
     let pid = server.0.id();
     let before = rss_kib(pid);
 
@@ -122,4 +129,86 @@ fn slow_clients_and_oversized_forms_do_not_hurt_the_server() {
     let grown = rss_kib(pid).saturating_sub(before);
     assert!(grown < 100 * 1024, "memory grew by {grown} KiB");
     drop(slow);
+}
+
+/// Whether the server has closed `stream`: whatever it answered, then the end of the stream.
+fn closed_by_server(stream: &mut TcpStream) -> bool {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn stalled_connections_are_closed_after_their_timeouts_and_health_stays_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = crate::TestDatabase::new(dir.path());
+    let (_server, port) = start(
+        dir.path(),
+        &database.url,
+        &[
+            ("HEARKEN_HEADER_TIMEOUT_SECONDS", "1"),
+            ("HEARKEN_BODY_TIMEOUT_SECONDS", "2"),
+        ],
+    );
+    let connect = |sent: &str| {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.write_all(sent.as_bytes()).unwrap();
+        stream
+    };
+    let mut stalled = Vec::new();
+    for _ in 0..50 {
+        // Says nothing at all.
+        stalled.push(("silent", connect("")));
+        // Stops in the middle of its headers.
+        stalled.push((
+            "headers",
+            connect("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"),
+        ));
+        // Sends its headers and then only part of the body it announced.
+        stalled.push((
+            "body",
+            connect("POST /api/v1/surveys HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"title\""),
+        ));
+    }
+    // Keeps its connection open after a complete request and never sends another.
+    for _ in 0..50 {
+        let mut stream = connect("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+        stalled.push(("idle", stream));
+    }
+
+    let started = Instant::now();
+    let mut worst = Duration::ZERO;
+    while started.elapsed() < Duration::from_millis(3500) {
+        let (response, took) = get(port, "/health");
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        worst = worst.max(took);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        worst < Duration::from_millis(500),
+        "health took {worst:?} while stalled clients were connected"
+    );
+    let open: Vec<&str> = stalled
+        .iter_mut()
+        .filter_map(|(kind, stream)| (!closed_by_server(stream)).then_some(*kind))
+        .collect();
+    assert!(
+        open.is_empty(),
+        "{} of {} stalled connections still open after {:?}: {open:?}",
+        open.len(),
+        stalled.len(),
+        started.elapsed()
+    );
 }

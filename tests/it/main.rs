@@ -9,6 +9,7 @@ mod cli;
 mod contacts;
 mod crash;
 mod csrf;
+mod data_dir;
 mod database;
 mod disk_full;
 mod email_languages;

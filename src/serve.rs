@@ -1,0 +1,72 @@
+//! `hearken serve`: the application on a loopback port of its own behind the public listener
+//! ([`crate::web::front`], which sets the timeouts Rocket leaves open), and, once both have
+//! stopped, a way to wait until the database is closed.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Mutex;
+
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::tokio::net::TcpListener;
+use rocket::tokio::sync::oneshot;
+
+use crate::db::{Closing, Db};
+use crate::web::front::{self, Timeouts};
+
+/// Runs the server until it is told to stop (SIGTERM, Ctrl-C).
+pub async fn run(figment: Figment) -> Result<Option<Closing>, String> {
+    let settings =
+        crate::Settings::from_figment(&figment).map_err(|e| format!("cannot start: {e}"))?;
+    let address: IpAddr = figment
+        .extract_inner("address")
+        .map_err(|e| format!("ROCKET_ADDRESS: {e}"))?;
+    let port: u16 = figment
+        .extract_inner("port")
+        .map_err(|e| format!("ROCKET_PORT: {e}"))?;
+    let public = TcpListener::bind((address, port))
+        .await
+        .map_err(|e| format!("cannot start: cannot listen on {address}:{port}: {e}"))?;
+    let public_addr = public
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {address}:{port}: {e}"))?;
+    // Links name the public address, not the internal one, unless a base URL is set.
+    let figment = figment
+        .join(("base_url", format!("http://{public_addr}")))
+        .merge(("address", IpAddr::V4(Ipv4Addr::LOCALHOST)))
+        .merge(("port", 0));
+
+    let (bound, internal) = oneshot::channel::<u16>();
+    let bound = Mutex::new(Some(bound));
+    let rocket = crate::build(figment)
+        .attach(AdHoc::on_liftoff("Public listener", move |rocket| {
+            let port = rocket.config().port;
+            Box::pin(async move {
+                if let Some(bound) = bound.lock().ok().and_then(|mut b| b.take()) {
+                    let _ = bound.send(port);
+                }
+            })
+        }))
+        .ignite()
+        .await
+        .map_err(|e| format!("the server did not start: {e}"))?;
+    let closing = rocket.state::<Db>().map(Db::closing);
+    let shutdown = rocket.shutdown();
+    let timeouts = Timeouts {
+        header: settings.header_timeout,
+        body: settings.body_timeout,
+    };
+    rocket::tokio::spawn(async move {
+        let Ok(port) = internal.await else {
+            return;
+        };
+        log::info!("Hearken is listening on http://{public_addr}");
+        let backend = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
+        front::serve(public, backend, timeouts, shutdown).await;
+    });
+    rocket
+        .launch()
+        .await
+        .map(drop)
+        .map_err(|e| format!("the server stopped: {e}"))?;
+    Ok(closing)
+}
