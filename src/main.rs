@@ -129,12 +129,26 @@ fn run(command: Command) -> Result<(), String> {
     }
 }
 
+/// glibc serves allocations above a threshold with their own mappings, returned to the system
+/// when freed, but raises that threshold to the size of each such block freed. After one big
+/// upload, the next uploads' buffers then come from the heap and their pages stay with the
+/// process: measured, 40 MB kept after a few 16 MiB imports instead of 10 MB. A fixed threshold
+/// keeps every buffer of 128 KiB or more in a mapping of its own.
+fn return_big_buffers_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's tuning; it is called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Whatever the server writes (the database, the cookie key, outgoing mail) is for the
     // account it runs as only; this covers files that libraries create themselves.
     #[cfg(target_os = "linux")]
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+    return_big_buffers_to_the_system();
     match run(cli.command.unwrap_or(Command::Serve)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

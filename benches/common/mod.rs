@@ -259,6 +259,8 @@ pub fn hearken(data_dir: &Path, port: u16) -> Command {
         .env("HEARKEN_DATA_DIR", data_dir)
         .env_remove("HEARKEN_DATABASE_URL")
         .env("HEARKEN_MAIL_TRANSPORT", "memory")
+        // Every simulated respondent comes from one loopback address.
+        .env("HEARKEN_OPEN_LINK_ANSWERS_PER_MINUTE", "0")
         .env("ROCKET_PORT", port.to_string())
         .env("ROCKET_LOG_LEVEL", "off")
         .env("HEARKEN_PASSWORD", "rising tide lifts all boats");
