@@ -120,7 +120,8 @@ fn the_binary_alone_in_an_empty_folder_serves_pages_a_survey_and_email() {
         let line = heard
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .unwrap_or_else(|_| panic!("no setup link; the server said: {said:#?}"));
-        if let Some(at) = line.find("http://") {
+        // Rocket's own launch line names the internal loopback port; the setup link is the one.
+        if let Some(at) = line.find("http://").filter(|_| line.contains("/setup/")) {
             break line[at..].trim().to_string();
         }
         said.push(line);

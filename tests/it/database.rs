@@ -262,7 +262,8 @@ fn the_background_checkpointer_keeps_the_log_short() {
     loop {
         std::thread::sleep(Duration::from_millis(600));
         let (log, checkpointed) = frames(&mut app.db().conn().unwrap());
-        if log > 0 && log == checkpointed {
+        // Every frame copied; an idle writer's log may already be truncated to none.
+        if log == checkpointed {
             break;
         }
         assert!(
