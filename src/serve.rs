@@ -59,7 +59,13 @@ pub async fn run(figment: Figment) -> Result<Option<Closing>, String> {
         let Ok(port) = internal.await else {
             return;
         };
-        log::info!("Hearken is listening on http://{public_addr}");
+        // Printed whatever the log level, and a moment later than Rocket's own launch line
+        // (which names the internal port and follows the liftoff fairings), so the last
+        // address on the console is the one to open. Serving does not wait for it.
+        rocket::tokio::spawn(async move {
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            println!("Hearken is listening on http://{public_addr}");
+        });
         let backend = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         front::serve(public, backend, timeouts, shutdown).await;
     });
