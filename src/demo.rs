@@ -102,7 +102,7 @@ const CONTACTS: &str = r#"[
 ]"#;
 
 /// Loads the demo data; returns the ids of the surveys made.
-pub fn load(db: &Db, responses_each: usize) -> Result<Vec<String>> {
+pub fn load(db: &Db, settings: &crate::Settings, responses_each: usize) -> Result<Vec<String>> {
     let mut conn = db.conn()?;
     use crate::contact::import;
     import::import(&mut conn, import::Format::Json, CONTACTS.as_bytes())?;
@@ -150,7 +150,7 @@ pub fn load(db: &Db, responses_each: usize) -> Result<Vec<String>> {
                 contact_id: None,
             };
             let submission = checking::submission(&survey, &checked.answers, origin)?;
-            db::write(&mut conn, |conn| writer::store(conn, &submission))?;
+            db::write(&mut conn, |conn| writer::store(conn, settings, &submission))?;
         }
         made.push(survey.id().to_string());
     }

@@ -39,6 +39,9 @@ pub enum Error {
         key: &'static str,
         details: serde_json::Value,
     },
+    /// The object existed but is no longer usable (a coupon past its expiry date).
+    #[error("{0}")]
+    Gone(String),
     #[error("the request body is larger than the limit of {limit}")]
     TooLarge { limit: String },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
@@ -87,6 +90,7 @@ impl Error {
             Self::Forbidden(_) => Status::Forbidden,
             Self::NotFound => Status::NotFound,
             Self::Conflict { .. } | Self::ConflictWith { .. } => Status::Conflict,
+            Self::Gone(_) => Status::Gone,
             Self::TooLarge { .. } => Status::PayloadTooLarge,
             Self::TooMany { .. } => Status::TooManyRequests,
             Self::Unavailable(_) | Self::Pool(_) => Status::ServiceUnavailable,
@@ -214,6 +218,7 @@ pub fn code_for(status: Status) -> &'static str {
         404 => "not_found",
         405 => "method_not_allowed",
         409 => "conflict",
+        410 => "gone",
         413 => "too_large",
         415 => "unsupported_media_type",
         422 => "invalid_field",

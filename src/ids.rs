@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 
 /// `N` bytes from the operating system's generator.
-fn os_random<const N: usize>() -> [u8; N] {
+pub fn os_random<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     if let Err(e) = SysRng.try_fill_bytes(&mut bytes) {
         // Handing out an id that is not random would be worse than failing the request: a
@@ -32,6 +32,24 @@ fn os_random<const N: usize>() -> [u8; N] {
 /// An opaque object id: 128 random bits, 22 URL-safe characters.
 pub fn new_id() -> String {
     URL_SAFE_NO_PAD.encode(os_random::<16>())
+}
+
+/// Crockford's base32 alphabet: digits and capitals without I, L, O and U, so a code read
+/// aloud or typed from paper is hard to get wrong.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// `LEN` characters of Crockford base32 from the operating system's generator, 5 random bits
+/// each (a byte's low 5 bits: 256 is a multiple of 32, so every character is equally likely).
+pub fn crockford<const LEN: usize>() -> String {
+    os_random::<LEN>()
+        .iter()
+        .map(|b| char::from(CROCKFORD[usize::from(b & 31)]))
+        .collect()
+}
+
+/// 32 lowercase hex characters (128 bits) from the operating system's generator.
+pub fn hex128() -> String {
+    os_random::<16>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether `text` has the shape of an id made by [`new_id`]: 22 URL-safe base64 characters.

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod ids;
+pub mod incentive;
 pub mod invite;
 pub mod listening;
 pub mod mail;
@@ -42,6 +43,8 @@ pub fn figment() -> Figment {
 /// Builds the application. Settings are validated and the database opened and migrated when it
 /// ignites, so a bad setting stops the start with a message that names it.
 pub fn build(figment: Figment) -> Rocket<Build> {
+    static ROOMS: listening::Rooms = listening::Rooms;
+    survey::hooks::install(&ROOMS);
     let figment = with_defaults(figment);
     web::logging::install(&figment);
     let rocket = rocket::custom(figment)
@@ -53,6 +56,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = contact::mount(rocket);
     let rocket = invite::mount(rocket);
     let rocket = respond::mount(rocket);
+    let rocket = incentive::mount(rocket);
     openapi::mount(rocket)
 }
 
@@ -131,7 +135,7 @@ async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
                 }
             };
             let per_minute = settings.open_link_answers_per_minute as usize;
-            match respond::writer::Writer::start(db.clone()) {
+            match respond::writer::Writer::start(db.clone(), settings.clone()) {
                 Ok(writer) => Ok(rocket
                     .manage(settings)
                     .manage(db)
@@ -139,8 +143,9 @@ async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
                     .manage(outbox)
                     .manage(mailbox)
                     .manage(respond::published::Published::default())
-                    .manage(respond::limiter::LinkLimiter::default())
-                    .manage(respond::limiter::SubmissionLimiter::new(per_minute))),
+                    .manage(incentive::CouponGuesses::default())
+                    .manage(web::limiter::LinkLimiter::default())
+                    .manage(web::limiter::SubmissionLimiter::new(per_minute))),
                 Err(e) => {
                     eprintln!("hearken: cannot start the submission writer: {e}");
                     Err(rocket)

@@ -1,6 +1,8 @@
-//! How the rooms hear of their email: the one [`Listener`] the mail worker is started with. The
+//! How the rooms hear of each other. The mail worker is started with one [`Listener`]: the
 //! contact room answers who has opted out and lists refused addresses; the invite room records
-//! each invitation's delivery. The mail room itself knows neither.
+//! each invitation's delivery. The survey room calls [`SurveyHooks`]: the incentive room fixes a
+//! prize draw's commitment at publish and adds its hints to the lint. Neither the mail room nor
+//! the survey room knows the rooms it serves.
 
 use chrono::NaiveDateTime;
 
@@ -9,6 +11,9 @@ use crate::db::DbConn;
 use crate::error::Result;
 use crate::invite;
 use crate::mail::{Delivery, Listener, Message};
+use crate::survey::hooks::SurveyHooks;
+use crate::survey::lint::Hint;
+use crate::survey::model::Survey;
 
 pub struct Rooms;
 
@@ -32,5 +37,16 @@ impl Listener for Rooms {
         };
         let reminder = delivery.kind == Message::REMINDER;
         invite::model::record_delivery(conn, invitation, reminder, delivery.result, delivery.at)
+    }
+}
+
+impl SurveyHooks for Rooms {
+    fn publishing(&self, conn: &mut DbConn, survey: &Survey) -> Result<()> {
+        crate::incentive::on_publish(conn, survey)
+    }
+
+    fn hints(&self, conn: &mut DbConn, survey: &Survey) -> Result<Vec<Hint>> {
+        let invitations = invite::model::count_of_survey(conn, survey.id())?;
+        crate::incentive::lint::hints(conn, survey, invitations)
     }
 }

@@ -180,6 +180,65 @@ diesel::table! {
 diesel::joinable!(outbox -> contacts (contact_id));
 diesel::joinable!(outbox -> invitations (invitation_id));
 
+
+
+diesel::table! {
+    coupons (code) {
+        code -> Text,
+        survey_id -> Text,
+        added_at -> Timestamp,
+        grant_id -> Nullable<Text>,
+        issued_at -> Nullable<Timestamp>,
+        redeemed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    coupon_grants (id) {
+        id -> Text,
+        survey_id -> Text,
+        response_id -> Nullable<Text>,
+        invitation_id -> Nullable<Text>,
+        owed_since -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coupon_stock (survey_id) {
+        survey_id -> Text,
+        added -> BigInt,
+        remaining -> BigInt,
+        low_stock_sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    draws (survey_id) {
+        survey_id -> Text,
+        seed -> Text,
+        commitment -> Text,
+        tickets -> BigInt,
+        status -> Text,
+        created_at -> Timestamp,
+        drawn_at -> Nullable<Timestamp>,
+        beacon_value -> Nullable<Text>,
+        entrants -> Nullable<BigInt>,
+        entrants_digest -> Nullable<Text>,
+        winners -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    draw_entries (survey_id, ticket) {
+        survey_id -> Text,
+        ticket -> BigInt,
+        receipt -> Text,
+        response_id -> Nullable<Text>,
+        invitation_id -> Nullable<Text>,
+        entered_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -195,4 +254,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     suppressions,
     outbox,
+    coupons,
+    coupon_grants,
+    coupon_stock,
+    draws,
+    draw_entries,
 );

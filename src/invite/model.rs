@@ -96,6 +96,24 @@ pub fn find_by_token(conn: &mut DbConn, token_hash: &str) -> Result<Option<Invit
         .optional()?)
 }
 
+/// How many invitations a survey has.
+pub fn count_of_survey(conn: &mut DbConn, survey_id: &str) -> Result<i64> {
+    Ok(invitations::table
+        .filter(invitations::survey_id.eq(survey_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The contact an invitation was sent to, while it still names one (erasure removes it).
+pub fn contact_of(conn: &mut DbConn, id: &str) -> Result<Option<String>> {
+    Ok(invitations::table
+        .find(id)
+        .select(invitations::contact_id)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 /// Marks the invitation answered; false when it already was (the caller then stores nothing).
 pub fn complete(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> Result<bool> {
     let updated = diesel::update(

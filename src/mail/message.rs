@@ -27,6 +27,26 @@ pub enum Message {
     Invitation(SurveyInvitation),
     /// A reminder of an invitation not yet answered.
     Reminder(SurveyInvitation),
+    /// A short notice written by a room in the recipient's language: a coupon code, a prize
+    /// won, a pool running low. The mail room only lays it out.
+    Notice(Notice),
+}
+
+/// What a notice says: sentences already in `language`, and an optional public page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub language: String,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    pub paragraphs: Vec<String>,
+    /// A line shown apart (a coupon code, a ticket), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<String>,
+    /// The address of a public page (a prize draw's, never a secret link) and the words of
+    /// its link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<(String, String)>,
 }
 
 /// What an invitation or a reminder says.
@@ -47,14 +67,16 @@ pub struct SurveyInvitation {
 impl Message {
     pub const INVITATION: &'static str = "invite";
     pub const REMINDER: &'static str = "reminder";
+    pub const NOTICE: &'static str = "notice";
     /// Every kind there are templates for.
-    pub const KINDS: [&'static str; 2] = [Self::INVITATION, Self::REMINDER];
+    pub const KINDS: [&'static str; 3] = [Self::INVITATION, Self::REMINDER, Self::NOTICE];
 
     /// The kind stored in the outbox row, and the folder of its templates.
     pub fn kind(&self) -> &'static str {
         match self {
             Message::Invitation(_) => Self::INVITATION,
             Message::Reminder(_) => Self::REMINDER,
+            Message::Notice(_) => Self::NOTICE,
         }
     }
 
@@ -62,6 +84,7 @@ impl Message {
     pub fn recipient_name(&self) -> Option<&str> {
         match self {
             Message::Invitation(m) | Message::Reminder(m) => m.contact_name.as_deref(),
+            Message::Notice(m) => m.contact_name.as_deref(),
         }
     }
 
@@ -71,6 +94,7 @@ impl Message {
             Message::Invitation(m) | Message::Reminder(m) => {
                 serde_json::to_string(m).map_err(Error::internal)
             }
+            Message::Notice(m) => serde_json::to_string(m).map_err(Error::internal),
         }
     }
 
@@ -83,6 +107,9 @@ impl Message {
         match kind {
             Self::INVITATION => invitation().map(Message::Invitation),
             Self::REMINDER => invitation().map(Message::Reminder),
+            Self::NOTICE => serde_json::from_str::<Notice>(payload)
+                .map(Message::Notice)
+                .map_err(|e| format!("the {kind} payload cannot be read: {e}")),
             other => Err(format!("no email templates for kind `{other}`")),
         }
     }
@@ -128,9 +155,19 @@ mod tests {
         );
         assert!(Message::from_stored("nope", &payload).is_err());
         assert!(Message::from_stored("invite", "[1]").is_err());
-        for kind in Message::KINDS {
+        for kind in [Message::INVITATION, Message::REMINDER] {
             assert!(Message::from_stored(kind, &payload).is_ok());
         }
+        let notice = Message::Notice(Notice {
+            language: "de".into(),
+            subject: "Ihr Gutschein".into(),
+            contact_name: None,
+            paragraphs: vec!["Danke.".into()],
+            highlight: Some("SAVE-0123456789AB".into()),
+            link: Some(("http://h/draws/x".into(), "Ziehung".into())),
+        });
+        let payload = notice.payload().unwrap();
+        assert_eq!(Message::from_stored(Message::NOTICE, &payload).unwrap(), notice);
     }
 
     #[test]

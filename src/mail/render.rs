@@ -18,7 +18,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use rocket_dyn_templates::handlebars::{Context, Handlebars};
 use serde_json::{Value, json};
 
-use super::message::{Message, SurveyInvitation};
+use super::message::{Message, Notice, SurveyInvitation};
 use super::outbox::OutboxRow;
 use crate::config::Settings;
 use crate::i18n::{self, Catalog};
@@ -120,7 +120,26 @@ pub fn template_data(message: &Message, personal_link: &str, unsubscribe_link: &
     match message {
         Message::Invitation(m) => invitation_data(m, false, personal_link, unsubscribe_link),
         Message::Reminder(m) => invitation_data(m, true, personal_link, unsubscribe_link),
+        Message::Notice(m) => notice_data(m, unsubscribe_link),
     }
+}
+
+fn notice_data(m: &Notice, unsubscribe_link: &str) -> Value {
+    let t = i18n::catalog(&m.language);
+    let name = m.contact_name.as_deref().map(one_line).unwrap_or_default();
+    let mut strings = fixed_strings(t);
+    strings.insert("email_greeting".into(), json!(greeting(t, &name)));
+    let (link, link_text) = m.link.clone().unwrap_or_default();
+    json!({
+        "t": strings,
+        "subject": one_line(&m.subject),
+        "language": t.code(),
+        "paragraphs": m.paragraphs,
+        "highlight": m.highlight.as_deref().map(one_line).unwrap_or_default(),
+        "link": link,
+        "link_text": link_text,
+        "unsubscribe_link": unsubscribe_link,
+    })
 }
 
 fn invitation_data(

@@ -78,5 +78,6 @@ pub fn submission(
         channel: origin.channel,
         answers: stored,
         score,
+        reward: crate::incentive::Plan::of(survey),
     })
 }

@@ -6,7 +6,6 @@ pub mod answering;
 pub mod api;
 pub mod checking;
 pub mod form;
-pub mod limiter;
 pub mod link_cookie;
 pub mod link_pages;
 pub mod model;

@@ -12,7 +12,7 @@ use serde_json::Map;
 
 use super::answering::{Later, again_later, not_found, render, submit, unavailable};
 use super::form::AnswerForm;
-use super::limiter::SubmissionLimiter;
+use crate::web::limiter::SubmissionLimiter;
 use super::model;
 use super::published::Published;
 use super::view::PageState;

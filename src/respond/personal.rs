@@ -5,7 +5,7 @@
 //! invitation's path and redirects (303) to the token-free address, so the token is in exactly
 //! one request line: not in the address bar, the history, a bookmark, a `Referer`, or the form's
 //! action. `POST /r/<token>` keeps working as the API contract says. Unknown tokens all get one
-//! identical 404 and are counted per client address ([`super::limiter`]); a used token still
+//! identical 404 and are counted per client address ([`crate::web::limiter`]); a used token still
 //! shows "already answered" and a closed survey its polite page, because only the person holding
 //! a valid token can see those.
 
@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::answering::{self, not_found, render, unavailable};
 use super::form::AnswerForm;
-use super::limiter::LinkLimiter;
+use crate::web::limiter::LinkLimiter;
 use super::link_cookie::{home, home_saved, link_cookie, link_cookie_name};
 use super::link_pages::{LinkReply, reopen, too_many};
 use super::model;

@@ -1,6 +1,8 @@
 //! The submission writer: one thread that takes queued submissions, stores a batch of them in
 //! one write transaction (each in its own savepoint, so one refusal never sinks the others) and
 //! answers each caller only after the commit. One fsync then covers many durable submissions.
+//! A completion's reward (coupon or draw entry) is given in its savepoint, so a response never
+//! exists without it and a refused response leaves none behind.
 
 use std::sync::Arc;
 
@@ -9,7 +11,9 @@ use rocket::tokio::sync::{mpsc, oneshot};
 
 use super::model::{self, ResponseRow};
 use crate::db::{self, Db, DbConn};
+use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::incentive::{self, Completion, Plan};
 use crate::survey::model::{self as surveys, Availability};
 
 /// How many queued submissions one transaction takes at most.
@@ -32,6 +36,8 @@ pub struct Submission {
     /// (question id, answer as JSON)
     pub answers: Vec<(String, String)>,
     pub score: Option<String>,
+    /// The reward a completion earns (a coupon, a draw entry), given in the same savepoint.
+    pub reward: Option<Plan>,
 }
 
 /// What happened to a submission.
@@ -62,11 +68,11 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread; it stops when the last handle is dropped.
-    pub fn start(db: Db) -> std::io::Result<Writer> {
+    pub fn start(db: Db, settings: Settings) -> std::io::Result<Writer> {
         let (queue, jobs) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("hearken-submissions".into())
-            .spawn(move || run(&db, jobs))?;
+            .spawn(move || run(&db, &settings, jobs))?;
         Ok(Writer {
             queue,
             _thread: Arc::new(()),
@@ -86,7 +92,7 @@ impl Writer {
     }
 }
 
-fn run(db: &Db, mut jobs: mpsc::Receiver<Job>) {
+fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -105,7 +111,7 @@ fn run(db: &Db, mut jobs: mpsc::Receiver<Job>) {
                     // error would hide why).
                     let mut unavailable = None;
                     let result = diesel::Connection::transaction(conn, |conn| {
-                        store(conn, submission).inspect_err(|e| {
+                        store(conn, settings, submission).inspect_err(|e| {
                             if e.status() == Status::ServiceUnavailable {
                                 unavailable = Some(e.unavailable_copy());
                             }
@@ -151,7 +157,7 @@ fn run(db: &Db, mut jobs: mpsc::Receiver<Job>) {
 
 /// Stores one submission in the caller's write transaction, as the writer thread does for each
 /// of a batch (used directly by command-line tools that load data).
-pub fn store(conn: &mut DbConn, submission: &Submission) -> Result<Stored> {
+pub fn store(conn: &mut DbConn, settings: &Settings, submission: &Submission) -> Result<Stored> {
     if let Some(existing) = model::find_by_submission_key(conn, &submission.submission_key)? {
         return if existing.payload_digest == submission.payload_digest
             && existing.survey_id == submission.survey_id
@@ -208,5 +214,14 @@ pub fn store(conn: &mut DbConn, submission: &Submission) -> Result<Stored> {
     };
     model::insert_response(conn, &row)?;
     model::insert_answers(conn, &row.id, &submission.answers)?;
+    if let Some(plan) = &submission.reward {
+        let completion = Completion {
+            response_id: &row.id,
+            invitation_id: submission.invitation_id.as_deref(),
+            contact_id: submission.contact_id.as_deref(),
+            at: now,
+        };
+        incentive::on_completion(conn, settings, plan, &completion)?;
+    }
     Ok(Stored::New(row.id))
 }

@@ -6,6 +6,7 @@ use rocket::serde::json::Json;
 use rocket::{State, delete, get, patch, post, routes};
 
 use super::editing::{self, SurveyInput, SurveyView};
+use super::hooks;
 use super::lint::{self, Report};
 use super::model;
 use super::templates::{self, TemplateInfo};
@@ -238,10 +239,15 @@ async fn lint_survey(
     id: Result<SurveyId, MalformedId>,
 ) -> Result<Json<Report>> {
     let id = id?;
-    let survey = db
-        .run(move |conn| editing::visible_to(conn, &user.user, &id))
+    let report = db
+        .run(move |conn| {
+            let survey = editing::visible_to(conn, &user.user, &id)?;
+            let mut report = lint::lint(&survey.content());
+            report.hints.extend(hooks::installed().hints(conn, &survey)?);
+            Ok::<_, Error>(report)
+        })
         .await?;
-    Ok(Json(lint::lint(&survey.content())))
+    Ok(Json(report))
 }
 
 /// Open the survey for answers

@@ -255,6 +255,7 @@ pub fn change(conn: &mut DbConn, user: &User, id: &str, input: SurveyInput) -> R
 }
 
 /// Opens a survey for answers, unless lint still finds an error (409 with the hints).
+/// Other rooms do their part in the same transaction ([`super::hooks`]).
 pub fn publish(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
     db::write(conn, |conn| {
         let mut survey = editable_by(conn, user, id)?;
@@ -273,6 +274,7 @@ pub fn publish(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {
         }
         survey.set_status(SurveyStatus::Open, db::now());
         model::update(conn, &survey.row)?;
+        super::hooks::installed().publishing(conn, &survey)?;
         Ok(survey)
     })
 }

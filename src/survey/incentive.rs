@@ -1,5 +1,5 @@
 //! The reward a survey promises respondents, as the designer declares it: none, a coupon, or a
-//! place in a prize draw. Issuing coupons and running draws is the incentive capability's work.
+//! place in a prize draw. Issuing coupons and running draws is the incentive room's work.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,10 @@ pub struct CouponSpec {
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Pool mode: the owner is emailed once when this few codes remain (a tenth of the codes
+    /// added when left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low_stock_at: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -45,7 +49,13 @@ pub struct LotterySpec {
     pub prize: String,
     pub winners: u32,
     pub draw_at: DateTime<Utc>,
+    /// The rules of the draw as the respondent reads them; the lint warns while they are empty.
+    #[serde(default)]
     pub rules: String,
+    /// A public value nobody knows yet that the owner will enter at the draw, described
+    /// (for example "the first number of the national lottery on 24 December").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beacon: Option<String>,
 }
 
 /// An incentive as the API accepts it: flat, with the kind's object beside `kind`. Read as the
@@ -173,7 +183,16 @@ impl Incentive {
             }
             Incentive::Lottery { lottery } => {
                 text("lottery.prize", &lottery.prize, 200, Lines::One)?;
-                text("lottery.rules", &lottery.rules, 5000, Lines::Many)?;
+                text::check(&format!("{field}.lottery.rules"), &lottery.rules, Lines::Many)?;
+                if lottery.rules.chars().count() > 5000 {
+                    return Err(Error::invalid(
+                        format!("{field}.lottery.rules"),
+                        "must be at most 5000 characters",
+                    ));
+                }
+                if let Some(beacon) = &lottery.beacon {
+                    text("lottery.beacon", beacon, 500, Lines::One)?;
+                }
                 if lottery.winners == 0 || lottery.winners > 1000 {
                     return Err(Error::invalid(
                         format!("{field}.lottery.winners"),

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod editing;
+pub mod hooks;
 pub mod incentive;
 pub mod lint;
 pub mod model;

@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod front;
 pub mod headers;
 pub mod json;
+pub mod limiter;
 pub mod links;
 pub mod logging;
 pub mod methods;
@@ -36,6 +37,8 @@ pub enum Reply {
     Redirect(Redirect),
     Flash(Flash<Redirect>),
     Later(RetryLater),
+    /// A body that is not a page (a public JSON document).
+    Typed((rocket::http::ContentType, String)),
 }
 
 /// A page with a status that asks the client to come back (429, 503) and says when, in

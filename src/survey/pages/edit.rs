@@ -34,6 +34,13 @@ pub(super) async fn load(db: &Db, user: &User, id: &str) -> Result<(Survey, i64)
     .await
 }
 
+/// The hints other rooms have about a survey (its coupon pool, its prize draw).
+async fn room_hints(db: &Db, survey: &Survey) -> Result<Vec<crate::survey::lint::Hint>> {
+    let survey = survey.clone();
+    db.run(move |conn| crate::survey::hooks::installed().hints(conn, &survey))
+        .await
+}
+
 /// What a handler needs to show the survey page again.
 pub(super) struct Ctx<'a> {
     db: &'a Db,
@@ -67,7 +74,9 @@ impl<'a> Ctx<'a> {
         attempt: Attempt,
     ) -> Result<Reply> {
         let (survey, responses) = load(self.db, &self.user, &self.id).await?;
+        let room_hints = room_hints(self.db, &survey).await?;
         let input = PageInput {
+            room_hints,
             me: Me::of(&self.user),
             can_edit: can_edit(&self.user, survey.owner_id()),
             csrf: self.csrf.clone(),

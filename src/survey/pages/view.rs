@@ -242,6 +242,8 @@ fn question_view(
 /// Everything the survey page needs besides the survey: who looks, the token for its forms, a
 /// notice from the previous action and a form the server refused.
 pub(super) struct PageInput {
+    /// Hints from other rooms (a coupon pool, a prize draw), shown with the survey's own.
+    pub room_hints: Vec<lint::Hint>,
     pub me: Me,
     pub can_edit: bool,
     pub csrf: String,
@@ -251,7 +253,8 @@ pub(super) struct PageInput {
 }
 
 pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput) -> Template {
-    let report = lint::lint(&survey.content());
+    let mut report = lint::lint(&survey.content());
+    report.hints.extend(input.room_hints.iter().cloned());
     let number_of = |id: &str| survey.questions().iter().position(|q| q.id == id);
     let count = survey.questions().len();
     let mut questions: Vec<QuestionView> = survey

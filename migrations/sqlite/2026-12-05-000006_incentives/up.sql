@@ -1,0 +1,61 @@
+-- Coupon codes: uploaded to a pool, or made at a completion (generate mode). A code is
+-- issued when a grant takes it; the code is unique across surveys because a cashier redeems
+-- it by the code alone.
+CREATE TABLE coupons (
+    code TEXT PRIMARY KEY NOT NULL,
+    survey_id TEXT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    added_at TIMESTAMP NOT NULL,
+    grant_id TEXT UNIQUE,
+    issued_at TIMESTAMP,
+    redeemed_at TIMESTAMP
+);
+CREATE INDEX coupons_by_survey ON coupons(survey_id, grant_id, added_at);
+
+-- One per completion of a coupon survey: the respondent is owed a code until a coupon row
+-- points here. The id is also the secret of the open link's claim page. On an anonymous
+-- survey answered through a personal link the grant keeps the invitation, never the response.
+CREATE TABLE coupon_grants (
+    id TEXT PRIMARY KEY NOT NULL,
+    survey_id TEXT NOT NULL REFERENCES surveys(id),
+    response_id TEXT UNIQUE,
+    invitation_id TEXT UNIQUE,
+    owed_since TIMESTAMP NOT NULL
+);
+CREATE INDEX coupon_grants_by_survey ON coupon_grants(survey_id, owed_since);
+
+-- A pool's running counts, so issuing a code never counts the pool, and the one low-stock
+-- email is sent once.
+CREATE TABLE coupon_stock (
+    survey_id TEXT PRIMARY KEY NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    added BIGINT NOT NULL,
+    remaining BIGINT NOT NULL,
+    low_stock_sent_at TIMESTAMP
+);
+
+-- The prize draw of a survey: the secret seed and its published commitment, the tickets
+-- handed out so far, and once drawn what was drawn.
+CREATE TABLE draws (
+    survey_id TEXT PRIMARY KEY NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    seed TEXT NOT NULL,
+    commitment TEXT NOT NULL,
+    tickets BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    drawn_at TIMESTAMP,
+    beacon_value TEXT,
+    entrants BIGINT,
+    entrants_digest TEXT,
+    winners TEXT
+);
+
+-- One entry per completion of a prize-draw survey, with the same rule as coupon grants about
+-- anonymous surveys.
+CREATE TABLE draw_entries (
+    survey_id TEXT NOT NULL REFERENCES surveys(id),
+    ticket BIGINT NOT NULL,
+    receipt TEXT NOT NULL UNIQUE,
+    response_id TEXT UNIQUE,
+    invitation_id TEXT UNIQUE,
+    entered_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (survey_id, ticket)
+);

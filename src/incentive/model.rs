@@ -1,0 +1,481 @@
+//! The incentive tables as stored: coupon codes, the grants that owe or hold them, a pool's
+//! running counts, prize draws and their entries. This module is the only writer of them.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
+
+use crate::db::DbConn;
+use crate::db::schema::{coupon_grants, coupon_stock, coupons, draw_entries, draws};
+use crate::error::Result;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = coupons)]
+pub struct CouponRow {
+    pub code: String,
+    pub survey_id: String,
+    pub added_at: NaiveDateTime,
+    pub grant_id: Option<String>,
+    pub issued_at: Option<NaiveDateTime>,
+    pub redeemed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = coupon_grants)]
+pub struct GrantRow {
+    pub id: String,
+    pub survey_id: String,
+    pub response_id: Option<String>,
+    pub invitation_id: Option<String>,
+    pub owed_since: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = coupon_stock)]
+pub struct StockRow {
+    pub survey_id: String,
+    pub added: i64,
+    pub remaining: i64,
+    pub low_stock_sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = draws)]
+pub struct DrawRow {
+    pub survey_id: String,
+    /// Hex; secret until `status` is `drawn`.
+    pub seed: String,
+    pub commitment: String,
+    /// Tickets handed out so far (the last ticket's number).
+    pub tickets: i64,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub drawn_at: Option<NaiveDateTime>,
+    pub beacon_value: Option<String>,
+    /// How many entries the draw took (tickets 1 to `entrants`).
+    pub entrants: Option<i64>,
+    pub entrants_digest: Option<String>,
+    /// The winning tickets in the order picked, as a JSON array.
+    pub winners: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = draw_entries)]
+pub struct EntryRow {
+    pub survey_id: String,
+    pub ticket: i64,
+    pub receipt: String,
+    pub response_id: Option<String>,
+    pub invitation_id: Option<String>,
+    pub entered_at: NaiveDateTime,
+}
+
+pub const PENDING: &str = "pending";
+pub const DRAWN: &str = "drawn";
+
+// ---- coupons ----
+
+pub fn insert_grant(conn: &mut DbConn, row: &GrantRow) -> Result<()> {
+    diesel::insert_into(coupon_grants::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_coupon(conn: &mut DbConn, row: &CouponRow) -> Result<()> {
+    diesel::insert_into(coupons::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Adds codes to a pool, skipping codes that exist anywhere; how many were new.
+pub fn insert_codes(conn: &mut DbConn, rows: &[CouponRow]) -> Result<usize> {
+    let mut added = 0;
+    match conn {
+        // SQLite takes no multi-row INSERT with ON CONFLICT through Diesel; one prepared
+        // statement per row inside the one transaction is still quick.
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => {
+            for row in rows {
+                added += diesel::insert_into(coupons::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute(c)?;
+            }
+        }
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(c) => {
+            for chunk in rows.chunks(500) {
+                added += diesel::insert_into(coupons::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(added)
+}
+
+#[derive(QueryableByName)]
+struct Code {
+    #[diesel(sql_type = Text)]
+    code: String,
+}
+
+/// Gives the pool's oldest free code to `grant_id` in one atomic statement; `None` when no
+/// free code is left. Callers hold the pool's stock row first, so on PostgreSQL the issuers of
+/// one survey take turns and SKIP LOCKED only guards against a writer that does not.
+pub fn take_free_code(
+    conn: &mut DbConn,
+    survey_id: &str,
+    grant_id: &str,
+    at: NaiveDateTime,
+) -> Result<Option<String>> {
+    let taken: Vec<Code> = match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "UPDATE coupons SET grant_id = ?, issued_at = ? WHERE code = (SELECT code FROM \
+             coupons WHERE survey_id = ? AND grant_id IS NULL ORDER BY added_at, code LIMIT 1) \
+             AND grant_id IS NULL RETURNING code",
+        )
+        .bind::<Text, _>(grant_id)
+        .bind::<Timestamp, _>(at)
+        .bind::<Text, _>(survey_id)
+        .load(c)?,
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(c) => diesel::sql_query(
+            "UPDATE coupons SET grant_id = $1, issued_at = $2 WHERE code = (SELECT code FROM \
+             coupons WHERE survey_id = $3 AND grant_id IS NULL ORDER BY added_at, code LIMIT 1 \
+             FOR UPDATE SKIP LOCKED) AND grant_id IS NULL RETURNING code",
+        )
+        .bind::<Text, _>(grant_id)
+        .bind::<Timestamp, _>(at)
+        .bind::<Text, _>(survey_id)
+        .load(c)?,
+    };
+    Ok(taken.into_iter().next().map(|c| c.code))
+}
+
+pub fn stock(conn: &mut DbConn, survey_id: &str) -> Result<Option<StockRow>> {
+    Ok(coupon_stock::table
+        .find(survey_id)
+        .select(StockRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Counts codes added to a pool (creating its row on the first upload).
+pub fn stock_added(conn: &mut DbConn, survey_id: &str, added: i64) -> Result<()> {
+    let changed = diesel::update(coupon_stock::table.find(survey_id))
+        .set((
+            coupon_stock::added.eq(coupon_stock::added + added),
+            coupon_stock::remaining.eq(coupon_stock::remaining + added),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(coupon_stock::table)
+            .values(&StockRow {
+                survey_id: survey_id.to_string(),
+                added,
+                remaining: added,
+                low_stock_sent_at: None,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Takes one code off the pool's count if any is left: whether one was. On PostgreSQL this
+/// locks the stock row until the transaction ends, which is what makes issuers take turns.
+pub fn stock_take_one(conn: &mut DbConn, survey_id: &str) -> Result<bool> {
+    let changed = diesel::update(
+        coupon_stock::table
+            .find(survey_id)
+            .filter(coupon_stock::remaining.gt(0)),
+    )
+    .set(coupon_stock::remaining.eq(coupon_stock::remaining - 1))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn set_low_stock_sent(
+    conn: &mut DbConn,
+    survey_id: &str,
+    at: Option<NaiveDateTime>,
+) -> Result<()> {
+    diesel::update(coupon_stock::table.find(survey_id))
+        .set(coupon_stock::low_stock_sent_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The grants of a survey still owed a code, oldest first.
+pub fn owed_grants(conn: &mut DbConn, survey_id: &str, limit: i64) -> Result<Vec<GrantRow>> {
+    Ok(coupon_grants::table
+        .filter(coupon_grants::survey_id.eq(survey_id))
+        .filter(not(exists(
+            coupons::table.filter(coupons::grant_id.eq(coupon_grants::id.nullable())),
+        )))
+        .order((coupon_grants::owed_since.asc(), coupon_grants::id.asc()))
+        .limit(limit)
+        .select(GrantRow::as_select())
+        .load(conn)?)
+}
+
+pub fn owed_count(conn: &mut DbConn, survey_id: &str) -> Result<i64> {
+    Ok(coupon_grants::table
+        .filter(coupon_grants::survey_id.eq(survey_id))
+        .filter(not(exists(
+            coupons::table.filter(coupons::grant_id.eq(coupon_grants::id.nullable())),
+        )))
+        .count()
+        .get_result(conn)?)
+}
+
+pub fn grant(conn: &mut DbConn, id: &str) -> Result<Option<GrantRow>> {
+    Ok(coupon_grants::table
+        .find(id)
+        .select(GrantRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn grant_of_response(conn: &mut DbConn, response_id: &str) -> Result<Option<GrantRow>> {
+    Ok(coupon_grants::table
+        .filter(coupon_grants::response_id.eq(response_id))
+        .select(GrantRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn grant_of_invitation(conn: &mut DbConn, invitation_id: &str) -> Result<Option<GrantRow>> {
+    Ok(coupon_grants::table
+        .filter(coupon_grants::invitation_id.eq(invitation_id))
+        .select(GrantRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn coupon_of_grant(conn: &mut DbConn, grant_id: &str) -> Result<Option<CouponRow>> {
+    Ok(coupons::table
+        .filter(coupons::grant_id.eq(grant_id))
+        .select(CouponRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn coupon(conn: &mut DbConn, code: &str) -> Result<Option<CouponRow>> {
+    Ok(coupons::table
+        .find(code)
+        .select(CouponRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a code redeemed unless it already is: whether this call redeemed it.
+pub fn redeem(conn: &mut DbConn, code: &str, at: NaiveDateTime) -> Result<bool> {
+    let changed = diesel::update(
+        coupons::table
+            .find(code)
+            .filter(coupons::redeemed_at.is_null())
+            .filter(coupons::grant_id.is_not_null()),
+    )
+    .set(coupons::redeemed_at.eq(at))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// A page of a survey's codes in the order added, after the cursor `(added_at, code)`, with
+/// the response each went to.
+pub fn coupons_page(
+    conn: &mut DbConn,
+    survey_id: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<(CouponRow, Option<String>)>> {
+    let mut query = coupons::table
+        .left_join(coupon_grants::table.on(coupons::grant_id.eq(coupon_grants::id.nullable())))
+        .filter(coupons::survey_id.eq(survey_id))
+        .order((coupons::added_at.asc(), coupons::code.asc()))
+        .limit(limit)
+        .select((CouponRow::as_select(), coupon_grants::response_id.nullable()))
+        .into_boxed();
+    if let Some((at, code)) = after {
+        query = query.filter(
+            coupons::added_at
+                .gt(at)
+                .or(coupons::added_at.eq(at).and(coupons::code.gt(code))),
+        );
+    }
+    Ok(query.load::<(CouponRow, Option<String>)>(conn)?)
+}
+
+/// Codes of a survey: (added, issued, redeemed).
+pub fn coupon_counts(conn: &mut DbConn, survey_id: &str) -> Result<(i64, i64, i64)> {
+    let of_survey = || coupons::table.filter(coupons::survey_id.eq(survey_id));
+    let added = of_survey().count().get_result(conn)?;
+    let issued = of_survey()
+        .filter(coupons::grant_id.is_not_null())
+        .count()
+        .get_result(conn)?;
+    let redeemed = of_survey()
+        .filter(coupons::redeemed_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((added, issued, redeemed))
+}
+
+/// The grants and codes that belong to these invitations (subject access): (grant, code).
+pub fn grants_of_invitations(
+    conn: &mut DbConn,
+    invitation_ids: &[String],
+) -> Result<Vec<(GrantRow, Option<String>)>> {
+    Ok(coupon_grants::table
+        .left_join(coupons::table.on(coupons::grant_id.eq(coupon_grants::id.nullable())))
+        .filter(coupon_grants::invitation_id.eq_any(invitation_ids))
+        .select((GrantRow::as_select(), coupons::code.nullable()))
+        .load(conn)?)
+}
+
+// ---- draws ----
+
+pub fn draw(conn: &mut DbConn, survey_id: &str) -> Result<Option<DrawRow>> {
+    Ok(draws::table
+        .find(survey_id)
+        .select(DrawRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Creates the draw row unless it exists (two nodes may try at once): whether this call did.
+pub fn insert_draw_if_absent(conn: &mut DbConn, row: &DrawRow) -> Result<bool> {
+    let inserted = match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => diesel::insert_into(draws::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(c) => diesel::insert_into(draws::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+/// Hands out the next ticket of a pending draw: its number, or `None` once the draw has run.
+/// The row stays locked (PostgreSQL) until the entry commits, so a draw that starts meanwhile
+/// waits for it and then sees it.
+pub fn next_ticket(conn: &mut DbConn, survey_id: &str) -> Result<Option<i64>> {
+    let changed = diesel::update(
+        draws::table
+            .find(survey_id)
+            .filter(draws::status.eq(PENDING)),
+    )
+    .set(draws::tickets.eq(draws::tickets + 1))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    Ok(Some(
+        draws::table
+            .find(survey_id)
+            .select(draws::tickets)
+            .first(conn)?,
+    ))
+}
+
+pub fn insert_entry(conn: &mut DbConn, row: &EntryRow) -> Result<()> {
+    diesel::insert_into(draw_entries::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Locks the draw row for the draw itself (PostgreSQL; SQLite's write lock is already held).
+pub fn lock_draw(conn: &mut DbConn, survey_id: &str) -> Result<Option<DrawRow>> {
+    Ok(match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => draws::table
+            .find(survey_id)
+            .select(DrawRow::as_select())
+            .first(c)
+            .optional()?,
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(c) => draws::table
+            .find(survey_id)
+            .select(DrawRow::as_select())
+            .for_update()
+            .first(c)
+            .optional()?,
+    })
+}
+
+pub fn entries(conn: &mut DbConn, survey_id: &str, up_to: i64) -> Result<Vec<EntryRow>> {
+    Ok(draw_entries::table
+        .filter(draw_entries::survey_id.eq(survey_id))
+        .filter(draw_entries::ticket.le(up_to))
+        .order(draw_entries::ticket.asc())
+        .select(EntryRow::as_select())
+        .load(conn)?)
+}
+
+pub fn entry(conn: &mut DbConn, survey_id: &str, ticket: i64) -> Result<Option<EntryRow>> {
+    Ok(draw_entries::table
+        .find((survey_id, ticket))
+        .select(EntryRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn entry_of_response(conn: &mut DbConn, response_id: &str) -> Result<Option<EntryRow>> {
+    Ok(draw_entries::table
+        .filter(draw_entries::response_id.eq(response_id))
+        .select(EntryRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn entry_of_invitation(conn: &mut DbConn, invitation_id: &str) -> Result<Option<EntryRow>> {
+    Ok(draw_entries::table
+        .filter(draw_entries::invitation_id.eq(invitation_id))
+        .select(EntryRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn entries_of_invitations(
+    conn: &mut DbConn,
+    invitation_ids: &[String],
+) -> Result<Vec<EntryRow>> {
+    Ok(draw_entries::table
+        .filter(draw_entries::invitation_id.eq_any(invitation_ids))
+        .select(EntryRow::as_select())
+        .load(conn)?)
+}
+
+/// Records the outcome of a draw that was pending.
+pub fn finish_draw(conn: &mut DbConn, row: &DrawRow) -> Result<()> {
+    diesel::update(draws::table.find(&row.survey_id))
+        .set((
+            draws::status.eq(DRAWN),
+            draws::drawn_at.eq(row.drawn_at),
+            draws::beacon_value.eq(&row.beacon_value),
+            draws::entrants.eq(row.entrants),
+            draws::entrants_digest.eq(&row.entrants_digest),
+            draws::winners.eq(&row.winners),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Pending draws (for the scheduler), by survey id.
+pub fn pending_draws(conn: &mut DbConn) -> Result<Vec<String>> {
+    Ok(draws::table
+        .filter(draws::status.eq(PENDING))
+        .select(draws::survey_id)
+        .load(conn)?)
+}
