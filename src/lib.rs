@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod ids;
+pub mod incentive;
 pub mod invite;
 pub mod listening;
 pub mod mail;

@@ -1,0 +1,3 @@
+//! Rewards for completing a survey: coupons (generated or pooled) and the verifiable prize draw.
+
+pub mod algorithm;
