@@ -35,6 +35,21 @@ enum Command {
     Demo,
     /// Print the OpenAPI document of the JSON API (the one served at /api/v1/openapi.json).
     Openapi,
+    /// Prize draws.
+    Draw {
+        #[command(subcommand)]
+        action: DrawAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DrawAction {
+    /// Recompute a published draw (/draws/{survey_id}.json, a file or an http(s) URL) and say
+    /// whether it matches. Exit 0 when it does, 1 when it does not, 2 when it cannot be read.
+    Verify {
+        /// A file path or an http:// or https:// URL.
+        source: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,7 +90,25 @@ fn read_password() -> Result<String, String> {
     Ok(first)
 }
 
-fn run(command: Command) -> Result<(), String> {
+/// The report goes to stdout whatever it says; the exit code is what a script checks.
+fn verify_draw(source: &str) -> ExitCode {
+    match hearken::incentive::verify::check_source(source) {
+        Ok(report) => {
+            print!("{report}");
+            if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(message) => {
+            eprintln!("hearken: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
     let figment = hearken::figment();
     match command {
         Command::Serve => {
@@ -87,7 +120,7 @@ fn run(command: Command) -> Result<(), String> {
             {
                 eprintln!("hearken: the database was still in use at exit");
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::User {
             action: UserAction::Add { email, name, role },
@@ -95,27 +128,30 @@ fn run(command: Command) -> Result<(), String> {
             let password = read_password()?;
             let id = hearken::commands::user_add(&figment, &email, &name, &role, &password)?;
             println!("{id}");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Token {
             action: TokenAction::Create { email, label },
         } => {
             let token = hearken::commands::token_create(&figment, &email, &label)?;
             println!("{token}");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
             let settings = hearken::Settings::from_figment(&figment).map_err(|e| e.to_string())?;
             for id in hearken::commands::demo(&figment)? {
                 println!("{}", settings.link(&format!("/s/{id}")));
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Openapi => {
             let json = hearken::openapi::to_json().map_err(|e| e.to_string())?;
             println!("{json}");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Draw {
+            action: DrawAction::Verify { source },
+        } => Ok(verify_draw(&source)),
         Command::Migrate => {
             let applied = hearken::commands::migrate(&figment)?;
             if applied.is_empty() {
@@ -124,7 +160,7 @@ fn run(command: Command) -> Result<(), String> {
             for name in applied {
                 eprintln!("applied {name}");
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -150,7 +186,7 @@ fn main() -> ExitCode {
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     return_big_buffers_to_the_system();
     match run(cli.command.unwrap_or(Command::Serve)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("hearken: {message}");
             ExitCode::FAILURE

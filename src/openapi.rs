@@ -66,6 +66,11 @@ with an `Allow` header.";
         crate::invite::api::invite,
         crate::invite::api::list,
         crate::invite::api::remind,
+        crate::incentive::api::add_coupons,
+        crate::incentive::api::list_coupons,
+        crate::incentive::api::redeem_coupon,
+        crate::incentive::api::get_draw,
+        crate::incentive::api::run_draw,
     ),
     components(schemas(crate::error::Envelope), responses(Error)),
     modifiers(&BearerToken, &StandardErrors, &ClosedIncentive),
@@ -78,6 +83,7 @@ with an `Allow` header.";
         (name = "responses", description = "Submitting and reading responses"),
         (name = "contacts", description = "The people surveys are sent to (personal data)"),
         (name = "invitations", description = "Invitations and reminders by email"),
+        (name = "incentives", description = "Coupon pools, redeeming codes, the verifiable prize draw"),
     )
 )]
 pub struct ApiDoc;

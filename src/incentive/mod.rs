@@ -11,7 +11,7 @@ pub mod model;
 pub mod pages;
 pub mod reward;
 pub mod schedule;
-
+pub mod verify;
 
 use rocket::{Build, Rocket};
 
