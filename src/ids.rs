@@ -49,7 +49,10 @@ pub fn crockford<const LEN: usize>() -> String {
 
 /// 32 lowercase hex characters (128 bits) from the operating system's generator.
 pub fn hex128() -> String {
-    os_random::<16>().iter().map(|b| format!("{b:02x}")).collect()
+    os_random::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Whether `text` has the shape of an id made by [`new_id`]: 22 URL-safe base64 characters.

@@ -180,8 +180,6 @@ diesel::table! {
 diesel::joinable!(outbox -> contacts (contact_id));
 diesel::joinable!(outbox -> invitations (invitation_id));
 
-
-
 diesel::table! {
     coupons (code) {
         code -> Text,

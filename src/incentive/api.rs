@@ -8,7 +8,6 @@ use rocket::serde::json::Json;
 use rocket::{State, get, post, routes};
 use serde::{Deserialize, Serialize};
 
-
 use super::coupons::{self, Added, NotRedeemed};
 use super::draws::{self, NotDrawn};
 use super::model::{self, DRAWN, DrawRow};
@@ -61,7 +60,8 @@ fn codes_from_csv(bytes: &[u8]) -> Result<Vec<String>> {
         .ok_or_else(|| Error::invalid("code", "the CSV needs a header row with a `code` column"))?;
     let mut codes = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| Error::BadRequest(format!("the CSV cannot be read: {e}")))?;
+        let record =
+            record.map_err(|e| Error::BadRequest(format!("the CSV cannot be read: {e}")))?;
         match record.get(column).map(str::trim) {
             Some("") | None => {}
             Some(code) => codes.push(code.to_string()),
@@ -351,11 +351,7 @@ pub struct DrawView {
     winners: Option<Vec<WinnerView>>,
 }
 
-fn draw_view(
-    conn: &mut crate::db::DbConn,
-    row: &DrawRow,
-    anonymous: bool,
-) -> Result<DrawView> {
+fn draw_view(conn: &mut crate::db::DbConn, row: &DrawRow, anonymous: bool) -> Result<DrawView> {
     let drawn = row.status == DRAWN;
     let winners = if drawn {
         let mut out = Vec::new();

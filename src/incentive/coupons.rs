@@ -287,7 +287,11 @@ pub fn add_codes(
         .collect();
     db::write(conn, |conn| {
         let added = model::insert_codes(conn, &rows)?;
-        model::stock_added(conn, &plan.survey_id, i64::try_from(added).unwrap_or(i64::MAX))?;
+        model::stock_added(
+            conn,
+            &plan.survey_id,
+            i64::try_from(added).unwrap_or(i64::MAX),
+        )?;
         if let Some(stock) = model::stock(conn, &plan.survey_id)?
             && stock.low_stock_sent_at.is_some()
             && stock.remaining > threshold(spec, stock.added)

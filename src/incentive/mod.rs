@@ -82,7 +82,11 @@ pub fn on_publish(conn: &mut DbConn, survey: &Survey) -> Result<()> {
 
 /// The contact behind a winning ticket, when the entry came through a personal link that still
 /// names one.
-pub fn contact_of_ticket(conn: &mut DbConn, survey_id: &str, ticket: i64) -> Result<Option<String>> {
+pub fn contact_of_ticket(
+    conn: &mut DbConn,
+    survey_id: &str,
+    ticket: i64,
+) -> Result<Option<String>> {
     let Some(entry) = model::entry(conn, survey_id, ticket)? else {
         return Ok(None);
     };
@@ -124,15 +128,15 @@ pub async fn redeem_as(
     let user = user.clone();
     let outcome = db
         .run(move |conn| {
-            coupons::redeem(conn, &code, &|conn, survey_id| {
-                match editing::editable_by(conn, &user, survey_id) {
-                    Ok(survey) => Ok(match survey.incentive() {
-                        Incentive::Coupon { coupon } => Some(coupon),
-                        _ => None,
-                    }),
-                    Err(Error::NotFound | Error::Forbidden(_)) => Ok(None),
-                    Err(e) => Err(e),
-                }
+            coupons::redeem(conn, &code, &|conn, survey_id| match editing::editable_by(
+                conn, &user, survey_id,
+            ) {
+                Ok(survey) => Ok(match survey.incentive() {
+                    Incentive::Coupon { coupon } => Some(coupon),
+                    _ => None,
+                }),
+                Err(Error::NotFound | Error::Forbidden(_)) => Ok(None),
+                Err(e) => Err(e),
             })
         })
         .await?;

@@ -300,7 +300,10 @@ pub fn coupons_page(
         .filter(coupons::survey_id.eq(survey_id))
         .order((coupons::added_at.asc(), coupons::code.asc()))
         .limit(limit)
-        .select((CouponRow::as_select(), coupon_grants::response_id.nullable()))
+        .select((
+            CouponRow::as_select(),
+            coupon_grants::response_id.nullable(),
+        ))
         .into_boxed();
     if let Some((at, code)) = after {
         query = query.filter(

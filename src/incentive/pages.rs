@@ -48,11 +48,11 @@ async fn published_lottery(db: &Db, id: &str) -> Result<Option<Survey>> {
 }
 
 /// `/draws/<survey>`: the page; `/draws/<survey>.json`: the document a verifier reads.
-#[get("/draws/<name>")]
-async fn draw_page(db: &State<Db>, name: &str) -> Result<Reply> {
-    let (id, as_json) = match name.strip_suffix(".json") {
+#[get("/draws/<id>")]
+async fn draw_page(db: &State<Db>, id: &str) -> Result<Reply> {
+    let (id, as_json) = match id.strip_suffix(".json") {
         Some(id) => (id, true),
-        None => (name, false),
+        None => (id, false),
     };
     let Some(survey) = published_lottery(db, id).await? else {
         return Err(Error::NotFound);
@@ -121,8 +121,9 @@ async fn draw_page(db: &State<Db>, name: &str) -> Result<Reply> {
 
 /// The claim page of an open-link respondent who was owed a code: it shows the code once one
 /// has been added to the pool.
-#[get("/coupons/claim/<grant>")]
-async fn claim_page(db: &State<Db>, grant: &str) -> Result<Reply> {
+#[get("/coupons/claim/<token>")]
+async fn claim_page(db: &State<Db>, token: &str) -> Result<Reply> {
+    let grant = token;
     if !crate::ids::is_id(grant) {
         return Err(Error::NotFound);
     }
@@ -181,16 +182,21 @@ pub fn reward_view(t: &i18n::Catalog, survey: &Survey, reward: &Reward) -> Rewar
         },
         Reward::Owed { claim, .. } => RewardView {
             heading: t.get("reward_owed_heading").to_string(),
-            lines: vec![t.get(if claim.is_some() {
-                "reward_owed_claim"
-            } else {
-                "reward_owed_email"
-            })
-            .to_string()],
+            lines: vec![
+                t.get(if claim.is_some() {
+                    "reward_owed_claim"
+                } else {
+                    "reward_owed_email"
+                })
+                .to_string(),
+            ],
             highlight: None,
-            link: claim
-                .as_ref()
-                .map(|c| (format!("/coupons/claim/{c}"), t.get("reward_claim_link").to_string())),
+            link: claim.as_ref().map(|c| {
+                (
+                    format!("/coupons/claim/{c}"),
+                    t.get("reward_claim_link").to_string(),
+                )
+            }),
         },
         Reward::Ticket {
             ticket,
@@ -331,7 +337,9 @@ async fn add_codes(
         .collect::<Result<Vec<_>>>();
     let (user, sid, settings) = (staff.user.clone(), id.to_string(), settings.inner().clone());
     let result = match parsed {
-        Ok(codes) if codes.is_empty() => Err(Error::invalid("codes", "type or paste at least one code")),
+        Ok(codes) if codes.is_empty() => {
+            Err(Error::invalid("codes", "type or paste at least one code"))
+        }
         Ok(codes) if codes.len() > coupons::MAX_CODES => Err(Error::invalid(
             "codes",
             format!("at most {} codes at a time", coupons::MAX_CODES),
@@ -341,10 +349,16 @@ async fn add_codes(
                 let survey = editing::editable_by(conn, &user, &sid)?;
                 let plan = Plan::of(&survey).ok_or(Error::NotFound)?;
                 let Incentive::Coupon { coupon } = &plan.incentive else {
-                    return Err(Error::conflict("not_a_coupon_pool", "this survey has no coupon pool"));
+                    return Err(Error::conflict(
+                        "not_a_coupon_pool",
+                        "this survey has no coupon pool",
+                    ));
                 };
                 if coupon.mode != CouponMode::Pool {
-                    return Err(Error::conflict("not_a_coupon_pool", "this survey makes its own codes"));
+                    return Err(Error::conflict(
+                        "not_a_coupon_pool",
+                        "this survey makes its own codes",
+                    ));
                 }
                 let spec = coupon.clone();
                 coupons::add_codes(conn, &settings, &plan, &spec, codes)
@@ -409,7 +423,10 @@ async fn redeem_code(
         Err(Error::NotFound) => (
             Status::NotFound,
             Outcome {
-                error: Some(format!("No coupon was given out with the code “{}”.", code.trim())),
+                error: Some(format!(
+                    "No coupon was given out with the code “{}”.",
+                    code.trim()
+                )),
                 ..Outcome::default()
             },
         ),
@@ -450,7 +467,10 @@ async fn run_draw(
             crate::web::text::check("beacon_value", &beacon, crate::web::text::Lines::One)?;
             let survey = editing::editable_by(conn, &user, &sid)?;
             let Incentive::Lottery { lottery } = survey.incentive() else {
-                return Err(Error::conflict("not_a_prize_draw", "this survey has no prize draw"));
+                return Err(Error::conflict(
+                    "not_a_prize_draw",
+                    "this survey has no prize draw",
+                ));
             };
             if survey.status() == SurveyStatus::Draft {
                 return Err(Error::conflict("survey_draft", "publish the survey first"));

@@ -101,10 +101,7 @@ fn coupon_of(
             expires_at: spec.expires_at,
         },
         None => Reward::Owed {
-            claim: grant
-                .invitation_id
-                .is_none()
-                .then(|| grant.id.clone()),
+            claim: grant.invitation_id.is_none().then(|| grant.id.clone()),
             value: spec.value.clone(),
         },
     })

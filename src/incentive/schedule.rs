@@ -40,9 +40,10 @@ pub fn run_due(conn: &mut DbConn, settings: &Settings) -> Result<usize> {
 pub fn fairing() -> AdHoc {
     AdHoc::on_liftoff("Prize draws at their time", |rocket| {
         Box::pin(async move {
-            let (Some(db), Some(settings)) =
-                (rocket.state::<Db>().cloned(), rocket.state::<Settings>().cloned())
-            else {
+            let (Some(db), Some(settings)) = (
+                rocket.state::<Db>().cloned(),
+                rocket.state::<Settings>().cloned(),
+            ) else {
                 return;
             };
             let mut shutdown = rocket.shutdown();

@@ -167,7 +167,10 @@ mod tests {
             link: Some(("http://h/draws/x".into(), "Ziehung".into())),
         });
         let payload = notice.payload().unwrap();
-        assert_eq!(Message::from_stored(Message::NOTICE, &payload).unwrap(), notice);
+        assert_eq!(
+            Message::from_stored(Message::NOTICE, &payload).unwrap(),
+            notice
+        );
     }
 
     #[test]

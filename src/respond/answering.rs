@@ -186,11 +186,11 @@ pub async fn submit(
     let submission = checking::submission(survey, &checked.answers, origin)?;
     let t = i18n::catalog(survey.language());
     match writer.submit(submission).await {
-        Ok(stored) => Ok(Reply::Redirect(Redirect::to(format!(
-            "/s/{}/thanks/{}",
-            survey.id(),
-            stored.response_id()
-        )))),
+        Ok(stored) => Ok(Reply::Redirect(Redirect::to(match invitation {
+            // The personal link's own thank-you page: its cookie shows the reward there.
+            Some(invitation) => format!("/r/i/{}/thanks/{}", invitation.id, stored.response_id()),
+            None => format!("/s/{}/thanks/{}", survey.id(), stored.response_id()),
+        }))),
         Err(Error::Invalid { field, .. }) if field == "submission" => Ok(again(
             &[],
             crate::ids::new_id(),

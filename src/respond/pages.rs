@@ -12,7 +12,6 @@ use serde_json::Map;
 
 use super::answering::{Later, again_later, not_found, render, submit, unavailable};
 use super::form::AnswerForm;
-use crate::web::limiter::SubmissionLimiter;
 use super::model;
 use super::published::Published;
 use super::view::PageState;
@@ -20,11 +19,16 @@ use super::writer::Writer;
 use crate::db::Db;
 use crate::error::Result;
 use crate::i18n;
+use crate::incentive::{
+    self,
+    reward::{self, Of, Reward},
+};
 use crate::survey::editing;
 use crate::survey::model::{Survey, SurveyStatus};
 use crate::survey::score::{Band, Score};
 use crate::web::Reply;
 use crate::web::csrf::CsrfToken;
+use crate::web::limiter::SubmissionLimiter;
 use crate::web::peer::ClientAddr;
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -102,9 +106,15 @@ fn band_key(band: Band) -> &'static str {
     }
 }
 
-/// The thank-you page, with the score of a scored questionnaire.
-fn thank_you_page(survey: &Survey, score: Option<Score>) -> Reply {
+/// The thank-you page, with the score of a scored questionnaire and the reward (a coupon code
+/// or a draw ticket) if the survey gives one.
+pub(super) fn thank_you_page(
+    survey: &Survey,
+    score: Option<Score>,
+    reward: Option<Reward>,
+) -> Reply {
     let t = i18n::catalog(survey.language());
+    let reward = reward.map(|r| incentive::pages::reward_view(t, survey, &r));
     let text = if survey.thank_you().trim().is_empty() {
         t.get("thank_you_default").to_string()
     } else {
@@ -121,7 +131,7 @@ fn thank_you_page(survey: &Survey, score: Option<Score>) -> Reply {
     });
     Reply::Page(Template::render(
         "respond_thanks",
-        context! { lang: t.code(), t: t.strings(), title: t.get("thank_you_title"), text, score },
+        context! { lang: t.code(), t: t.strings(), title: t.get("thank_you_title"), text, score, reward },
     ))
 }
 
@@ -134,15 +144,20 @@ async fn thanks(db: &State<Db>, id: &str, response: &str) -> Result<Reply> {
             else {
                 return Ok(None);
             };
-            Ok(editing::load(conn, &id)?.map(|survey| (survey, row)))
+            let Some(survey) = editing::load(conn, &id)? else {
+                return Ok(None);
+            };
+            let of = Of::Response(&row.id);
+            let reward = reward::find(conn, survey.id(), &survey.incentive(), of)?;
+            Ok(Some((survey, row, reward)))
         })
         .await?;
-    let Some((survey, row)) = found else {
+    let Some((survey, row, reward)) = found else {
         return Ok(not_found());
     };
     let score = row
         .score
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok());
-    Ok(thank_you_page(&survey, score))
+    Ok(thank_you_page(&survey, score, reward))
 }

@@ -16,7 +16,6 @@ use serde_json::{Map, Value};
 
 use super::answering::{self, not_found, render, unavailable};
 use super::form::AnswerForm;
-use crate::web::limiter::LinkLimiter;
 use super::link_cookie::{home, home_saved, link_cookie, link_cookie_name};
 use super::link_pages::{LinkReply, reopen, too_many};
 use super::model;
@@ -26,15 +25,17 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::i18n;
+use crate::incentive::reward::{self, Of, Reward};
 use crate::invite::model::{self as invitations, InvitationRow, InvitationStatus};
 use crate::survey::editing;
 use crate::survey::model::Survey;
 use crate::web::Reply;
 use crate::web::csrf::CsrfToken;
+use crate::web::limiter::LinkLimiter;
 use crate::web::peer::ClientAddr;
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![enter, page, answer_by_token, answer_by_cookie]
+    routes![enter, page, answer_by_token, answer_by_cookie, thanks]
 }
 
 /// Whether `token` could be a link token at all; anything else is unknown without a lookup.
@@ -128,23 +129,67 @@ async fn enter(
     Ok(Reply::Redirect(Redirect::to(to)).into())
 }
 
-fn already_answered(survey: &Survey) -> Reply {
+/// "Already answered", with the reward again (the coupon code, the draw ticket).
+async fn already_answered(db: &Db, invitation: &InvitationRow, survey: &Survey) -> Result<Reply> {
     let t = i18n::catalog(survey.language());
-    answering::message(
-        t,
-        Status::Ok,
-        "already_answered_title",
-        t.get("already_answered_body").to_string(),
-    )
+    let reward = reward_of(db, invitation, survey).await?;
+    let reward = reward.map(|r| crate::incentive::pages::reward_view(t, survey, &r));
+    let page = rocket_dyn_templates::Template::render(
+        "respond_thanks",
+        rocket_dyn_templates::context! {
+            lang: t.code(),
+            t: t.strings(),
+            title: t.get("already_answered_title"),
+            text: t.get("already_answered_body"),
+            reward,
+        },
+    );
+    Ok(Reply::Page(page))
+}
+
+/// The reward this invitation's completion earned, if any.
+async fn reward_of(db: &Db, invitation: &InvitationRow, survey: &Survey) -> Result<Option<Reward>> {
+    let (invitation_id, survey_id, incentive) = (
+        invitation.id.clone(),
+        survey.id().to_string(),
+        survey.incentive(),
+    );
+    db.run(move |conn| reward::find(conn, &survey_id, &incentive, Of::Invitation(&invitation_id)))
+        .await
 }
 
 /// The page to show instead of the form when a personal link cannot be answered now (already
 /// answered, closed or not open yet).
-fn refusal(invitation: &InvitationRow, survey: &Survey) -> Option<Reply> {
+async fn refusal(db: &Db, invitation: &InvitationRow, survey: &Survey) -> Result<Option<Reply>> {
     if invitation.completed_at.is_some() {
-        return Some(already_answered(survey));
+        return Ok(Some(already_answered(db, invitation, survey).await?));
     }
-    unavailable(survey)
+    Ok(unavailable(survey))
+}
+
+/// The thank-you page after a personal link's submission: the score by the response, the
+/// reward by the invitation (on an anonymous survey only the invitation knows it).
+#[get("/r/i/<id>/thanks/<response>")]
+async fn thanks(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    cookies: &CookieJar<'_>,
+    id: &str,
+    response: &str,
+) -> Result<LinkReply> {
+    let Some((invitation, survey)) = by_cookie(db, settings, cookies, id).await? else {
+        return Ok(reopen(Status::NotFound));
+    };
+    let response = response.to_string();
+    let row = db
+        .run(move |conn| model::find_response(conn, &response))
+        .await?
+        .filter(|r| r.survey_id.as_str() == survey.id().as_str());
+    let score = row
+        .and_then(|r| r.score)
+        .and_then(|s| serde_json::from_str(&s).ok());
+    let reward = reward_of(db, &invitation, &survey).await?;
+    Ok(super::pages::thank_you_page(&survey, score, reward).into())
 }
 
 #[allow(clippy::too_many_arguments)] // Rocket hands each guard to the handler separately.
@@ -165,7 +210,7 @@ async fn page(
     let Some((invitation, survey)) = by_cookie(db, settings, cookies, id).await? else {
         return Ok(reopen(Status::NotFound));
     };
-    if let Some(page) = refusal(&invitation, &survey) {
+    if let Some(page) = refusal(db, &invitation, &survey).await? {
         return Ok(page.into());
     }
     let action = home(&invitation.id);
@@ -209,7 +254,12 @@ async fn page(
 
 /// A second send of the form that completed this invitation (a double click, a retry) gets
 /// the same thank-you page as the first.
-async fn replayed(db: &Db, survey: &Survey, form: &AnswerForm) -> Result<Option<Reply>> {
+async fn replayed(
+    db: &Db,
+    invitation: &InvitationRow,
+    survey: &Survey,
+    form: &AnswerForm,
+) -> Result<Option<Reply>> {
     let (Some(key), false) = (form.submission_key(), form.refused) else {
         return Ok(None);
     };
@@ -217,9 +267,12 @@ async fn replayed(db: &Db, survey: &Survey, form: &AnswerForm) -> Result<Option<
     let earlier = db
         .run(move |conn| model::find_by_submission_key(conn, &key))
         .await?;
-    Ok(earlier
-        .filter(|r| r.survey_id == survey_id)
-        .map(|r| Reply::Redirect(Redirect::to(format!("/s/{}/thanks/{}", r.survey_id, r.id)))))
+    Ok(earlier.filter(|r| r.survey_id == survey_id).map(|r| {
+        Reply::Redirect(Redirect::to(format!(
+            "/r/i/{}/thanks/{}",
+            invitation.id, r.id
+        )))
+    }))
 }
 
 /// Saves or submits a posted form for an invitation; the page it shows again posts to the
@@ -232,8 +285,10 @@ async fn answer(
     survey: &Survey,
     form: &AnswerForm,
 ) -> Result<Reply> {
-    if let Some(page) = refusal(invitation, survey) {
-        return Ok(replayed(db, survey, form).await?.unwrap_or(page));
+    if let Some(page) = refusal(db, invitation, survey).await? {
+        return Ok(replayed(db, invitation, survey, form)
+            .await?
+            .unwrap_or(page));
     }
     if form.wants_save() && !form.refused {
         let answers =

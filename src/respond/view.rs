@@ -288,6 +288,8 @@ pub struct SurveyPage {
     pub lang: &'static str,
     pub title: String,
     pub intro: String,
+    /// The reward for completing, as a sentence ("Everyone who answers gets a coupon: …").
+    pub incentive: Option<String>,
     pub questions: Vec<QuestionView>,
     pub t: &'static BTreeMap<String, String>,
     pub errors_summary: Option<String>,
@@ -345,6 +347,7 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
         lang: t.code(),
         title: survey.title().to_string(),
         intro: survey.intro().to_string(),
+        incentive: survey.incentive().email_line(t),
         errors_summary: (!state.problems.is_empty()).then(|| {
             t.format(
                 "errors_summary",

@@ -10,8 +10,8 @@ use rocket::http::Status;
 use rocket::tokio::sync::{mpsc, oneshot};
 
 use super::model::{self, ResponseRow};
-use crate::db::{self, Db, DbConn};
 use crate::config::Settings;
+use crate::db::{self, Db, DbConn};
 use crate::error::{Error, Result};
 use crate::incentive::{self, Completion, Plan};
 use crate::survey::model::{self as surveys, Availability};

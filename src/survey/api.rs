@@ -243,7 +243,9 @@ async fn lint_survey(
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user.user, &id)?;
             let mut report = lint::lint(&survey.content());
-            report.hints.extend(hooks::installed().hints(conn, &survey)?);
+            report
+                .hints
+                .extend(hooks::installed().hints(conn, &survey)?);
             Ok::<_, Error>(report)
         })
         .await?;

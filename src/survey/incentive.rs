@@ -183,7 +183,11 @@ impl Incentive {
             }
             Incentive::Lottery { lottery } => {
                 text("lottery.prize", &lottery.prize, 200, Lines::One)?;
-                text::check(&format!("{field}.lottery.rules"), &lottery.rules, Lines::Many)?;
+                text::check(
+                    &format!("{field}.lottery.rules"),
+                    &lottery.rules,
+                    Lines::Many,
+                )?;
                 if lottery.rules.chars().count() > 5000 {
                     return Err(Error::invalid(
                         format!("{field}.lottery.rules"),

@@ -25,6 +25,7 @@ fn incentives() -> Vec<Incentive> {
             prefix: None,
             value: "SAVE-10".into(),
             expires_at,
+            low_stock_at: None,
         },
     };
     let lottery = |winners| Incentive::Lottery {
@@ -33,6 +34,7 @@ fn incentives() -> Vec<Incentive> {
             winners,
             draw_at,
             rules: "Rules".into(),
+            beacon: None,
         },
     };
     vec![coupon(None), coupon(Some(draw_at)), lottery(1), lottery(3)]

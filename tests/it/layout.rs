@@ -22,6 +22,11 @@ const OWNERS: &[(&str, &str)] = &[
     ("answers", "src/respond/model.rs"),
     ("response_drafts", "src/respond/model.rs"),
     ("outbox", "src/mail/outbox.rs"),
+    ("coupons", "src/incentive/model.rs"),
+    ("coupon_grants", "src/incentive/model.rs"),
+    ("coupon_stock", "src/incentive/model.rs"),
+    ("draws", "src/incentive/model.rs"),
+    ("draw_entries", "src/incentive/model.rs"),
 ];
 
 /// Every source file with its text, comments and string contents left in.
@@ -95,8 +100,9 @@ fn every_table_is_written_by_its_owner_alone() {
         }
         let code = code_of(&text);
         // Raw SQL that changes data has no place outside the owners either.
+        let owner = OWNERS.iter().any(|(_, file)| *file == path);
         for statement in ["\"INSERT ", "\"UPDATE ", "\"DELETE "] {
-            if code.to_uppercase().contains(statement) {
+            if !owner && code.to_uppercase().contains(statement) {
                 offenders.push(format!("{path}: raw SQL {statement}…"));
             }
         }

@@ -16,6 +16,7 @@ mod email_languages;
 mod errors;
 mod harness;
 mod headers;
+mod incentives;
 mod inputs;
 mod invitation_mail;
 mod invitations;

@@ -115,7 +115,9 @@ fn every_error_the_server_answers_with_is_documented() {
     let doc: Value = crate::json(app.client.get("/api/v1/openapi.json").dispatch());
     let mut undocumented = Vec::new();
     for (template, item) in doc["paths"].as_object().unwrap() {
-        let path = template.replace("{id}", "AAAAAAAAAAAAAAAAAAAAAA");
+        let path = template
+            .replace("{id}", "AAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{code}", "NO-SUCH-CODE");
         for (method, operation) in item.as_object().unwrap() {
             let method: Method = method.parse().unwrap();
             let documented = operation["responses"].as_object().unwrap();

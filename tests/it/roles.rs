@@ -34,6 +34,9 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/s/<id>", Access::Public),
     ("POST", "/s/<id>", Access::Public),
     ("GET", "/s/<id>/thanks/<response>", Access::Public),
+    ("GET", "/r/i/<id>/thanks/<response>", Access::Public),
+    ("GET", "/draws/<id>", Access::Public),
+    ("GET", "/coupons/claim/<token>", Access::Public),
     ("GET", "/r/<token>", Access::Public),
     ("POST", "/r/<token>", Access::Public),
     ("GET", "/r/i/<id>", Access::Public),
@@ -60,6 +63,10 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/surveys/<id>/invitations", Access::Designer),
     ("POST", "/surveys/<id>/invitations", Access::Designer),
     ("POST", "/surveys/<id>/reminders", Access::Designer),
+    ("GET", "/surveys/<id>/incentive", Access::Designer),
+    ("POST", "/surveys/<id>/incentive/codes", Access::Designer),
+    ("POST", "/surveys/<id>/incentive/redeem", Access::Designer),
+    ("POST", "/surveys/<id>/incentive/draw", Access::Designer),
     (
         "POST",
         "/surveys/<id>/invitations/reminder-limit",
@@ -86,7 +93,10 @@ fn every_api_route_enforces_its_declared_roles() {
         let roles: Vec<String> = serde_json::from_value(operation["x-hearken-roles"].clone())
             .unwrap_or_else(|_| panic!("{method} {template} declares no x-hearken-roles"));
         let public = roles.iter().any(|r| r == "public");
-        let path = fill_path(&template, &[("id", target.id.as_str())]);
+        let path = fill_path(
+            &template,
+            &[("id", target.id.as_str()), ("code", "NO-SUCH-CODE")],
+        );
         let method: Method = method.parse().unwrap();
         let call = |token: Option<String>| {
             let mut request = app
@@ -213,6 +223,7 @@ fn every_page_route_enforces_its_access() {
             t if t.contains("<token>")
                 || t.starts_with("/s/")
                 || t.starts_with("/r/")
+                || t.starts_with("/draws/")
                 || t.starts_with("/surveys/") =>
             {
                 Status::NotFound
