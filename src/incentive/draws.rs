@@ -192,13 +192,16 @@ fn tell_winner(
     Ok(())
 }
 
+/// Looks up the plan and lottery of a survey by id (`None`: not a published prize draw).
+pub type PlanOf<'a> = &'a dyn Fn(&mut DbConn, &str) -> Result<Option<(Plan, LotterySpec)>>;
+
 /// The draws whose time has come, run by whichever node gets there first (the others find
 /// them drawn). Returns how many this call drew.
 pub fn run_due(
     conn: &mut DbConn,
     settings: &Settings,
     now: NaiveDateTime,
-    plan_of: &dyn Fn(&mut DbConn, &str) -> Result<Option<(Plan, LotterySpec)>>,
+    plan_of: PlanOf<'_>,
 ) -> Result<usize> {
     let mut drawn = 0;
     for survey_id in model::pending_draws(conn)? {

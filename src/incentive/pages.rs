@@ -329,7 +329,7 @@ async fn add_codes(
 ) -> Result<Reply> {
     let typed = form.0.codes;
     let parsed = typed
-        .split(|c: char| c == '\n' || c == ',' || c == ';')
+        .split(['\n', ',', ';'])
         .map(str::trim)
         .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("code"))
         .enumerate()
