@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod anonymity;
 mod anywhere;
 mod cli;
 mod contacts;

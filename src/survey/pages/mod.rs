@@ -12,6 +12,7 @@ mod forms;
 mod list;
 mod preview;
 mod questions;
+mod reward;
 mod view;
 
 use rocket::form::FromForm;
@@ -28,6 +29,7 @@ pub fn routes() -> Vec<rocket::Route> {
         list::create_from_template,
         edit::survey_page,
         edit::save_details,
+        reward::save_reward,
         questions::add_question,
         questions::edit_question,
         questions::move_question,

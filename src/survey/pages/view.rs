@@ -55,6 +55,7 @@ pub(super) fn languages(current: &str) -> Vec<LanguageOption> {
 pub(super) enum Attempt {
     None,
     Details(DetailsForm, String),
+    Reward(super::reward::RewardForm, String),
     Add(QuestionForm, String),
     Edit(QuestionForm, String),
     /// A refusal about the survey's state, shown at the top; `true` when the lint errors that
@@ -302,6 +303,8 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         ..Default::default()
     };
     let mut details_error = None;
+    let mut reward = super::reward::RewardForm::of(&survey.incentive());
+    let mut reward_error = None;
     let mut add = form_view(
         "add".into(),
         format!("/surveys/{}/questions", survey.id()),
@@ -318,6 +321,10 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
                 ..typed
             };
             details_error = Some(error);
+        }
+        Attempt::Reward(typed, error) => {
+            reward = typed;
+            reward_error = Some(error);
         }
         Attempt::Add(typed, error) => {
             add = form_view(add.prefix, add.action, add.button, typed);
@@ -381,6 +388,9 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
             thank_you_lines: text_lines(&details.thank_you),
             details,
             details_error,
+            rules_lines: text_lines(&reward.rules),
+            reward,
+            reward_error,
             languages,
         },
     )
