@@ -166,7 +166,7 @@ fn warn_if_low(
         )],
         highlight: None,
         link: Some((
-            format!("{}/surveys/{}/coupons", settings.base_url, plan.survey_id),
+            format!("{}/surveys/{}/incentive", settings.base_url, plan.survey_id),
             t.get("coupon_low_link").to_string(),
         )),
     };

@@ -17,6 +17,7 @@ mod email_languages;
 mod errors;
 mod harness;
 mod headers;
+mod incentive_pages;
 mod incentives;
 mod inputs;
 mod invitation_mail;
