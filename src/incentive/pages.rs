@@ -275,6 +275,10 @@ async fn staff_render(
             survey_id: survey.id(),
             survey_title: survey.title(),
             published: survey.status() != SurveyStatus::Draft,
+            expires_on: coupon
+                .as_ref()
+                .and_then(|c| c.expires_at)
+                .map(|at| at.format("%Y-%m-%d").to_string()),
             coupon,
             pool,
             lottery: lottery.map(|l| json!({
