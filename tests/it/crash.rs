@@ -27,7 +27,7 @@ const CONTACTS: usize = 500;
 /// a kill can catch between the relay's `250` and the row's update.
 const IN_FLIGHT: usize = 8;
 
-fn hearken(dir: &Path, database_url: &str, smtp_url: &str) -> Command {
+pub(crate) fn hearken(dir: &Path, database_url: &str, smtp_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hearken"));
     command
         .env("HEARKEN_DATA_DIR", dir)
@@ -45,8 +45,24 @@ fn hearken(dir: &Path, database_url: &str, smtp_url: &str) -> Command {
     command
 }
 
+/// Runs a console command of the binary to its end; its trimmed output.
+pub(crate) fn cli(dir: &Path, database_url: &str, smtp_url: &str, args: &[&str]) -> String {
+    let output = hearken(dir, database_url, smtp_url)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
 /// Kills the server even when an assertion fails.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -56,7 +72,7 @@ impl Drop for Server {
 }
 
 /// Starts the server on a fresh port and waits until it answers.
-fn start(dir: &Path, database_url: &str, smtp_url: &str) -> (Server, u16) {
+pub(crate) fn start(dir: &Path, database_url: &str, smtp_url: &str) -> (Server, u16) {
     let port = free_port();
     let server = Server(
         hearken(dir, database_url, smtp_url)
@@ -82,12 +98,29 @@ pub fn http(
     token: Option<&str>,
     body: &str,
 ) -> std::io::Result<(u16, String)> {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+    request(port, method, path, &headers, body)
+}
+
+/// One request on its own connection with a JSON body and extra headers; the status (0 when
+/// the answer had no status line, as when the server died) and the body.
+pub(crate) fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
     let mut response = String::new();
@@ -103,7 +136,13 @@ pub fn http(
     Ok((status, body))
 }
 
-fn api(port: u16, token: &str, method: &str, path: &str, body: &str) -> serde_json::Value {
+pub(crate) fn api(
+    port: u16,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> serde_json::Value {
     let (status, text) = http(port, method, path, Some(token), body).unwrap();
     assert!(
         (200..300).contains(&status),
@@ -130,20 +169,7 @@ fn a_killed_sender_resends_only_what_was_in_flight_with_the_same_message_ids() {
         data_delay: Duration::from_millis(15),
         ..Behaviour::default()
     });
-    let run = |args: &[&str]| {
-        let output = hearken(dir.path(), &database.url, &sink.url())
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
-    };
+    let run = |args: &[&str]| cli(dir.path(), &database.url, &sink.url(), args);
     run(&[
         "user",
         "add",

@@ -8,6 +8,7 @@ mod anonymity;
 mod anywhere;
 mod cli;
 mod contacts;
+mod coupon_crash;
 mod crash;
 mod csrf;
 mod data_dir;
