@@ -234,6 +234,7 @@ async function run() {
     check(answers.name === 'Anna', `the answer kept through the error is stored (${JSON.stringify(answers.name)})`);
 
     await personalLink(context);
+    await rewards(context);
   } finally {
     if (context) await context.close().catch(() => {});
     rmSync(profile, { recursive: true, force: true });
@@ -310,6 +311,51 @@ async function personalLink(context) {
   check(refused && refused.status() === 404, `without the cookie ${home} -> ${refused && refused.status()}`);
   check((await stranger.locator('main').innerText()).includes('open your link again'), 'and politely asks to open the link again');
   await stranger.close();
+}
+
+// 6. Rewards: the form states the coupon, the thank-you page shows its code (again on reload),
+// and the public page of a prize draw explains how to check it.
+async function rewards(context) {
+  const survey = await api('POST', '/api/v1/surveys', {
+    title: 'Coupon check',
+    intro: 'Your answers tell us what to fix first.',
+    language: 'en',
+    incentive: { kind: 'coupon', coupon: { mode: 'generate', prefix: 'BRW-', value: '10 % off your next visit' } },
+    questions: [{ id: 'improve', kind: 'long_text', prompt: 'What should we improve first?', required: false }],
+  });
+  await api('POST', `/api/v1/surveys/${survey.id}/publish`);
+  const page = await context.newPage();
+  await page.goto(new URL(`/s/${survey.id}`, base).toString(), { waitUntil: 'load' });
+  check((await page.locator('main').innerText()).includes('10 % off your next visit'), 'the form states the reward');
+  await page.locator('#q-improve-input').fill('Longer opening hours.');
+  await Promise.all([
+    page.waitForURL(/\/thanks\//, { waitUntil: 'load' }),
+    page.getByRole('button', { name: 'Send my answers' }).click(),
+  ]);
+  const code = (await page.locator('.reward-code').innerText()).trim();
+  check(/^BRW-[0-9A-HJKMNP-TV-Z]{12}$/.test(code), `the thank-you page shows a coupon code (${code})`);
+  await axeCheck(page, 'coupon thanks');
+  await noHorizontalScroll(page, 'coupon thanks');
+  await page.reload({ waitUntil: 'load' });
+  check((await page.locator('.reward-code').innerText()).trim() === code, 'a reload shows the same code');
+  const listed = await api('GET', `/api/v1/surveys/${survey.id}/coupons`);
+  check(listed.items && listed.items.length === 1 && listed.items[0].code === code, 'the code shown is the one stored');
+
+  const draw = await api('POST', '/api/v1/surveys', {
+    title: 'Draw check',
+    intro: 'Your answers tell us what to fix first.',
+    language: 'en',
+    incentive: { kind: 'lottery', lottery: { prize: 'A bike', winners: 1, draw_at: '2099-01-01T00:00:00Z', rules: 'One entry each.' } },
+    questions: [{ id: 'improve', kind: 'long_text', prompt: 'What should we improve first?', required: false }],
+  });
+  await api('POST', `/api/v1/surveys/${draw.id}/publish`);
+  const state = await api('GET', `/api/v1/surveys/${draw.id}/draw`);
+  const res = await page.goto(new URL(`/draws/${draw.id}`, base).toString(), { waitUntil: 'load' });
+  check(res && res.status() === 200, `the public draw page answers (${res && res.status()})`);
+  check((await page.locator('main').innerText()).includes(state.commitment), 'it shows the commitment');
+  await axeCheck(page, 'draw page');
+  await noHorizontalScroll(page, 'draw page');
+  await page.close();
 }
 
 const deadline = setTimeout(() => {
