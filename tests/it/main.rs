@@ -7,6 +7,7 @@
 mod anywhere;
 mod cli;
 mod contacts;
+mod coupon_model;
 mod crash;
 mod csrf;
 mod data_dir;
