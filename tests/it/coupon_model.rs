@@ -9,9 +9,10 @@
 //! a code), the pool's free codes in the order added and the owed invitations in the order they
 //! completed, which is the order owed codes must be served in.
 //!
-//! After every step: one response and one grant per completed invitation, each used link and
-//! thank-you page shows exactly the model's code (or that it is owed), every code is listed
-//! once, on the right response, and the pool's `remaining` and `owed` counts are the model's.
+//! After every step: one response and one grant per completed invitation, each used link shows
+//! exactly the model's code (or that it is owed), every code is listed once, on the right
+//! response, and the pool's `remaining` and `owed` counts are the model's. A submission and its
+//! resend also check the thank-you page they lead to, and that a resend leads to the same one.
 //!
 //! 24 cases of up to 30 steps each (about 20 s in a debug build); `PROPTEST_CASES` sets
 //! another figure. The cases share one app (each with its own survey, contacts and codes),
