@@ -9,6 +9,7 @@ mod anywhere;
 mod cli;
 mod contacts;
 mod coupon_crash;
+mod coupon_model;
 mod crash;
 mod csrf;
 mod data_dir;
