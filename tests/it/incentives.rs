@@ -407,3 +407,81 @@ fn the_draw_runs_once_and_anyone_can_verify_it() {
     assert!(report.ok(), "{report}");
     assert_eq!(document["winners"].as_array().unwrap().len(), 3);
 }
+
+/// Check 46 with real concurrency: twenty draws started at once on twenty connections (as
+/// twenty requests on several nodes would) draw once, and tell each winner once.
+#[test]
+fn twenty_draws_at_once_draw_once() {
+    use hearken::incentive::{Plan, draws};
+    use hearken::survey::incentive::Incentive;
+
+    let app = TestApp::new();
+    let (token, id, question) = survey(&app, lottery(2), false);
+    let (status, _) = post(
+        &app,
+        &token,
+        "/api/v1/contacts",
+        &json!([{"email": "a@example.com"}, {"email": "b@example.com"}, {"email": "c@example.com"}]),
+    );
+    assert_eq!(status, Status::Ok);
+    let survey = {
+        let mut conn = app.db().conn().unwrap();
+        hearken::survey::editing::load(&mut conn, &id)
+            .unwrap()
+            .unwrap()
+    };
+    let writer = app.client.rocket().state::<Writer>().unwrap().clone();
+    let runtime = rocket::tokio::runtime::Runtime::new().unwrap();
+    for contact in texts(&app, "SELECT id AS value FROM contacts") {
+        let link = app.invite(&id, Some(&contact));
+        let invitation = texts(
+            &app,
+            &format!("SELECT id AS value FROM invitations WHERE contact_id = '{contact}'"),
+        )
+        .remove(0);
+        assert!(!link.is_empty());
+        let mut answers = serde_json::Map::new();
+        answers.insert(question.clone(), json!("fine"));
+        let origin = Origin {
+            channel: "invitation",
+            submission_key: hearken::ids::new_id(),
+            invitation_id: Some(&invitation),
+            contact_id: Some(&contact),
+        };
+        let submission = checking::submission(&survey, &answers, origin).unwrap();
+        runtime.block_on(writer.submit(submission)).unwrap();
+    }
+    let plan = Plan::of(&survey).unwrap();
+    let Incentive::Lottery { lottery } = survey.incentive() else {
+        panic!("a prize draw");
+    };
+    let barrier = std::sync::Barrier::new(20);
+    let (db, settings) = (app.db().clone(), app.settings().clone());
+    let drawn: Vec<bool> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..20)
+            .map(|_| {
+                let (db, settings, plan, lottery, barrier) =
+                    (&db, &settings, &plan, &lottery, &barrier);
+                scope.spawn(move || {
+                    // Connections are taken after the start line: the pool holds fewer than
+                    // twenty, and a thread holding one must not wait for those without.
+                    barrier.wait();
+                    let mut conn = db.conn().unwrap();
+                    draws::run(&mut conn, settings, plan, lottery, Some("7"))
+                        .unwrap()
+                        .is_ok()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(drawn.iter().filter(|d| **d).count(), 1, "{drawn:?}");
+    let winners = texts(&app, "SELECT winners AS value FROM draws");
+    assert_eq!(winners.len(), 1);
+    let told = texts(
+        &app,
+        "SELECT recipient AS value FROM outbox WHERE kind = 'notice'",
+    );
+    assert_eq!(told.len(), 2, "two winners, each told once: {told:?}");
+    assert_eq!(told.iter().collect::<HashSet<_>>().len(), 2);
+}
