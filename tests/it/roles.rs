@@ -48,6 +48,7 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/surveys/from-template", Access::Designer),
     ("GET", "/surveys/<id>", Access::Staff),
     ("POST", "/surveys/<id>/details", Access::Designer),
+    ("POST", "/surveys/<id>/reward", Access::Designer),
     ("POST", "/surveys/<id>/questions", Access::Designer),
     ("POST", "/surveys/<id>/questions/edit", Access::Designer),
     ("POST", "/surveys/<id>/questions/move", Access::Designer),

@@ -55,7 +55,7 @@ pub(super) fn languages(current: &str) -> Vec<LanguageOption> {
 pub(super) enum Attempt {
     None,
     Details(DetailsForm, String),
-    Reward(super::reward::RewardForm, String),
+    Reward(super::forms::RewardForm, String),
     Add(QuestionForm, String),
     Edit(QuestionForm, String),
     /// A refusal about the survey's state, shown at the top; `true` when the lint errors that
@@ -303,7 +303,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         ..Default::default()
     };
     let mut details_error = None;
-    let mut reward = super::reward::RewardForm::of(&survey.incentive());
+    let mut reward = super::forms::RewardForm::of(&survey.incentive());
     let mut reward_error = None;
     let mut add = form_view(
         "add".into(),
