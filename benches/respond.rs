@@ -3,9 +3,13 @@
 //! Starts `hearken` on a free loopback port with a fresh SQLite database (WAL,
 //! `synchronous=FULL`), publishes a survey, then runs two scenarios at 1, 16 and 64 concurrent
 //! clients: fetching the respondent page, and a full open-link submission (GET the form, POST
-//! the answers, which is acknowledged only after the commit). Prints requests or submissions
-//! per second, p50 and p99 latency, errors, and the server's peak resident memory; finally
-//! checks that every acknowledged submission is in the database.
+//! the answers, which is acknowledged only after the commit). The submission runs three times
+//! at each client count, one after the other so that the machine's mood is shared: the plain
+//! survey, the same survey with generated coupon codes, and with a pool of codes topped up
+//! before each run to well over what the run can take. Prints requests or submissions per
+//! second, p50 and p99 latency, errors, what each coupon mode costs of the plain survey's
+//! throughput, and the server's peak resident memory; finally checks that every acknowledged
+//! submission is in the database and that no coupon respondent was left owed a code.
 //!
 //! `cargo bench --bench respond`; `BENCH_SECONDS` (default 10) sets each run's length and
 //! `BENCH_CLIENTS` (default `1,16,64`) the concurrency levels. Under `cargo test` it runs for
@@ -17,7 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Client, Server, designer_token, free_port, hearken, published_survey};
+use common::{Client, Server, designer_token, free_port, hearken, published_survey_with};
+use serde_json::{Value, json};
 
 fn hidden(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
@@ -78,6 +83,154 @@ fn client_loop(port: u16, path: &str, scenario: Scenario, stop: &AtomicBool) -> 
     outcome
 }
 
+/// The survey a submission run answers: the same questions, with or without a coupon.
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Plain,
+    Generate,
+    Pool,
+}
+
+impl Variant {
+    const ALL: [Variant; 3] = [Variant::Plain, Variant::Generate, Variant::Pool];
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Plain => "submission",
+            Variant::Generate => "coupon gen",
+            Variant::Pool => "coupon pool",
+        }
+    }
+
+    fn incentive(self) -> Value {
+        match self {
+            Variant::Plain => Value::Null,
+            Variant::Generate => {
+                json!({"kind": "coupon", "coupon": {"mode": "generate", "prefix": "B-", "value": "10 % off"}})
+            }
+            Variant::Pool => {
+                json!({"kind": "coupon", "coupon": {"mode": "pool", "value": "10 % off"}})
+            }
+        }
+    }
+}
+
+/// One run's figures.
+struct Row {
+    done: usize,
+    per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: usize,
+}
+
+fn measure(port: u16, path: &Arc<String>, scenario: Scenario, clients: usize, seconds: u64) -> Row {
+    let stop = Arc::new(AtomicBool::new(false));
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let (stop, path) = (stop.clone(), path.clone());
+            std::thread::spawn(move || client_loop(port, &path, scenario, &stop))
+        })
+        .collect();
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    let outcomes: Vec<Outcome> = threads.into_iter().filter_map(|t| t.join().ok()).collect();
+    let elapsed = started.elapsed().as_secs_f64();
+    let done: usize = outcomes.iter().map(|o| o.done).sum();
+    let errors: usize = outcomes.iter().map(|o| o.errors).sum();
+    let mut latencies: Vec<Duration> = outcomes.into_iter().flat_map(|o| o.latencies).collect();
+    latencies.sort();
+    Row {
+        done,
+        per_sec: done as f64 / elapsed,
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+        errors,
+    }
+}
+
+fn print_row(label: &str, clients: usize, row: &Row) {
+    println!(
+        "{:<12} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>7}",
+        label,
+        clients,
+        row.per_sec,
+        row.p50.as_secs_f64() * 1000.0,
+        row.p99.as_secs_f64() * 1000.0,
+        row.errors
+    );
+}
+
+/// A coupon survey's counts from the first page of its codes: (pool codes left, owed).
+fn coupon_counts(api: &mut Client, headers: &[(&str, &str)], id: &str) -> (i64, i64) {
+    let page = api
+        .request(
+            "GET",
+            &format!("/api/v1/surveys/{id}/coupons?limit=1"),
+            headers,
+            "",
+        )
+        .expect("list coupons");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let counts = page.json();
+    (
+        counts["remaining"].as_i64().expect("remaining"),
+        counts["owed"].as_i64().expect("owed"),
+    )
+}
+
+/// Adds codes to the pool until it holds at least `wanted` free ones, in uploads of at most
+/// the API's 100,000; `next` numbers the codes so that every one is new.
+fn top_up(api: &mut Client, headers: &[(&str, &str)], id: &str, wanted: i64, next: &mut u64) {
+    let (mut remaining, _) = coupon_counts(api, headers, id);
+    while remaining < wanted {
+        let n = (wanted - remaining).min(100_000) as u64;
+        let codes: Vec<String> = (*next..*next + n).map(|i| format!("P-{i:010}")).collect();
+        *next += n;
+        let added = api
+            .request(
+                "POST",
+                &format!("/api/v1/surveys/{id}/coupons"),
+                headers,
+                &json!({ "codes": codes }).to_string(),
+            )
+            .expect("add codes");
+        assert_eq!(added.status, 200, "{}", added.body);
+        remaining += n as i64;
+    }
+}
+
+/// Responses stored for a survey, counted through the API.
+fn stored(api: &mut Client, headers: &[(&str, &str)], id: &str) -> usize {
+    let mut n = 0usize;
+    let mut after: Option<String> = None;
+    loop {
+        let query = after
+            .as_deref()
+            .map_or(String::new(), |a| format!("&after={a}"));
+        let page = api
+            .request(
+                "GET",
+                &format!("/api/v1/surveys/{id}/responses?limit=1000{query}"),
+                headers,
+                "",
+            )
+            .expect("list responses");
+        n += page.body.matches("\"submitted_at\"").count();
+        match page
+            .body
+            .split("\"next\":\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+        {
+            Some(next) => after = Some(next.to_string()),
+            None => break,
+        }
+    }
+    n
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -114,8 +267,16 @@ fn main() {
         ("Authorization", auth.as_str()),
         ("Content-Type", "application/json"),
     ];
-    let id = published_survey(&mut api, &headers);
-    let path = Arc::new(format!("/s/{id}"));
+    let ids: Vec<String> = Variant::ALL
+        .iter()
+        .map(|v| published_survey_with(&mut api, &headers, v.incentive()))
+        .collect();
+    let paths: Vec<Arc<String>> = ids.iter().map(|id| Arc::new(format!("/s/{id}"))).collect();
+    let pool = Variant::ALL
+        .iter()
+        .position(|&v| v == Variant::Pool)
+        .expect("pool");
+    let mut next_code = 0u64;
 
     println!(
         "hearken respondent benchmark: {seconds} s per run, SQLite WAL synchronous=FULL, {} CPUs",
@@ -125,44 +286,45 @@ fn main() {
         "{:<12} {:>7} {:>10} {:>9} {:>9} {:>7}",
         "scenario", "clients", "per sec", "p50 ms", "p99 ms", "errors"
     );
-    let mut acknowledged = 0usize;
-    for scenario in [Scenario::Page, Scenario::Submission] {
-        for &clients in &levels {
-            let stop = Arc::new(AtomicBool::new(false));
-            let threads: Vec<_> = (0..clients)
-                .map(|_| {
-                    let (stop, path) = (stop.clone(), path.clone());
-                    std::thread::spawn(move || client_loop(port, &path, scenario, &stop))
-                })
-                .collect();
-            let started = Instant::now();
-            std::thread::sleep(Duration::from_secs(seconds));
-            stop.store(true, Ordering::Relaxed);
-            let outcomes: Vec<Outcome> =
-                threads.into_iter().filter_map(|t| t.join().ok()).collect();
-            let elapsed = started.elapsed().as_secs_f64();
-            let done: usize = outcomes.iter().map(|o| o.done).sum();
-            let errors: usize = outcomes.iter().map(|o| o.errors).sum();
-            let mut latencies: Vec<Duration> =
-                outcomes.into_iter().flat_map(|o| o.latencies).collect();
-            latencies.sort();
-            if scenario == Scenario::Submission {
-                acknowledged += done;
+    for &clients in &levels {
+        let row = measure(port, &paths[0], Scenario::Page, clients, seconds);
+        print_row("page GET", clients, &row);
+    }
+    // acknowledged[variant], and per_sec[variant][level] for the relative costs.
+    let mut acknowledged = [0usize; 3];
+    let mut per_sec = vec![Vec::new(); 3];
+    for &clients in &levels {
+        for (v, variant) in Variant::ALL.into_iter().enumerate() {
+            if variant == Variant::Pool {
+                // A pool that ran dry would leave grants owed, a cheaper path than issuing;
+                // three times the plain survey's rate at these clients leaves room for noise,
+                // and the owed count is checked at the end.
+                let plain = per_sec[0].last().copied().unwrap_or(1000.0);
+                let wanted = (plain * seconds as f64 * 3.0) as i64 + 1000;
+                top_up(&mut api, &headers, &ids[pool], wanted, &mut next_code);
             }
-            println!(
-                "{:<12} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>7}",
-                if scenario == Scenario::Page {
-                    "page GET"
-                } else {
-                    "submission"
-                },
-                clients,
-                done as f64 / elapsed,
-                percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
-                percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
-                errors
-            );
+            let row = measure(port, &paths[v], Scenario::Submission, clients, seconds);
+            print_row(variant.label(), clients, &row);
+            acknowledged[v] += row.done;
+            per_sec[v].push(row.per_sec);
         }
+    }
+    let clients = levels
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(" / ");
+    for (v, variant) in Variant::ALL.into_iter().enumerate().skip(1) {
+        let costs = per_sec[v]
+            .iter()
+            .zip(&per_sec[0])
+            .map(|(coupon, plain)| format!("{:.1}", (1.0 - coupon / plain) * 100.0))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        println!(
+            "{} costs {costs} % of throughput at {clients} clients",
+            variant.label()
+        );
     }
     println!(
         "server peak RSS: {:.1} MiB",
@@ -170,38 +332,28 @@ fn main() {
     );
 
     // Every acknowledged submission must be stored (a few more may have been stored by
-    // requests still in flight when a run stopped).
-    let stored = {
-        let mut n = 0usize;
-        let mut after: Option<String> = None;
-        loop {
-            let query = after
-                .as_deref()
-                .map_or(String::new(), |a| format!("&after={a}"));
-            let page = api
-                .request(
-                    "GET",
-                    &format!("/api/v1/surveys/{id}/responses?limit=1000{query}"),
-                    &headers,
-                    "",
-                )
-                .expect("list responses");
-            n += page.body.matches("\"submitted_at\"").count();
-            match page
-                .body
-                .split("\"next\":\"")
-                .nth(1)
-                .and_then(|s| s.split('"').next())
-            {
-                Some(next) => after = Some(next.to_string()),
-                None => break,
-            }
-        }
-        n
-    };
-    println!("acknowledged submissions: {acknowledged}, stored: {stored}");
-    assert!(
-        stored >= acknowledged,
-        "an acknowledged submission is missing"
+    // requests still in flight when a run stopped), and every coupon respondent got a code.
+    let stored: Vec<usize> = ids
+        .iter()
+        .map(|id| stored(&mut api, &headers, id))
+        .collect();
+    println!(
+        "acknowledged submissions: {}, stored: {} (plain / coupon gen / coupon pool: {} / {} / {})",
+        acknowledged.iter().sum::<usize>(),
+        stored.iter().sum::<usize>(),
+        stored[0],
+        stored[1],
+        stored[2]
     );
+    for (v, variant) in Variant::ALL.into_iter().enumerate() {
+        assert!(
+            stored[v] >= acknowledged[v],
+            "an acknowledged {} is missing",
+            variant.label()
+        );
+        if variant != Variant::Plain {
+            let (_, owed) = coupon_counts(&mut api, &headers, &ids[v]);
+            assert_eq!(owed, 0, "{} left respondents owed a code", variant.label());
+        }
+    }
 }

@@ -309,8 +309,22 @@ pub const SURVEY: &str = r#"{
 /// Creates [`SURVEY`] and publishes it; returns its id. `headers` carry the token and the JSON
 /// content type.
 pub fn published_survey(api: &mut Client, headers: &[(&str, &str)]) -> String {
+    published_survey_with(api, headers, serde_json::Value::Null)
+}
+
+/// Like [`published_survey`], with `incentive` (a survey's `incentive` object) unless it is
+/// `Null`, so a bench can compare a rewarded survey with the same survey unrewarded.
+pub fn published_survey_with(
+    api: &mut Client,
+    headers: &[(&str, &str)],
+    incentive: serde_json::Value,
+) -> String {
+    let mut body: serde_json::Value = serde_json::from_str(SURVEY).expect("SURVEY is JSON");
+    if !incentive.is_null() {
+        body["incentive"] = incentive;
+    }
     let created = api
-        .request("POST", "/api/v1/surveys", headers, SURVEY)
+        .request("POST", "/api/v1/surveys", headers, &body.to_string())
         .expect("create survey");
     assert_eq!(created.status, 201, "{}", created.body);
     let id = created.json()["id"]

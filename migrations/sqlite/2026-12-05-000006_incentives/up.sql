@@ -10,6 +10,14 @@ CREATE TABLE coupons (
     redeemed_at TIMESTAMP
 );
 CREATE INDEX coupons_by_survey ON coupons(survey_id, grant_id, added_at);
+-- A pool issues its oldest free code, ORDER BY added_at, code. Every code of one upload has the
+-- same added_at, so an index that stops at added_at leaves the whole upload to be sorted by
+-- code for every code issued; this one holds only the free codes in exactly that order, so
+-- the next one is its first entry, and it shrinks as the pool is used.
+-- coupons_by_survey keeps grant_id second on purpose: without it SQLite answers
+-- `grant_id IS NULL` from the UNIQUE index on grant_id and sorts every free code again, even
+-- with this index present (measured: a pool at 8-30 % of the plain throughput).
+CREATE INDEX coupons_free ON coupons(survey_id, added_at, code) WHERE grant_id IS NULL;
 
 -- One per completion of a coupon survey: the respondent is owed a code until a coupon row
 -- points here. The id is also the secret of the open link's claim page. On an anonymous
