@@ -110,9 +110,9 @@ fn take_from_pool(
     grant_id: &str,
     at: NaiveDateTime,
 ) -> Result<Option<String>> {
-    if !model::stock_take_one(conn, &plan.survey_id)? {
+    let Some(stock) = model::stock_take_one(conn, &plan.survey_id)? else {
         return Ok(None);
-    }
+    };
     let issued_at = if plan.anonymous {
         at.date().and_time(chrono::NaiveTime::MIN)
     } else {
@@ -129,7 +129,7 @@ fn take_from_pool(
             .into(),
         ));
     };
-    warn_if_low(conn, settings, plan, spec)?;
+    warn_if_low(conn, settings, plan, spec, &stock)?;
     Ok(Some(code))
 }
 
@@ -138,15 +138,15 @@ fn threshold(spec: &CouponSpec, added: i64) -> i64 {
     spec.low_stock_at.map_or(added / 10, i64::from)
 }
 
+/// Sends the one low-stock email when `stock` (the counts after a code was taken) is down to
+/// the threshold.
 fn warn_if_low(
     conn: &mut DbConn,
     settings: &Settings,
     plan: &Plan,
     spec: &CouponSpec,
+    stock: &model::StockRow,
 ) -> Result<()> {
-    let Some(stock) = model::stock(conn, &plan.survey_id)? else {
-        return Ok(());
-    };
     if stock.low_stock_sent_at.is_some() || stock.remaining > threshold(spec, stock.added) {
         return Ok(());
     }
@@ -207,16 +207,20 @@ fn email_code(
         highlight: Some(code.to_string()),
         link: None,
     };
-    outbox::queue(
-        conn,
-        settings,
-        Email {
-            recipient: contact.email,
-            contact_id: Some(contact.id),
-            link_id: None,
-            message: Message::Notice(notice),
-        },
-    )?;
+    let email = Email {
+        recipient: contact.email,
+        contact_id: Some(contact.id),
+        link_id: None,
+        message: Message::Notice(notice),
+    };
+    if plan.anonymous {
+        // Sent a random 1 to 20 minutes later, and dated by the day only, so the email's times
+        // cannot be matched with the anonymous response's.
+        let delay = 60 + u64::from(u16::from_le_bytes(crate::ids::os_random::<2>())) % 1140;
+        outbox::queue_unmatchable(conn, settings, email, std::time::Duration::from_secs(delay))?;
+    } else {
+        outbox::queue(conn, settings, email)?;
+    }
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use crate::db::DbConn;
 use crate::db::schema::{coupon_grants, coupon_stock, coupons, draw_entries, draws};
@@ -137,8 +137,8 @@ pub fn take_free_code(
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(c) => diesel::sql_query(
             "UPDATE coupons SET grant_id = ?, issued_at = ? WHERE code = (SELECT code FROM \
-             coupons WHERE survey_id = ? AND grant_id IS NULL ORDER BY added_at, code LIMIT 1) \
-             AND grant_id IS NULL RETURNING code",
+             coupons INDEXED BY coupons_free WHERE survey_id = ? AND grant_id IS NULL \
+             ORDER BY added_at, code LIMIT 1) AND grant_id IS NULL RETURNING code",
         )
         .bind::<Text, _>(grant_id)
         .bind::<Timestamp, _>(at)
@@ -187,17 +187,42 @@ pub fn stock_added(conn: &mut DbConn, survey_id: &str, added: i64) -> Result<()>
     Ok(())
 }
 
-/// Takes one code off the pool's count if any is left: whether one was. On PostgreSQL this
-/// locks the stock row until the transaction ends, which is what makes issuers take turns.
-pub fn stock_take_one(conn: &mut DbConn, survey_id: &str) -> Result<bool> {
-    let changed = diesel::update(
-        coupon_stock::table
-            .find(survey_id)
-            .filter(coupon_stock::remaining.gt(0)),
-    )
-    .set(coupon_stock::remaining.eq(coupon_stock::remaining - 1))
-    .execute(conn)?;
-    Ok(changed == 1)
+/// Takes one code off the pool's count if any is left: the pool's counts after it, or `None`
+/// when none was left. On PostgreSQL this locks the stock row until the transaction ends,
+/// which is what makes issuers take turns.
+pub fn stock_take_one(conn: &mut DbConn, survey_id: &str) -> Result<Option<StockRow>> {
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = BigInt)]
+        added: i64,
+        #[diesel(sql_type = BigInt)]
+        remaining: i64,
+        #[diesel(sql_type = Nullable<Timestamp>)]
+        low_stock_sent_at: Option<NaiveDateTime>,
+    }
+    // One statement takes the code and reads the counts the low-stock check needs.
+    let counts: Vec<Counts> = match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "UPDATE coupon_stock SET remaining = remaining - 1 WHERE survey_id = ? \
+             AND remaining > 0 RETURNING added, remaining, low_stock_sent_at",
+        )
+        .bind::<Text, _>(survey_id)
+        .load(c)?,
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(c) => diesel::sql_query(
+            "UPDATE coupon_stock SET remaining = remaining - 1 WHERE survey_id = $1 \
+             AND remaining > 0 RETURNING added, remaining, low_stock_sent_at",
+        )
+        .bind::<Text, _>(survey_id)
+        .load(c)?,
+    };
+    Ok(counts.into_iter().next().map(|c| StockRow {
+        survey_id: survey_id.to_string(),
+        added: c.added,
+        remaining: c.remaining,
+        low_stock_sent_at: c.low_stock_sent_at,
+    }))
 }
 
 pub fn set_low_stock_sent(

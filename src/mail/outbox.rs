@@ -60,6 +60,25 @@ pub fn queue(conn: &mut DbConn, settings: &Settings, mail: Email) -> Result<Stri
     Ok(row.id)
 }
 
+/// Queues an email whose row must not tell when it was queued to the minute: the row keeps only
+/// the day it was made and is first due `delay` from now. Used for mail caused by an anonymous
+/// response, so its times cannot be matched with the response's.
+pub fn queue_unmatchable(
+    conn: &mut DbConn,
+    settings: &Settings,
+    mail: Email,
+    delay: std::time::Duration,
+) -> Result<String> {
+    let now = db::now();
+    let mut row = new_row(settings, mail, now)?;
+    row.created_at = now.date().and_time(chrono::NaiveTime::MIN);
+    row.next_attempt_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
+    diesel::insert_into(outbox::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row.id)
+}
+
 /// Queues many emails with a few multi-row INSERTs (same rules as [`queue`]).
 pub fn queue_many(conn: &mut DbConn, settings: &Settings, mails: Vec<Email>) -> Result<usize> {
     let now = db::now();

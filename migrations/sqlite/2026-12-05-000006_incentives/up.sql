@@ -9,14 +9,15 @@ CREATE TABLE coupons (
     issued_at TIMESTAMP,
     redeemed_at TIMESTAMP
 );
-CREATE INDEX coupons_by_survey ON coupons(survey_id, grant_id, added_at);
--- A pool issues its oldest free code, ORDER BY added_at, code. Every code of one upload has the
--- same added_at, so an index that stops at added_at leaves the whole upload to be sorted by
--- code for every code issued; this one holds only the free codes in exactly that order, so
--- the next one is its first entry, and it shrinks as the pool is used.
--- coupons_by_survey keeps grant_id second on purpose: without it SQLite answers
--- `grant_id IS NULL` from the UNIQUE index on grant_id and sorts every free code again, even
--- with this index present (measured: a pool at 8-30 % of the plain throughput).
+-- A survey's codes in the order added (the coupons list). Issuing a code changes none of these
+-- columns, so issuing never rewrites this index.
+CREATE INDEX coupons_by_survey ON coupons(survey_id, added_at, code);
+-- A pool issues its oldest free code, ORDER BY added_at, code. This index holds only the free
+-- codes in exactly that order, so the next one is its first entry, and it shrinks as the pool
+-- is used. Every code of one upload has the same added_at: an index that stopped at added_at
+-- would leave the whole upload to be sorted by code for every code issued. (SQLite is told to
+-- use it by name: left to itself it may answer `grant_id IS NULL` from the UNIQUE index on
+-- grant_id and sort every free code again.)
 CREATE INDEX coupons_free ON coupons(survey_id, added_at, code) WHERE grant_id IS NULL;
 
 -- One per completion of a coupon survey: the respondent is owed a code until a coupon row
