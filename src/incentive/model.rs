@@ -4,7 +4,6 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use crate::db::DbConn;
 use crate::db::schema::{coupon_grants, coupon_stock, coupons, draw_entries, draws};
@@ -118,44 +117,44 @@ pub fn insert_codes(conn: &mut DbConn, rows: &[CouponRow]) -> Result<usize> {
     Ok(added)
 }
 
-#[derive(QueryableByName)]
-struct Code {
-    #[diesel(sql_type = Text)]
-    code: String,
-}
-
-/// Gives the pool's oldest free code to `grant_id` in one atomic statement; `None` when no
-/// free code is left. Callers hold the pool's stock row first, so on PostgreSQL the issuers of
-/// one survey take turns and SKIP LOCKED only guards against a writer that does not.
+/// Gives the pool's oldest free code to `grant_id`; `None` when no free code is left. Callers
+/// hold the pool's stock row first, so on PostgreSQL the issuers of one survey take turns, and
+/// SKIP LOCKED keeps a writer that does not from waiting on a code another is taking; the
+/// UPDATE only takes a code that is still free. Both statements are Diesel's, so their prepared
+/// statements are cached (the submission path runs them for every completion).
 pub fn take_free_code(
     conn: &mut DbConn,
     survey_id: &str,
     grant_id: &str,
     at: NaiveDateTime,
 ) -> Result<Option<String>> {
-    let taken: Vec<Code> = match conn {
+    // A macro, not a value: the query's backend is inferred per connection type.
+    macro_rules! free {
+        () => {
+            coupons::table
+                .filter(coupons::survey_id.eq(survey_id))
+                .filter(coupons::grant_id.is_null())
+                .order((coupons::added_at.asc(), coupons::code.asc()))
+                .select(coupons::code)
+        };
+    }
+    let code: Option<String> = match conn {
         #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(c) => diesel::sql_query(
-            "UPDATE coupons SET grant_id = ?, issued_at = ? WHERE code = (SELECT code FROM \
-             coupons INDEXED BY coupons_free WHERE survey_id = ? AND grant_id IS NULL \
-             ORDER BY added_at, code LIMIT 1) AND grant_id IS NULL RETURNING code",
-        )
-        .bind::<Text, _>(grant_id)
-        .bind::<Timestamp, _>(at)
-        .bind::<Text, _>(survey_id)
-        .load(c)?,
+        DbConn::Sqlite(c) => free!().first(c).optional()?,
         #[cfg(feature = "postgres")]
-        DbConn::Postgres(c) => diesel::sql_query(
-            "UPDATE coupons SET grant_id = $1, issued_at = $2 WHERE code = (SELECT code FROM \
-             coupons WHERE survey_id = $3 AND grant_id IS NULL ORDER BY added_at, code LIMIT 1 \
-             FOR UPDATE SKIP LOCKED) AND grant_id IS NULL RETURNING code",
-        )
-        .bind::<Text, _>(grant_id)
-        .bind::<Timestamp, _>(at)
-        .bind::<Text, _>(survey_id)
-        .load(c)?,
+        DbConn::Postgres(c) => free!().for_update().skip_locked().first(c).optional()?,
     };
-    Ok(taken.into_iter().next().map(|c| c.code))
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    let taken = diesel::update(
+        coupons::table
+            .find(&code)
+            .filter(coupons::grant_id.is_null()),
+    )
+    .set((coupons::grant_id.eq(grant_id), coupons::issued_at.eq(at)))
+    .execute(conn)?;
+    Ok((taken == 1).then_some(code))
 }
 
 pub fn stock(conn: &mut DbConn, survey_id: &str) -> Result<Option<StockRow>> {
@@ -191,38 +190,25 @@ pub fn stock_added(conn: &mut DbConn, survey_id: &str, added: i64) -> Result<()>
 /// when none was left. On PostgreSQL this locks the stock row until the transaction ends,
 /// which is what makes issuers take turns.
 pub fn stock_take_one(conn: &mut DbConn, survey_id: &str) -> Result<Option<StockRow>> {
-    #[derive(QueryableByName)]
-    struct Counts {
-        #[diesel(sql_type = BigInt)]
-        added: i64,
-        #[diesel(sql_type = BigInt)]
-        remaining: i64,
-        #[diesel(sql_type = Nullable<Timestamp>)]
-        low_stock_sent_at: Option<NaiveDateTime>,
+    // One statement takes the code off the count and reads the counts the low-stock check
+    // needs.
+    macro_rules! take {
+        () => {
+            diesel::update(
+                coupon_stock::table
+                    .find(survey_id)
+                    .filter(coupon_stock::remaining.gt(0)),
+            )
+            .set(coupon_stock::remaining.eq(coupon_stock::remaining - 1))
+            .returning(StockRow::as_returning())
+        };
     }
-    // One statement takes the code and reads the counts the low-stock check needs.
-    let counts: Vec<Counts> = match conn {
+    Ok(match conn {
         #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(c) => diesel::sql_query(
-            "UPDATE coupon_stock SET remaining = remaining - 1 WHERE survey_id = ? \
-             AND remaining > 0 RETURNING added, remaining, low_stock_sent_at",
-        )
-        .bind::<Text, _>(survey_id)
-        .load(c)?,
+        DbConn::Sqlite(c) => take!().get_result(c).optional()?,
         #[cfg(feature = "postgres")]
-        DbConn::Postgres(c) => diesel::sql_query(
-            "UPDATE coupon_stock SET remaining = remaining - 1 WHERE survey_id = $1 \
-             AND remaining > 0 RETURNING added, remaining, low_stock_sent_at",
-        )
-        .bind::<Text, _>(survey_id)
-        .load(c)?,
-    };
-    Ok(counts.into_iter().next().map(|c| StockRow {
-        survey_id: survey_id.to_string(),
-        added: c.added,
-        remaining: c.remaining,
-        low_stock_sent_at: c.low_stock_sent_at,
-    }))
+        DbConn::Postgres(c) => take!().get_result(c).optional()?,
+    })
 }
 
 pub fn set_low_stock_sent(

@@ -5,13 +5,17 @@ CREATE TABLE coupons (
     code TEXT PRIMARY KEY NOT NULL,
     survey_id TEXT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
     added_at TIMESTAMP NOT NULL,
-    grant_id TEXT UNIQUE,
+    grant_id TEXT,
     issued_at TIMESTAMP,
     redeemed_at TIMESTAMP
 );
 -- A survey's codes in the order added (the coupons list). Issuing a code changes none of these
 -- columns, so issuing never rewrites this index.
 CREATE INDEX coupons_by_survey ON coupons(survey_id, added_at, code);
+-- No code goes to two grants. Partial, like the other indexes on columns most rows leave empty
+-- for a while: a row enters it only when it gets a value, so writes that leave it empty (an
+-- uploaded code, an open-link grant) touch one index page fewer.
+CREATE UNIQUE INDEX coupons_grant ON coupons(grant_id) WHERE grant_id IS NOT NULL;
 -- A pool issues its oldest free code, ORDER BY added_at, code. This index holds only the free
 -- codes in exactly that order, so the next one is its first entry, and it shrinks as the pool
 -- is used. Every code of one upload has the same added_at: an index that stopped at added_at
@@ -26,11 +30,14 @@ CREATE INDEX coupons_free ON coupons(survey_id, added_at, code) WHERE grant_id I
 CREATE TABLE coupon_grants (
     id TEXT PRIMARY KEY NOT NULL,
     survey_id TEXT NOT NULL REFERENCES surveys(id),
-    response_id TEXT UNIQUE,
-    invitation_id TEXT UNIQUE,
+    response_id TEXT,
+    invitation_id TEXT,
     owed_since TIMESTAMP NOT NULL
 );
-CREATE INDEX coupon_grants_by_survey ON coupon_grants(survey_id, owed_since);
+-- One grant per response and per invitation. There is no index by survey: it would cost every
+-- completion a page, while only an upload of codes looks for a survey's owed grants.
+CREATE UNIQUE INDEX coupon_grants_response ON coupon_grants(response_id) WHERE response_id IS NOT NULL;
+CREATE UNIQUE INDEX coupon_grants_invitation ON coupon_grants(invitation_id) WHERE invitation_id IS NOT NULL;
 
 -- A pool's running counts, so issuing a code never counts the pool, and the one low-stock
 -- email is sent once.
@@ -63,8 +70,10 @@ CREATE TABLE draw_entries (
     survey_id TEXT NOT NULL REFERENCES surveys(id),
     ticket BIGINT NOT NULL,
     receipt TEXT NOT NULL UNIQUE,
-    response_id TEXT UNIQUE,
-    invitation_id TEXT UNIQUE,
+    response_id TEXT,
+    invitation_id TEXT,
     entered_at TIMESTAMP NOT NULL,
     PRIMARY KEY (survey_id, ticket)
 );
+CREATE UNIQUE INDEX draw_entries_response ON draw_entries(response_id) WHERE response_id IS NOT NULL;
+CREATE UNIQUE INDEX draw_entries_invitation ON draw_entries(invitation_id) WHERE invitation_id IS NOT NULL;
