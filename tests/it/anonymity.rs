@@ -10,42 +10,23 @@
 
 use std::collections::HashSet;
 
-use diesel::RunQueryDsl;
 use hearken::auth::Role;
 use rocket::http::Status;
 use serde_json::{Map, Value, json};
 
 use crate::TestApp;
-use crate::respond::{open_form, send};
+use crate::respond::answer_by_link;
 use crate::surveys::post;
-
-#[derive(diesel::QueryableByName)]
-struct Text {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    value: String,
-}
-
-fn texts(app: &TestApp, sql: &str) -> Vec<String> {
-    let mut conn = app.db().conn().unwrap();
-    diesel::sql_query(sql)
-        .load::<Text>(&mut conn)
-        .unwrap()
-        .into_iter()
-        .map(|t| t.value)
-        .collect()
-}
 
 /// Every row of every table, as (table, column → value as text).
 fn every_row(app: &TestApp) -> Vec<(String, Map<String, Value>)> {
     let tables = if app.database.is_postgres() {
-        texts(
-            app,
+        app.texts(
             "SELECT table_name AS value FROM information_schema.tables \
              WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
         )
     } else {
-        texts(
-            app,
+        app.texts(
             "SELECT name AS value FROM sqlite_master WHERE type = 'table' \
              AND name NOT LIKE 'sqlite_%'",
         )
@@ -53,26 +34,21 @@ fn every_row(app: &TestApp) -> Vec<(String, Map<String, Value>)> {
     let mut rows = Vec::new();
     for table in tables {
         let json_rows = if app.database.is_postgres() {
-            texts(
-                app,
-                &format!("SELECT row_to_json(t)::text AS value FROM \"{table}\" t"),
-            )
+            app.texts(&format!(
+                "SELECT row_to_json(t)::text AS value FROM \"{table}\" t"
+            ))
         } else {
-            let columns = texts(
-                app,
-                &format!("SELECT name AS value FROM pragma_table_info('{table}')"),
-            );
+            let columns = app.texts(&format!(
+                "SELECT name AS value FROM pragma_table_info('{table}')"
+            ));
             let pairs: Vec<String> = columns
                 .iter()
                 .map(|c| format!("'{c}', CAST(\"{c}\" AS TEXT)"))
                 .collect();
-            texts(
-                app,
-                &format!(
-                    "SELECT json_object({}) AS value FROM \"{table}\"",
-                    pairs.join(", ")
-                ),
-            )
+            app.texts(&format!(
+                "SELECT json_object({}) AS value FROM \"{table}\"",
+                pairs.join(", ")
+            ))
         };
         for row in json_rows {
             let Value::Object(map) = serde_json::from_str(&row).unwrap() else {
@@ -172,24 +148,6 @@ fn anonymous_survey(app: &TestApp, token: &str, incentive: Value) -> (String, St
     (id, question)
 }
 
-fn answer_by_link(app: &TestApp, survey: &str, question: &str, contact: &str) -> String {
-    let link = app.invite(survey, Some(contact));
-    let path = format!("/r/{link}");
-    let (_, csrf, submission) = open_form(&app.client, &path);
-    let field = format!("q.{question}");
-    let (status, _, _) = send(
-        &app.client,
-        &path,
-        &[
-            ("csrf", &csrf),
-            ("submission", &submission),
-            (&field, "Shorter queues"),
-        ],
-    );
-    assert_eq!(status, Status::SeeOther);
-    link
-}
-
 #[test]
 fn no_stored_value_links_an_anonymous_response_to_its_respondent() {
     let app = TestApp::new();
@@ -205,10 +163,9 @@ fn no_stored_value_links_an_anonymous_response_to_its_respondent() {
     );
     assert_eq!(status, Status::Ok);
     let contact = |email: &str| {
-        texts(
-            &app,
-            &format!("SELECT id AS value FROM contacts WHERE email = '{email}'"),
-        )
+        app.texts(&format!(
+            "SELECT id AS value FROM contacts WHERE email = '{email}'"
+        ))
         .remove(0)
     };
     let coupon_contact = contact("coupon.person@example.com");
@@ -223,12 +180,24 @@ fn no_stored_value_links_an_anonymous_response_to_its_respondent() {
         &json!({"codes": ["ANON-CODE-0000000001", "ANON-CODE-0000000002"]}),
     );
     assert_eq!(status, Status::Ok);
-    answer_by_link(&app, &coupon_survey, &question, &coupon_contact);
+    answer_by_link(
+        &app,
+        &coupon_survey,
+        &question,
+        &coupon_contact,
+        "Shorter queues",
+    );
 
     let lottery = json!({"kind": "lottery", "lottery": {"prize": "A bike", "winners": 1,
         "draw_at": "2099-01-01T00:00:00Z", "rules": "One entry each."}});
     let (draw_survey, question) = anonymous_survey(&app, &token, lottery);
-    answer_by_link(&app, &draw_survey, &question, &draw_contact);
+    answer_by_link(
+        &app,
+        &draw_survey,
+        &question,
+        &draw_contact,
+        "Shorter queues",
+    );
     let (status, drawn) = post(
         &app,
         &token,
@@ -238,12 +207,8 @@ fn no_stored_value_links_an_anonymous_response_to_its_respondent() {
     assert_eq!(status, Status::Ok, "{drawn}");
 
     // The coupon email is caused by the response; the winner's email by the draw.
-    let response_times = texts(
-        &app,
-        "SELECT CAST(submitted_at AS TEXT) AS value FROM responses",
-    );
-    let mail_times = texts(
-        &app,
+    let response_times = app.texts("SELECT CAST(submitted_at AS TEXT) AS value FROM responses");
+    let mail_times = app.texts(
         "SELECT CAST(created_at AS TEXT) || ' ' || CAST(next_attempt_at AS TEXT) AS value \
          FROM outbox WHERE kind = 'notice' AND payload LIKE '%ANON-CODE%'",
     );
@@ -254,10 +219,7 @@ fn no_stored_value_links_an_anonymous_response_to_its_respondent() {
             "the coupon email is dated to the minute of an anonymous response: {mail_times:?} / {response}"
         );
     }
-    let notices = texts(
-        &app,
-        "SELECT payload AS value FROM outbox WHERE kind = 'notice'",
-    );
+    let notices = app.texts("SELECT payload AS value FROM outbox WHERE kind = 'notice'");
     assert_eq!(
         notices.len(),
         2,
@@ -272,7 +234,7 @@ fn no_stored_value_links_an_anonymous_response_to_its_respondent() {
         "coupon.person@example.com".to_string(),
         "draw.person@example.com".to_string(),
     ];
-    let invitations = texts(&app, "SELECT id AS value FROM invitations");
+    let invitations = app.texts("SELECT id AS value FROM invitations");
     for (table, row) in &reached {
         for value in row.values().filter_map(Value::as_str) {
             for secret in secrets.iter().chain(&invitations) {

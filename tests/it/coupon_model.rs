@@ -214,10 +214,9 @@ fn setup() -> Sut {
         .collect();
     let (status, imported) = post(&app, &designer, "/api/v1/contacts", &json!(people));
     assert_eq!(status, Status::Ok, "{imported}");
-    let contacts = texts(
-        &app,
-        &format!("SELECT id AS value FROM contacts WHERE email LIKE 'c{case}-p%' ORDER BY email"),
-    );
+    let contacts = app.texts(&format!(
+        "SELECT id AS value FROM contacts WHERE email LIKE 'c{case}-p%' ORDER BY email"
+    ));
     assert_eq!(contacts.len(), PEOPLE);
     let links = contacts
         .iter()
@@ -249,23 +248,6 @@ fn enter(client: &Client, token: &str) -> String {
     assert_eq!(response.status(), Status::SeeOther);
     let location = response.headers().get_one("Location").unwrap();
     location.strip_prefix("/r/i/").unwrap().to_string()
-}
-
-/// Rows of a one-column query, as text.
-fn texts(app: &TestApp, sql: &str) -> Vec<String> {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        value: String,
-    }
-    let mut conn = app.db().conn().unwrap();
-    diesel::sql_query(sql)
-        .load::<Row>(&mut conn)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.value)
-        .collect()
 }
 
 impl Sut {
@@ -474,21 +456,17 @@ impl StateMachineTest for Sut {
 
     fn check_invariants(sut: &Sut, model: &Model) {
         let survey = &sut.world.survey;
-        let responses = texts(
-            &sut.app,
-            &format!("SELECT id AS value FROM responses WHERE survey_id = '{survey}'"),
-        );
+        let responses = sut.app.texts(&format!(
+            "SELECT id AS value FROM responses WHERE survey_id = '{survey}'"
+        ));
         assert_eq!(
             responses.len(),
             model.completed(),
             "one response per completion"
         );
-        let mut granted = texts(
-            &sut.app,
-            &format!(
-                "SELECT invitation_id AS value FROM coupon_grants WHERE survey_id = '{survey}'"
-            ),
-        );
+        let mut granted = sut.app.texts(&format!(
+            "SELECT invitation_id AS value FROM coupon_grants WHERE survey_id = '{survey}'"
+        ));
         granted.sort();
         let mut expected: Vec<String> = (0..PEOPLE)
             .filter(|&i| model.codes[i].is_some())

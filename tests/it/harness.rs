@@ -254,6 +254,24 @@ impl TestApp {
             .n
     }
 
+    /// The values of a one-column query that names its column `value` (cast to text where it
+    /// is not), to look at stored rows.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+        }
+        let mut conn = self.db().conn().expect("connection");
+        diesel::sql_query(sql)
+            .load::<Row>(&mut *conn)
+            .expect("query")
+            .into_iter()
+            .map(|r| r.value)
+            .collect()
+    }
+
     /// The largest value of a timestamp column, as text ("" for an empty table).
     pub fn latest(&self, table: &str, column: &str) -> String {
         use diesel::RunQueryDsl;

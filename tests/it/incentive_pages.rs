@@ -6,29 +6,13 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::RunQueryDsl;
 use hearken::auth::Role;
 use rocket::http::{ContentType, Status};
 use serde_json::{Value, json};
 
-use crate::respond::{open_form, send};
+use crate::respond::{answer_by_link, open_form, send};
 use crate::surveys::{get, post};
 use crate::{PASSWORD, TestApp, bearer, form};
-
-fn texts(app: &TestApp, sql: &str) -> Vec<String> {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        value: String,
-    }
-    let mut conn = app.db().conn().unwrap();
-    diesel::sql_query(sql)
-        .load::<Row>(&mut conn)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.value)
-        .collect()
-}
 
 fn draft(app: &TestApp, token: &str, incentive: Value) -> (String, String) {
     let (status, created) = post(
@@ -260,30 +244,18 @@ fn owed_personal_link_respondents_get_their_codes_by_email_oldest_first() {
         "second@example.com",
         "third@example.com",
     ] {
-        let contact = texts(
-            &app,
-            &format!("SELECT id AS value FROM contacts WHERE email = '{email}'"),
-        )
-        .remove(0);
-        let link = app.invite(&id, Some(&contact));
-        let path = format!("/r/{link}");
-        let (_, csrf, submission) = open_form(&app.client, &path);
-        let field = format!("q.{question}");
-        let (status, _, _) = send(
-            &app.client,
-            &path,
-            &[("csrf", &csrf), ("submission", &submission), (&field, "ok")],
-        );
-        assert_eq!(status, Status::SeeOther);
+        let contact = app
+            .texts(&format!(
+                "SELECT id AS value FROM contacts WHERE email = '{email}'"
+            ))
+            .remove(0);
+        answer_by_link(&app, &id, &question, &contact, "ok");
         // Grants made within one microsecond would tie on their time; keep them apart.
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(
-        texts(
-            &app,
-            "SELECT recipient AS value FROM outbox WHERE kind = 'notice'"
-        )
-        .is_empty()
+        app.texts("SELECT recipient AS value FROM outbox WHERE kind = 'notice'")
+            .is_empty()
     );
     let (status, added) = post(
         &app,
@@ -293,8 +265,7 @@ fn owed_personal_link_respondents_get_their_codes_by_email_oldest_first() {
     );
     assert_eq!(status, Status::Ok, "{added}");
     assert_eq!(added["served"], 2);
-    let mail = texts(
-        &app,
+    let mail = app.texts(
         "SELECT recipient || ' ' || payload AS value FROM outbox WHERE kind = 'notice' \
          AND recipient NOT LIKE 'designer%' ORDER BY recipient",
     );
@@ -316,9 +287,7 @@ fn owed_personal_link_respondents_get_their_codes_by_email_oldest_first() {
         &json!({"codes": ["ZZ-3"]}),
     );
     assert_eq!(status, Status::Ok);
-    let third = texts(
-        &app,
-        "SELECT payload AS value FROM outbox WHERE kind = 'notice' AND recipient = 'third@example.com'",
+    let third = app.texts("SELECT payload AS value FROM outbox WHERE kind = 'notice' AND recipient = 'third@example.com'",
     );
     assert_eq!(third.len(), 1);
     assert!(third[0].contains("ZZ-3"));
@@ -353,11 +322,9 @@ fn cashiers_redeem_on_the_staff_page() {
             .contains("2 codes added, 1 duplicates skipped")
     );
     answer_open_link(&app, &id, &question);
-    let code = texts(
-        &app,
-        "SELECT code AS value FROM coupons WHERE grant_id IS NOT NULL",
-    )
-    .remove(0);
+    let code = app
+        .texts("SELECT code AS value FROM coupons WHERE grant_id IS NOT NULL")
+        .remove(0);
     let redeem = |code: &str| {
         let response = app
             .client
@@ -412,27 +379,13 @@ fn the_draw_runs_on_its_own_at_its_time_and_tells_each_winner_once() {
     );
     assert_eq!(status, Status::Ok);
     for email in ["w1@example.com", "w2@example.com"] {
-        let contact = texts(
-            &app,
-            &format!("SELECT id AS value FROM contacts WHERE email = '{email}'"),
-        )
-        .remove(0);
-        let link = app.invite(&id, Some(&contact));
-        let path = format!("/r/{link}");
-        let (_, csrf, submission) = open_form(&app.client, &path);
-        let field = format!("q.{question}");
-        let (status, location, _) = send(
-            &app.client,
-            &path,
-            &[("csrf", &csrf), ("submission", &submission), (&field, "ok")],
-        );
-        assert_eq!(status, Status::SeeOther);
-        let thanks = app
-            .client
-            .get(location.unwrap())
-            .dispatch()
-            .into_string()
-            .unwrap();
+        let contact = app
+            .texts(&format!(
+                "SELECT id AS value FROM contacts WHERE email = '{email}'"
+            ))
+            .remove(0);
+        let location = answer_by_link(&app, &id, &question, &contact, "ok");
+        let thanks = app.client.get(location).dispatch().into_string().unwrap();
         assert!(
             thanks.contains("Receipt:"),
             "the ticket and receipt are shown: {thanks}"
@@ -457,10 +410,8 @@ fn the_draw_runs_on_its_own_at_its_time_and_tells_each_winner_once() {
         .header(bearer(&token))
         .dispatch();
     assert_eq!(again.status(), Status::Conflict);
-    let told = texts(
-        &app,
-        "SELECT recipient AS value FROM outbox WHERE kind = 'notice' ORDER BY recipient",
-    );
+    let told =
+        app.texts("SELECT recipient AS value FROM outbox WHERE kind = 'notice' ORDER BY recipient");
     assert_eq!(
         told,
         vec!["w1@example.com".to_string(), "w2@example.com".to_string()],

@@ -5,7 +5,6 @@
 
 use std::collections::HashSet;
 
-use diesel::RunQueryDsl;
 use hearken::auth::Role;
 use hearken::incentive::verify;
 use hearken::respond::checking::{self, Origin};
@@ -114,22 +113,6 @@ fn coupons(app: &TestApp, token: &str, id: &str) -> (Vec<Value>, i64, i64) {
     }
 }
 
-/// Rows of a one-column query, as text.
-fn texts(app: &TestApp, sql: &str) -> Vec<String> {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        value: String,
-    }
-    let mut conn = app.db().conn().unwrap();
-    diesel::sql_query(sql)
-        .load::<Row>(&mut conn)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.value)
-        .collect()
-}
-
 /// Check 45: 200 completions at once against a pool of 100 codes give the 100 codes once each
 /// and owe the other 100; 100 more codes then go to those 100, each once.
 #[test]
@@ -162,7 +145,7 @@ fn a_pool_is_issued_exactly_once_and_runs_dry_without_loss() {
         .collect();
     assert_eq!(responses.len(), 100, "no response holds two codes");
     assert_eq!(
-        texts(&app, "SELECT kind AS value FROM outbox").len(),
+        app.texts("SELECT kind AS value FROM outbox").len(),
         1,
         "one low-stock email"
     );
@@ -209,7 +192,7 @@ fn generated_codes_show_on_the_thank_you_page_and_again_on_reload() {
         .dispatch()
         .into_string()
         .unwrap();
-    let codes = texts(&app, "SELECT code AS value FROM coupons");
+    let codes = app.texts("SELECT code AS value FROM coupons");
     assert_eq!(codes.len(), 1);
     let code = &codes[0];
     let random = code.strip_prefix("THX-").expect("the prefix");
@@ -244,7 +227,7 @@ fn a_personal_link_gets_its_code_by_email_and_again_when_reopened() {
         &json!([{"email": "ana@example.com", "name": "Ana", "language": "de"}]),
     );
     assert_eq!(status, Status::Ok, "{imported}");
-    let contact = texts(&app, "SELECT id AS value FROM contacts").remove(0);
+    let contact = app.texts("SELECT id AS value FROM contacts").remove(0);
     let link = app.invite(&id, Some(&contact));
     let path = format!("/r/{link}");
     let (_, csrf, submission) = open_form(&app.client, &path);
@@ -259,7 +242,7 @@ fn a_personal_link_gets_its_code_by_email_and_again_when_reopened() {
         ],
     );
     assert_eq!(status, Status::SeeOther);
-    let code = texts(&app, "SELECT code AS value FROM coupons").remove(0);
+    let code = app.texts("SELECT code AS value FROM coupons").remove(0);
     let thanks = app
         .client
         .get(location.unwrap())
@@ -274,10 +257,7 @@ fn a_personal_link_gets_its_code_by_email_and_again_when_reopened() {
         reopened.contains(code.as_str()),
         "the used link shows the code again"
     );
-    let mail = texts(
-        &app,
-        "SELECT payload AS value FROM outbox WHERE kind = 'notice'",
-    );
+    let mail = app.texts("SELECT payload AS value FROM outbox WHERE kind = 'notice'");
     assert_eq!(mail.len(), 1, "one thank-you email");
     assert!(
         mail[0].contains(code.as_str()) && mail[0].contains("\"language\":\"de\""),
@@ -285,10 +265,8 @@ fn a_personal_link_gets_its_code_by_email_and_again_when_reopened() {
         mail[0]
     );
     // Anonymous: nothing stored ties the code to the response.
-    let linked = texts(
-        &app,
-        "SELECT g.id AS value FROM coupon_grants g WHERE g.response_id IS NOT NULL",
-    );
+    let linked =
+        app.texts("SELECT g.id AS value FROM coupon_grants g WHERE g.response_id IS NOT NULL");
     assert!(
         linked.is_empty(),
         "an anonymous survey's grant names no response"
@@ -301,7 +279,7 @@ fn a_code_is_redeemed_once_and_guessing_is_braked() {
     let spec = json!({"kind": "coupon", "coupon": {"mode": "generate", "value": "5 EUR", "expires_at": "2099-01-01T00:00:00Z"}});
     let (token, id, question) = survey(&app, spec, false);
     complete_concurrently(&app, &id, &question, 1);
-    let code = texts(&app, "SELECT code AS value FROM coupons").remove(0);
+    let code = app.texts("SELECT code AS value FROM coupons").remove(0);
     let redeem = |code: &str| {
         let response = app
             .client
@@ -321,11 +299,11 @@ fn a_code_is_redeemed_once_and_guessing_is_braked() {
         json!({"kind": "coupon", "coupon": {"mode": "generate", "value": "5 EUR", "expires_at": "2001-01-01T00:00:00Z"}})
     ));
     complete_concurrently(&app, &id, &question, 1);
-    let expired = texts(
-        &app,
-        &format!("SELECT code AS value FROM coupons WHERE code <> '{code}'"),
-    )
-    .remove(0);
+    let expired = app
+        .texts(&format!(
+            "SELECT code AS value FROM coupons WHERE code <> '{code}'"
+        ))
+        .remove(0);
     assert_eq!(redeem(&expired).0, Status::Gone);
     let statuses: Vec<Status> = (0..25).map(|i| redeem(&format!("GUESS-{i}")).0).collect();
     assert_eq!(
@@ -432,13 +410,13 @@ fn twenty_draws_at_once_draw_once() {
     };
     let writer = app.client.rocket().state::<Writer>().unwrap().clone();
     let runtime = rocket::tokio::runtime::Runtime::new().unwrap();
-    for contact in texts(&app, "SELECT id AS value FROM contacts") {
+    for contact in app.texts("SELECT id AS value FROM contacts") {
         let link = app.invite(&id, Some(&contact));
-        let invitation = texts(
-            &app,
-            &format!("SELECT id AS value FROM invitations WHERE contact_id = '{contact}'"),
-        )
-        .remove(0);
+        let invitation = app
+            .texts(&format!(
+                "SELECT id AS value FROM invitations WHERE contact_id = '{contact}'"
+            ))
+            .remove(0);
         assert!(!link.is_empty());
         let mut answers = serde_json::Map::new();
         answers.insert(question.clone(), json!("fine"));
@@ -476,12 +454,9 @@ fn twenty_draws_at_once_draw_once() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(drawn.iter().filter(|d| **d).count(), 1, "{drawn:?}");
-    let winners = texts(&app, "SELECT winners AS value FROM draws");
+    let winners = app.texts("SELECT winners AS value FROM draws");
     assert_eq!(winners.len(), 1);
-    let told = texts(
-        &app,
-        "SELECT recipient AS value FROM outbox WHERE kind = 'notice'",
-    );
+    let told = app.texts("SELECT recipient AS value FROM outbox WHERE kind = 'notice'");
     assert_eq!(told.len(), 2, "two winners, each told once: {told:?}");
     assert_eq!(told.iter().collect::<HashSet<_>>().len(), 2);
 }

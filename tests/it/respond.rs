@@ -50,6 +50,32 @@ pub fn send(
     (status, location, response.into_string().unwrap_or_default())
 }
 
+/// Answers `survey`'s one long-text question `question` through a new personal link for
+/// `contact`; the address of the thank-you page.
+pub fn answer_by_link(
+    app: &TestApp,
+    survey: &str,
+    question: &str,
+    contact: &str,
+    answer: &str,
+) -> String {
+    let link = app.invite(survey, Some(contact));
+    let path = format!("/r/{link}");
+    let (_, csrf, submission) = open_form(&app.client, &path);
+    let field = format!("q.{question}");
+    let (status, location, _) = send(
+        &app.client,
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("submission", &submission),
+            (&field, answer),
+        ],
+    );
+    assert_eq!(status, Status::SeeOther);
+    location.expect("a thank-you address")
+}
+
 fn responses(app: &TestApp) -> i64 {
     app.count("responses")
 }
