@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use super::Plan;
 use super::algorithm;
 use super::coupons::Completion;
-use super::model::{self, DRAWN, DrawRow, EntryRow, PENDING};
+use super::draw_model::{self, DRAWN, DrawRow, EntryRow, PENDING};
 use crate::config::Settings;
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
@@ -29,7 +29,7 @@ fn seed_bytes(hex: &str) -> Result<[u8; 32]> {
 /// publish; also wherever a draw is needed, so a survey published before it had a prize draw
 /// gets one the first time anyone looks, before any entry exists.
 pub fn ensure(conn: &mut DbConn, survey_id: &str) -> Result<DrawRow> {
-    if let Some(row) = model::draw(conn, survey_id)? {
+    if let Some(row) = draw_model::draw(conn, survey_id)? {
         return Ok(row);
     }
     let seed = crate::ids::os_random::<32>();
@@ -46,18 +46,18 @@ pub fn ensure(conn: &mut DbConn, survey_id: &str) -> Result<DrawRow> {
         entrants_digest: None,
         winners: None,
     };
-    model::insert_draw_if_absent(conn, &row)?;
-    model::draw(conn, survey_id)?.ok_or(Error::NotFound)
+    draw_model::insert_draw_if_absent(conn, &row)?;
+    draw_model::draw(conn, survey_id)?.ok_or(Error::NotFound)
 }
 
 /// Enters a completion in the draw: the next ticket and a fresh receipt, unless the draw has
 /// already run (then there is no entry). Runs in the transaction that stores the response.
 pub fn enter(conn: &mut DbConn, plan: &Plan, completion: &Completion<'_>) -> Result<()> {
     ensure(conn, &plan.survey_id)?;
-    let Some(ticket) = model::next_ticket(conn, &plan.survey_id)? else {
+    let Some(ticket) = draw_model::next_ticket(conn, &plan.survey_id)? else {
         return Ok(());
     };
-    model::insert_entry(
+    draw_model::insert_entry(
         conn,
         &EntryRow {
             survey_id: plan.survey_id.clone(),
@@ -96,11 +96,11 @@ pub fn run(
 ) -> Result<std::result::Result<DrawRow, NotDrawn>> {
     db::write(conn, |conn| {
         ensure(conn, &plan.survey_id)?;
-        let mut row = model::lock_draw(conn, &plan.survey_id)?.ok_or(Error::NotFound)?;
+        let mut row = draw_model::lock_draw(conn, &plan.survey_id)?.ok_or(Error::NotFound)?;
         if row.status == DRAWN {
             return Ok(Err(NotDrawn::AlreadyDrawn(Box::new(row))));
         }
-        let entries = model::entries(conn, &plan.survey_id, row.tickets)?;
+        let entries = draw_model::entries(conn, &plan.survey_id, row.tickets)?;
         let seed = seed_bytes(&row.seed)?;
         let beacon = beacon_value.unwrap_or_default();
         let published: Vec<algorithm::Entry> = entries
@@ -123,7 +123,7 @@ pub fn run(
         row.entrants = Some(i64::try_from(entries.len()).unwrap_or_default());
         row.entrants_digest = Some(outcome.entrants_digest);
         row.winners = Some(serde_json::to_string(&winners).map_err(Error::internal)?);
-        model::finish_draw(conn, &row)?;
+        draw_model::finish_draw(conn, &row)?;
         for ticket in &winners {
             if let Some(entry) = entries.iter().find(|e| e.ticket == *ticket) {
                 tell_winner(conn, settings, plan, spec, entry)?;
@@ -204,7 +204,7 @@ pub fn run_due(
     plan_of: PlanOf<'_>,
 ) -> Result<usize> {
     let mut drawn = 0;
-    for survey_id in model::pending_draws(conn)? {
+    for survey_id in draw_model::pending_draws(conn)? {
         let Some((plan, spec)) = plan_of(conn, &survey_id)? else {
             continue;
         };

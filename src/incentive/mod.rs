@@ -5,12 +5,15 @@
 pub mod algorithm;
 pub mod api;
 pub mod coupons;
+pub mod draw_api;
+pub mod draw_model;
 pub mod draws;
 pub mod lint;
 pub mod model;
 pub mod pages;
 pub mod reward;
 pub mod schedule;
+pub mod staff;
 pub mod verify;
 
 use rocket::{Build, Rocket};
@@ -87,7 +90,7 @@ pub fn contact_of_ticket(
     survey_id: &str,
     ticket: i64,
 ) -> Result<Option<String>> {
-    let Some(entry) = model::entry(conn, survey_id, ticket)? else {
+    let Some(entry) = draw_model::entry(conn, survey_id, ticket)? else {
         return Ok(None);
     };
     match entry.invitation_id {
@@ -154,5 +157,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .attach(schedule::fairing())
         .mount("/api/v1", api::routes())
+        .mount("/api/v1", draw_api::routes())
         .mount("/", pages::routes())
+        .mount("/", staff::routes())
 }

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::model::{self, DRAWN, GrantRow};
+use super::draw_model::{self, DRAWN};
+use super::model::{self, GrantRow};
 use crate::db::DbConn;
 use crate::error::Result;
 use crate::survey::incentive::Incentive;
@@ -68,8 +69,8 @@ pub fn find(
         }
         Incentive::Lottery { lottery } => {
             let entry = match of {
-                Of::Response(id) => model::entry_of_response(conn, id)?,
-                Of::Invitation(id) => model::entry_of_invitation(conn, id)?,
+                Of::Response(id) => draw_model::entry_of_response(conn, id)?,
+                Of::Invitation(id) => draw_model::entry_of_invitation(conn, id)?,
                 Of::Claim(_) => None,
             };
             if let Some(entry) = entry {
@@ -109,5 +110,5 @@ fn coupon_of(
 
 /// Whether the draw of a survey has run.
 pub fn draw_over(conn: &mut DbConn, survey_id: &str) -> Result<bool> {
-    Ok(model::draw(conn, survey_id)?.is_some_and(|d| d.status == DRAWN))
+    Ok(draw_model::draw(conn, survey_id)?.is_some_and(|d| d.status == DRAWN))
 }

@@ -25,8 +25,8 @@ const OWNERS: &[(&str, &str)] = &[
     ("coupons", "src/incentive/model.rs"),
     ("coupon_grants", "src/incentive/model.rs"),
     ("coupon_stock", "src/incentive/model.rs"),
-    ("draws", "src/incentive/model.rs"),
-    ("draw_entries", "src/incentive/model.rs"),
+    ("draws", "src/incentive/draw_model.rs"),
+    ("draw_entries", "src/incentive/draw_model.rs"),
 ];
 
 /// Every source file with its text, comments and string contents left in.
