@@ -364,6 +364,37 @@ mod tests {
     }
 
     #[test]
+    fn a_notice_shows_its_code_right_after_its_first_sentence() {
+        let templates = Templates::new().unwrap();
+        let notice = Message::Notice(Notice {
+            language: "en".into(),
+            subject: "Your coupon <b>".into(),
+            contact_name: Some("Ana".into()),
+            paragraphs: vec!["Here is your code:".into(), "It is worth 10 % off.".into()],
+            highlight: Some("SAVE-<ABC>".into()),
+            link: Some(("https://h/draws/x".into(), "The draw".into())),
+        });
+        let rendered = templates
+            .render(Message::NOTICE, template_data(&notice, "", ""))
+            .unwrap();
+        assert_eq!(rendered.subject, "Your coupon <b>");
+        let (lead, code, worth) = (
+            rendered.text.find("Here is your code:").unwrap(),
+            rendered.text.find("SAVE-<ABC>").unwrap(),
+            rendered.text.find("It is worth").unwrap(),
+        );
+        assert!(lead < code && code < worth, "{}", rendered.text);
+        assert!(rendered.text.contains("Hello Ana,"));
+        assert!(rendered.text.contains("The draw: https://h/draws/x"));
+        assert!(
+            !rendered.text.contains("no more survey emails"),
+            "no contact, no unsubscribe"
+        );
+        assert!(rendered.html.contains("SAVE-&lt;ABC&gt;"));
+        assert!(rendered.html.find("SAVE-&lt;ABC&gt;") < rendered.html.find("It is worth"));
+    }
+
+    #[test]
     fn one_line_removes_line_breaks() {
         assert_eq!(one_line("Eve\r\nBcc: v@x\u{2028}y\n"), "Eve  Bcc: v@x y");
     }
