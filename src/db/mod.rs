@@ -278,6 +278,12 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
+/// The day of `at`, as a time at midnight: what rows keep instead of the time where the time
+/// could be matched with an anonymous response's.
+pub fn day_of(at: NaiveDateTime) -> NaiveDateTime {
+    at.date().and_time(chrono::NaiveTime::MIN)
+}
+
 impl DbConn {
     /// The SQLite connection inside, for SQLite-only checks.
     #[cfg(feature = "sqlite")]

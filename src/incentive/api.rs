@@ -7,17 +7,15 @@ use rocket::serde::json::Json;
 use rocket::{State, get, post, routes};
 use serde::{Deserialize, Serialize};
 
+use super::CouponGuesses;
 use super::coupons::{self, Added, NotRedeemed};
 use super::model;
-use super::{CouponGuesses, Plan};
 use crate::auth::{ApiUser, Designers};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::{MalformedId, SurveyId};
 use crate::survey::editing;
-use crate::survey::incentive::{CouponMode, CouponSpec, Incentive};
-use crate::survey::model::Survey;
 use crate::web::paging::{self, List};
 use crate::web::peer::ClientAddr;
 use crate::web::refusal::remember;
@@ -115,17 +113,6 @@ pub struct AddedView {
     served: usize,
 }
 
-/// The pool spec of a survey, or a 409 saying it has no pool.
-fn pool_of(survey: &Survey) -> Result<CouponSpec> {
-    match survey.incentive() {
-        Incentive::Coupon { coupon } if coupon.mode == CouponMode::Pool => Ok(coupon),
-        _ => Err(Error::conflict(
-            "not_a_coupon_pool",
-            "this survey's incentive is not a pool of coupon codes",
-        )),
-    }
-}
-
 /// Add codes to a survey's coupon pool
 ///
 /// JSON `{"codes": [...]}` or CSV with a `code` column. Codes that exist already (in this pool
@@ -172,12 +159,7 @@ async fn add_coupons(
         duplicates,
         served,
     } = db
-        .run(move |conn| {
-            let survey = editing::editable_by(conn, &user.user, &id)?;
-            let spec = pool_of(&survey)?;
-            let plan = Plan::of(&survey).ok_or(Error::NotFound)?;
-            coupons::add_codes(conn, &settings, &plan, &spec, codes)
-        })
+        .run(move |conn| super::add_codes_as(conn, &settings, &user.user, &id, codes))
         .await?;
     Ok(Json(AddedView {
         added,

@@ -39,12 +39,13 @@ impl Completion<'_> {
     /// When the reward was made, as stored: the day only on anonymous surveys, like the
     /// invitation's completion time, so times cannot be matched with the response's.
     pub fn stored_at(&self, anonymous: bool) -> NaiveDateTime {
-        if anonymous {
-            self.at.date().and_time(chrono::NaiveTime::MIN)
-        } else {
-            self.at
-        }
+        stored_time(anonymous, self.at)
     }
+}
+
+/// `at` as a reward row keeps it: the day only on anonymous surveys.
+fn stored_time(anonymous: bool, at: NaiveDateTime) -> NaiveDateTime {
+    if anonymous { db::day_of(at) } else { at }
 }
 
 /// Makes the grant of a completion and gives it a code if there is one. Runs inside the
@@ -113,11 +114,7 @@ fn take_from_pool(
     let Some(stock) = model::stock_take_one(conn, &plan.survey_id)? else {
         return Ok(None);
     };
-    let issued_at = if plan.anonymous {
-        at.date().and_time(chrono::NaiveTime::MIN)
-    } else {
-        at
-    };
+    let issued_at = stored_time(plan.anonymous, at);
     let Some(code) = model::take_free_code(conn, &plan.survey_id, grant_id, issued_at)? else {
         // The count said a code was free and none was: the count is wrong, and trusting it
         // would hand out nothing while promising something. Refuse; the response rolls back.

@@ -6,17 +6,14 @@ use rocket::serde::json::Json;
 use rocket::{State, get, post, routes};
 use serde::{Deserialize, Serialize};
 
-use super::Plan;
 use super::draw_model::{DRAWN, DrawRow};
-use super::draws::{self, NotDrawn};
+use super::draws;
 use crate::auth::{ApiUser, Designers, Readers};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::{MalformedId, SurveyId};
 use crate::survey::editing;
-use crate::survey::incentive::{Incentive, LotterySpec};
-use crate::survey::model::{Survey, SurveyStatus};
 use crate::web::json::ApiJson;
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -75,23 +72,6 @@ fn draw_view(conn: &mut crate::db::DbConn, row: &DrawRow, anonymous: bool) -> Re
     })
 }
 
-/// The lottery of a published survey, or the reason there is none to look at.
-fn lottery_of(survey: &Survey) -> Result<LotterySpec> {
-    let Incentive::Lottery { lottery } = survey.incentive() else {
-        return Err(Error::conflict(
-            "not_a_prize_draw",
-            "this survey's incentive is not a prize draw",
-        ));
-    };
-    if survey.status() == SurveyStatus::Draft {
-        return Err(Error::conflict(
-            "survey_draft",
-            "the draw exists once the survey is published",
-        ));
-    }
-    Ok(lottery)
-}
-
 /// The survey's prize draw: its commitment, and after the draw the seed and winners
 #[utoipa::path(
     context_path = "/api/v1",
@@ -113,7 +93,7 @@ async fn get_draw(
     let view = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user.user, &id)?;
-            lottery_of(&survey)?;
+            super::lottery_of(&survey)?;
             let row = crate::db::write(conn, |conn| draws::ensure(conn, survey.id()))?;
             draw_view(conn, &row, survey.anonymous())
         })
@@ -153,28 +133,12 @@ async fn run_draw(
 ) -> Result<(Status, Json<DrawView>)> {
     let id = id?;
     let beacon = body.and_then(|b| b.0.beacon_value);
-    if let Some(value) = &beacon {
-        crate::web::text::check("beacon_value", value, crate::web::text::Lines::One)?;
-        if value.chars().count() > draws::MAX_BEACON {
-            return Err(Error::invalid(
-                "beacon_value",
-                format!("must be at most {} characters", draws::MAX_BEACON),
-            ));
-        }
-    }
     let settings = settings.inner().clone();
     let view = db
         .run(move |conn| {
-            let survey = editing::editable_by(conn, &user.user, &id)?;
-            let spec = lottery_of(&survey)?;
-            let plan = Plan::of(&survey).ok_or(Error::NotFound)?;
-            match draws::run(conn, &settings, &plan, &spec, beacon.as_deref())? {
-                Ok(row) => draw_view(conn, &row, survey.anonymous()),
-                Err(NotDrawn::AlreadyDrawn(_)) => Err(Error::conflict(
-                    "draw_already_run",
-                    "the draw has already been run; its result stands",
-                )),
-            }
+            let (survey, row) =
+                super::draw_as(conn, &settings, &user.user, &id, beacon.as_deref())?;
+            draw_view(conn, &row, survey.anonymous())
         })
         .await?;
     Ok((Status::Ok, Json(view)))

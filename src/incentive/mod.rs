@@ -23,8 +23,8 @@ use crate::config::Settings;
 use crate::db::{Db, DbConn};
 use crate::error::{Error, Result};
 use crate::survey::editing;
-use crate::survey::incentive::Incentive;
-use crate::survey::model::Survey;
+use crate::survey::incentive::{CouponMode, CouponSpec, Incentive, LotterySpec};
+use crate::survey::model::{Survey, SurveyStatus};
 use crate::web::limiter::{CAPACITY, LinkLimiter, MAX_FAILURES, WINDOW};
 use crate::web::peer::ClientAddr;
 
@@ -81,6 +81,78 @@ pub fn on_publish(conn: &mut DbConn, survey: &Survey) -> Result<()> {
         draws::ensure(conn, survey.id())?;
     }
     Ok(())
+}
+
+/// The pool of a survey's coupon incentive, or a 409 saying it has none.
+pub fn pool_of(survey: &Survey) -> Result<CouponSpec> {
+    match survey.incentive() {
+        Incentive::Coupon { coupon } if coupon.mode == CouponMode::Pool => Ok(coupon),
+        _ => Err(Error::conflict(
+            "not_a_coupon_pool",
+            "this survey's incentive is not a pool of coupon codes",
+        )),
+    }
+}
+
+/// The prize draw of a published survey, or a 409 saying why there is none to use.
+pub fn lottery_of(survey: &Survey) -> Result<LotterySpec> {
+    let Incentive::Lottery { lottery } = survey.incentive() else {
+        return Err(Error::conflict(
+            "not_a_prize_draw",
+            "this survey's incentive is not a prize draw",
+        ));
+    };
+    if survey.status() == SurveyStatus::Draft {
+        return Err(Error::conflict(
+            "survey_draft",
+            "the draw exists once the survey is published",
+        ));
+    }
+    Ok(lottery)
+}
+
+/// Adds checked codes to the pool of a survey `user` may change (the API and the staff page).
+pub fn add_codes_as(
+    conn: &mut DbConn,
+    settings: &Settings,
+    user: &User,
+    survey_id: &str,
+    codes: Vec<String>,
+) -> Result<coupons::Added> {
+    let survey = editing::editable_by(conn, user, survey_id)?;
+    let spec = pool_of(&survey)?;
+    let plan = Plan::of(&survey).ok_or(Error::NotFound)?;
+    coupons::add_codes(conn, settings, &plan, &spec, codes)
+}
+
+/// Runs the draw of a survey `user` may change, once (the API and the staff page): the survey
+/// and the drawn row, or a 409 when it has run already.
+pub fn draw_as(
+    conn: &mut DbConn,
+    settings: &Settings,
+    user: &User,
+    survey_id: &str,
+    beacon_value: Option<&str>,
+) -> Result<(Survey, draw_model::DrawRow)> {
+    if let Some(value) = beacon_value {
+        crate::web::text::check("beacon_value", value, crate::web::text::Lines::One)?;
+        if value.chars().count() > draws::MAX_BEACON {
+            return Err(Error::invalid(
+                "beacon_value",
+                format!("must be at most {} characters", draws::MAX_BEACON),
+            ));
+        }
+    }
+    let survey = editing::editable_by(conn, user, survey_id)?;
+    let spec = lottery_of(&survey)?;
+    let plan = Plan::of(&survey).ok_or(Error::NotFound)?;
+    match draws::run(conn, settings, &plan, &spec, beacon_value)? {
+        Ok(row) => Ok((survey, row)),
+        Err(draws::NotDrawn::AlreadyDrawn(_)) => Err(Error::conflict(
+            "draw_already_run",
+            "the draw has already been run; its result stands",
+        )),
+    }
 }
 
 /// The contact behind a winning ticket, when the entry came through a personal link that still

@@ -8,11 +8,11 @@ use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 use serde_json::json;
 
+use super::CouponGuesses;
 use super::coupons;
 use super::draw_model::{self, DRAWN};
-use super::draws::{self, NotDrawn};
+use super::draws;
 use super::model;
-use super::{CouponGuesses, Plan};
 use crate::auth::{Designers, Staff};
 use crate::config::Settings;
 use crate::db::Db;
@@ -144,25 +144,8 @@ async fn add_codes(
             format!("at most {} codes at a time", coupons::MAX_CODES),
         )),
         Ok(codes) => {
-            db.run(move |conn| {
-                let survey = editing::editable_by(conn, &user, &sid)?;
-                let plan = Plan::of(&survey).ok_or(Error::NotFound)?;
-                let Incentive::Coupon { coupon } = &plan.incentive else {
-                    return Err(Error::conflict(
-                        "not_a_coupon_pool",
-                        "this survey has no coupon pool",
-                    ));
-                };
-                if coupon.mode != CouponMode::Pool {
-                    return Err(Error::conflict(
-                        "not_a_coupon_pool",
-                        "this survey makes its own codes",
-                    ));
-                }
-                let spec = coupon.clone();
-                coupons::add_codes(conn, &settings, &plan, &spec, codes)
-            })
-            .await
+            db.run(move |conn| super::add_codes_as(conn, &settings, &user, &sid, codes))
+                .await
         }
         Err(e) => Err(e),
     };
@@ -263,26 +246,8 @@ async fn run_draw(
     let (user, sid, settings) = (staff.user.clone(), id.to_string(), settings.inner().clone());
     let result = db
         .run(move |conn| {
-            crate::web::text::check("beacon_value", &beacon, crate::web::text::Lines::One)?;
-            let survey = editing::editable_by(conn, &user, &sid)?;
-            let Incentive::Lottery { lottery } = survey.incentive() else {
-                return Err(Error::conflict(
-                    "not_a_prize_draw",
-                    "this survey has no prize draw",
-                ));
-            };
-            if survey.status() == SurveyStatus::Draft {
-                return Err(Error::conflict("survey_draft", "publish the survey first"));
-            }
-            let plan = Plan::of(&survey).ok_or(Error::NotFound)?;
             let beacon = (!beacon.is_empty()).then_some(beacon.as_str());
-            match draws::run(conn, &settings, &plan, &lottery, beacon)? {
-                Ok(_) => Ok(()),
-                Err(NotDrawn::AlreadyDrawn(_)) => Err(Error::conflict(
-                    "draw_already_run",
-                    "the draw has already been run; its result stands",
-                )),
-            }
+            super::draw_as(conn, &settings, &user, &sid, beacon).map(|_| ())
         })
         .await;
     let (status, outcome) = match result {

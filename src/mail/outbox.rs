@@ -71,7 +71,7 @@ pub fn queue_unmatchable(
 ) -> Result<String> {
     let now = db::now();
     let mut row = new_row(settings, mail, now)?;
-    row.created_at = now.date().and_time(chrono::NaiveTime::MIN);
+    row.created_at = db::day_of(now);
     row.next_attempt_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
     diesel::insert_into(outbox::table)
         .values(&row)

@@ -183,7 +183,7 @@ pub fn store(conn: &mut DbConn, settings: &Settings, submission: &Submission) ->
         // For an anonymous survey the invitation keeps only the day it was answered, so its time
         // cannot be joined with the response's to tell who answered what.
         let completed = if submission.anonymous {
-            now.date().and_time(chrono::NaiveTime::MIN)
+            db::day_of(now)
         } else {
             now
         };
