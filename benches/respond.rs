@@ -3,10 +3,11 @@
 //! Starts `hearken` on a free loopback port with a fresh SQLite database (WAL,
 //! `synchronous=FULL`), publishes a survey, then runs two scenarios at 1, 16 and 64 concurrent
 //! clients: fetching the respondent page, and a full open-link submission (GET the form, POST
-//! the answers, which is acknowledged only after the commit). The submission runs three times
-//! at each client count, one after the other so that the machine's mood is shared: the plain
-//! survey, the same survey with generated coupon codes, and with a pool of codes topped up
-//! before each run to well over what the run can take. Prints requests or submissions per
+//! the answers, which is acknowledged only after the commit). The submission runs against three
+//! surveys with the same questions: plain, with generated coupon codes, and with a pool of codes
+//! topped up before each client count to well over what the runs can take. The three take
+//! turns of two seconds in an order that rotates every round, so the machine's changing speed
+//! and the growing database are shared alike. Prints requests or submissions per
 //! second, p50 and p99 latency, errors, what each coupon mode costs of the plain survey's
 //! throughput, and the server's peak resident memory; finally checks that every acknowledged
 //! submission is in the database and that no coupon respondent was left owed a code.
@@ -43,8 +44,15 @@ struct Outcome {
     latencies: Vec<Duration>,
 }
 
-/// The pause before each submission run.
+/// The pause after the pool's top-up, for the background checkpointer to fold the upload's log
+/// into the database before anything is measured.
 const SETTLE: Duration = Duration::from_secs(3);
+/// The pause between two turns, for the checkpointer to catch up with the last one.
+const BETWEEN_TURNS: Duration = Duration::from_millis(500);
+/// The length of one turn, in seconds: the survey variants take turns of this length, in an
+/// order that rotates every round, so that a machine that speeds up or slows down during the
+/// benchmark (or a database that grows) weighs on every variant alike.
+const TURN_SECONDS: u64 = 2;
 
 fn client_loop(port: u16, path: &str, scenario: Scenario, stop: &AtomicBool) -> Outcome {
     let mut client = Client::new(port);
@@ -118,7 +126,7 @@ impl Variant {
     }
 }
 
-/// One run's figures.
+/// The figures of a scenario at one client count.
 struct Row {
     done: usize,
     per_sec: f64,
@@ -127,7 +135,14 @@ struct Row {
     errors: usize,
 }
 
-fn measure(port: u16, path: &Arc<String>, scenario: Scenario, clients: usize, seconds: u64) -> Row {
+/// Runs `clients` client loops for `seconds` and gathers what they did.
+fn measure(
+    port: u16,
+    path: &Arc<String>,
+    scenario: Scenario,
+    clients: usize,
+    seconds: u64,
+) -> Tally {
     let stop = Arc::new(AtomicBool::new(false));
     let threads: Vec<_> = (0..clients)
         .map(|_| {
@@ -138,18 +153,42 @@ fn measure(port: u16, path: &Arc<String>, scenario: Scenario, clients: usize, se
     let started = Instant::now();
     std::thread::sleep(Duration::from_secs(seconds));
     stop.store(true, Ordering::Relaxed);
-    let outcomes: Vec<Outcome> = threads.into_iter().filter_map(|t| t.join().ok()).collect();
-    let elapsed = started.elapsed().as_secs_f64();
-    let done: usize = outcomes.iter().map(|o| o.done).sum();
-    let errors: usize = outcomes.iter().map(|o| o.errors).sum();
-    let mut latencies: Vec<Duration> = outcomes.into_iter().flat_map(|o| o.latencies).collect();
-    latencies.sort();
-    Row {
-        done,
-        per_sec: done as f64 / elapsed,
-        p50: percentile(&latencies, 0.50),
-        p99: percentile(&latencies, 0.99),
-        errors,
+    let mut tally = Tally::default();
+    for outcome in threads.into_iter().filter_map(|t| t.join().ok()) {
+        tally.done += outcome.done;
+        tally.errors += outcome.errors;
+        tally.latencies.extend(outcome.latencies);
+    }
+    tally.seconds = started.elapsed().as_secs_f64();
+    tally
+}
+
+/// What one or more runs of a scenario did, added up.
+#[derive(Default)]
+struct Tally {
+    done: usize,
+    errors: usize,
+    latencies: Vec<Duration>,
+    seconds: f64,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.done += other.done;
+        self.errors += other.errors;
+        self.latencies.extend(other.latencies);
+        self.seconds += other.seconds;
+    }
+
+    fn row(mut self) -> Row {
+        self.latencies.sort();
+        Row {
+            done: self.done,
+            per_sec: self.done as f64 / self.seconds.max(f64::EPSILON),
+            p50: percentile(&self.latencies, 0.50),
+            p99: percentile(&self.latencies, 0.99),
+            errors: self.errors,
+        }
     }
 }
 
@@ -290,27 +329,39 @@ fn main() {
         "scenario", "clients", "per sec", "p50 ms", "p99 ms", "errors"
     );
     for &clients in &levels {
-        let row = measure(port, &paths[0], Scenario::Page, clients, seconds);
+        let row = measure(port, &paths[0], Scenario::Page, clients, seconds).row();
         print_row("page GET", clients, &row);
     }
     // acknowledged[variant], and per_sec[variant][level] for the relative costs.
     let mut acknowledged = [0usize; 3];
     let mut per_sec = vec![Vec::new(); 3];
+    let rounds = (seconds / TURN_SECONDS).max(1);
+    let turn = seconds / rounds;
     for &clients in &levels {
-        for (v, variant) in Variant::ALL.into_iter().enumerate() {
-            if variant == Variant::Pool {
-                // A pool that ran dry would leave grants owed, a cheaper path than issuing;
-                // three times the plain survey's rate at these clients leaves room for noise,
-                // and the owed count is checked at the end.
-                let plain = per_sec[0].last().copied().unwrap_or(1000.0);
-                let wanted = (plain * seconds as f64 * 3.0) as i64 + 1000;
-                top_up(&mut api, &headers, &ids[pool], wanted, &mut next_code);
+        // A pool that ran dry would leave grants owed, a cheaper path than issuing: the pool
+        // gets twice what the plain survey took per second at the last level (at least 3,000)
+        // for the whole run, and the owed count is checked at the end.
+        let plain = per_sec[0].last().copied().unwrap_or(0.0f64).max(3000.0);
+        let wanted = (plain * seconds as f64 * 2.0) as i64 + 1000;
+        top_up(&mut api, &headers, &ids[pool], wanted, &mut next_code);
+        std::thread::sleep(SETTLE);
+        let mut tallies: [Tally; 3] = Default::default();
+        for round in 0..rounds as usize {
+            for k in 0..Variant::ALL.len() {
+                let v = (round + k) % Variant::ALL.len();
+                std::thread::sleep(BETWEEN_TURNS);
+                tallies[v].add(measure(
+                    port,
+                    &paths[v],
+                    Scenario::Submission,
+                    clients,
+                    turn,
+                ));
             }
-            // A moment for the background checkpointer to fold the last run's (or the upload's)
-            // log into the database, so no run pays for what came before it.
-            std::thread::sleep(SETTLE);
-            let row = measure(port, &paths[v], Scenario::Submission, clients, seconds);
-            print_row(variant.label(), clients, &row);
+        }
+        for (v, tally) in tallies.into_iter().enumerate() {
+            let row = tally.row();
+            print_row(Variant::ALL[v].label(), clients, &row);
             acknowledged[v] += row.done;
             per_sec[v].push(row.per_sec);
         }

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
 
 use crate::db::DbConn;
 use crate::db::schema::{coupon_grants, coupon_stock, coupons};
@@ -92,33 +93,40 @@ pub fn take_free_code(
     grant_id: &str,
     at: NaiveDateTime,
 ) -> Result<Option<String>> {
-    // A macro, not a value: the query's backend is inferred per connection type.
-    macro_rules! free {
-        () => {
-            coupons::table
-                .filter(coupons::survey_id.eq(survey_id))
-                .filter(coupons::grant_id.is_null())
-                .order((coupons::added_at.asc(), coupons::code.asc()))
-                .select(coupons::code)
-        };
+    // One statement finds the oldest free code and takes it: a completion costs the writer one
+    // round trip, not a read and a guarded write. On PostgreSQL the inner SELECT locks the row
+    // it picks and skips rows other transactions hold, so concurrent completions never wait
+    // for each other or take the same code.
+    #[derive(QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = Text)]
+        code: String,
     }
-    let code: Option<String> = match conn {
+    let taken: Option<Taken> = match conn {
         #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(c) => free!().first(c).optional()?,
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "UPDATE coupons SET grant_id = ?, issued_at = ? WHERE grant_id IS NULL AND code = \
+             (SELECT code FROM coupons WHERE survey_id = ? AND grant_id IS NULL \
+             ORDER BY added_at, code LIMIT 1) RETURNING code",
+        )
+        .bind::<Text, _>(grant_id)
+        .bind::<Timestamp, _>(at)
+        .bind::<Text, _>(survey_id)
+        .get_result(c)
+        .optional()?,
         #[cfg(feature = "postgres")]
-        DbConn::Postgres(c) => free!().for_update().skip_locked().first(c).optional()?,
+        DbConn::Postgres(c) => diesel::sql_query(
+            "UPDATE coupons SET grant_id = $1, issued_at = $2 WHERE grant_id IS NULL AND code = \
+             (SELECT code FROM coupons WHERE survey_id = $3 AND grant_id IS NULL \
+             ORDER BY added_at, code LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING code",
+        )
+        .bind::<Text, _>(grant_id)
+        .bind::<Timestamp, _>(at)
+        .bind::<Text, _>(survey_id)
+        .get_result(c)
+        .optional()?,
     };
-    let Some(code) = code else {
-        return Ok(None);
-    };
-    let taken = diesel::update(
-        coupons::table
-            .find(&code)
-            .filter(coupons::grant_id.is_null()),
-    )
-    .set((coupons::grant_id.eq(grant_id), coupons::issued_at.eq(at)))
-    .execute(conn)?;
-    Ok((taken == 1).then_some(code))
+    Ok(taken.map(|t| t.code))
 }
 
 pub fn stock(conn: &mut DbConn, survey_id: &str) -> Result<Option<StockRow>> {

@@ -19,9 +19,7 @@ CREATE UNIQUE INDEX coupons_grant ON coupons(grant_id) WHERE grant_id IS NOT NUL
 -- A pool issues its oldest free code, ORDER BY added_at, code. This index holds only the free
 -- codes in exactly that order, so the next one is its first entry, and it shrinks as the pool
 -- is used. Every code of one upload has the same added_at: an index that stopped at added_at
--- would leave the whole upload to be sorted by code for every code issued. (SQLite is told to
--- use it by name: left to itself it may answer `grant_id IS NULL` from the UNIQUE index on
--- grant_id and sort every free code again.)
+-- would leave the whole upload to be sorted by code for every code issued.
 CREATE INDEX coupons_free ON coupons(survey_id, added_at, code) WHERE grant_id IS NULL;
 
 -- One per completion of a coupon survey: the respondent is owed a code until a coupon row
