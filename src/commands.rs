@@ -1,5 +1,5 @@
 //! What the command-line tools do, apart from serving: add a staff user, create an API token,
-//! apply migrations, load demo data. `main` parses the arguments and calls these.
+//! apply migrations, load demo data, count results again. `main` parses the arguments and calls these.
 
 use rocket::figment::Figment;
 
@@ -65,4 +65,15 @@ pub fn demo(figment: &Figment) -> Result<Vec<String>, String> {
     let settings = Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let db = open(figment)?;
     crate::demo::load(&db, &settings, 40).map_err(|e| e.chain())
+}
+
+/// Counts the kept figures of one survey, or of every survey with responses, again from the
+/// stored answers; returns each survey's id and response count.
+pub fn results_rebuild(
+    figment: &Figment,
+    survey: Option<&str>,
+) -> Result<Vec<(String, i64)>, String> {
+    let db = open(figment)?;
+    let mut conn = db.conn().map_err(|e| e.chain())?;
+    crate::results::counting::rebuild(&mut conn, survey).map_err(|e| e.to_string())
 }

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod openapi;
 pub mod privacy;
 pub mod respond;
+pub mod results;
 pub mod serve;
 pub mod survey;
 pub mod web;
@@ -57,6 +58,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = invite::mount(rocket);
     let rocket = respond::mount(rocket);
     let rocket = incentive::mount(rocket);
+    let rocket = results::mount(rocket);
     openapi::mount(rocket)
 }
 

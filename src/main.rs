@@ -35,6 +35,11 @@ enum Command {
     Demo,
     /// Print the OpenAPI document of the JSON API (the one served at /api/v1/openapi.json).
     Openapi,
+    /// Survey results.
+    Results {
+        #[command(subcommand)]
+        action: ResultsAction,
+    },
     /// Prize draws.
     Draw {
         #[command(subcommand)]
@@ -49,6 +54,17 @@ enum DrawAction {
     Verify {
         /// A file path or an http:// or https:// URL.
         source: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ResultsAction {
+    /// Count the kept figures again from the stored answers (every survey with responses, or
+    /// one), and print each survey's id and response count.
+    Rebuild {
+        /// Only this survey.
+        #[arg(long)]
+        survey: Option<String>,
     },
 }
 
@@ -152,6 +168,15 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Draw {
             action: DrawAction::Verify { source },
         } => Ok(verify_draw(&source)),
+        Command::Results {
+            action: ResultsAction::Rebuild { survey },
+        } => {
+            for (id, responses) in hearken::commands::results_rebuild(&figment, survey.as_deref())?
+            {
+                println!("{id}\t{responses}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let applied = hearken::commands::migrate(&figment)?;
             if applied.is_empty() {

@@ -207,3 +207,54 @@ pub fn delete(conn: &mut DbConn, contact: &ContactRow) -> Result<()> {
     }
     Ok(())
 }
+
+/// The ids of the contacts whose attributes hold every (attribute, value) pair exactly.
+pub fn ids_with_attributes(
+    conn: &mut DbConn,
+    wanted: &[(String, String)],
+) -> Result<std::collections::HashSet<String>> {
+    let mut query = contacts::table
+        .select((contacts::id, contacts::attributes))
+        .into_boxed();
+    // The stored JSON holds each value as a string, so a LIKE on it narrows the contacts to
+    // parse; the exact match is made on the parsed attributes below.
+    for (_, value) in wanted {
+        let needle = serde_json::to_string(value).unwrap_or_default();
+        let escaped = needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(
+            contacts::attributes
+                .like(format!("%{escaped}%"))
+                .escape('\\'),
+        );
+    }
+    let rows: Vec<(String, String)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, attributes)| {
+            serde_json::from_str::<std::collections::HashMap<String, String>>(attributes).is_ok_and(
+                |a| {
+                    wanted
+                        .iter()
+                        .all(|(k, v)| a.get(k).is_some_and(|have| have == v))
+                },
+            )
+        })
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// The emails of these contacts, by id (erased contacts are simply absent).
+pub fn emails_of(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>> {
+    Ok(contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .select((contacts::id, contacts::email))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}

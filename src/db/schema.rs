@@ -109,6 +109,26 @@ diesel::table! {
         channel -> Text,
         submitted_at -> Timestamp,
         score -> Nullable<Text>,
+        figures -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    question_tallies (survey_id, question_id, part, item, value) {
+        survey_id -> Text,
+        question_id -> Text,
+        part -> Text,
+        item -> Text,
+        value -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    survey_tallies (survey_id) {
+        survey_id -> Text,
+        responses -> BigInt,
+        stale -> Bool,
     }
 }
 
@@ -257,4 +277,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     coupon_stock,
     draws,
     draw_entries,
+    question_tallies,
+    survey_tallies,
 );

@@ -273,3 +273,14 @@ pub fn forget_contact(conn: &mut DbConn, ids: &[String]) -> Result<()> {
     }
     Ok(())
 }
+
+/// A survey's invitations and how many of them were answered.
+pub fn completion_of_survey(conn: &mut DbConn, survey_id: &str) -> Result<(i64, i64)> {
+    let invited = count_of_survey(conn, survey_id)?;
+    let completed = invitations::table
+        .filter(invitations::survey_id.eq(survey_id))
+        .filter(invitations::completed_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((invited, completed))
+}

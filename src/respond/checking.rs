@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::writer::Submission;
+use super::{figures, tally};
 use crate::error::{Error, Result};
 use crate::survey::model::Survey;
 use crate::survey::question::AnswerProblem;
@@ -68,6 +69,8 @@ pub fn submission(
             ))
         })
         .collect::<Result<Vec<_>>>()?;
+    let figures = figures::line(survey.questions(), answers);
+    let facts = tally::stored_facts(survey.questions(), &figures);
     Ok(Submission {
         survey_id: survey.id().to_string(),
         invitation_id: origin.invitation_id.map(str::to_string),
@@ -78,6 +81,8 @@ pub fn submission(
         channel: origin.channel,
         answers: stored,
         score,
+        figures,
+        facts,
         reward: crate::incentive::Plan::of(survey),
     })
 }

@@ -5,6 +5,7 @@
 pub mod answering;
 pub mod api;
 pub mod checking;
+pub mod figures;
 pub mod form;
 pub mod link_cookie;
 pub mod link_pages;
@@ -13,6 +14,7 @@ pub mod pages;
 pub mod personal;
 pub mod preview;
 pub mod published;
+pub mod tally;
 pub mod view;
 pub mod writer;
 

@@ -19,6 +19,8 @@ pub struct ResponseRow {
     pub channel: String,
     pub submitted_at: NaiveDateTime,
     pub score: Option<String>,
+    /// The response in short (see the figures module); empty until counted for old responses.
+    pub figures: Option<String>,
 }
 
 pub fn insert_response(conn: &mut DbConn, row: &ResponseRow) -> Result<()> {
@@ -254,4 +256,119 @@ pub fn forget_contact(
 
 pub fn parse_json(text: &str) -> Result<serde_json::Value> {
     serde_json::from_str(text).map_err(Error::internal)
+}
+
+/// Which responses of a survey a reader wants: a time window and a channel (contact attributes
+/// are matched by the reader, against the contacts it finds).
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub channel: Option<String>,
+}
+
+/// A response as segment figures are counted from it.
+#[derive(Debug, Clone, Queryable)]
+pub struct FiguresRow {
+    pub id: String,
+    pub submitted_at: NaiveDateTime,
+    pub contact_id: Option<String>,
+    pub figures: Option<String>,
+}
+
+/// One page of a survey's responses in a window, oldest first, after the cursor, as figures.
+pub fn figures_page(
+    conn: &mut DbConn,
+    survey_id: &str,
+    window: &Window,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<FiguresRow>> {
+    let mut query = responses::table
+        .filter(responses::survey_id.eq(survey_id.to_string()))
+        .select((
+            responses::id,
+            responses::submitted_at,
+            responses::contact_id,
+            responses::figures,
+        ))
+        .order((responses::submitted_at.asc(), responses::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(from) = window.from {
+        query = query.filter(responses::submitted_at.ge(from));
+    }
+    if let Some(to) = window.to {
+        query = query.filter(responses::submitted_at.le(to));
+    }
+    if let Some(channel) = &window.channel {
+        query = query.filter(responses::channel.eq(channel.clone()));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            responses::submitted_at
+                .gt(at)
+                .or(responses::submitted_at.eq(at).and(responses::id.gt(id))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// One page of a survey's responses in a window, in either order, before or after the cursor.
+pub fn window_page(
+    conn: &mut DbConn,
+    survey_id: &str,
+    window: &Window,
+    cursor: Option<(NaiveDateTime, String)>,
+    newest_first: bool,
+    limit: i64,
+) -> Result<Vec<ResponseRow>> {
+    let mut query = responses::table
+        .filter(responses::survey_id.eq(survey_id.to_string()))
+        .select(ResponseRow::as_select())
+        .limit(limit)
+        .into_boxed();
+    query = if newest_first {
+        query.order((responses::submitted_at.desc(), responses::id.desc()))
+    } else {
+        query.order((responses::submitted_at.asc(), responses::id.asc()))
+    };
+    if let Some(from) = window.from {
+        query = query.filter(responses::submitted_at.ge(from));
+    }
+    if let Some(to) = window.to {
+        query = query.filter(responses::submitted_at.le(to));
+    }
+    if let Some(channel) = &window.channel {
+        query = query.filter(responses::channel.eq(channel.clone()));
+    }
+    if let Some((at, id)) = cursor {
+        query = if newest_first {
+            query.filter(
+                responses::submitted_at
+                    .lt(at)
+                    .or(responses::submitted_at.eq(at).and(responses::id.lt(id))),
+            )
+        } else {
+            query.filter(
+                responses::submitted_at
+                    .gt(at)
+                    .or(responses::submitted_at.eq(at).and(responses::id.gt(id))),
+            )
+        };
+    }
+    Ok(query.load(conn)?)
+}
+
+/// The answers of several responses to one question, as (response id, JSON value).
+pub fn answers_to(
+    conn: &mut DbConn,
+    question_id: &str,
+    response_ids: &[String],
+) -> Result<Vec<(String, String)>> {
+    Ok(answers::table
+        .filter(answers::question_id.eq(question_id))
+        .filter(answers::response_id.eq_any(response_ids))
+        .select((answers::response_id, answers::value))
+        .load(conn)?)
 }

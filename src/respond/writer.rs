@@ -10,6 +10,7 @@ use rocket::http::Status;
 use rocket::tokio::sync::{mpsc, oneshot};
 
 use super::model::{self, ResponseRow};
+use super::tally::{Batch, StoredFact};
 use crate::config::Settings;
 use crate::db::{self, Db, DbConn};
 use crate::error::{Error, Result};
@@ -36,6 +37,9 @@ pub struct Submission {
     /// (question id, answer as JSON)
     pub answers: Vec<(String, String)>,
     pub score: Option<String>,
+    /// The response in short, and the facts it adds to the kept figures.
+    pub figures: String,
+    pub facts: Vec<StoredFact>,
     /// The reward a completion earns (a coupon, a draw entry), given in the same savepoint.
     pub reward: Option<Plan>,
 }
@@ -104,6 +108,7 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
         let outcome = db.conn().and_then(|mut conn| {
             db::write(&mut conn, |conn| {
                 let mut results: Vec<Result<Stored>> = Vec::with_capacity(batch.len());
+                let mut tallies = Batch::default();
                 for (submission, _) in &batch {
                     // A savepoint per submission: a refusal rolls back only its own rows. A
                     // database that cannot take writes fails the whole batch instead (SQLite
@@ -111,7 +116,7 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
                     // error would hide why).
                     let mut unavailable = None;
                     let result = diesel::Connection::transaction(conn, |conn| {
-                        store(conn, settings, submission).inspect_err(|e| {
+                        store_in_batch(conn, settings, submission).inspect_err(|e| {
                             if e.status() == Status::ServiceUnavailable {
                                 unavailable = Some(e.unavailable_copy());
                             }
@@ -120,8 +125,13 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
                     if let Some(error) = unavailable {
                         return Err(error);
                     }
+                    if let Ok(Stored::New(_)) = &result {
+                        tallies.add(&submission.survey_id, &submission.facts);
+                    }
                     results.push(result);
                 }
+                // The kept figures once for the whole batch, in the same transaction.
+                tallies.apply(conn)?;
                 Ok::<_, Error>(results)
             })
         });
@@ -155,9 +165,25 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
-/// Stores one submission in the caller's write transaction, as the writer thread does for each
-/// of a batch (used directly by command-line tools that load data).
+/// Stores one submission and adds it to the kept figures, in the caller's write transaction
+/// (command-line tools that load data use this; the writer thread stores batches).
 pub fn store(conn: &mut DbConn, settings: &Settings, submission: &Submission) -> Result<Stored> {
+    let stored = store_in_batch(conn, settings, submission)?;
+    if let Stored::New(_) = &stored {
+        let mut tallies = Batch::default();
+        tallies.add(&submission.survey_id, &submission.facts);
+        tallies.apply(conn)?;
+    }
+    Ok(stored)
+}
+
+/// Stores one submission in the caller's write transaction; its facts are the caller's to add
+/// to the kept figures.
+fn store_in_batch(
+    conn: &mut DbConn,
+    settings: &Settings,
+    submission: &Submission,
+) -> Result<Stored> {
     if let Some(existing) = model::find_by_submission_key(conn, &submission.submission_key)? {
         return if existing.payload_digest == submission.payload_digest
             && existing.survey_id == submission.survey_id
@@ -211,6 +237,7 @@ pub fn store(conn: &mut DbConn, settings: &Settings, submission: &Submission) ->
         channel: submission.channel.to_string(),
         submitted_at: now,
         score: submission.score.clone(),
+        figures: Some(submission.figures.clone()),
     };
     model::insert_response(conn, &row)?;
     model::insert_answers(conn, &row.id, &submission.answers)?;

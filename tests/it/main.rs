@@ -35,6 +35,7 @@ mod openapi;
 mod passwords;
 mod resilience;
 mod respond;
+mod results;
 mod roles;
 mod sessions;
 mod setup;

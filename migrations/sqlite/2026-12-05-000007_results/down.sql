@@ -1,0 +1,3 @@
+DROP TABLE survey_tallies;
+DROP TABLE question_tallies;
+ALTER TABLE responses DROP COLUMN figures;

@@ -1,0 +1,28 @@
+-- Every response in short, for figures over a segment: one token per question of the survey
+-- (see the respond room's figures module), so a segment is counted from this one column rather
+-- than from every answer's row. Empty for responses stored before it existed until their survey
+-- is counted again.
+ALTER TABLE responses ADD COLUMN figures TEXT;
+
+-- The kept figures of every question: how many responses have each fact (answered, a rating's
+-- value, an option chosen, a rank given, a competitor score, a head-to-head outcome). Added to
+-- in the transaction that stores the responses, so unfiltered results never count answers.
+CREATE TABLE question_tallies (
+    survey_id TEXT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL,
+    part TEXT NOT NULL,
+    item TEXT NOT NULL,
+    value BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (survey_id, question_id, part, item, value)
+);
+
+-- A survey's kept response count, and whether its figures must be counted again from the
+-- stored answers (true for surveys that had responses before figures were kept).
+CREATE TABLE survey_tallies (
+    survey_id TEXT PRIMARY KEY NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    responses BIGINT NOT NULL,
+    stale BOOLEAN NOT NULL
+);
+INSERT INTO survey_tallies (survey_id, responses, stale)
+    SELECT survey_id, COUNT(*), TRUE FROM responses GROUP BY survey_id;

@@ -1,0 +1,221 @@
+//! The charts of the results page as numbers and labels, worked out here so the template only
+//! draws `<rect>` and `<text>` from them (and handlebars escapes every label).
+//!
+//! Horizontal positions are percentages of the chart's width and vertical ones pixels, with no
+//! `viewBox`: the bars stretch to the card at any width while the text keeps its size, so a
+//! chart reads as well on a 390 px phone as on a laptop (a `viewBox` would shrink the labels
+//! to 8 px there). Every figure drawn is also given as table rows, for screen readers and for
+//! copying into a slide.
+
+mod bars;
+mod stacked;
+
+use serde::Serialize;
+
+pub use self::bars::{BarRow, Bars, Column, Rating};
+pub use self::stacked::{BrandRow, Cell, Competitor, Duel, DuelRow, Nps, Part};
+use super::summary::{QuestionResult, Summary};
+use super::terms::Term;
+use crate::survey::question::{Kind, Question};
+
+/// Longest label drawn in a chart (about a phone's width); the table has the whole text.
+const LABEL_CHARS: usize = 44;
+
+/// One question's card.
+#[derive(Debug, Serialize)]
+pub struct Card {
+    pub number: usize,
+    pub prompt: String,
+    pub kind: &'static str,
+    pub answered: i64,
+    /// Takes the whole width of the page (the competitor grid needs it).
+    pub wide: bool,
+    pub bars: Option<Bars>,
+    pub rating: Option<Rating>,
+    pub nps: Option<Nps>,
+    pub competitor: Option<Competitor>,
+    pub terms: Option<Terms>,
+}
+
+/// Figures as a table: its column headings and rows (the first cell heads its row).
+#[derive(Debug, Serialize)]
+pub struct Table {
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The words open answers use most, each linked to the answers that use it.
+#[derive(Debug, Serialize)]
+pub struct Terms {
+    pub items: Vec<TermItem>,
+    pub from: usize,
+    pub sampled: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TermItem {
+    pub term: String,
+    pub count: usize,
+    pub href: String,
+}
+
+/// The cards of a survey's questions, in the survey's order.
+pub fn cards(survey_id: &str, questions: &[Question], results: &[QuestionResult]) -> Vec<Card> {
+    results
+        .iter()
+        .enumerate()
+        .map(|(i, result)| {
+            let question = questions.iter().find(|q| q.id == result.question_id);
+            card(survey_id, i + 1, question.map(|q| &q.kind), result)
+        })
+        .collect()
+}
+
+fn card(survey_id: &str, number: usize, kind: Option<&Kind>, r: &QuestionResult) -> Card {
+    let mut card = Card {
+        number,
+        prompt: r.prompt.clone(),
+        kind: kind_label(r.kind),
+        answered: r.answered,
+        wide: r.kind == "competitor",
+        bars: None,
+        rating: None,
+        nps: None,
+        competitor: None,
+        terms: None,
+    };
+    // Nobody answered: the page says so instead of drawing an empty chart.
+    if r.answered == 0 {
+        return card;
+    }
+    match &r.summary {
+        Summary::Choice { counts } => card.bars = Some(bars::choice(r, counts)),
+        Summary::Ranking { mean_rank } => card.bars = Some(bars::ranking(r, mean_rank)),
+        Summary::Rating {
+            mean,
+            median,
+            distribution,
+        } => {
+            let scale = match kind {
+                Some(Kind::Rating { scale }) => Some(scale),
+                _ => None,
+            };
+            card.rating = Some(bars::rating(r, (*mean, *median), distribution, scale));
+        }
+        Summary::Nps {
+            score,
+            promoters,
+            passives,
+            detractors,
+            ..
+        } => {
+            card.nps = Some(stacked::nps(
+                r,
+                *score,
+                [*detractors, *passives, *promoters],
+            ))
+        }
+        Summary::Competitor {
+            brands,
+            head_to_head,
+        } => {
+            let scale = match kind {
+                Some(Kind::Competitor { scale, .. }) => format!("{}–{}", scale.min, scale.max),
+                _ => String::new(),
+            };
+            card.competitor = Some(stacked::competitor(brands, head_to_head, scale));
+        }
+        Summary::Text {
+            top_terms,
+            terms_from,
+            terms_sampled,
+        } => card.terms = Some(terms(survey_id, top_terms, *terms_from, *terms_sampled)),
+    }
+    card
+}
+
+fn kind_label(name: &str) -> &'static str {
+    match name {
+        "text" => "Short text",
+        "long_text" => "Long text",
+        "single_choice" => "Single choice",
+        "multi_choice" => "Multiple choice",
+        "rating" => "Rating",
+        "nps" => "Net Promoter Score",
+        "ranking" => "Ranking",
+        "competitor" => "Competitor comparison",
+        _ => "Question",
+    }
+}
+
+fn terms(survey_id: &str, top: &[Term], from: usize, sampled: bool) -> Terms {
+    Terms {
+        items: top
+            .iter()
+            .map(|t| TermItem {
+                term: t.term.clone(),
+                count: t.count,
+                href: format!(
+                    "/surveys/{survey_id}/responses?{}",
+                    form_urlencoded::Serializer::new(String::new())
+                        .append_pair("word", &t.term)
+                        .finish()
+                ),
+            })
+            .collect(),
+        from,
+        sampled,
+    }
+}
+
+/// `n` of `of` as a fraction from 0 to 1 (0 when there is nothing to divide).
+fn fraction(n: i64, of: i64) -> f64 {
+    if of <= 0 {
+        0.0
+    } else {
+        (n as f64 / of as f64).clamp(0.0, 1.0)
+    }
+}
+
+fn percent(n: i64, of: i64) -> String {
+    format!("{:.0}%", fraction(n, of) * 100.0)
+}
+
+/// A figure as people write it: "4" rather than "4.0", "3.5" as it is.
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// Two decimals are finer than a pixel and keep the page small.
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// At most `max` characters, cut with an ellipsis.
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_written_as_people_read_them() {
+        assert_eq!(percent(1, 3), "33%");
+        assert_eq!(percent(5, 0), "0%");
+        assert_eq!(number(4.0), "4");
+        assert_eq!(number(3.5), "3.5");
+        assert_eq!(short("abcdef", 4), "abc…");
+        assert_eq!(short("abc", 4), "abc");
+    }
+}

@@ -1,0 +1,255 @@
+//! Bar charts: one horizontal bar per option for choices and rankings, and a rating's
+//! distribution as columns.
+
+use serde::Serialize;
+
+use super::{LABEL_CHARS, Table, fraction, number, percent, round, short};
+use crate::respond::figures::OTHER;
+use crate::results::summary::{Ordered, QuestionResult};
+use crate::survey::question::Scale;
+
+/// The share of the width the longest bar may take, leaving room for its figures after it.
+const SPAN: f64 = 70.0;
+/// One labelled bar: the label line, then the bar.
+const ROW: u32 = 54;
+/// The tallest column of a distribution, and the room above it for its count.
+const COLUMN: u32 = 140;
+const ABOVE: u32 = 24;
+
+/// Horizontal bars, one per option.
+#[derive(Debug, Serialize)]
+pub struct Bars {
+    pub caption: String,
+    pub note: Option<&'static str>,
+    pub height: u32,
+    pub span: f64,
+    pub rows: Vec<BarRow>,
+    pub table: Table,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BarRow {
+    pub label: String,
+    pub label_y: u32,
+    pub bar_y: u32,
+    pub text_y: u32,
+    pub width: f64,
+    pub value: String,
+    /// "Other" answers are drawn in the neutral colour, the options in the accent.
+    pub other: bool,
+}
+
+/// A rating's distribution as columns, with its mean and median.
+#[derive(Debug, Serialize)]
+pub struct Rating {
+    pub caption: String,
+    pub mean: String,
+    pub median: String,
+    pub scale: String,
+    pub height: u32,
+    pub axis_y: u32,
+    pub label_y: u32,
+    pub ends_y: u32,
+    pub min_label: Option<String>,
+    pub max_label: Option<String>,
+    pub columns: Vec<Column>,
+    pub table: Table,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Column {
+    pub label: String,
+    pub x: f64,
+    pub width: f64,
+    pub center: f64,
+    pub y: f64,
+    pub height: f64,
+    pub count: i64,
+    pub count_y: f64,
+}
+
+/// One bar before layout: its label, its length as a fraction, the figure after it, whether
+/// it is "other", and its table row.
+struct Row {
+    label: String,
+    share: f64,
+    value: String,
+    other: bool,
+    cells: Vec<String>,
+}
+
+pub(super) fn choice(r: &QuestionResult, counts: &Ordered<i64>) -> Bars {
+    let rows = counts
+        .0
+        .iter()
+        .map(|(option, n)| {
+            let other = option == OTHER;
+            let label = if other {
+                "Other (own answer)".to_string()
+            } else {
+                option.clone()
+            };
+            let share = percent(*n, r.answered);
+            Row {
+                cells: vec![label.clone(), n.to_string(), share.clone()],
+                label,
+                share: fraction(*n, r.answered),
+                value: format!("{n} · {share}"),
+                other,
+            }
+        })
+        .collect();
+    let note = (r.kind == "multi_choice")
+        .then_some("People could choose more than one, so the shares add up to more than 100%.");
+    layout(
+        format!(
+            "Bar chart: how many of the {} who answered chose each option",
+            r.answered
+        ),
+        note,
+        rows,
+        vec!["Option", "Answers", "Share of those who answered"],
+    )
+}
+
+pub(super) fn ranking(r: &QuestionResult, mean_rank: &Ordered<Option<f64>>) -> Bars {
+    let places = mean_rank.0.len().max(1) as f64;
+    let mut ranked: Vec<&(String, Option<f64>)> = mean_rank.0.iter().collect();
+    // Best first; an option nobody ranked goes last.
+    ranked.sort_by(|a, b| match (a.1, b.1) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    let rows = ranked
+        .into_iter()
+        .map(|(option, mean)| {
+            let value = mean.map_or("not ranked".to_string(), |m| format!("{m:.1}"));
+            Row {
+                label: option.clone(),
+                share: mean.map_or(0.0, |m| m / places),
+                cells: vec![option.clone(), value.clone()],
+                value,
+                other: false,
+            }
+        })
+        .collect();
+    layout(
+        format!(
+            "Bar chart: each option's mean rank among the {} who answered, best first; a shorter bar is a better rank",
+            r.answered
+        ),
+        Some("Mean rank, where 1 = ranked first: the shortest bar is the best, listed first."),
+        rows,
+        vec!["Option", "Mean rank (1 = best)"],
+    )
+}
+
+fn layout(
+    caption: String,
+    note: Option<&'static str>,
+    rows: Vec<Row>,
+    columns: Vec<&'static str>,
+) -> Bars {
+    let mut table = Vec::new();
+    let rows: Vec<BarRow> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            table.push(row.cells);
+            let top = i as u32 * ROW;
+            BarRow {
+                label: short(&row.label, LABEL_CHARS),
+                label_y: top + 15,
+                bar_y: top + 22,
+                text_y: top + 38,
+                width: round(row.share.clamp(0.0, 1.0) * SPAN),
+                value: row.value,
+                other: row.other,
+            }
+        })
+        .collect();
+    Bars {
+        caption,
+        note,
+        height: rows.len() as u32 * ROW,
+        span: SPAN,
+        rows,
+        table: Table {
+            columns,
+            rows: table,
+        },
+    }
+}
+
+pub(super) fn rating(
+    r: &QuestionResult,
+    (mean, median): (Option<f64>, Option<f64>),
+    distribution: &Ordered<i64>,
+    scale: Option<&Scale>,
+) -> Rating {
+    let most = distribution
+        .0
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let slot = 100.0 / distribution.0.len().max(1) as f64;
+    let floor = f64::from(ABOVE + COLUMN);
+    let columns = distribution
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, (value, n))| {
+            let height = round(*n as f64 / most * f64::from(COLUMN));
+            let left = i as f64 * slot;
+            Column {
+                label: value.clone(),
+                x: round(left + slot * 0.15),
+                width: round(slot * 0.7),
+                center: round(left + slot / 2.0),
+                y: round(floor - height),
+                height,
+                count: *n,
+                count_y: round(floor - height - 6.0),
+            }
+        })
+        .collect();
+    let range = match (distribution.0.first(), distribution.0.last()) {
+        (Some((low, _)), Some((high, _))) => format!("{low}–{high}"),
+        _ => String::new(),
+    };
+    let rows = distribution
+        .0
+        .iter()
+        .map(|(value, n)| vec![value.clone(), n.to_string(), percent(*n, r.answered)])
+        .collect();
+    let mean = mean.map_or("–".to_string(), |m| format!("{m:.1}"));
+    let median = median.map_or("–".to_string(), number);
+    Rating {
+        caption: format!(
+            "Column chart: how many of the {} who answered gave each value from {range}; mean {mean}, median {median}",
+            r.answered
+        ),
+        mean,
+        median,
+        scale: range,
+        height: ABOVE + COLUMN + 50,
+        axis_y: ABOVE + COLUMN,
+        label_y: ABOVE + COLUMN + 20,
+        ends_y: ABOVE + COLUMN + 44,
+        min_label: scale
+            .and_then(|s| s.min_label.as_deref())
+            .map(|l| short(l, 22)),
+        max_label: scale
+            .and_then(|s| s.max_label.as_deref())
+            .map(|l| short(l, 22)),
+        columns,
+        table: Table {
+            columns: vec!["Value", "Answers", "Share"],
+            rows,
+        },
+    }
+}

@@ -1,0 +1,287 @@
+//! Stacked bars: the NPS split with its score, and the competitor question's grid of means
+//! with ours against each other brand (wins, ties, losses).
+
+use serde::Serialize;
+
+use super::{LABEL_CHARS, Table, fraction, percent, round, short};
+use crate::results::summary::{BrandScore, HeadToHead, Ordered, QuestionResult};
+
+/// One head-to-head: its label, its bar and its line of figures, below the legend.
+const DUEL_ROW: u32 = 84;
+const LEGEND: u32 = 28;
+
+/// The NPS split as one stacked bar, with the score.
+#[derive(Debug, Serialize)]
+pub struct Nps {
+    pub caption: String,
+    pub score: String,
+    pub parts: Vec<Part>,
+    pub table: Table,
+}
+
+/// A part of a stacked bar, with its line of the legend.
+#[derive(Debug, Serialize)]
+pub struct Part {
+    pub name: &'static str,
+    pub class: &'static str,
+    pub x: f64,
+    pub width: f64,
+    pub center: f64,
+    /// The share written inside the part, when it is wide enough to hold it.
+    pub inside: Option<String>,
+    pub legend: String,
+    /// The top of the legend's colour swatch, and the baseline of its text beside it.
+    pub legend_y: u32,
+    pub legend_text_y: u32,
+}
+
+/// The competitor grid (means per brand and attribute) and ours against each other brand.
+#[derive(Debug, Serialize)]
+pub struct Competitor {
+    pub ours: String,
+    pub scale: String,
+    pub attributes: Vec<String>,
+    pub brands: Vec<BrandRow>,
+    pub duel: Duel,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BrandRow {
+    pub name: String,
+    pub ours: bool,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Cell {
+    pub mean: String,
+    pub n: i64,
+    /// The highest mean of its attribute.
+    pub best: bool,
+}
+
+/// Win, tie and loss bars of ours against each other brand.
+#[derive(Debug, Serialize)]
+pub struct Duel {
+    pub caption: String,
+    pub height: u32,
+    pub rows: Vec<DuelRow>,
+    pub table: Table,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DuelRow {
+    pub label: String,
+    pub label_y: u32,
+    pub bar_y: u32,
+    pub inside_y: u32,
+    pub text_y: u32,
+    pub parts: Vec<Part>,
+    pub summary: String,
+}
+
+/// A part's name, the range it covers (empty for none) and its colour class.
+type Name = (&'static str, &'static str, &'static str);
+
+pub(super) fn nps(r: &QuestionResult, score: Option<f64>, split: [i64; 3]) -> Nps {
+    let names: [Name; 3] = [
+        ("Detractors", "0–6", "c-detractor"),
+        ("Passives", "7–8", "c-passive"),
+        ("Promoters", "9–10", "c-promoter"),
+    ];
+    let total: i64 = split.iter().sum();
+    let rows = names
+        .iter()
+        .zip(split)
+        .map(|((name, range, _), n)| {
+            vec![
+                format!("{name} ({range})"),
+                n.to_string(),
+                percent(n, total),
+            ]
+        })
+        .collect();
+    let score = score.map_or("–".to_string(), signed);
+    Nps {
+        caption: format!(
+            "Stacked bar: detractors, passives and promoters among the {} who answered; NPS {score}",
+            r.answered
+        ),
+        score,
+        // The bar is 36 px high; the legend starts below it.
+        parts: stack(&names, &split, 64),
+        table: Table {
+            columns: vec!["Group", "Answers", "Share"],
+            rows,
+        },
+    }
+}
+
+/// The parts of one stacked bar, each with a legend line, the first at `legend_top`.
+fn stack(names: &[Name], counts: &[i64], legend_top: u32) -> Vec<Part> {
+    let total: i64 = counts.iter().sum();
+    let mut x = 0.0;
+    names
+        .iter()
+        .zip(counts)
+        .enumerate()
+        .map(|(i, ((name, range, class), n))| {
+            let width = fraction(*n, total) * 100.0;
+            let share = percent(*n, total);
+            let part = Part {
+                name,
+                class,
+                x: round(x),
+                width: round(width),
+                center: round(x + width / 2.0),
+                inside: (width >= 14.0).then(|| share.clone()),
+                legend: if range.is_empty() {
+                    format!("{name}: {n} ({share})")
+                } else {
+                    format!("{name} ({range}): {n} ({share})")
+                },
+                legend_y: legend_top + i as u32 * 24,
+                legend_text_y: legend_top + i as u32 * 24 + 12,
+            };
+            x += width;
+            part
+        })
+        .collect()
+}
+
+pub(super) fn competitor(
+    brands: &Ordered<Ordered<BrandScore>>,
+    duels: &Ordered<HeadToHead>,
+    scale: String,
+) -> Competitor {
+    let attributes: Vec<String> = brands
+        .0
+        .first()
+        .map(|(_, scores)| scores.0.iter().map(|(name, _)| name.clone()).collect())
+        .unwrap_or_default();
+    let best: Vec<Option<f64>> = (0..attributes.len())
+        .map(|a| {
+            brands
+                .0
+                .iter()
+                .filter_map(|(_, scores)| scores.0.get(a)?.1.mean)
+                .max_by(f64::total_cmp)
+        })
+        .collect();
+    let rows = brands
+        .0
+        .iter()
+        .enumerate()
+        .map(|(b, (name, scores))| BrandRow {
+            name: name.clone(),
+            ours: b == 0,
+            cells: scores
+                .0
+                .iter()
+                .enumerate()
+                .map(|(a, (_, score))| Cell {
+                    mean: score.mean.map_or("–".to_string(), |m| format!("{m:.1}")),
+                    n: score.n,
+                    best: score.mean.is_some() && score.mean == best.get(a).copied().flatten(),
+                })
+                .collect(),
+        })
+        .collect();
+    let ours = brands
+        .0
+        .first()
+        .map(|(name, _)| name.clone())
+        .unwrap_or_default();
+    Competitor {
+        duel: duel(&ours, duels),
+        ours,
+        scale,
+        attributes,
+        brands: rows,
+    }
+}
+
+fn duel(ours: &str, duels: &Ordered<HeadToHead>) -> Duel {
+    let names: [Name; 3] = [
+        ("Wins for us", "", "c-win"),
+        ("Ties", "", "c-tie"),
+        ("Losses", "", "c-loss"),
+    ];
+    let mut table = Vec::new();
+    let rows: Vec<DuelRow> = duels
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, (brand, h))| {
+            let top = LEGEND + i as u32 * DUEL_ROW;
+            let counts = [h.wins, h.ties, h.losses];
+            let total: i64 = counts.iter().sum();
+            table.push(vec![
+                brand.clone(),
+                h.wins.to_string(),
+                h.ties.to_string(),
+                h.losses.to_string(),
+                total.to_string(),
+            ]);
+            DuelRow {
+                label: short(&format!("{ours} vs {brand}"), LABEL_CHARS),
+                label_y: top + 15,
+                bar_y: top + 22,
+                inside_y: top + 37,
+                text_y: top + 64,
+                // One legend above all the bars rather than one under each.
+                parts: stack(&names, &counts, 0),
+                summary: if total == 0 {
+                    "Nobody scored both on the same attribute yet".to_string()
+                } else {
+                    format!(
+                        "{} won · {} tied · {} lost, of {total}",
+                        h.wins, h.ties, h.losses
+                    )
+                },
+            }
+        })
+        .collect();
+    Duel {
+        caption: format!(
+            "Stacked bars: for each other brand, how often {ours} scored higher, the same or lower, per respondent and attribute"
+        ),
+        height: LEGEND + rows.len() as u32 * DUEL_ROW,
+        rows,
+        table: Table {
+            columns: vec!["Against", "Wins for us", "Ties", "Losses", "Comparisons"],
+            rows: table,
+        },
+    }
+}
+
+/// A score with its sign, as NPS is written: "+23", "-8", "0".
+fn signed(x: f64) -> String {
+    let x = x.round();
+    if x == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{x:+.0}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_of_a_stacked_bar_fill_it_in_order() {
+        let names: [Name; 3] = [("A", "", "a"), ("B", "", "b"), ("C", "", "c")];
+        let parts = stack(&names, &[1, 0, 3], 10);
+        let spans: Vec<(f64, f64)> = parts.iter().map(|p| (p.x, p.width)).collect();
+        assert_eq!(spans, [(0.0, 25.0), (25.0, 0.0), (25.0, 75.0)]);
+        assert_eq!(parts[0].inside.as_deref(), Some("25%"));
+        assert_eq!(parts[1].inside, None);
+        assert_eq!(parts[2].legend_y, 58);
+        assert!(stack(&names, &[0, 0, 0], 0).iter().all(|p| p.width == 0.0));
+        assert_eq!(
+            (signed(23.4), signed(-0.4), signed(-8.0)),
+            ("+23".into(), "0".into(), "-8".into())
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! Results: per-question figures (kept as responses arrive, or counted for a segment), the
+//! comparison with named competitors, what people say in their own words, and exports.
+
+pub mod api;
+pub mod charts;
+pub mod counting;
+pub mod downloads;
+pub mod export;
+pub mod pages;
+pub mod report;
+pub mod segment;
+pub mod summary;
+pub mod terms;
+
+use rocket::{Build, Rocket};
+
+pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket
+        .mount("/api/v1", api::routes())
+        .mount("/", pages::routes())
+        .mount("/", downloads::routes())
+}

@@ -1,0 +1,358 @@
+//! The results page (`GET /surveys/<id>/results`): the response count and completion rate, a
+//! segment form that works without JavaScript, and a card per question with its chart drawn
+//! on the server (see `charts`), for analysts, admins and the survey's own designer.
+//!
+//! The form speaks in days (`from`, `to` as dates, `channel`, one `attribute` and `value`),
+//! which this page turns into a [`Segment`]; the export links carry the same segment in the
+//! API's words (RFC 3339 times, `contact.<attribute>`), which every results route reads.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rocket::http::Status;
+use rocket::{State, get, routes};
+use rocket_dyn_templates::{Template, context};
+use serde::Serialize;
+
+use super::api::RawQuery;
+use super::charts;
+use super::report;
+use super::segment::{CHANNELS, Segment};
+use crate::auth::{Readers, Staff};
+use crate::db::Db;
+use crate::error::Result;
+use crate::ids::{MalformedId, SurveyId};
+use crate::respond::model::count_responses;
+use crate::survey::editing;
+use crate::web::csrf::CsrfToken;
+use crate::web::{Reply, rfc3339};
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![results_page]
+}
+
+/// The channel choices of the form: (value, what staff read).
+const CHANNEL_CHOICES: [(&str, &str); 4] = [
+    ("", "All channels"),
+    ("personal", "Personal links (invitations)"),
+    ("open", "Open link"),
+    ("api", "API"),
+];
+
+/// The segment form as typed, each field with its problem, if it has one.
+#[derive(Debug, Default, Serialize)]
+struct Filter {
+    from: String,
+    to: String,
+    channel: String,
+    attribute: String,
+    value: String,
+    errors: Problems,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Problems {
+    from: Option<String>,
+    to: Option<String>,
+    channel: Option<String>,
+    attribute: Option<String>,
+    value: Option<String>,
+}
+
+impl Problems {
+    fn any(&self) -> bool {
+        self.from.is_some()
+            || self.to.is_some()
+            || self.channel.is_some()
+            || self.attribute.is_some()
+            || self.value.is_some()
+    }
+}
+
+impl Filter {
+    /// Reads the form's fields from the query; other parameters are left alone (a link that
+    /// adds one still shows the page).
+    fn read(query: Option<&str>) -> Filter {
+        let mut filter = Filter::default();
+        for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            let slot = match name.as_ref() {
+                "from" => &mut filter.from,
+                "to" => &mut filter.to,
+                "channel" => &mut filter.channel,
+                "attribute" => &mut filter.attribute,
+                "value" => &mut filter.value,
+                _ => continue,
+            };
+            *slot = value.trim().to_string();
+        }
+        filter
+    }
+
+    /// The segment the form asks for, or `None` with the problems noted beside their fields.
+    fn segment(&mut self) -> Option<Segment> {
+        let mut segment = Segment::default();
+        let errors = &mut self.errors;
+        let from = day(&self.from, &mut errors.from);
+        let to = day(&self.to, &mut errors.to);
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            errors.to = Some("The end date must not be before the start date.".into());
+        }
+        segment.from = from.and_then(|d| d.and_hms_opt(0, 0, 0));
+        // The last microsecond of the day, the finest time the database keeps.
+        segment.to = to.and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999));
+        if !self.channel.is_empty() {
+            if CHANNELS.contains(&self.channel.as_str()) {
+                segment.channel = Some(self.channel.clone());
+            } else {
+                errors.channel = Some("Choose one of the channels listed.".into());
+            }
+        }
+        match (self.attribute.is_empty(), self.value.is_empty()) {
+            (true, true) => {}
+            (false, true) => {
+                errors.value = Some(
+                    "Enter the value the attribute must have, or clear the attribute too.".into(),
+                )
+            }
+            (true, false) => {
+                errors.attribute =
+                    Some("Enter the contact attribute this value is for, e.g. store.".into())
+            }
+            (false, false) => {
+                if self.attribute.chars().count() > 100 {
+                    errors.attribute = Some("Use at most 100 characters.".into());
+                } else if self.value.chars().count() > 500 {
+                    errors.value = Some("Use at most 500 characters.".into());
+                } else {
+                    segment
+                        .contact
+                        .push((self.attribute.clone(), self.value.clone()));
+                }
+            }
+        }
+        (!errors.any()).then_some(segment)
+    }
+}
+
+/// A date as `<input type="date">` sends it; empty is "not given".
+fn day(text: &str, problem: &mut Option<String>) -> Option<NaiveDate> {
+    if text.is_empty() {
+        return None;
+    }
+    let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)));
+    if parsed.is_none() {
+        *problem = Some(format!(
+            "“{}” is not a date. Enter one like 2026-12-01.",
+            shorten(text)
+        ));
+    }
+    parsed
+}
+
+/// Typed text quoted back in a message, kept short.
+fn shorten(text: &str) -> String {
+    let mut short: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        short.push('…');
+    }
+    short
+}
+
+/// The segment in words, for the line that says the figures are narrowed.
+fn describe(segment: &Segment) -> String {
+    let date = |t: NaiveDateTime| t.format("%-d %B %Y").to_string();
+    let mut parts = Vec::new();
+    match (segment.from, segment.to) {
+        (Some(from), Some(to)) => {
+            parts.push(format!("submitted from {} to {}", date(from), date(to)))
+        }
+        (Some(from), None) => parts.push(format!("submitted on or after {}", date(from))),
+        (None, Some(to)) => parts.push(format!("submitted on or before {}", date(to))),
+        (None, None) => {}
+    }
+    if let Some(channel) = &segment.channel {
+        parts.push(
+            match channel.as_str() {
+                "personal" => "through personal links",
+                "open" => "through the open link",
+                _ => "through the API",
+            }
+            .to_string(),
+        );
+    }
+    for (attribute, value) in &segment.contact {
+        parts.push(format!("from contacts whose “{attribute}” is “{value}”"));
+    }
+    parts.join(", ")
+}
+
+/// The segment as the API and the export routes read it.
+fn api_query(segment: &Segment) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(from) = segment.from {
+        query.append_pair("from", &rfc3339(from));
+    }
+    if let Some(to) = segment.to {
+        query.append_pair("to", &rfc3339(to));
+    }
+    if let Some(channel) = &segment.channel {
+        query.append_pair("channel", channel);
+    }
+    for (attribute, value) in &segment.contact {
+        query.append_pair(&format!("contact.{attribute}"), value);
+    }
+    query.finish()
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct Export {
+    label: &'static str,
+    href: String,
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[get("/surveys/<id>/results")]
+pub async fn results_page(
+    db: &State<Db>,
+    staff: Staff<Readers>,
+    csrf: CsrfToken,
+    id: Result<SurveyId, MalformedId>,
+    query: RawQuery,
+) -> Result<Reply> {
+    let id = id?;
+    let mut filter = Filter::read(query.0.as_deref());
+    let segment = filter.segment();
+    let user = staff.user.clone();
+    let asked = segment.clone();
+    // The survey is looked up before the figures, so a survey this user may not see is a 404
+    // whatever the filter says.
+    let (survey, total, report) = db
+        .run(move |conn| {
+            let survey = editing::visible_to(conn, &user, &id)?;
+            let total = count_responses(conn, survey.id())?;
+            let report = match &asked {
+                Some(segment) => Some(report::report(conn, &survey, segment)?),
+                None => None,
+            };
+            Ok((survey, total, report))
+        })
+        .await?;
+    let segment = segment.unwrap_or_default();
+    let narrowed = !segment.is_everyone();
+    let query = api_query(&segment);
+    let exports = [("CSV", "csv"), ("Excel (XLSX)", "xlsx"), ("JSON", "json")]
+        .into_iter()
+        .map(|(label, ext)| Export {
+            label,
+            href: if query.is_empty() {
+                format!("/surveys/{}/export.{ext}", survey.id())
+            } else {
+                format!("/surveys/{}/export.{ext}?{query}", survey.id())
+            },
+        })
+        .collect::<Vec<_>>();
+    let channels: Vec<Choice> = CHANNEL_CHOICES
+        .iter()
+        .map(|&(value, label)| Choice {
+            value,
+            label,
+            selected: value == filter.channel,
+        })
+        .collect();
+    let invalid = report.is_none();
+    let (responses, invited, rate) = report
+        .as_ref()
+        .map_or((0, 0, 0.0), |r| (r.responses, r.invited, r.completion_rate));
+    let completed = (rate * invited as f64).round() as i64;
+    let cards = report
+        .as_ref()
+        .map(|r| charts::cards(survey.id(), survey.questions(), &r.questions))
+        .unwrap_or_default();
+    let page = Template::render(
+        "results",
+        context! {
+            title: format!("Results · {}", survey.title()),
+            me: staff.me(),
+            csrf: csrf.0,
+            survey: context! {
+                id: survey.id(),
+                title: survey.title(),
+                anonymous: survey.anonymous(),
+            },
+            invalid,
+            narrowed,
+            segment_words: describe(&segment),
+            contact_ignored: survey.anonymous() && !segment.contact.is_empty(),
+            responses,
+            responses_label: if responses == 1 { "response" } else { "responses" },
+            total: plural(total, "response", "responses"),
+            invited: plural(invited, "person", "people"),
+            completed,
+            nobody_invited: invited == 0,
+            completion: format!("{:.0}%", rate * 100.0),
+            filter,
+            channels,
+            exports,
+            cards,
+        },
+    );
+    Ok(if invalid {
+        Reply::Status((Status::UnprocessableEntity, page))
+    } else {
+        Reply::Page(page)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment_of(query: &str) -> (Option<Segment>, Filter) {
+        let mut filter = Filter::read(Some(query));
+        (filter.segment(), filter)
+    }
+
+    #[test]
+    fn days_become_whole_days_and_bad_fields_are_named() {
+        let (segment, _) = segment_of(
+            "from=2026-12-01&to=2026-12-31&channel=open&attribute=store&value=Malm%C3%B6",
+        );
+        let segment = segment.expect("a segment");
+        assert_eq!(rfc3339(segment.from.expect("from")), "2026-12-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(segment.to.expect("to")),
+            "2026-12-31T23:59:59.999999Z"
+        );
+        assert_eq!(
+            api_query(&segment),
+            "from=2026-12-01T00%3A00%3A00Z&to=2026-12-31T23%3A59%3A59.999999Z&channel=open&contact.store=Malm%C3%B6"
+        );
+        let (segment, _) = segment_of("from=&to=&channel=&attribute=&value=&word=x");
+        assert!(segment.expect("everyone").is_everyone());
+        for (query, field) in [
+            ("from=yesterday", "from"),
+            ("to=2026-02-30", "to"),
+            ("from=2026-12-02&to=2026-12-01", "to"),
+            ("channel=fax", "channel"),
+            ("attribute=store", "value"),
+            ("value=Malmo", "attribute"),
+        ] {
+            let (segment, filter) = segment_of(query);
+            assert!(segment.is_none(), "{query}");
+            let errors = serde_json::to_value(&filter.errors).expect("json");
+            assert!(errors[field].is_string(), "{query}: {errors}");
+        }
+    }
+}
