@@ -20,6 +20,7 @@ use crate::auth::{Readers, Staff};
 use crate::db::Db;
 use crate::error::Result;
 use crate::ids::{MalformedId, SurveyId};
+use crate::invite::model::completion_of_survey;
 use crate::respond::model::count_responses;
 use crate::survey::editing;
 use crate::web::csrf::CsrfToken;
@@ -238,15 +239,18 @@ pub async fn results_page(
     let asked = segment.clone();
     // The survey is looked up before the figures, so a survey this user may not see is a 404
     // whatever the filter says.
-    let (survey, total, report) = db
+    let (survey, total, (invited, completed), report) = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user, &id)?;
             let total = count_responses(conn, survey.id())?;
+            // Invitations are not narrowed by a segment, so this is known even when the
+            // filter is wrong.
+            let completion = completion_of_survey(conn, survey.id())?;
             let report = match &asked {
                 Some(segment) => Some(report::report(conn, &survey, segment)?),
                 None => None,
             };
-            Ok((survey, total, report))
+            Ok((survey, total, completion, report))
         })
         .await?;
     let segment = segment.unwrap_or_default();
@@ -272,10 +276,12 @@ pub async fn results_page(
         })
         .collect();
     let invalid = report.is_none();
-    let (responses, invited, rate) = report
-        .as_ref()
-        .map_or((0, 0, 0.0), |r| (r.responses, r.invited, r.completion_rate));
-    let completed = (rate * invited as f64).round() as i64;
+    let responses = report.as_ref().map_or(total, |r| r.responses);
+    let rate = if invited == 0 {
+        0.0
+    } else {
+        completed as f64 / invited as f64
+    };
     let cards = report
         .as_ref()
         .map(|r| charts::cards(survey.id(), survey.questions(), &r.questions))

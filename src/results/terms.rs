@@ -940,3 +940,98 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod speed_by_hand {
+    fn vm_hwm() -> String {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    fn answers(unique: bool, language: &str) -> Vec<String> {
+        let mut state: u64 = 0x2545F4914F6CDD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let syllables = [
+            "de", "li", "ve", "ry", "ka", "to", "ser", "vi", "ce", "pro", "duct", "qua", "li",
+            "ty", "ap", "pli", "ca", "tion", "ing", "ed", "s", "ë", "č", "ö",
+        ];
+        let stops = match language {
+            "de" => ["der", "die", "und", "ist", "nicht"],
+            _ => ["the", "and", "is", "was", "not"],
+        };
+        let vocabulary: Vec<String> = (0..4000)
+            .map(|_| {
+                let n = 2 + next() % 3;
+                (0..n)
+                    .map(|_| syllables[(next() % syllables.len() as u64) as usize])
+                    .collect()
+            })
+            .collect();
+        let mut counter = 0u64;
+        (0..20_000)
+            .map(|_| {
+                let words = 60 + next() % 61;
+                let mut text = String::new();
+                for i in 0..words {
+                    let r = next();
+                    let word = if r % 4 == 0 {
+                        stops[(r / 4 % 5) as usize].to_owned()
+                    } else if unique {
+                        counter += 1;
+                        format!("w{counter}x{}", vocabulary[(r % 4000) as usize])
+                    } else {
+                        // Zipf-ish: squares favour the head of the vocabulary.
+                        let x = (r >> 8) % 4000;
+                        vocabulary[((x * x) / 4000) as usize].clone()
+                    };
+                    if i > 0 {
+                        text.push_str(if r % 11 == 0 { ", " } else { " " });
+                    }
+                    if i % 15 == 0 {
+                        let mut c = word.chars();
+                        if let Some(f) = c.next() {
+                            text.extend(f.to_uppercase());
+                            text.push_str(c.as_str());
+                        }
+                    } else {
+                        text.push_str(&word);
+                    }
+                }
+                text.push('.');
+                text
+            })
+            .collect()
+    }
+    #[test]
+    #[ignore]
+    fn speed() {
+        for (unique, language) in [(false, "en"), (false, "de"), (false, "sl"), (true, "en")] {
+            let texts = answers(unique, language);
+            let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+            let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let before = vm_hwm();
+            let start = std::time::Instant::now();
+            let listed = super::top_terms(language, &borrowed, 20);
+            let took = start.elapsed();
+            eprintln!(
+                "unique={unique} {language}: {} answers, {words} words, {:?}; before {before}; after {}; first {:?}",
+                texts.len(),
+                took,
+                vm_hwm(),
+                listed
+                    .iter()
+                    .take(4)
+                    .map(|t| (&t.term, t.count))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+}
