@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::api::RawQuery;
 use super::charts;
 use super::report;
-use super::segment::{CHANNELS, Segment};
+use super::segment::{CHANNELS, Segment, channel_name};
 use crate::auth::{Readers, Staff};
 use crate::db::Db;
 use crate::error::Result;
@@ -87,9 +87,10 @@ impl Filter {
         filter
     }
 
-    /// The segment the form asks for, or `None` with the problems noted beside their fields.
-    fn segment(&mut self) -> Option<Segment> {
-        let mut segment = Segment::default();
+    /// The segment the form asks for, with the same segment as the query string the API and
+    /// the export routes read; or `None`, with the problems noted beside their fields.
+    fn segment(&mut self) -> Option<(Segment, String)> {
+        let mut query = form_urlencoded::Serializer::new(String::new());
         let errors = &mut self.errors;
         let from = day(&self.from, &mut errors.from);
         let to = day(&self.to, &mut errors.to);
@@ -98,12 +99,16 @@ impl Filter {
         {
             errors.to = Some("The end date must not be before the start date.".into());
         }
-        segment.from = from.and_then(|d| d.and_hms_opt(0, 0, 0));
+        if let Some(start) = from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+            query.append_pair("from", &rfc3339(start));
+        }
         // The last microsecond of the day, the finest time the database keeps.
-        segment.to = to.and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999));
+        if let Some(end) = to.and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999)) {
+            query.append_pair("to", &rfc3339(end));
+        }
         if !self.channel.is_empty() {
             if CHANNELS.contains(&self.channel.as_str()) {
-                segment.channel = Some(self.channel.clone());
+                query.append_pair("channel", &self.channel);
             } else {
                 errors.channel = Some("Choose one of the channels listed.".into());
             }
@@ -125,13 +130,29 @@ impl Filter {
                 } else if self.value.chars().count() > 500 {
                     errors.value = Some("Use at most 500 characters.".into());
                 } else {
-                    segment
-                        .contact
-                        .push((self.attribute.clone(), self.value.clone()));
+                    query.append_pair(&format!("contact.{}", self.attribute), &self.value);
                 }
             }
         }
-        (!errors.any()).then_some(segment)
+        if errors.any() {
+            return None;
+        }
+        let query = query.finish();
+        // Read back by the parser every results route uses, so the figures shown here and the
+        // exports linked from here count the same responses.
+        match Segment::from_query(Some(&query), &[]) {
+            Ok((segment, _)) => Some((segment, query)),
+            Err(refused) => {
+                let message = Some(format!("This filter was refused: {refused}."));
+                match refused.field() {
+                    Some("from") => errors.from = message,
+                    Some("to") => errors.to = message,
+                    Some("channel") => errors.channel = message,
+                    _ => errors.attribute = message,
+                }
+                None
+            }
+        }
     }
 }
 
@@ -175,7 +196,7 @@ fn describe(segment: &Segment) -> String {
     }
     if let Some(channel) = &segment.channel {
         parts.push(
-            match channel.as_str() {
+            match channel_name(channel) {
                 "personal" => "through personal links",
                 "open" => "through the open link",
                 _ => "through the API",
@@ -187,24 +208,6 @@ fn describe(segment: &Segment) -> String {
         parts.push(format!("from contacts whose “{attribute}” is “{value}”"));
     }
     parts.join(", ")
-}
-
-/// The segment as the API and the export routes read it.
-fn api_query(segment: &Segment) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    if let Some(from) = segment.from {
-        query.append_pair("from", &rfc3339(from));
-    }
-    if let Some(to) = segment.to {
-        query.append_pair("to", &rfc3339(to));
-    }
-    if let Some(channel) = &segment.channel {
-        query.append_pair("channel", channel);
-    }
-    for (attribute, value) in &segment.contact {
-        query.append_pair(&format!("contact.{attribute}"), value);
-    }
-    query.finish()
 }
 
 #[derive(Serialize)]
@@ -234,7 +237,10 @@ pub async fn results_page(
 ) -> Result<Reply> {
     let id = id?;
     let mut filter = Filter::read(query.0.as_deref());
-    let segment = filter.segment();
+    let (segment, query) = match filter.segment() {
+        Some((segment, query)) => (Some(segment), query),
+        None => (None, String::new()),
+    };
     let user = staff.user.clone();
     let asked = segment.clone();
     // The survey is looked up before the figures, so a survey this user may not see is a 404
@@ -255,7 +261,6 @@ pub async fn results_page(
         .await?;
     let segment = segment.unwrap_or_default();
     let narrowed = !segment.is_everyone();
-    let query = api_query(&segment);
     let exports = [("CSV", "csv"), ("Excel (XLSX)", "xlsx"), ("JSON", "json")]
         .into_iter()
         .map(|(label, ext)| Export {
@@ -325,7 +330,7 @@ pub async fn results_page(
 mod tests {
     use super::*;
 
-    fn segment_of(query: &str) -> (Option<Segment>, Filter) {
+    fn segment_of(query: &str) -> (Option<(Segment, String)>, Filter) {
         let mut filter = Filter::read(Some(query));
         (filter.segment(), filter)
     }
@@ -335,18 +340,23 @@ mod tests {
         let (segment, _) = segment_of(
             "from=2026-12-01&to=2026-12-31&channel=open&attribute=store&value=Malm%C3%B6",
         );
-        let segment = segment.expect("a segment");
+        let (segment, query) = segment.expect("a segment");
         assert_eq!(rfc3339(segment.from.expect("from")), "2026-12-01T00:00:00Z");
         assert_eq!(
             rfc3339(segment.to.expect("to")),
             "2026-12-31T23:59:59.999999Z"
         );
         assert_eq!(
-            api_query(&segment),
+            query,
             "from=2026-12-01T00%3A00%3A00Z&to=2026-12-31T23%3A59%3A59.999999Z&channel=open&contact.store=Malm%C3%B6"
         );
+        assert_eq!(
+            describe(&segment),
+            "submitted from 1 December 2026 to 31 December 2026, through the open link, \
+             from contacts whose “store” is “Malmö”"
+        );
         let (segment, _) = segment_of("from=&to=&channel=&attribute=&value=&word=x");
-        assert!(segment.expect("everyone").is_everyone());
+        assert!(segment.expect("everyone").0.is_everyone());
         for (query, field) in [
             ("from=yesterday", "from"),
             ("to=2026-02-30", "to"),

@@ -397,19 +397,30 @@ fn results_rebuild_counts_the_kept_figures_again() {
         use diesel::prelude::*;
         use hearken::db::schema::surveys;
         let mut conn = db.conn().unwrap();
-        surveys::table.select(surveys::id).order(surveys::id).load(&mut *conn).unwrap()
+        surveys::table
+            .select(surveys::id)
+            .order(surveys::id)
+            .load(&mut *conn)
+            .unwrap()
     };
     let kept = |id: &str| {
         let mut conn = db.conn().unwrap();
-        let survey = hearken::survey::editing::load(&mut conn, id).unwrap().unwrap();
+        let survey = hearken::survey::editing::load(&mut conn, id)
+            .unwrap()
+            .unwrap();
         hearken::respond::tally::kept(&mut conn, id, survey.questions()).unwrap()
     };
     let before: Vec<_> = surveys.iter().map(|id| kept(id)).collect();
     db.conn()
         .unwrap()
-        .batch_execute("UPDATE question_tallies SET n = n + 7; UPDATE survey_tallies SET responses = 1")
+        .batch_execute(
+            "UPDATE question_tallies SET n = n + 7; UPDATE survey_tallies SET responses = 1",
+        )
         .unwrap();
-    assert_ne!(surveys.iter().map(|id| kept(id)).collect::<Vec<_>>(), before);
+    assert_ne!(
+        surveys.iter().map(|id| kept(id)).collect::<Vec<_>>(),
+        before
+    );
 
     let rebuilt = run(hearken(dir.path(), &database.url).args(["results", "rebuild"]));
     assert!(rebuilt.status.success(), "{}", text(&rebuilt.stderr));
@@ -417,9 +428,17 @@ fn results_rebuild_counts_the_kept_figures_again() {
     for id in &surveys {
         assert!(printed.contains(&format!("{id}\t40")), "{printed}");
     }
-    assert_eq!(surveys.iter().map(|id| kept(id)).collect::<Vec<_>>(), before);
+    assert_eq!(
+        surveys.iter().map(|id| kept(id)).collect::<Vec<_>>(),
+        before
+    );
 
-    let unknown = run(hearken(dir.path(), &database.url).args(["results", "rebuild", "--survey", "nope"]));
+    let unknown =
+        run(hearken(dir.path(), &database.url).args(["results", "rebuild", "--survey", "nope"]));
     assert!(!unknown.status.success());
-    assert!(text(&unknown.stderr).contains("nope"), "{}", text(&unknown.stderr));
+    assert!(
+        text(&unknown.stderr).contains("nope"),
+        "{}",
+        text(&unknown.stderr)
+    );
 }

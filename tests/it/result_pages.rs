@@ -256,10 +256,10 @@ fn a_segment_narrows_the_figures_and_the_exports() {
         &app,
         &id,
         vec![
-            (a, "personal", Some(contact("ann@example.com"))),
-            (b, "personal", Some(contact("bo@example.com"))),
-            (c, "open", None),
-            (d, "open", None),
+            (a, "invitation", Some(contact("ann@example.com"))),
+            (b, "invitation", Some(contact("bo@example.com"))),
+            (c, "link", None),
+            (d, "link", None),
         ],
     );
     signed_in(&app, Role::Analyst);
@@ -484,7 +484,7 @@ fn empty_states_and_links_to_the_page() {
     submit_all(
         &app,
         &id,
-        vec![(answers(json!({"improve": "Nothing"})), "open", None)],
+        vec![(answers(json!({"improve": "Nothing"})), "link", None)],
     );
     let (_, body) = page(&app.client, &format!("/surveys/{id}/results"));
     let html = Html::parse_document(&body);

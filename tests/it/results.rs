@@ -74,10 +74,10 @@ pub fn submit_all(
 }
 
 /// A small deterministic generator, so a failure can be replayed.
-struct Dice(u64);
+pub struct Dice(pub u64);
 
 impl Dice {
-    fn roll(&mut self, n: usize) -> usize {
+    pub fn roll(&mut self, n: usize) -> usize {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -87,7 +87,7 @@ impl Dice {
 }
 
 /// Answers to [`all_kinds`], some questions left out, with "other" and "don't know" answers.
-fn random_answers(dice: &mut Dice) -> Map<String, Value> {
+pub fn random_answers(dice: &mut Dice) -> Map<String, Value> {
     let mut answers = Map::new();
     let mut maybe = |dice: &mut Dice, id: &str, value: Value| {
         if dice.roll(6) > 0 {
@@ -608,4 +608,102 @@ fn results_are_for_readers_and_refuse_unknown_parameters() {
     }
     let (status, _) = get(&app, &analyst, "/api/v1/surveys/nope/results");
     assert_eq!(status, Status::NotFound);
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    /// A response from these dice, by one of three contacts or through the open link.
+    Submit(u64, Option<usize>),
+    /// Erase one of the three contacts.
+    Erase(usize),
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => (any::<u64>(), proptest::option::of(0..3usize)).prop_map(|(d, c)| Step::Submit(d, c)),
+        1 => (0..3usize).prop_map(Step::Erase),
+    ]
+}
+
+/// The kept figures equal a recount from the stored answers after any mix of submissions
+/// (in batches, as the writer takes them) and contact erasures.
+#[test]
+fn kept_figures_equal_a_recount_after_random_submissions_and_erasures() {
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new(Config {
+        cases: 12,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let steps = proptest::collection::vec(step(), 1..40);
+    runner
+        .run(&steps, |steps| {
+            let app = TestApp::new();
+            let (_, admin) = app.user_with_token(Role::Admin);
+            let csv =
+                "email,store\na@example.com,Malmö\nb@example.com,Göteborg\nc@example.com,Malmö\n";
+            let imported = app
+                .client
+                .post("/api/v1/contacts")
+                .header(bearer(&admin))
+                .header(ContentType::new("text", "csv"))
+                .body(csv)
+                .dispatch();
+            assert_eq!(imported.status(), Status::Ok);
+            let contacts = app.texts("SELECT id AS value FROM contacts ORDER BY email");
+            let (token, id) = published(&app, all_kinds(), false);
+            let mut batch = Vec::new();
+            let mut erased = [false; 3];
+            for step in steps.iter().chain([&Step::Erase(9)]) {
+                match step {
+                    Step::Submit(dice, contact) => {
+                        let contact = contact.filter(|c| !erased[*c]).map(|c| contacts[c].clone());
+                        let channel = if contact.is_some() {
+                            "invitation"
+                        } else {
+                            "link"
+                        };
+                        batch.push((random_answers(&mut Dice(*dice)), channel, contact));
+                    }
+                    Step::Erase(c) => {
+                        submit_all(&app, &id, std::mem::take(&mut batch));
+                        if *c < 3 && !erased[*c] {
+                            erased[*c] = true;
+                            let gone = app
+                                .client
+                                .delete(format!("/api/v1/contacts/{}", contacts[*c]))
+                                .header(bearer(&admin))
+                                .dispatch();
+                            assert_eq!(gone.status(), Status::NoContent);
+                        }
+                    }
+                }
+            }
+            let kept = results(&app, &token, &id, "");
+            let malmo = results(&app, &token, &id, "?contact.store=Malm%C3%B6");
+            let survey = {
+                let mut conn = app.db().conn().unwrap();
+                hearken::survey::editing::load(&mut conn, &id)
+                    .unwrap()
+                    .unwrap()
+            };
+            let mut conn = app.db().conn().unwrap();
+            let before = hearken::respond::tally::kept(&mut conn, &id, survey.questions())
+                .unwrap()
+                .unwrap();
+            let recounted = hearken::db::write(&mut conn, |c| {
+                hearken::respond::tally::recount(c, &id, survey.questions())
+            })
+            .unwrap();
+            drop(conn);
+            proptest::prop_assert_eq!(&before, &recounted);
+            proptest::prop_assert_eq!(kept, results(&app, &token, &id, ""));
+            proptest::prop_assert_eq!(
+                malmo,
+                results(&app, &token, &id, "?contact.store=Malm%C3%B6")
+            );
+            Ok(())
+        })
+        .unwrap();
 }
