@@ -2,6 +2,7 @@
 //! comparison with named competitors, what people say in their own words, and exports.
 
 pub mod api;
+pub mod browse;
 pub mod charts;
 pub mod counting;
 pub mod downloads;
@@ -19,4 +20,5 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", api::routes())
         .mount("/", pages::routes())
         .mount("/", downloads::routes())
+        .mount("/", browse::routes())
 }

@@ -44,9 +44,9 @@ pub mod light;
 mod tokens;
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::HashMap;
 use std::ops::Range;
 
+use foldhash::HashMap;
 use language::Language;
 use lexicon::{Event, Lexicon, Word};
 use unicode_normalization::char::is_combining_mark;
@@ -64,7 +64,7 @@ pub struct Term {
 
 const MAX_EXAMPLES: usize = 3;
 const EXAMPLE_MAX_CHARS: usize = 200;
-const MIN_PHRASE_ANSWERS: usize = 2;
+const MIN_PHRASE_ANSWERS: u32 = 2;
 
 /// The `limit` terms (words and two-word phrases together) used in the most answers, most first;
 /// ties broken by the term text; each with up to 3 example answers (the first answers, in the
@@ -76,33 +76,40 @@ pub fn top_terms(language: &str, answers: &[&str], limit: usize) -> Vec<Term> {
     }
     let mut lexicon = Lexicon::new(Language::from_code(language));
     let mut tally = Tally::default();
-    for (answer, text) in answers.iter().enumerate() {
-        let mut previous: Option<Word> = None;
+    // The counted words of every answer in order, with the breaks between them, so phrases
+    // can be counted in a second pass without reading the texts again.
+    let mut stream: Vec<u32> = Vec::new();
+    // Answers are numbered in u32 to keep the counts compact; none of the four billion
+    // numbers is u32::MAX, which marks "no answer yet".
+    for (answer, text) in (0..u32::MAX).zip(answers) {
         lexicon.scan(text, |event| match event {
-            Event::Break => previous = None,
+            Event::Break => {
+                if stream.last().is_some_and(|&last| last < END_OF_ANSWER) {
+                    stream.push(BREAK);
+                }
+            }
             Event::Word {
                 word,
                 sentence_start,
                 ..
             } => {
                 tally.word(answer, word, sentence_start);
-                if let Some(first) = previous {
-                    tally.phrase(answer, first, word);
-                }
-                previous = Some(word);
+                stream.push(word.form);
             }
         });
+        stream.push(END_OF_ANSWER);
     }
+    tally.phrases_in(&stream, &lexicon, limit);
     tally
         .top(&lexicon, limit)
         .into_iter()
         .map(|(term, counted)| Term {
             term,
-            count: counted.seen.answers,
+            count: counted.seen.answers as usize,
             examples: counted
                 .examples()
                 .iter()
-                .filter_map(|&answer| answers.get(answer))
+                .filter_map(|&answer| answers.get(answer as usize))
                 .map(|text| example(text))
                 .collect(),
         })
@@ -122,7 +129,8 @@ pub fn find(language: &str, term: &str, text: &str) -> Vec<Range<usize>> {
         return Vec::new();
     };
     let mut found = Vec::new();
-    let mut previous: Option<(usize, usize)> = None;
+    // The stem and start of the word before, when nothing parts it from the next.
+    let mut previous: Option<(u32, usize)> = None;
     lexicon.scan(text, |event| match event {
         Event::Break => previous = None,
         Event::Word { range, word, .. } => match wanted {
@@ -145,8 +153,8 @@ pub fn find(language: &str, term: &str, text: &str) -> Vec<Range<usize>> {
 
 #[derive(Debug, Clone, Copy)]
 enum Wanted {
-    Word(usize),
-    Phrase(usize, usize),
+    Word(u32),
+    Phrase(u32, u32),
 }
 
 fn wanted_stems<'t>(lexicon: &mut Lexicon<'t>, term: &'t str) -> Option<Wanted> {
@@ -167,25 +175,32 @@ fn wanted_stems<'t>(lexicon: &mut Lexicon<'t>, term: &'t str) -> Option<Wanted> 
     }
 }
 
+/// Marks "none" in id and answer slots.
+const NONE: u32 = u32::MAX;
+/// In the recorded word stream, after the last word of an answer.
+const END_OF_ANSWER: u32 = lexicon::FIRST_RESERVED_ID;
+/// In the recorded word stream, between words that are not a phrase.
+const BREAK: u32 = lexicon::FIRST_RESERVED_ID + 1;
+
 /// How many answers used something, and which answer last did (so each counts once).
 #[derive(Debug, Clone, Copy)]
 struct Seen {
-    answers: usize,
-    last_answer: usize,
+    answers: u32,
+    last_answer: u32,
 }
 
 impl Default for Seen {
     fn default() -> Self {
         Seen {
             answers: 0,
-            last_answer: usize::MAX,
+            last_answer: NONE,
         }
     }
 }
 
 impl Seen {
     /// Counts `answer` unless it was counted already; true when it was new.
-    fn see(&mut self, answer: usize) -> bool {
+    fn see(&mut self, answer: u32) -> bool {
         if self.last_answer == answer {
             return false;
         }
@@ -199,12 +214,12 @@ impl Seen {
 #[derive(Debug, Clone, Copy, Default)]
 struct Counted {
     seen: Seen,
-    example_answers: [usize; MAX_EXAMPLES],
+    example_answers: [u32; MAX_EXAMPLES],
 }
 
 impl Counted {
-    fn see(&mut self, answer: usize) {
-        let examples_so_far = self.seen.answers;
+    fn see(&mut self, answer: u32) {
+        let examples_so_far = self.seen.answers as usize;
         if self.seen.see(answer)
             && let Some(slot) = self.example_answers.get_mut(examples_so_far)
         {
@@ -212,33 +227,54 @@ impl Counted {
         }
     }
 
-    fn examples(&self) -> &[usize] {
-        &self.example_answers[..self.seen.answers.min(MAX_EXAMPLES)]
+    fn examples(&self) -> &[u32] {
+        &self.example_answers[..(self.seen.answers as usize).min(MAX_EXAMPLES)]
     }
+}
+
+/// How a form (a spelling with its case) is used.
+#[derive(Debug, Clone, Copy, Default)]
+struct FormUse {
+    /// Answers using it as their lowercase spelling (counted on lowercase forms only).
+    as_spelling: Seen,
+    /// Answers using exactly this form inside a sentence, where a capital is the word's own.
+    inside_sentence: Seen,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct PhraseSpelling {
     seen: Seen,
-    phrase: usize,
+    phrase: u32,
 }
 
+/// Two ids as one map key.
+fn pair(first: u32, second: u32) -> u64 {
+    (u64::from(first) << 32) | u64::from(second)
+}
+
+fn unpair(key: u64) -> (u32, u32) {
+    ((key >> 32) as u32, key as u32)
+}
+
+/// The counts of one analysis, in vectors indexed by the lexicon's ids where they are dense.
 #[derive(Default)]
 struct Tally {
     /// By stem id.
     stems: Vec<Counted>,
-    /// By form id: answers using this lowercase spelling.
-    spellings: Vec<Seen>,
-    /// By form id: answers using this exact spelling (with its case) inside a sentence.
-    inside_sentence: Vec<Seen>,
-    phrase_ids: HashMap<(usize, usize), usize>,
+    /// By form id.
+    forms: Vec<FormUse>,
+    /// By phrase id.
     phrases: Vec<Counted>,
-    /// By the pair of lowercase spellings.
-    phrase_spellings: HashMap<(usize, usize), PhraseSpelling>,
+    /// Phrase ids by the pair of stems.
+    phrase_ids: HashMap<u64, u32>,
+    /// By the pair of lowercase spellings; most phrases are met in one spelling, so this is
+    /// the one map an occurrence looks up.
+    phrase_spellings: HashMap<u64, PhraseSpelling>,
 }
 
 /// The entry for `id`, the list grown to hold it.
-fn slot<T: Default>(items: &mut Vec<T>, id: usize) -> &mut T {
+fn slot<T: Default>(items: &mut Vec<T>, id: u32) -> &mut T {
+    let id = id as usize;
     if items.len() <= id {
         items.resize_with(id + 1, T::default);
     }
@@ -246,49 +282,96 @@ fn slot<T: Default>(items: &mut Vec<T>, id: usize) -> &mut T {
 }
 
 impl Tally {
-    fn word(&mut self, answer: usize, word: Word, sentence_start: bool) {
+    fn word(&mut self, answer: u32, word: Word, sentence_start: bool) {
         slot(&mut self.stems, word.stem).see(answer);
-        slot(&mut self.spellings, word.spelling).see(answer);
+        slot(&mut self.forms, word.spelling).as_spelling.see(answer);
         if !sentence_start {
-            slot(&mut self.inside_sentence, word.form).see(answer);
+            slot(&mut self.forms, word.form).inside_sentence.see(answer);
         }
     }
 
-    fn phrase(&mut self, answer: usize, first: Word, second: Word) {
-        let next_id = self.phrases.len();
-        let phrase = *self
-            .phrase_ids
-            .entry((first.stem, second.stem))
-            .or_insert(next_id);
+    /// Counts the phrases of the recorded `stream` that could make the list. A phrase is used
+    /// in no more answers than either of its words, and `limit` words are used in at least
+    /// `threshold` answers, so a phrase with a less used word can never be listed; skipping
+    /// those saves counting the many pairs of rarer words.
+    fn phrases_in(&mut self, stream: &[u32], lexicon: &Lexicon<'_>, limit: usize) {
+        let mut stem_counts: Vec<u32> = self.stems.iter().map(|c| c.seen.answers).collect();
+        let threshold = match limit.checked_sub(1) {
+            Some(last) if last < stem_counts.len() => {
+                *stem_counts
+                    .select_nth_unstable_by_key(last, |&count| Reverse(count))
+                    .1
+            }
+            _ => 0,
+        }
+        .max(MIN_PHRASE_ANSWERS);
+        let listable: Vec<bool> = self
+            .stems
+            .iter()
+            .map(|counted| counted.seen.answers >= threshold)
+            .collect();
+        let can_be_listed =
+            |word: &Word| listable.get(word.stem as usize).copied().unwrap_or(false);
+        let mut answer = 0;
+        let mut previous: Option<Word> = None;
+        for &entry in stream {
+            match entry {
+                END_OF_ANSWER => {
+                    answer += 1;
+                    previous = None;
+                }
+                BREAK => previous = None,
+                form => {
+                    let word = lexicon.word(form).filter(can_be_listed);
+                    if let (Some(first), Some(second)) = (previous, word) {
+                        self.phrase(answer, first, second);
+                    }
+                    previous = word;
+                }
+            }
+        }
+    }
+
+    fn phrase(&mut self, answer: u32, first: Word, second: Word) {
+        let spelling_key = pair(first.spelling, second.spelling);
+        let phrase = match self.phrase_spellings.get_mut(&spelling_key) {
+            Some(spelling) => {
+                spelling.seen.see(answer);
+                spelling.phrase
+            }
+            None => {
+                let Ok(next_id) = u32::try_from(self.phrases.len()) else {
+                    return;
+                };
+                let phrase = *self
+                    .phrase_ids
+                    .entry(pair(first.stem, second.stem))
+                    .or_insert(next_id);
+                let mut seen = Seen::default();
+                seen.see(answer);
+                self.phrase_spellings
+                    .insert(spelling_key, PhraseSpelling { seen, phrase });
+                phrase
+            }
+        };
         slot(&mut self.phrases, phrase).see(answer);
-        self.phrase_spellings
-            .entry((first.spelling, second.spelling))
-            .or_insert(PhraseSpelling {
-                seen: Seen::default(),
-                phrase,
-            })
-            .seen
-            .see(answer);
     }
 
     /// The `limit` most used terms with their display text, most used first.
     fn top(&self, lexicon: &Lexicon<'_>, limit: usize) -> Vec<(String, Counted)> {
-        let mut candidates: Vec<(usize, Candidate)> = self
-            .stems
-            .iter()
-            .enumerate()
+        let mut candidates: Vec<(u32, Candidate)> = (0..)
+            .zip(&self.stems)
             .filter(|(_, counted)| counted.seen.answers > 0)
             .map(|(stem, counted)| (counted.seen.answers, Candidate::Word(stem)))
             .chain(
-                self.phrases
-                    .iter()
-                    .enumerate()
+                (0..)
+                    .zip(&self.phrases)
                     .filter(|(_, counted)| counted.seen.answers >= MIN_PHRASE_ANSWERS)
                     .map(|(phrase, counted)| (counted.seen.answers, Candidate::Phrase(phrase))),
             )
             .collect();
-        // Only terms that can make the list get a display text; with many answers most are
-        // used once and tie far below it.
+        // A first cut by count alone, which needs no text: most terms are used in few
+        // answers and fall far below the list.
         if candidates.len() > limit {
             candidates.select_nth_unstable_by_key(limit - 1, |&(answers, _)| Reverse(answers));
             let threshold = candidates[limit - 1].0;
@@ -296,95 +379,95 @@ impl Tally {
         }
 
         let texts = lexicon.form_texts();
-        let spellings = Spellings::choose(self, lexicon, &texts);
-        let mut listed_phrase = vec![false; self.phrases.len()];
-        for (_, candidate) in &candidates {
-            if let Candidate::Phrase(phrase) = candidate {
-                listed_phrase[*phrase] = true;
-            }
-        }
-        let phrase_spelling = self.phrase_spellings_for(&listed_phrase, &texts);
-
-        let mut listed: Vec<Listed> = candidates
-            .iter()
-            .filter_map(|&(_, candidate)| {
-                let (key, display, counted) = match candidate {
-                    Candidate::Word(stem) => {
-                        let spelling = *spellings.of_stem.get(&stem)?;
-                        (
-                            texts[spelling].to_owned(),
-                            spellings.display(spelling, &texts).to_owned(),
-                            self.stems[stem],
-                        )
-                    }
+        let text = |form: u32| texts.get(form as usize).copied().unwrap_or_default();
+        let spellings = Spellings::choose(self, lexicon, &text);
+        let phrase_spellings = self.phrase_spellings_of(&candidates, &text);
+        let mut ranked: Vec<(u32, Key<'_>, Candidate)> = candidates
+            .into_iter()
+            .filter_map(|(answers, candidate)| {
+                let key = match candidate {
+                    Candidate::Word(stem) => Key::Word(text(spellings.of_stem(stem)?)),
                     Candidate::Phrase(phrase) => {
-                        let (first, second) = *phrase_spelling.get(&phrase)?;
-                        (
-                            format!("{} {}", texts[first], texts[second]),
-                            format!(
-                                "{} {}",
-                                spellings.display(first, &texts),
-                                spellings.display(second, &texts)
-                            ),
-                            self.phrases[phrase],
-                        )
+                        let (first, second) = *phrase_spellings.get(&phrase)?;
+                        Key::Phrase(text(first), text(second))
                     }
                 };
-                Some(Listed {
-                    key,
-                    display,
-                    counted,
-                })
+                Some((answers, key, candidate))
             })
             .collect();
-        listed.sort_by(|a, b| {
-            b.counted
-                .seen
-                .answers
-                .cmp(&a.counted.seen.answers)
-                .then_with(|| a.key.cmp(&b.key))
-                .then_with(|| a.display.cmp(&b.display))
-        });
-        listed.truncate(limit);
-        listed
+        let order = |a: &(u32, Key<'_>, Candidate), b: &(u32, Key<'_>, Candidate)| {
+            b.0.cmp(&a.0).then_with(|| a.1.cmp_text(&b.1))
+        };
+        if ranked.len() > limit {
+            ranked.select_nth_unstable_by(limit - 1, order);
+            ranked.truncate(limit);
+        }
+        ranked.sort_unstable_by(order);
+        ranked
             .into_iter()
-            .map(|listed| (listed.display, listed.counted))
+            .filter_map(|(_, _, candidate)| match candidate {
+                Candidate::Word(stem) => {
+                    let spelling = spellings.of_stem(stem)?;
+                    let counted = *self.stems.get(stem as usize)?;
+                    Some((text(spellings.shown_as(spelling)).to_owned(), counted))
+                }
+                Candidate::Phrase(phrase) => {
+                    let (first, second) = *phrase_spellings.get(&phrase)?;
+                    let counted = *self.phrases.get(phrase as usize)?;
+                    let shown = format!(
+                        "{} {}",
+                        text(spellings.shown_as(first)),
+                        text(spellings.shown_as(second))
+                    );
+                    Some((shown, counted))
+                }
+            })
             .collect()
     }
 
-    /// The most used pair of spellings of each listed phrase.
-    fn phrase_spellings_for(
+    /// The most used pair of lowercase spellings of each candidate phrase.
+    fn phrase_spellings_of<'a>(
         &self,
-        listed_phrase: &[bool],
-        texts: &[&str],
-    ) -> HashMap<usize, (usize, usize)> {
-        let mut best: HashMap<usize, (usize, (usize, usize))> = HashMap::new();
-        for (&pair, spelling) in &self.phrase_spellings {
-            if !listed_phrase.get(spelling.phrase).copied().unwrap_or(false) {
+        candidates: &[(u32, Candidate)],
+        text: &impl Fn(u32) -> &'a str,
+    ) -> HashMap<u32, (u32, u32)> {
+        let mut best: HashMap<u32, (u32, u64)> = candidates
+            .iter()
+            .filter_map(|&(_, candidate)| match candidate {
+                Candidate::Phrase(phrase) => Some((phrase, (0, u64::MAX))),
+                Candidate::Word(_) => None,
+            })
+            .collect();
+        if best.is_empty() {
+            return HashMap::default();
+        }
+        for (&key, spelling) in &self.phrase_spellings {
+            let Some(current) = best.get_mut(&spelling.phrase) else {
                 continue;
+            };
+            let words = |key: u64| {
+                let (first, second) = unpair(key);
+                [text(first), text(second)]
+            };
+            if current.1 == u64::MAX
+                || more_used_spelling(
+                    (spelling.seen.answers, &words(key)),
+                    (current.0, &words(current.1)),
+                )
+            {
+                *current = (spelling.seen.answers, key);
             }
-            let candidate = (spelling.seen.answers, pair);
-            best.entry(spelling.phrase)
-                .and_modify(|current| {
-                    let text = |(first, second): (usize, usize)| [texts[first], texts[second]];
-                    if more_used_spelling(
-                        (candidate.0, &text(candidate.1)),
-                        (current.0, &text(current.1)),
-                    ) {
-                        *current = candidate;
-                    }
-                })
-                .or_insert(candidate);
         }
         best.into_iter()
-            .map(|(phrase, (_, pair))| (phrase, pair))
+            .filter(|&(_, (_, key))| key != u64::MAX)
+            .map(|(phrase, (_, key))| (phrase, unpair(key)))
             .collect()
     }
 }
 
 /// Whether a spelling used in `a.0` answers beats one used in `b.0`: more answers, then the
 /// shorter, then the first in text order, so the choice never depends on hashing.
-fn more_used_spelling(a: (usize, &[&str]), b: (usize, &[&str])) -> bool {
+fn more_used_spelling(a: (u32, &[&str]), b: (u32, &[&str])) -> bool {
     let chars = |words: &[&str]| words.iter().map(|w| w.chars().count()).sum::<usize>();
     b.0.cmp(&a.0)
         .then_with(|| chars(a.1).cmp(&chars(b.1)))
@@ -394,84 +477,87 @@ fn more_used_spelling(a: (usize, &[&str]), b: (usize, &[&str])) -> bool {
 
 #[derive(Debug, Clone, Copy)]
 enum Candidate {
-    Word(usize),
-    Phrase(usize),
+    Word(u32),
+    Phrase(u32),
 }
 
-struct Listed {
-    /// The lowercase spelling, which orders ties.
-    key: String,
-    display: String,
-    counted: Counted,
+/// A term's lowercase text, which orders ties, without building the string.
+#[derive(Debug, Clone, Copy)]
+enum Key<'a> {
+    Word(&'a str),
+    Phrase(&'a str, &'a str),
+}
+
+impl Key<'_> {
+    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        let (first, second) = match *self {
+            Key::Word(word) => (word, None),
+            Key::Phrase(first, second) => (first, Some(second)),
+        };
+        first.bytes().chain(
+            second
+                .into_iter()
+                .flat_map(|second| std::iter::once(b' ').chain(second.bytes())),
+        )
+    }
+
+    /// As the texts' `Ord` would (UTF-8 bytes sort as code points).
+    fn cmp_text(&self, other: &Key<'_>) -> Ordering {
+        self.bytes().cmp(other.bytes())
+    }
 }
 
 /// The spelling each stem is shown in, and the case each lowercase spelling is shown in.
 struct Spellings {
-    /// By stem id: the lowercase spelling (form id) most answers use.
-    of_stem: HashMap<usize, usize>,
-    /// By lowercase spelling: the cased form most answers use inside a sentence, when that is
-    /// not the lowercase itself.
-    cased: HashMap<usize, usize>,
+    /// By stem id: the lowercase spelling (a form id) most answers use.
+    of_stem: Vec<(u32, u32)>,
+    /// By lowercase spelling: the form most answers use inside a sentence, with its count.
+    cased: Vec<(u32, u32)>,
 }
 
 impl Spellings {
-    fn choose(tally: &Tally, lexicon: &Lexicon<'_>, texts: &[&str]) -> Spellings {
-        let mut of_stem: HashMap<usize, (usize, usize)> = HashMap::new();
-        let mut cased: HashMap<usize, (usize, usize)> = HashMap::new();
+    fn choose<'a>(tally: &Tally, lexicon: &Lexicon<'_>, text: &impl Fn(u32) -> &'a str) -> Self {
+        let mut of_stem = vec![(0, NONE); tally.stems.len()];
+        let mut cased = vec![(0, NONE); tally.forms.len()];
         for word in lexicon.words() {
-            let used = tally
-                .spellings
-                .get(word.form)
-                .map_or(0, |seen| seen.answers);
-            if word.form == word.spelling && used > 0 {
-                let candidate = (used, word.form);
-                of_stem
-                    .entry(word.stem)
-                    .and_modify(|current| {
-                        if more_used_spelling(
-                            (candidate.0, &[texts[candidate.1]]),
-                            (current.0, &[texts[current.1]]),
-                        ) {
-                            *current = candidate;
-                        }
-                    })
-                    .or_insert(candidate);
+            let Some(used) = tally.forms.get(word.form as usize) else {
+                continue;
+            };
+            let answers = used.as_spelling.answers;
+            if word.form == word.spelling
+                && answers > 0
+                && let Some(best) = of_stem.get_mut(word.stem as usize)
+                && (best.1 == NONE
+                    || more_used_spelling((answers, &[text(word.form)]), (best.0, &[text(best.1)])))
+            {
+                *best = (answers, word.form);
             }
-            let inside = tally
-                .inside_sentence
-                .get(word.form)
-                .map_or(0, |seen| seen.answers);
-            if inside > 0 {
-                let candidate = (inside, word.form);
-                cased
-                    .entry(word.spelling)
-                    .and_modify(|current| {
-                        // Equal use: lowercase wins, then the first in text order.
-                        let rank = |(answers, form): (usize, usize)| {
-                            (Reverse(answers), form != word.spelling, texts[form])
-                        };
-                        if rank(candidate) < rank(*current) {
-                            *current = candidate;
-                        }
-                    })
-                    .or_insert(candidate);
+            let inside = used.inside_sentence.answers;
+            // Equal use: lowercase wins, then the first in text order.
+            let rank =
+                |(answers, form): (u32, u32)| (Reverse(answers), form != word.spelling, text(form));
+            if inside > 0
+                && let Some(best) = cased.get_mut(word.spelling as usize)
+                && (best.1 == NONE || rank((inside, word.form)) < rank(*best))
+            {
+                *best = (inside, word.form);
             }
         }
-        Spellings {
-            of_stem: of_stem
-                .into_iter()
-                .map(|(stem, (_, form))| (stem, form))
-                .collect(),
-            cased: cased
-                .into_iter()
-                .filter(|(spelling, (_, form))| spelling != form)
-                .map(|(spelling, (_, form))| (spelling, form))
-                .collect(),
-        }
+        Spellings { of_stem, cased }
     }
 
-    fn display<'a>(&self, spelling: usize, texts: &[&'a str]) -> &'a str {
-        texts[*self.cased.get(&spelling).unwrap_or(&spelling)]
+    fn of_stem(&self, stem: u32) -> Option<u32> {
+        self.of_stem
+            .get(stem as usize)
+            .map(|&(_, form)| form)
+            .filter(|&form| form != NONE)
+    }
+
+    fn shown_as(&self, spelling: u32) -> u32 {
+        match self.cased.get(spelling as usize) {
+            Some(&(_, form)) if form != NONE => form,
+            _ => spelling,
+        }
     }
 }
 
@@ -937,101 +1023,6 @@ mod tests {
                     proptest::prop_assert!(text.get(range.clone()).is_some(), "{range:?} in {text:?}");
                 }
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod speed_by_hand {
-    fn vm_hwm() -> String {
-        std::fs::read_to_string("/proc/self/status")
-            .unwrap()
-            .lines()
-            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-    fn answers(unique: bool, language: &str) -> Vec<String> {
-        let mut state: u64 = 0x2545F4914F6CDD1D;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let syllables = [
-            "de", "li", "ve", "ry", "ka", "to", "ser", "vi", "ce", "pro", "duct", "qua", "li",
-            "ty", "ap", "pli", "ca", "tion", "ing", "ed", "s", "ë", "č", "ö",
-        ];
-        let stops = match language {
-            "de" => ["der", "die", "und", "ist", "nicht"],
-            _ => ["the", "and", "is", "was", "not"],
-        };
-        let vocabulary: Vec<String> = (0..4000)
-            .map(|_| {
-                let n = 2 + next() % 3;
-                (0..n)
-                    .map(|_| syllables[(next() % syllables.len() as u64) as usize])
-                    .collect()
-            })
-            .collect();
-        let mut counter = 0u64;
-        (0..20_000)
-            .map(|_| {
-                let words = 60 + next() % 61;
-                let mut text = String::new();
-                for i in 0..words {
-                    let r = next();
-                    let word = if r % 4 == 0 {
-                        stops[(r / 4 % 5) as usize].to_owned()
-                    } else if unique {
-                        counter += 1;
-                        format!("w{counter}x{}", vocabulary[(r % 4000) as usize])
-                    } else {
-                        // Zipf-ish: squares favour the head of the vocabulary.
-                        let x = (r >> 8) % 4000;
-                        vocabulary[((x * x) / 4000) as usize].clone()
-                    };
-                    if i > 0 {
-                        text.push_str(if r % 11 == 0 { ", " } else { " " });
-                    }
-                    if i % 15 == 0 {
-                        let mut c = word.chars();
-                        if let Some(f) = c.next() {
-                            text.extend(f.to_uppercase());
-                            text.push_str(c.as_str());
-                        }
-                    } else {
-                        text.push_str(&word);
-                    }
-                }
-                text.push('.');
-                text
-            })
-            .collect()
-    }
-    #[test]
-    #[ignore]
-    fn speed() {
-        for (unique, language) in [(false, "en"), (false, "de"), (false, "sl"), (true, "en")] {
-            let texts = answers(unique, language);
-            let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
-            let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let before = vm_hwm();
-            let start = std::time::Instant::now();
-            let listed = super::top_terms(language, &borrowed, 20);
-            let took = start.elapsed();
-            eprintln!(
-                "unique={unique} {language}: {} answers, {words} words, {:?}; before {before}; after {}; first {:?}",
-                texts.len(),
-                took,
-                vm_hwm(),
-                listed
-                    .iter()
-                    .take(4)
-                    .map(|t| (&t.term, t.count))
-                    .collect::<Vec<_>>()
-            );
         }
     }
 }

@@ -3,13 +3,16 @@
 // kept), and the thank-you page. Then a personal link from an invitation: it redirects to a
 // token-free address (the token only ever in the first request), saves and resumes, and
 // answers. axe-core checks each page for WCAG 2 A/AA violations; any of impact serious or
-// critical fails the test.
+// critical fails the test. Last, staff's results page of a survey with answers: axe-core at
+// 1280 and 390 px, and nothing wider than a 390 px phone.
 //
 // Usage: node respond.mjs <base-url> <api-token>
 // Run it through run.sh, which starts the server with a throwaway data directory. The personal
 // link's token is derived as the mail worker does, from the secret key in HEARKEN_DATA_DIR.
 // Uses Debian's /usr/bin/chromium (override with CHROMIUM); never downloads a browser.
 // HEARKEN_BROWSER_SCREENSHOTS=<folder> also saves a full-page PNG of each page.
+// The results page is read signed in as the designer run.sh makes (HEARKEN_BROWSER_EMAIL and
+// HEARKEN_BROWSER_PASSWORD to use another).
 
 import { createRequire } from 'node:module';
 import { createHash, createHmac } from 'node:crypto';
@@ -235,6 +238,7 @@ async function run() {
 
     await personalLink(context);
     await rewards(context);
+    await resultsPage(context);
   } finally {
     if (context) await context.close().catch(() => {});
     rmSync(profile, { recursive: true, force: true });
@@ -355,6 +359,65 @@ async function rewards(context) {
   check((await page.locator('main').innerText()).includes(state.commitment), 'it shows the commitment');
   await axeCheck(page, 'draw page');
   await noHorizontalScroll(page, 'draw page');
+  await page.close();
+}
+
+// 7. Staff's results page: a survey with answers, charts drawn on the server, checked with
+// axe-core at a laptop's and a phone's width; at the phone's, no element may stick out.
+const STAFF_EMAIL = process.env.HEARKEN_BROWSER_EMAIL || 'd@example.com';
+const STAFF_PASSWORD = process.env.HEARKEN_BROWSER_PASSWORD || 'browser-test-password-1';
+
+async function resultsPage(context) {
+  const surveyId = await createSurvey();
+  const answers = [
+    { improve: 'Answer the phone sooner, please.', name: 'Ann', contact: 'Phone', speed: 5, recommend: 10,
+      priorities: ['Service', 'Price', 'Quality'], compare: { Us: { Price: 4, Friendliness: 5 }, 'Other shop': { Price: 3, Friendliness: 5 } } },
+    { improve: 'The delivery was late.', contact: 'Email', speed: 2, recommend: 6,
+      priorities: ['Price', 'Service', 'Quality'], compare: { Us: { Price: 2, Friendliness: 4 }, 'Other shop': { Price: 4, Friendliness: 3 } } },
+    { improve: 'Late delivery again, and nobody answered the phone.', contact: 'A letter with a very long description of how I wrote it', speed: 3, recommend: 8 },
+    { improve: 'Friendly staff in the shop.', contact: 'In the shop', speed: 4, recommend: 9 },
+  ];
+  for (const a of answers) await api('POST', `/api/v1/surveys/${surveyId}/responses`, { answers: a });
+
+  const page = await context.newPage();
+  await page.goto(new URL('/login', base).toString(), { waitUntil: 'load' });
+  await page.locator('#email').fill(STAFF_EMAIL);
+  await page.locator('#password').fill(STAFF_PASSWORD);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name: 'Sign in' }).click()]);
+  check(!new URL(page.url()).pathname.startsWith('/login'), `staff signed in as ${STAFF_EMAIL} (at ${new URL(page.url()).pathname})`);
+
+  const path = `/surveys/${surveyId}/results`;
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? VIEWPORT.height : 900 });
+    const res = await page.goto(new URL(path, base).toString(), { waitUntil: 'load' });
+    check(res && res.status() === 200, `GET ${path} at ${width} px -> ${res && res.status()}`);
+    const charts = await page.locator('svg[role=img]').count();
+    check(charts >= 5, `the results page draws its charts (${charts} svg images)`);
+    const figure = (await page.locator('.kpi-figure').first().innerText()).trim();
+    check(figure === String(answers.length), `the page counts ${answers.length} responses (${figure})`);
+    await axeCheck(page, `results ${width}px`);
+  }
+  // At 390 px: the page does not scroll sideways, and no element sticks out of the viewport
+  // (wide tables may scroll inside their own focusable box; that is not sticking out).
+  await noHorizontalScroll(page, 'results 390px');
+  const outside = await page.evaluate(() => {
+    const found = [];
+    for (const e of document.querySelectorAll('body *')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.right <= window.innerWidth + 0.5) continue;
+      let clipped = false;
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+        const box = a.getBoundingClientRect();
+        if (getComputedStyle(a).overflowX !== 'visible' && box.right <= window.innerWidth + 0.5) {
+          clipped = true;
+          break;
+        }
+      }
+      if (!clipped) found.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${String(e.className.baseVal ?? e.className).split(' ').join('.')} right=${Math.round(r.right)}`);
+    }
+    return found;
+  });
+  check(outside.length === 0, `results 390px: no element overflows the viewport (${outside.slice(0, 5).join(', ') || 'none'})`);
   await page.close();
 }
 

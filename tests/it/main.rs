@@ -36,6 +36,7 @@ mod openapi;
 mod passwords;
 mod resilience;
 mod respond;
+mod responses_browser;
 mod result_pages;
 mod results;
 mod roles;

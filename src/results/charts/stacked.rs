@@ -249,7 +249,7 @@ fn duel(ours: &str, duels: &Ordered<HeadToHead>) -> Duel {
         height: LEGEND + rows.len() as u32 * DUEL_ROW,
         rows,
         table: Table {
-            columns: vec!["Against", "Wins for us", "Ties", "Losses", "Comparisons"],
+            columns: vec!["Us against", "Won", "Tied", "Lost", "Of"],
             rows: table,
         },
     }

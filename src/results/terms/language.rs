@@ -1,13 +1,14 @@
 //! What a survey language contributes to the analysis: its stop words and its stemmer.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::sync::OnceLock;
+
+use foldhash::HashSet;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::light;
-use super::tokens::normalise;
+use super::tokens::{lowercase, normalise};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
@@ -68,7 +69,7 @@ impl Language {
             stop_words::lookup(self.code())
                 .unwrap_or_default()
                 .iter()
-                .map(|word| normalise(word).to_lowercase())
+                .map(|word| lowercase(&normalise(word)).into_owned())
                 .collect()
         })
     }
@@ -84,26 +85,24 @@ impl Language {
 
     /// The stem of a normalised, lowercased word: the key under which its inflected forms are
     /// counted together.
-    pub fn stem(self, word: &str) -> String {
+    pub fn stem(self, word: &str) -> Cow<'_, str> {
         match self {
-            Language::English => snowball(Algorithm::English, word).into_owned(),
+            Language::English => snowball(Algorithm::English, word),
             // The Dutch algorithm knows no apostrophe plural ("auto's").
-            Language::Dutch => {
-                snowball(Algorithm::Dutch, word.strip_suffix("'s").unwrap_or(word)).into_owned()
-            }
-            Language::German => snowball(Algorithm::German, word).into_owned(),
-            Language::French => snowball(Algorithm::French, word).into_owned(),
+            Language::Dutch => snowball(Algorithm::Dutch, word.strip_suffix("'s").unwrap_or(word)),
+            Language::German => snowball(Algorithm::German, word),
+            Language::French => snowball(Algorithm::French, word),
             // The Swedish algorithm takes a final "-s" off a base form ("leverans" → "leveran")
             // but not off what is left after a plural ending ("leveranser" → "leverans"); a
             // second pass brings the two together, and leaves stems without such an "s" as
             // they were.
-            Language::Swedish => {
-                let once = snowball(Algorithm::Swedish, word);
-                snowball(Algorithm::Swedish, &once).into_owned()
-            }
-            Language::Afrikaans => light::afrikaans(word).to_owned(),
-            Language::Slovak => light::slovak(word).to_owned(),
-            Language::Slovene => light::slovene(word).to_owned(),
+            Language::Swedish => match snowball(Algorithm::Swedish, word) {
+                Cow::Borrowed(once) => snowball(Algorithm::Swedish, once),
+                Cow::Owned(once) => Cow::Owned(snowball(Algorithm::Swedish, &once).into_owned()),
+            },
+            Language::Afrikaans => Cow::Borrowed(light::afrikaans(word)),
+            Language::Slovak => Cow::Borrowed(light::slovak(word)),
+            Language::Slovene => Cow::Borrowed(light::slovene(word)),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The words met so far in one analysis, each spelling read once: whether it counts, its
-//! lowercase spelling and its stem, all as small ids so counting is cheap.
+//! lowercase spelling and its stem, all as small dense ids so counts can live in vectors.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::ops::Range;
+
+use foldhash::HashMap;
 
 use super::language::Language;
 use super::tokens::{self, Piece, lowercase, normalise};
@@ -11,14 +13,17 @@ use super::tokens::{self, Piece, lowercase, normalise};
 /// (German compounds stay well below it).
 const MAX_WORD_CHARS: usize = 64;
 
+/// Ids from here on are never handed out, so callers can use them as markers.
+pub const FIRST_RESERVED_ID: u32 = u32::MAX - 1;
+
 /// A counted word as met in a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Word {
     /// The spelling as written, normalised but with its case.
-    pub form: usize,
+    pub form: u32,
     /// The lowercase spelling (a form id too).
-    pub spelling: usize,
-    pub stem: usize,
+    pub spelling: u32,
+    pub stem: u32,
 }
 
 /// What an analysed text is made of, in order.
@@ -34,80 +39,93 @@ pub enum Event {
     Break,
 }
 
+/// What a token is. Tokens are at most [`MAX_TOKEN_BYTES`] long, so `skip` fits in a u16.
 #[derive(Debug, Clone, Copy)]
-enum Reading {
-    NotCounted,
-    /// `skip`: bytes of an elided French article before the word ("l'").
-    Word {
-        skip: usize,
-        form: usize,
-    },
+struct Reading {
+    /// The form counted, or [`NOT_COUNTED`].
+    form: u32,
+    /// Bytes of an elided French article before the word ("l'").
+    skip: u16,
+    /// The entry's key is the text of `form` (not only a token that reads as it).
+    names_form: bool,
 }
+
+const NOT_COUNTED: Reading = Reading {
+    form: FIRST_RESERVED_ID,
+    skip: 0,
+    names_form: false,
+};
+
+/// A longer token cannot be a word of [`MAX_WORD_CHARS`]; it is dropped before being read.
+const MAX_TOKEN_BYTES: usize = MAX_WORD_CHARS * 4;
 
 #[derive(Debug, Clone, Copy)]
 struct FormInfo {
-    spelling: usize,
-    stem: usize,
+    spelling: u32,
+    stem: u32,
 }
 
 pub struct Lexicon<'t> {
     language: Language,
-    /// Keyed by the token exactly as it stands in the text: answers repeat their words, and
-    /// a hit here saves normalising and stemming again.
-    readings: HashMap<&'t str, Reading>,
-    form_ids: HashMap<Box<str>, usize>,
+    /// Tokens as they stand in the texts, and the normalised spellings of counted words, to what
+    /// they are. Answers repeat their words, so a hit here saves normalising and stemming
+    /// again; and as most tokens are already their own spelling, one entry borrowed from the
+    /// text serves both.
+    entries: HashMap<Cow<'t, str>, Reading>,
     forms: Vec<FormInfo>,
-    stem_ids: HashMap<Box<str>, usize>,
+    stem_ids: HashMap<Cow<'t, str>, u32>,
 }
 
 impl<'t> Lexicon<'t> {
     pub fn new(language: Language) -> Self {
         Lexicon {
             language,
-            readings: HashMap::new(),
-            form_ids: HashMap::new(),
+            entries: HashMap::default(),
             forms: Vec::new(),
-            stem_ids: HashMap::new(),
+            stem_ids: HashMap::default(),
         }
     }
 
     /// Feeds the words of `text` that count, and the breaks between them, to `on_event`.
     pub fn scan(&mut self, text: &'t str, mut on_event: impl FnMut(Event)) {
-        tokens::scan(text, |piece| match piece {
-            Piece::Break => on_event(Event::Break),
-            Piece::Token {
+        tokens::scan(text, |piece| {
+            let Piece::Token {
                 range,
                 sentence_start,
-            } => {
-                let Some(token) = text.get(range.clone()) else {
-                    on_event(Event::Break);
-                    return;
-                };
-                match self.read(token) {
-                    Reading::NotCounted => on_event(Event::Break),
-                    Reading::Word { skip, form } => {
-                        if skip > 0 {
-                            on_event(Event::Break);
-                        }
-                        let info = self.forms[form];
-                        on_event(Event::Word {
-                            range: range.start + skip..range.end,
-                            word: Word {
-                                form,
-                                spelling: info.spelling,
-                                stem: info.stem,
-                            },
-                            sentence_start,
-                        });
-                    }
-                }
+            } = piece
+            else {
+                return on_event(Event::Break);
+            };
+            let word = text.get(range.clone()).and_then(|token| {
+                let reading = self.read(token);
+                Some((reading.skip, self.word(reading.form)?))
+            });
+            let Some((skip, word)) = word else {
+                return on_event(Event::Break);
+            };
+            if skip > 0 {
+                on_event(Event::Break);
             }
+            on_event(Event::Word {
+                range: range.start + usize::from(skip)..range.end,
+                word,
+                sentence_start,
+            });
         });
+    }
+
+    /// The lowercase spelling and stem of a form.
+    pub fn word(&self, form: u32) -> Option<Word> {
+        self.forms.get(form as usize).map(|info| Word {
+            form,
+            spelling: info.spelling,
+            stem: info.stem,
+        })
     }
 
     /// Every form met so far, by id, with its lowercase spelling and stem.
     pub fn words(&self) -> impl Iterator<Item = Word> + '_ {
-        self.forms.iter().enumerate().map(|(form, info)| Word {
+        (0..).zip(&self.forms).map(|(form, info)| Word {
             form,
             spelling: info.spelling,
             stem: info.stem,
@@ -117,8 +135,10 @@ impl<'t> Lexicon<'t> {
     /// Every form's text, by id.
     pub fn form_texts(&self) -> Vec<&str> {
         let mut texts = vec![""; self.forms.len()];
-        for (text, &id) in &self.form_ids {
-            if let Some(slot) = texts.get_mut(id) {
+        for (text, reading) in &self.entries {
+            if reading.names_form
+                && let Some(slot) = texts.get_mut(reading.form as usize)
+            {
                 *slot = text;
             }
         }
@@ -126,69 +146,104 @@ impl<'t> Lexicon<'t> {
     }
 
     fn read(&mut self, token: &'t str) -> Reading {
-        if let Some(&reading) = self.readings.get(token) {
+        if let Some(&reading) = self.entries.get(token) {
             return reading;
         }
         let reading = self.classify(token);
-        self.readings.insert(token, reading);
-        reading
+        // When the token is its own spelling, classify has entered it already, as a form.
+        *self.entries.entry(Cow::Borrowed(token)).or_insert(Reading {
+            names_form: false,
+            ..reading
+        })
     }
 
-    fn classify(&mut self, token: &str) -> Reading {
-        // Checked on bytes first so a huge token is not normalised only to be dropped.
-        if token.len() > MAX_WORD_CHARS * 4 {
-            return Reading::NotCounted;
+    fn classify(&mut self, token: &'t str) -> Reading {
+        if token.len() > MAX_TOKEN_BYTES {
+            return NOT_COUNTED;
         }
         let mut skip = 0;
         loop {
             let Some(rest) = token.get(skip..) else {
-                return Reading::NotCounted;
+                return NOT_COUNTED;
             };
             let spelling = normalise(rest);
-            let lower = lowercase(&spelling);
+            let lower = lowercase_of(&spelling);
             if !looks_like_a_word(&lower) || self.language.is_stop_word(&lower) {
-                return Reading::NotCounted;
+                return NOT_COUNTED;
             }
             if self.language.is_elided(&lower) {
-                match rest.find(['\'', '\u{2019}', '\u{02BC}']) {
-                    Some(apostrophe) => {
-                        // All three apostrophes are one char; the byte after it starts a char.
-                        let width = rest[apostrophe..].chars().next().map_or(1, char::len_utf8);
-                        skip += apostrophe + width;
-                        continue;
-                    }
-                    None => return Reading::NotCounted,
-                }
+                let Some((apostrophe, c)) = rest
+                    .char_indices()
+                    .find(|&(_, c)| matches!(c, '\'' | '\u{2019}' | '\u{02BC}'))
+                else {
+                    return NOT_COUNTED;
+                };
+                skip += apostrophe + c.len_utf8();
+                continue;
             }
-            let form = self.form_id(&spelling, &lower);
-            return Reading::Word { skip, form };
+            return match (self.form_id(spelling, lower), u16::try_from(skip)) {
+                (Some(form), Ok(skip)) => Reading {
+                    form,
+                    skip,
+                    names_form: false,
+                },
+                _ => NOT_COUNTED,
+            };
         }
     }
 
-    fn form_id(&mut self, spelling: &str, lower: &str) -> usize {
-        if let Some(&id) = self.form_ids.get(spelling) {
-            return id;
+    /// The id of a counted word's spelling, entered as a form when new. None only when four
+    /// billion ids are used up, which no survey's answers come near.
+    fn form_id(&mut self, spelling: Cow<'t, str>, lower: Cow<'t, str>) -> Option<u32> {
+        if let Some(reading) = self.entries.get(&*spelling) {
+            // A spelling is only ever entered as itself, read as the form it names.
+            return self.word(reading.form).map(|word| word.form);
         }
         let (spelling_id, stem) = if spelling == lower {
-            (None, self.stem_id(lower))
+            (None, self.stem_id(lower)?)
         } else {
-            let lower_id = self.form_id(lower, lower);
-            // form_id has just found or pushed lower_id.
-            (Some(lower_id), self.forms[lower_id].stem)
+            let lower_id = self.form_id(lower.clone(), lower)?;
+            (Some(lower_id), self.word(lower_id)?.stem)
         };
-        let id = self.forms.len();
-        self.form_ids.insert(spelling.into(), id);
+        let id = u32::try_from(self.forms.len())
+            .ok()
+            .filter(|&id| id < FIRST_RESERVED_ID)?;
         self.forms.push(FormInfo {
             spelling: spelling_id.unwrap_or(id),
             stem,
         });
-        id
+        self.entries.insert(
+            spelling,
+            Reading {
+                form: id,
+                skip: 0,
+                names_form: true,
+            },
+        );
+        Some(id)
     }
 
-    fn stem_id(&mut self, lower: &str) -> usize {
-        let stem = self.language.stem(lower);
-        let next = self.stem_ids.len();
-        *self.stem_ids.entry(stem.into_boxed_str()).or_insert(next)
+    fn stem_id(&mut self, lower: Cow<'t, str>) -> Option<u32> {
+        let stem = match lower {
+            Cow::Borrowed(lower) => self.language.stem(lower),
+            Cow::Owned(lower) => Cow::Owned(self.language.stem(&lower).into_owned()),
+        };
+        if let Some(&id) = self.stem_ids.get(&*stem) {
+            return Some(id);
+        }
+        let id = u32::try_from(self.stem_ids.len())
+            .ok()
+            .filter(|&id| id < FIRST_RESERVED_ID)?;
+        self.stem_ids.insert(stem, id);
+        Some(id)
+    }
+}
+
+/// [`lowercase`] that keeps borrowing from the text when the spelling does.
+fn lowercase_of<'t>(spelling: &Cow<'t, str>) -> Cow<'t, str> {
+    match spelling {
+        Cow::Borrowed(spelling) => lowercase(spelling),
+        Cow::Owned(spelling) => Cow::Owned(lowercase(spelling).into_owned()),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Splitting an answer into word tokens, and the spelling a token is compared by.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use unicode_normalization::char::is_combining_mark;
@@ -61,9 +62,17 @@ pub fn scan(text: &str, mut on_piece: impl FnMut(Piece)) {
 /// A token's spelling as words are compared: one apostrophe and one hyphen character, no soft
 /// hyphens, and Unicode NFC, so that a decomposed "e\u{301}" and a precomposed "é" are one letter.
 /// Case is kept.
-pub fn normalise(token: &str) -> String {
-    if token.is_ascii() {
-        return token.to_owned();
+pub fn normalise(token: &str) -> Cow<'_, str> {
+    let needs_mapping = |c: char| {
+        matches!(
+            c,
+            '\u{2019}' | '\u{02BC}' | '\u{2010}' | '\u{2011}' | '\u{00AD}'
+        )
+    };
+    if token.is_ascii()
+        || (!token.chars().any(needs_mapping) && is_nfc_quick(token.chars()) == IsNormalized::Yes)
+    {
+        return Cow::Borrowed(token);
     }
     token
         .chars()
@@ -78,11 +87,18 @@ pub fn normalise(token: &str) -> String {
 }
 
 /// The lowercase of a normalised spelling, itself normalised (lowercasing can decompose).
-pub fn lowercase(spelling: &str) -> String {
+pub fn lowercase(spelling: &str) -> Cow<'_, str> {
+    if spelling.is_ascii() {
+        return if spelling.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(spelling.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(spelling)
+        };
+    }
     let lower = spelling.to_lowercase();
     match is_nfc_quick(lower.chars()) {
-        IsNormalized::Yes => lower,
-        _ => lower.nfc().collect(),
+        IsNormalized::Yes => Cow::Owned(lower),
+        _ => Cow::Owned(lower.nfc().collect()),
     }
 }
 

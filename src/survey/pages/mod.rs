@@ -1,7 +1,6 @@
 //! HTML pages with which designers build surveys: the list, creating one (blank or from a
 //! built-in template), the survey page with every lint hint beside the question it concerns,
-//! editing, reordering and deleting questions, publishing and closing, the respondent preview and
-//! a read-only list of the latest responses.
+//! editing, reordering and deleting questions, publishing and closing, and the respondent preview.
 //!
 //! Every change goes through the same functions as the JSON API (`editing`), so validation, the
 //! freeze on published questions and the lint check before publishing hold here too. Analysts
@@ -39,7 +38,6 @@ pub fn routes() -> Vec<rocket::Route> {
         edit::delete_survey,
         preview::preview_page,
         preview::preview_check,
-        preview::responses_page,
     ]
 }
 

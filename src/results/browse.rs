@@ -1,0 +1,458 @@
+//! The responses browser: a survey's responses newest first, a page of cards at a time,
+//! narrowed by a segment and by a word (matched as the open-answer terms count it, so
+//! "deliveries" finds "delivery"), with the word marked in each answer and competitor answers
+//! in the survey's order, ours first.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use rocket::{State, get, routes};
+use rocket_dyn_templates::{Template, context};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::api::RawQuery;
+use super::counting::{admitted, matching_contacts, window};
+use super::segment::Segment;
+use super::terms;
+use crate::auth::Staff;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::ids::{MalformedId, SurveyId};
+use crate::respond::model as responses;
+use crate::survey::editing;
+use crate::survey::model::Survey;
+use crate::survey::question::{Kind, Question};
+use crate::web::csrf::CsrfToken;
+use crate::web::rfc3339;
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![browse]
+}
+
+/// Cards on one page.
+const PER_PAGE: usize = 20;
+/// Responses looked at per page when a word or an attribute narrows them: a page that finds
+/// fewer cards than that says so and offers to search on.
+const SCAN: usize = 5000;
+
+/// The browser's form as given: dates as the date inputs send them, a channel, one contact
+/// attribute, a word, and the cursor of the page.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Filter {
+    pub from: String,
+    pub to: String,
+    pub channel: String,
+    pub attribute: String,
+    pub value: String,
+    pub word: String,
+    #[serde(skip)]
+    pub after: Option<(NaiveDateTime, String)>,
+}
+
+impl Filter {
+    /// Reads the form from the query string; a bad value is a 422 naming its field.
+    pub fn from_query(query: Option<&str>) -> Result<Filter> {
+        let mut filter = Filter::default();
+        let pairs = query
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        for (name, value) in pairs {
+            let value = value.trim().to_string();
+            match name.as_str() {
+                "from" => filter.from = value,
+                "to" => filter.to = value,
+                "channel" => filter.channel = value,
+                "attribute" => filter.attribute = value,
+                "value" => filter.value = value,
+                "word" => filter.word = value.chars().take(100).collect(),
+                "after" => {
+                    filter.after = Some(
+                        crate::web::paging::after(&[value.as_str()])?.ok_or_else(|| {
+                            Error::invalid("after", "is not a cursor of this list")
+                        })?,
+                    )
+                }
+                _ => {
+                    return Err(Error::invalid(name, "is not a parameter of this page"));
+                }
+            }
+        }
+        Ok(filter)
+    }
+
+    /// The segment the form describes.
+    pub fn segment(&self) -> Result<Segment> {
+        let day = |field: &str, text: &str, time: NaiveTime| -> Result<Option<NaiveDateTime>> {
+            if text.is_empty() {
+                return Ok(None);
+            }
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(|d| Some(d.and_time(time)))
+                .map_err(|_| Error::invalid(field, "must be a date, e.g. 2026-12-01"))
+        };
+        let end_of_day = NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or_default();
+        let mut query = Vec::new();
+        if let Some(from) = day("from", &self.from, NaiveTime::MIN)? {
+            query.push((
+                "from".to_string(),
+                format!("{}Z", from.format("%Y-%m-%dT%H:%M:%S%.6f")),
+            ));
+        }
+        if let Some(to) = day("to", &self.to, end_of_day)? {
+            query.push((
+                "to".to_string(),
+                format!("{}Z", to.format("%Y-%m-%dT%H:%M:%S%.6f")),
+            ));
+        }
+        if !self.channel.is_empty() {
+            query.push(("channel".to_string(), self.channel.clone()));
+        }
+        if !self.attribute.is_empty() {
+            query.push((format!("contact.{}", self.attribute), self.value.clone()));
+        }
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&query)
+            .finish();
+        Ok(Segment::from_query(Some(&encoded), &[])?.0)
+    }
+
+    /// The form as a query string, with `after` for the next page.
+    fn query(&self, after: Option<&str>) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("channel", &self.channel),
+            ("attribute", &self.attribute),
+            ("value", &self.value),
+            ("word", &self.word),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        if let Some(after) = after {
+            query.append_pair("after", after);
+        }
+        query.finish()
+    }
+}
+
+/// A piece of an answer's text, marked when it is the word searched for.
+#[derive(Debug, Serialize)]
+struct Piece {
+    text: String,
+    mark: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct AnswerCard {
+    prompt: String,
+    /// Lines of a closed answer.
+    lines: Vec<String>,
+    /// An open answer, in pieces.
+    pieces: Vec<Piece>,
+    /// A competitor answer: one row per brand, ours first.
+    grid: Vec<GridRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct GridRow {
+    brand: String,
+    ours: bool,
+    cells: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ResponseCard {
+    id: String,
+    submitted_at: String,
+    submitted_label: String,
+    channel: &'static str,
+    score: Option<String>,
+    answers: Vec<AnswerCard>,
+}
+
+/// One page of cards, and the cursor of the next.
+struct Page {
+    cards: Vec<ResponseCard>,
+    next: Option<String>,
+    scanned_out: bool,
+}
+
+#[get("/surveys/<id>/responses")]
+async fn browse(
+    db: &State<Db>,
+    staff: Staff,
+    csrf: CsrfToken,
+    id: Result<SurveyId, MalformedId>,
+    query: RawQuery,
+) -> Result<Template> {
+    let id = id?;
+    let filter = Filter::from_query(query.0.as_deref())?;
+    let segment = filter.segment()?;
+    let word = filter.word.clone();
+    let after = filter.after.clone();
+    let user = staff.user.clone();
+    let (survey, page) = db
+        .run(move |conn| {
+            let survey = editing::visible_to(conn, &user, &id)?;
+            let page = page(conn, &survey, &segment, &word, after)?;
+            Ok((survey, page))
+        })
+        .await?;
+    let next = page.next.as_deref().map(|after| filter.query(Some(after)));
+    Ok(Template::render(
+        "responses_browser",
+        context! {
+            title: format!("Responses · {}", survey.title()),
+            me: staff.me(),
+            csrf: csrf.0,
+            survey: context! { id: survey.id(), title: survey.title() },
+            filter: &filter,
+            narrowed: !filter.query(None).is_empty(),
+            channels: [("", "Every channel"), ("personal", "Personal link"), ("open", "Open link"), ("api", "API")]
+                .iter()
+                .map(|(value, label)| context! { value, label, selected: filter.channel == *value })
+                .collect::<Vec<_>>(),
+            cards: page.cards,
+            next,
+            scanned_out: page.scanned_out,
+        },
+    ))
+}
+
+fn page(
+    conn: &mut crate::db::DbConn,
+    survey: &Survey,
+    segment: &Segment,
+    word: &str,
+    after: Option<(NaiveDateTime, String)>,
+) -> Result<Page> {
+    let contacts = matching_contacts(conn, survey, segment)?;
+    let window = window(segment);
+    let open: Vec<&Question> = survey
+        .questions()
+        .iter()
+        .filter(|q| q.kind.is_open())
+        .collect();
+    let mut cursor = after;
+    let mut cards = Vec::new();
+    let mut scanned = 0usize;
+    loop {
+        let rows = responses::window_page(conn, survey.id(), &window, cursor.clone(), true, 200)?;
+        let exhausted = rows.len() < 200;
+        let admitted_rows: Vec<_> = rows
+            .iter()
+            .filter(|r| admitted(&contacts, r.contact_id.as_deref()))
+            .collect();
+        let ids: Vec<String> = admitted_rows.iter().map(|r| r.id.clone()).collect();
+        let mut answers: std::collections::HashMap<String, Map<String, Value>> = Default::default();
+        for (response_id, question_id, value) in responses::answers_of(conn, &ids)? {
+            let value = responses::parse_json(&value)?;
+            answers
+                .entry(response_id)
+                .or_default()
+                .insert(question_id, value);
+        }
+        for row in &rows {
+            scanned += 1;
+            cursor = Some((row.submitted_at, row.id.clone()));
+            if !admitted(&contacts, row.contact_id.as_deref()) {
+                continue;
+            }
+            let given = answers.remove(&row.id).unwrap_or_default();
+            let matches = word.is_empty()
+                || open.iter().any(|q| {
+                    given
+                        .get(&q.id)
+                        .and_then(Value::as_str)
+                        .is_some_and(|text| !terms::find(survey.language(), word, text).is_empty())
+                });
+            if !matches {
+                continue;
+            }
+            cards.push(card(survey, row, &given, word));
+            if cards.len() == PER_PAGE {
+                // The last card of the last response has no next page.
+                let last = exhausted && rows.last().is_some_and(|r| r.id == row.id);
+                let next = if last { None } else { cursor_text(&cursor) };
+                return Ok(Page {
+                    cards,
+                    next,
+                    scanned_out: false,
+                });
+            }
+        }
+        if exhausted {
+            return Ok(Page {
+                cards,
+                next: None,
+                scanned_out: false,
+            });
+        }
+        if scanned >= SCAN {
+            return Ok(Page {
+                cards,
+                next: cursor_text(&cursor),
+                scanned_out: true,
+            });
+        }
+    }
+}
+
+fn cursor_text(cursor: &Option<(NaiveDateTime, String)>) -> Option<String> {
+    cursor
+        .as_ref()
+        .map(|(at, id)| crate::web::paging::encode(*at, id))
+}
+
+fn card(
+    survey: &Survey,
+    row: &responses::ResponseRow,
+    given: &Map<String, Value>,
+    word: &str,
+) -> ResponseCard {
+    let answers = survey
+        .questions()
+        .iter()
+        .filter_map(|q| Some(answer_card(survey.language(), q, given.get(&q.id)?, word)))
+        .collect();
+    ResponseCard {
+        id: row.id.clone(),
+        submitted_at: rfc3339(row.submitted_at),
+        submitted_label: row.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        channel: match super::segment::channel_name(&row.channel) {
+            "personal" => "personal link",
+            "open" => "open link",
+            _ => "API",
+        },
+        score: row
+            .score
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<crate::survey::score::Score>(s).ok())
+            .map(|s| format!("{:.2} ({})", s.total, s.band.code().replace('_', " "))),
+        answers,
+    }
+}
+
+fn answer_card(language: &str, question: &Question, value: &Value, word: &str) -> AnswerCard {
+    let mut card = AnswerCard {
+        prompt: question.prompt.clone(),
+        lines: Vec::new(),
+        pieces: Vec::new(),
+        grid: Vec::new(),
+    };
+    let scalar = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "don't know".to_string(),
+        other => other.to_string(),
+    };
+    match (&question.kind, value) {
+        (Kind::Text { .. } | Kind::LongText { .. }, Value::String(text)) => {
+            card.pieces = pieces(
+                text,
+                if word.is_empty() {
+                    Vec::new()
+                } else {
+                    terms::find(language, word, text)
+                },
+            );
+        }
+        (
+            Kind::Competitor {
+                brands, attributes, ..
+            },
+            Value::Object(grid),
+        ) => {
+            card.grid = brands
+                .iter()
+                .enumerate()
+                .map(|(i, brand)| GridRow {
+                    brand: brand.clone(),
+                    ours: i == 0,
+                    cells: attributes
+                        .iter()
+                        .map(|a| {
+                            let score = grid
+                                .get(brand)
+                                .and_then(|b| b.get(a))
+                                .unwrap_or(&Value::Null);
+                            format!("{a}: {}", scalar(score))
+                        })
+                        .collect(),
+                })
+                .collect();
+        }
+        (Kind::Ranking { .. }, Value::Array(items)) => {
+            card.lines = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("{}. {}", i + 1, scalar(v)))
+                .collect();
+        }
+        (_, Value::Array(items)) => {
+            card.lines = vec![items.iter().map(scalar).collect::<Vec<_>>().join(", ")]
+        }
+        (_, other) => card.lines = vec![scalar(other)],
+    }
+    card
+}
+
+/// `text` cut into plain and marked pieces at `ranges` (sorted, not overlapping).
+fn pieces(text: &str, ranges: Vec<std::ops::Range<usize>>) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for range in ranges {
+        if range.start < at
+            || range.end > text.len()
+            || !text.is_char_boundary(range.start)
+            || !text.is_char_boundary(range.end)
+        {
+            continue;
+        }
+        if range.start > at {
+            pieces.push(Piece {
+                text: text[at..range.start].to_string(),
+                mark: false,
+            });
+        }
+        pieces.push(Piece {
+            text: text[range.clone()].to_string(),
+            mark: true,
+        });
+        at = range.end;
+    }
+    if at < text.len() {
+        pieces.push(Piece {
+            text: text[at..].to_string(),
+            mark: false,
+        });
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_mark_the_ranges_and_keep_every_character() {
+        let text = "Zoë liked the deliveries; delivery was fast";
+        let found = pieces(text, vec![14..24, 26..34]);
+        assert_eq!(
+            found.iter().map(|p| p.text.as_str()).collect::<String>(),
+            text
+        );
+        let marked: Vec<&str> = found
+            .iter()
+            .filter(|p| p.mark)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(marked, ["deliveries", "delivery"]);
+        assert_eq!(pieces("abc", vec![5..9]).len(), 1);
+    }
+}
