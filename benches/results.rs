@@ -9,7 +9,8 @@
 //! bytes and rate, with the server's peak resident memory after each step.
 //!
 //! `cargo bench --bench results`; `BENCH_RESPONSES` (default `100000,1000000`) sets the sizes,
-//! each built on top of the last. Under `cargo test` it runs at 300 responses as a smoke test.
+//! each built on top of the last; `BENCH_EXPORTS` (default `csv,json,xlsx`) the exports measured.
+//! Under `cargo test` it runs at 300 responses as a smoke test.
 
 mod common;
 
@@ -295,6 +296,12 @@ fn main() {
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect();
+    let exports: Vec<String> = std::env::var("BENCH_EXPORTS")
+        .unwrap_or_else(|_| "csv,json,xlsx".into())
+        .split(',')
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect();
     let data = tempfile::tempdir().expect("temporary data folder");
     let port = free_port();
     let token = designer_token(data.path(), port);
@@ -367,7 +374,7 @@ fn main() {
             "server peak RSS after results: {:.1} MiB",
             server.peak_rss_kib() as f64 / 1024.0
         );
-        for format in ["csv", "json", "xlsx"] {
+        for format in exports.iter().map(String::as_str) {
             if format == "xlsx" && size > 1_048_575 {
                 continue;
             }

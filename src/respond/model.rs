@@ -258,6 +258,14 @@ pub fn parse_json(text: &str) -> Result<serde_json::Value> {
     serde_json::from_str(text).map_err(Error::internal)
 }
 
+/// Writes a response's figures line again (after a recount from its answers).
+pub fn set_figures(conn: &mut DbConn, id: &str, line: &str) -> Result<()> {
+    diesel::update(responses::table.find(id))
+        .set(responses::figures.eq(line))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Which responses of a survey a reader wants: a time window and a channel (contact attributes
 /// are matched by the reader, against the contacts it finds).
 #[derive(Debug, Clone, Default)]

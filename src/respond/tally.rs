@@ -1,7 +1,7 @@
 //! The kept figures of every survey: how many responses have each fact (see [`super::figures`]),
 //! added to in the transaction that stores the responses, so that unfiltered results read a
 //! few rows instead of counting answers. This module is the only writer of `question_tallies`
-//! and `survey_tallies`, and of the `figures` column of responses after a recount.
+//! and `survey_tallies`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,7 +11,7 @@ use diesel::upsert::excluded;
 use super::figures::{self, Item, Part};
 use super::model;
 use crate::db::DbConn;
-use crate::db::schema::{answers, question_tallies, responses, survey_tallies};
+use crate::db::schema::{answers, question_tallies, survey_tallies};
 use crate::error::Result;
 use crate::survey::question::Question;
 
@@ -252,9 +252,7 @@ pub fn recount(conn: &mut DbConn, survey_id: &str, questions: &[Question]) -> Re
             let empty = serde_json::Map::new();
             let line = figures::line(questions, by_response.get(&row.id).unwrap_or(&empty));
             if row.figures.as_deref() != Some(line.as_str()) {
-                diesel::update(responses::table.find(&row.id))
-                    .set(responses::figures.eq(&line))
-                    .execute(conn)?;
+                model::set_figures(conn, &row.id, &line)?;
             }
             counts.add_line(questions, &line);
         }

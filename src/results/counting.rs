@@ -1,7 +1,7 @@
 //! Counting a survey's figures: the kept ones for everyone, or a segment's from each matching
 //! response's figures line; and the latest open answers a segment gave, for their terms.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 
@@ -15,6 +15,8 @@ use crate::survey::model::Survey;
 
 /// Responses read per step of a segment's count.
 const PAGE: i64 = 5000;
+/// Responses read per step when gathering open answers.
+const TEXT_PAGE: i64 = 1000;
 /// Open answers the terms of one question are counted from at most: the latest ones.
 pub const TERMS_SAMPLE: usize = 20_000;
 
@@ -104,22 +106,28 @@ pub fn window(segment: &Segment) -> Window {
     }
 }
 
-/// The latest answers (newest first, at most [`TERMS_SAMPLE`]) to an open question in a
-/// segment, and whether there were more.
+/// The latest answers (newest first, at most [`TERMS_SAMPLE`] each) to the open questions
+/// `question_ids` in a segment, and whether there were more. The responses are read newest first
+/// a page at a time with all their answers at once, which keeps a response's answers (stored
+/// together) to one read rather than one per question.
 pub fn latest_texts(
     conn: &mut DbConn,
     survey: &Survey,
     segment: &Segment,
-    question_id: &str,
-) -> Result<(Vec<String>, bool)> {
+    question_ids: &[String],
+) -> Result<HashMap<String, (Vec<String>, bool)>> {
     let contacts = matching_contacts(conn, survey, segment)?;
     let window = window(segment);
-    let mut texts = Vec::new();
+    let mut texts: HashMap<String, (Vec<String>, bool)> = question_ids
+        .iter()
+        .map(|id| (id.clone(), (Vec::new(), false)))
+        .collect();
     let mut cursor = None;
     loop {
-        let rows = responses::window_page(conn, survey.id(), &window, cursor.take(), true, PAGE)?;
+        let rows =
+            responses::window_page(conn, survey.id(), &window, cursor.take(), true, TEXT_PAGE)?;
         let Some(last) = rows.last() else {
-            return Ok((texts, false));
+            return Ok(texts);
         };
         cursor = Some((last.submitted_at, last.id.clone()));
         let ids: Vec<String> = rows
@@ -127,24 +135,30 @@ pub fn latest_texts(
             .filter(|r| admitted(&contacts, r.contact_id.as_deref()))
             .map(|r| r.id.clone())
             .collect();
-        let mut found = responses::answers_to(conn, question_id, &ids)?;
-        // Newest first, as the responses came.
-        let order: std::collections::HashMap<&str, usize> = ids
+        let order: HashMap<&str, usize> = ids
             .iter()
             .enumerate()
             .map(|(i, id)| (id.as_str(), i))
             .collect();
-        found.sort_by_key(|(id, _)| order.get(id.as_str()).copied().unwrap_or(usize::MAX));
-        for (_, value) in found {
-            if texts.len() == TERMS_SAMPLE {
-                return Ok((texts, true));
+        let mut found = responses::answers_of(conn, &ids)?;
+        // Newest first, as the responses came.
+        found.sort_by_key(|(id, _, _)| order.get(id.as_str()).copied().unwrap_or(usize::MAX));
+        for (_, question_id, value) in found {
+            let Some((list, more)) = texts.get_mut(&question_id) else {
+                continue;
+            };
+            if list.len() == TERMS_SAMPLE {
+                *more = true;
+                continue;
             }
             if let Ok(serde_json::Value::String(text)) = serde_json::from_str(&value) {
-                texts.push(text);
+                list.push(text);
             }
         }
-        if rows.len() < PAGE as usize {
-            return Ok((texts, false));
+        if texts.values().all(|(list, _)| list.len() == TERMS_SAMPLE)
+            || rows.len() < TEXT_PAGE as usize
+        {
+            return Ok(texts);
         }
     }
 }

@@ -1,12 +1,14 @@
 //! A survey's results as the API and the results page show them: the response count and
 //! completion rate, then every question's figures (open questions with their terms).
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::counting::{self, TERMS_SAMPLE};
 use super::segment::Segment;
 use super::summary::{self, QuestionResult, Summary};
-use super::terms;
+use super::terms::{self, Term};
 use crate::db::DbConn;
 use crate::error::Result;
 use crate::survey::model::Survey;
@@ -27,21 +29,47 @@ pub fn report(conn: &mut DbConn, survey: &Survey, segment: &Segment) -> Result<R
     let counts = counting::counts(conn, survey, segment)?;
     let (invited, completed) = crate::invite::model::completion_of_survey(conn, survey.id())?;
     let mut questions = summary::summarize(survey.questions(), &counts);
+    let open: Vec<String> = questions
+        .iter()
+        .filter(|q| q.answered > 0 && matches!(q.summary, Summary::Text { .. }))
+        .map(|q| q.question_id.clone())
+        .collect();
+    let texts = counting::latest_texts(conn, survey, segment, &open)?;
+    // The terms of each open question on their own thread: counting words is the slow part
+    // of the results, and the questions share nothing.
+    let language = survey.language();
+    let terms: HashMap<&str, Vec<Term>> = std::thread::scope(|scope| {
+        let running: Vec<_> = texts
+            .iter()
+            .map(|(id, (list, _))| {
+                (
+                    id.as_str(),
+                    scope.spawn(move || {
+                        let borrowed: Vec<&str> = list.iter().map(String::as_str).collect();
+                        terms::top_terms(language, &borrowed, TERMS_LISTED)
+                    }),
+                )
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|(id, thread)| (id, thread.join().unwrap_or_default()))
+            .collect()
+    });
     for result in &mut questions {
         if let Summary::Text {
             top_terms,
             terms_from,
             terms_sampled,
         } = &mut result.summary
+            && let Some((list, more)) = texts.get(&result.question_id)
         {
-            if result.answered == 0 {
-                continue;
-            }
-            let (texts, more) = counting::latest_texts(conn, survey, segment, &result.question_id)?;
-            let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
-            *top_terms = terms::top_terms(survey.language(), &borrowed, TERMS_LISTED);
-            *terms_from = texts.len();
-            *terms_sampled = more && texts.len() == TERMS_SAMPLE;
+            *top_terms = terms
+                .get(result.question_id.as_str())
+                .cloned()
+                .unwrap_or_default();
+            *terms_from = list.len();
+            *terms_sampled = *more && list.len() == TERMS_SAMPLE;
         }
     }
     Ok(Report {

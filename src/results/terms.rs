@@ -20,23 +20,26 @@
 //!
 //! **Counts.** A term's count is the number of answers that use it, however often each does.
 //!
-//! **Per language** (an unknown code is treated as English):
+//! **Per language** (an unknown code is treated as English). Stop words come from the crate
+//! `stop-words`; the Snowball stemmers from `rust-stemmers`.
 //!
-//! | code | stop words (crate `stop-words`) | stemmer |
+//! | code | stop words | stemmer |
 //! | --- | --- | --- |
-//! | en | Snowball/NLTK English list | Snowball English (Porter2), `rust-stemmers` |
-//! | nl | Snowball/NLTK Dutch list | Snowball Dutch; the plural "'s" ("auto's") taken off first |
-//! | de | Snowball/NLTK German list | Snowball German |
-//! | fr | Snowball/NLTK French list | Snowball French, after the elision above |
-//! | sv | Snowball/NLTK Swedish list | Snowball Swedish, applied twice ("leverans" and "leveranser" would otherwise differ) |
-//! | af | stopwords-iso Afrikaans list | light stemmer of this module: plurals, diminutives, attributive "-e" |
-//! | sk | stopwords-iso Slovak list | light stemmer of this module: noun and adjective case endings |
-//! | sl | Snowball/NLTK Slovene list | light stemmer of this module: noun and adjective case endings |
+//! | en | Snowball's English list (as shipped by NLTK) | Snowball English (Porter2) |
+//! | nl | Snowball's Dutch list (NLTK) | Snowball Dutch, after taking off a plural "'s" ("auto's") |
+//! | de | Snowball's German list (NLTK) | Snowball German |
+//! | fr | Snowball's French list (NLTK) | Snowball French, after the elision above |
+//! | sv | Snowball's Swedish list (NLTK) | Snowball Swedish, applied twice ("leverans" and "leveranser" would otherwise differ) |
+//! | af | stopwords-iso Afrikaans list | this module's light stemmer: plurals, diminutives, attributive "-e" |
+//! | sk | stopwords-iso Slovak list | this module's light stemmer: noun and adjective case endings |
+//! | sl | NLTK's Slovene list | this module's light stemmer: noun and adjective case endings |
 //!
-//! The Snowball/NLTK lists hold function words only. The stopwords-iso lists, used where no
-//! such list exists, are broader; for English they would also drop words such as "good",
-//! "problem", "order" and "help", which in survey answers are what people mean. The light
-//! stemmers are described in [`light`].
+//! The Snowball and NLTK lists hold function words (articles, pronouns, auxiliaries,
+//! conjunctions) and, for Slovene, number words. stopwords-iso is used only where they have no
+//! list: its lists are broader, and for English it would also drop words such as "good",
+//! "problem", "order" and "help", which in survey answers are what people mean. Snowball has
+//! no Afrikaans, Slovak or Slovene stemmer; the light stemmers that stand in are described in
+//! [`light`].
 
 mod language;
 mod lexicon;
@@ -74,31 +77,11 @@ pub fn top_terms(language: &str, answers: &[&str], limit: usize) -> Vec<Term> {
     if limit == 0 {
         return Vec::new();
     }
-    let mut lexicon = Lexicon::new(Language::from_code(language));
-    let mut tally = Tally::default();
-    // The counted words of every answer in order, with the breaks between them, so phrases
-    // can be counted in a second pass without reading the texts again.
-    let mut stream: Vec<u32> = Vec::new();
-    // Answers are numbered in u32 to keep the counts compact; none of the four billion
-    // numbers is u32::MAX, which marks "no answer yet".
-    for (answer, text) in (0..u32::MAX).zip(answers) {
-        lexicon.scan(text, |event| match event {
-            Event::Break => {
-                if stream.last().is_some_and(|&last| last < END_OF_ANSWER) {
-                    stream.push(BREAK);
-                }
-            }
-            Event::Word {
-                word,
-                sentence_start,
-                ..
-            } => {
-                tally.word(answer, word, sentence_start);
-                stream.push(word.form);
-            }
-        });
-        stream.push(END_OF_ANSWER);
-    }
+    let FirstPass {
+        lexicon,
+        mut tally,
+        stream,
+    } = FirstPass::run(Language::from_code(language), answers);
     tally.phrases_in(&stream, &lexicon, limit);
     tally
         .top(&lexicon, limit)
@@ -114,6 +97,48 @@ pub fn top_terms(language: &str, answers: &[&str], limit: usize) -> Vec<Term> {
                 .collect(),
         })
         .collect()
+}
+
+/// The answers' words, read and counted per answer, and recorded in order.
+struct FirstPass<'t> {
+    lexicon: Lexicon<'t>,
+    tally: Tally,
+    /// The counted words (form ids) of every answer in order, with the breaks between them,
+    /// so phrases can be counted in a second pass without reading the texts again.
+    stream: Vec<u32>,
+}
+
+impl<'t> FirstPass<'t> {
+    /// Answers are numbered in u32 to keep the counts compact; none of the four billion
+    /// numbers is u32::MAX, which marks "no answer yet".
+    fn run(language: Language, answers: &[&'t str]) -> Self {
+        let mut lexicon = Lexicon::new(language);
+        let mut tally = Tally::default();
+        let mut stream: Vec<u32> = Vec::new();
+        for (answer, text) in (0..u32::MAX).zip(answers) {
+            lexicon.scan(text, |event| match event {
+                Event::Break => {
+                    if stream.last().is_some_and(|&last| last < END_OF_ANSWER) {
+                        stream.push(BREAK);
+                    }
+                }
+                Event::Word {
+                    word,
+                    sentence_start,
+                    ..
+                } => {
+                    tally.word(answer, word, sentence_start);
+                    stream.push(word.form);
+                }
+            });
+            stream.push(END_OF_ANSWER);
+        }
+        FirstPass {
+            lexicon,
+            tally,
+            stream,
+        }
+    }
 }
 
 /// Whether `text` contains `term` (a word or a two-word phrase as `top_terms` shows it), matched
@@ -584,11 +609,14 @@ fn example(answer: &str) -> String {
     let at_space = last_space
         .filter(|&(_, chars_before)| chars_before >= room / 2)
         .map(|(at, _)| at);
-    let kept = match at_space {
-        Some(at) => answer[..at].trim_end_matches(|c: char| {
+    let at_word = at_space.map(|at| {
+        answer[..at].trim_end_matches(|c: char| {
             c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–' | '—' | '(')
-        }),
-        None => &answer[..whole_characters_before(answer, hard_cut)],
+        })
+    });
+    let kept = match at_word {
+        Some(kept) if !kept.is_empty() => kept,
+        _ => &answer[..whole_characters_before(answer, hard_cut)],
     };
     format!("{kept}…")
 }
@@ -698,6 +726,12 @@ mod tests {
         }
         // The same word is kept in a language where it is not a stop word.
         assert_eq!(count_of("sv", &["die hard"], "die"), Some(1));
+        // The lists hold function words only: what people mean stays.
+        let answers = ["good service", "a problem with my order", "no help"];
+        for word in ["good", "problem", "order", "help"] {
+            assert_eq!(count_of("en", &answers, word), Some(1), "{word}");
+        }
+        assert_eq!(count_of("sl", &["dobro in hitro"], "dobro"), Some(1));
     }
 
     #[test]
@@ -833,6 +867,31 @@ mod tests {
             .collect();
         assert_eq!(first_three, ["apple", "banana", "cherry"]);
         assert!(top_terms("en", &answers, 0).is_empty());
+        // A phrase used as often as the last word that makes the list is not left out.
+        let answers = ["cold coffee", "cold coffee", "cold coffee", "tea"];
+        let first_two: Vec<String> = top_terms("en", &answers, 2)
+            .into_iter()
+            .map(|term| term.term)
+            .collect();
+        assert_eq!(first_two, ["coffee", "cold"]);
+        let answers = ["bad coffee", "bad coffee", "bad coffee", "coffee"];
+        let first_two: Vec<(String, usize)> = top_terms("en", &answers, 2)
+            .into_iter()
+            .map(|term| (term.term, term.count))
+            .collect();
+        assert_eq!(first_two, [("coffee".to_owned(), 4), ("bad".to_owned(), 3)]);
+        let first_three: Vec<(String, usize)> = top_terms("en", &answers, 3)
+            .into_iter()
+            .map(|term| (term.term, term.count))
+            .collect();
+        assert_eq!(
+            first_three,
+            [
+                ("coffee".to_owned(), 4),
+                ("bad".to_owned(), 3),
+                ("bad coffee".to_owned(), 3)
+            ]
+        );
         // Words and phrases share one list; a phrase sorts by its text like any term.
         let answers = ["cold coffee", "cold coffee", "cold", "coffee"];
         assert_eq!(
@@ -873,6 +932,12 @@ mod tests {
         assert!(cut.chars().count() <= 200);
         assert!(cut.ends_with("\u{301}…"), "{cut:?}");
         assert_eq!(example(&"ab ".repeat(60)), "ab ".repeat(60).trim());
+        // Nothing but punctuation before the last space: cut inside the word instead.
+        let dashes = format!("{} {}", "-".repeat(150), "x".repeat(100));
+        assert_eq!(
+            example(&dashes),
+            format!("{} {}…", "-".repeat(150), "x".repeat(48))
+        );
     }
 
     #[test]

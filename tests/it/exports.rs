@@ -87,7 +87,7 @@ fn answers(i: usize) -> Map<String, Value> {
     json!({
         "name": HOSTILE[i % HOSTILE.len()],
         "improve": format!("Answer {i}: {}", HOSTILE[(i + 1) % HOSTILE.len()]),
-        "channel": if i % 2 == 0 { "Email" } else { "-5 stars, by pigeon" },
+        "channel": if i.is_multiple_of(2) { "Email" } else { "-5 stars, by pigeon" },
         "topics": ["Billing", "Returns"],
         "speed": 1 + i % 5,
         "recommend": i % 11,

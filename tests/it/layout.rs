@@ -21,6 +21,8 @@ const OWNERS: &[(&str, &str)] = &[
     ("responses", "src/respond/model.rs"),
     ("answers", "src/respond/model.rs"),
     ("response_drafts", "src/respond/model.rs"),
+    ("question_tallies", "src/respond/tally.rs"),
+    ("survey_tallies", "src/respond/tally.rs"),
     ("outbox", "src/mail/outbox.rs"),
     ("coupons", "src/incentive/model.rs"),
     ("coupon_grants", "src/incentive/model.rs"),

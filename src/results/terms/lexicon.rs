@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use std::collections::hash_map::Entry;
+
 use foldhash::HashMap;
 
 use super::language::Language;
@@ -150,11 +152,11 @@ impl<'t> Lexicon<'t> {
             return reading;
         }
         let reading = self.classify(token);
-        // When the token is its own spelling, classify has entered it already, as a form.
-        *self.entries.entry(Cow::Borrowed(token)).or_insert(Reading {
-            names_form: false,
-            ..reading
-        })
+        if reading.names_form {
+            // The token is its own spelling, and classify has entered it as the form.
+            return reading;
+        }
+        *self.entries.entry(Cow::Borrowed(token)).or_insert(reading)
     }
 
     fn classify(&mut self, token: &'t str) -> Reading {
@@ -181,11 +183,15 @@ impl<'t> Lexicon<'t> {
                 skip += apostrophe + c.len_utf8();
                 continue;
             }
-            return match (self.form_id(spelling, lower), u16::try_from(skip)) {
+            let token_is_spelling = skip == 0 && matches!(spelling, Cow::Borrowed(_));
+            return match (
+                self.form_id(spelling, lower, token_is_spelling),
+                u16::try_from(skip),
+            ) {
                 (Some(form), Ok(skip)) => Reading {
                     form,
                     skip,
-                    names_form: false,
+                    names_form: token_is_spelling,
                 },
                 _ => NOT_COUNTED,
             };
@@ -194,15 +200,21 @@ impl<'t> Lexicon<'t> {
 
     /// The id of a counted word's spelling, entered as a form when new. None only when four
     /// billion ids are used up, which no survey's answers come near.
-    fn form_id(&mut self, spelling: Cow<'t, str>, lower: Cow<'t, str>) -> Option<u32> {
-        if let Some(reading) = self.entries.get(&*spelling) {
+    /// `known_new`: the caller has just looked the spelling up in vain.
+    fn form_id(
+        &mut self,
+        spelling: Cow<'t, str>,
+        lower: Cow<'t, str>,
+        known_new: bool,
+    ) -> Option<u32> {
+        if !known_new && let Some(reading) = self.entries.get(&*spelling) {
             // A spelling is only ever entered as itself, read as the form it names.
             return self.word(reading.form).map(|word| word.form);
         }
         let (spelling_id, stem) = if spelling == lower {
             (None, self.stem_id(lower)?)
         } else {
-            let lower_id = self.form_id(lower.clone(), lower)?;
+            let lower_id = self.form_id(lower.clone(), lower, false)?;
             (Some(lower_id), self.word(lower_id)?.stem)
         };
         let id = u32::try_from(self.forms.len())
@@ -228,14 +240,13 @@ impl<'t> Lexicon<'t> {
             Cow::Borrowed(lower) => self.language.stem(lower),
             Cow::Owned(lower) => Cow::Owned(self.language.stem(&lower).into_owned()),
         };
-        if let Some(&id) = self.stem_ids.get(&*stem) {
-            return Some(id);
-        }
-        let id = u32::try_from(self.stem_ids.len())
+        let next_id = u32::try_from(self.stem_ids.len())
             .ok()
-            .filter(|&id| id < FIRST_RESERVED_ID)?;
-        self.stem_ids.insert(stem, id);
-        Some(id)
+            .filter(|&id| id < FIRST_RESERVED_ID);
+        match self.stem_ids.entry(stem) {
+            Entry::Occupied(known) => Some(*known.get()),
+            Entry::Vacant(new) => Some(*new.insert(next_id?)),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! Slovene.
 //!
 //! Each one removes at most one inflectional ending (after the Afrikaans `'s` plural, one more),
-//! and only when at least [`MIN_STEM_CHARS`] letters stay, so short words are left alone. They
+//! and only when at least three letters stay, so short words are left alone. They
 //! only undo inflection, never derivation ("-ost", "-heid", "-nje" stay), because here a wrong merge
 //! is worse than a missed one: two different words counted as one make a misleading term, while
 //! "dostava" and a rare "dostavami" apart only split a count.

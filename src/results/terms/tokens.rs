@@ -103,7 +103,11 @@ pub fn lowercase(spelling: &str) -> Cow<'_, str> {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric() || is_combining_mark(c)
+    }
 }
 
 /// Kept inside a word when letters follow: "don't", "e-mail", "foto's", zero-width joiners of
