@@ -125,6 +125,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    text_terms (survey_id, question_id) {
+        survey_id -> Text,
+        question_id -> Text,
+        responses -> BigInt,
+        counted_at -> Timestamp,
+        terms -> Text,
+    }
+}
+
+diesel::table! {
     survey_tallies (survey_id) {
         survey_id -> Text,
         responses -> BigInt,
@@ -279,4 +289,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     draw_entries,
     question_tallies,
     survey_tallies,
+    text_terms,
 );

@@ -11,7 +11,7 @@ use diesel::upsert::excluded;
 use super::figures::{self, Item, Part};
 use super::model;
 use crate::db::DbConn;
-use crate::db::schema::{answers, question_tallies, survey_tallies};
+use crate::db::schema::{question_tallies, survey_tallies};
 use crate::error::Result;
 use crate::survey::question::Question;
 
@@ -237,11 +237,7 @@ pub fn recount(conn: &mut DbConn, survey_id: &str, questions: &[Question]) -> Re
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let mut by_response: HashMap<String, serde_json::Map<String, serde_json::Value>> =
             HashMap::new();
-        let loaded: Vec<(String, String, String)> = answers::table
-            .filter(answers::response_id.eq_any(&ids))
-            .select((answers::response_id, answers::question_id, answers::value))
-            .load(conn)?;
-        for (response_id, question_id, value) in loaded {
+        for (response_id, question_id, value) in model::answers_of(conn, &ids)? {
             let value = model::parse_json(&value)?;
             by_response
                 .entry(response_id)

@@ -77,10 +77,11 @@ pub async fn results(
 ) -> Result<Json<Report>> {
     let id = id?;
     let (segment, _) = Segment::from_query(query.0.as_deref(), &[])?;
+    let handle = db.inner().clone();
     let report = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user.user, &id)?;
-            report::report(conn, &survey, &segment)
+            report::report(&handle, conn, &survey, &segment)
         })
         .await?;
     Ok(Json(report))

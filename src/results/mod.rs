@@ -7,6 +7,7 @@ pub mod charts;
 pub mod counting;
 pub mod downloads;
 pub mod export;
+pub mod model;
 pub mod pages;
 pub mod report;
 pub mod segment;

@@ -245,6 +245,7 @@ pub async fn results_page(
     let asked = segment.clone();
     // The survey is looked up before the figures, so a survey this user may not see is a 404
     // whatever the filter says.
+    let handle = db.inner().clone();
     let (survey, total, (invited, completed), report) = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user, &id)?;
@@ -253,7 +254,7 @@ pub async fn results_page(
             // filter is wrong.
             let completion = completion_of_survey(conn, survey.id())?;
             let report = match &asked {
-                Some(segment) => Some(report::report(conn, &survey, segment)?),
+                Some(segment) => Some(report::report(&handle, conn, &survey, segment)?),
                 None => None,
             };
             Ok((survey, total, completion, report))

@@ -1,16 +1,18 @@
 //! A survey's results as the API and the results page show them: the response count and
 //! completion rate, then every question's figures (open questions with their terms).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::counting::{self, TERMS_SAMPLE};
+use super::model::{self, TermsRow};
 use super::segment::Segment;
 use super::summary::{self, QuestionResult, Summary};
 use super::terms::{self, Term};
-use crate::db::DbConn;
-use crate::error::Result;
+use crate::db::{Db, DbConn};
+use crate::error::{Error, Result};
 use crate::survey::model::Survey;
 
 /// Terms listed per open question.
@@ -24,8 +26,28 @@ pub struct Report {
     pub questions: Vec<QuestionResult>,
 }
 
-/// The results of `survey` for `segment`.
-pub fn report(conn: &mut DbConn, survey: &Survey, segment: &Segment) -> Result<Report> {
+/// The text summary of an open question, as kept between counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Words {
+    top_terms: Vec<Term>,
+    terms_from: usize,
+    terms_sampled: bool,
+}
+
+/// How long counted terms for everyone are served before a count in the background.
+const TERMS_FRESH_SECONDS: i64 = 60;
+/// Open questions whose answers are gathered and counted together: one per processor, so the
+/// counting runs in parallel while no more than that many questions' answers are held at once.
+const QUESTIONS_AT_ONCE: usize = 2;
+
+/// Surveys whose terms this process is counting in the background, so that a burst of
+/// requests starts one count, not one each.
+static COUNTING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// The results of `survey` for `segment`. For everyone, open questions' terms are the last
+/// counted ones: counted now when there are none, else served at once and, when responses have
+/// come in and they are older than a minute, counted again in the background through `db`.
+pub fn report(db: &Db, conn: &mut DbConn, survey: &Survey, segment: &Segment) -> Result<Report> {
     let counts = counting::counts(conn, survey, segment)?;
     let (invited, completed) = crate::invite::model::completion_of_survey(conn, survey.id())?;
     let mut questions = summary::summarize(survey.questions(), &counts);
@@ -34,42 +56,22 @@ pub fn report(conn: &mut DbConn, survey: &Survey, segment: &Segment) -> Result<R
         .filter(|q| q.answered > 0 && matches!(q.summary, Summary::Text { .. }))
         .map(|q| q.question_id.clone())
         .collect();
-    let texts = counting::latest_texts(conn, survey, segment, &open)?;
-    // The terms of each open question on their own thread: counting words is the slow part
-    // of the results, and the questions share nothing.
-    let language = survey.language();
-    let terms: HashMap<&str, Vec<Term>> = std::thread::scope(|scope| {
-        let running: Vec<_> = texts
-            .iter()
-            .map(|(id, (list, _))| {
-                (
-                    id.as_str(),
-                    scope.spawn(move || {
-                        let borrowed: Vec<&str> = list.iter().map(String::as_str).collect();
-                        terms::top_terms(language, &borrowed, TERMS_LISTED)
-                    }),
-                )
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|(id, thread)| (id, thread.join().unwrap_or_default()))
-            .collect()
-    });
+    let words = if segment.is_everyone() {
+        kept_words(db, conn, survey, counts.responses, &open)?
+    } else {
+        count_words(conn, survey, segment, &open)?
+    };
     for result in &mut questions {
         if let Summary::Text {
             top_terms,
             terms_from,
             terms_sampled,
         } = &mut result.summary
-            && let Some((list, more)) = texts.get(&result.question_id)
+            && let Some(found) = words.get(&result.question_id)
         {
-            *top_terms = terms
-                .get(result.question_id.as_str())
-                .cloned()
-                .unwrap_or_default();
-            *terms_from = list.len();
-            *terms_sampled = *more && list.len() == TERMS_SAMPLE;
+            *top_terms = found.top_terms.clone();
+            *terms_from = found.terms_from;
+            *terms_sampled = found.terms_sampled;
         }
     }
     Ok(Report {
@@ -82,4 +84,132 @@ pub fn report(conn: &mut DbConn, survey: &Survey, segment: &Segment) -> Result<R
         },
         questions,
     })
+}
+
+/// The kept terms of everyone's answers, counting the missing ones now and the stale ones in
+/// the background.
+fn kept_words(
+    db: &Db,
+    conn: &mut DbConn,
+    survey: &Survey,
+    responses: i64,
+    open: &[String],
+) -> Result<HashMap<String, Words>> {
+    let now = crate::db::now();
+    let mut words = HashMap::new();
+    let mut stale = false;
+    for row in model::terms_of(conn, survey.id())? {
+        if let Ok(kept) = serde_json::from_str::<Words>(&row.terms) {
+            stale |= row.responses != responses
+                && (now - row.counted_at).num_seconds() >= TERMS_FRESH_SECONDS;
+            words.insert(row.question_id, kept);
+        }
+    }
+    let missing: Vec<String> = open
+        .iter()
+        .filter(|q| !words.contains_key(*q))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let counted = count_words(conn, survey, &Segment::default(), &missing)?;
+        save_words(conn, survey.id(), responses, &counted)?;
+        words.extend(counted);
+    }
+    if stale {
+        count_in_background(db.clone(), survey.clone(), open.to_vec());
+    }
+    Ok(words)
+}
+
+fn save_words(
+    conn: &mut DbConn,
+    survey_id: &str,
+    responses: i64,
+    words: &HashMap<String, Words>,
+) -> Result<()> {
+    crate::db::write(conn, |conn| {
+        for (question_id, found) in words {
+            model::save_terms(
+                conn,
+                &TermsRow {
+                    survey_id: survey_id.to_string(),
+                    question_id: question_id.clone(),
+                    responses,
+                    counted_at: crate::db::now(),
+                    terms: serde_json::to_string(found).map_err(Error::internal)?,
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
+fn count_in_background(db: Db, survey: Survey, open: Vec<String>) {
+    let id = survey.id().to_string();
+    let started = COUNTING
+        .lock()
+        .is_ok_and(|mut counting| counting.insert(id.clone()));
+    if !started {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("hearken-terms".into())
+        .spawn(move || {
+            let counted = db.conn().and_then(|mut conn| {
+                let responses =
+                    counting::counts(&mut conn, &survey, &Segment::default())?.responses;
+                let words = count_words(&mut conn, &survey, &Segment::default(), &open)?;
+                save_words(&mut conn, survey.id(), responses, &words)
+            });
+            if let Err(e) = counted {
+                log::warn!(
+                    "counting the terms of survey {} failed: {}",
+                    survey.id(),
+                    e.chain()
+                );
+            }
+            if let Ok(mut counting) = COUNTING.lock() {
+                counting.remove(survey.id().as_str());
+            }
+        });
+    if spawned.is_err()
+        && let Ok(mut counting) = COUNTING.lock()
+    {
+        counting.remove(&id);
+    }
+}
+
+/// Counts the terms of the open questions `open` in a segment: their latest answers gathered a
+/// few questions at a time, each question counted on its own thread.
+fn count_words(
+    conn: &mut DbConn,
+    survey: &Survey,
+    segment: &Segment,
+    open: &[String],
+) -> Result<HashMap<String, Words>> {
+    let language = survey.language();
+    let mut words = HashMap::new();
+    for group in open.chunks(QUESTIONS_AT_ONCE) {
+        let texts = counting::latest_texts(conn, survey, segment, group)?;
+        let counted: Vec<(String, Words)> = std::thread::scope(|scope| {
+            let running: Vec<_> = texts
+                .iter()
+                .map(|(id, (list, more))| {
+                    scope.spawn(move || {
+                        let borrowed: Vec<&str> = list.iter().map(String::as_str).collect();
+                        let top_terms = terms::top_terms(language, &borrowed, TERMS_LISTED);
+                        let found = Words {
+                            top_terms,
+                            terms_from: list.len(),
+                            terms_sampled: *more && list.len() == TERMS_SAMPLE,
+                        };
+                        (id.clone(), found)
+                    })
+                })
+                .collect();
+            running.into_iter().filter_map(|t| t.join().ok()).collect()
+        });
+        words.extend(counted);
+    }
+    Ok(words)
 }

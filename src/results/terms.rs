@@ -55,7 +55,7 @@ use lexicon::{Event, Lexicon, Word};
 use unicode_normalization::char::is_combining_mark;
 
 /// One term of an open question's summary.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Term {
     /// A word or a two-word phrase, in the spelling most answers use.
     pub term: String,

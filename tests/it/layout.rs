@@ -22,6 +22,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("answers", "src/respond/model.rs"),
     ("response_drafts", "src/respond/model.rs"),
     ("question_tallies", "src/respond/tally.rs"),
+    ("text_terms", "src/results/model.rs"),
     ("survey_tallies", "src/respond/tally.rs"),
     ("outbox", "src/mail/outbox.rs"),
     ("coupons", "src/incentive/model.rs"),

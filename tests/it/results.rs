@@ -707,3 +707,65 @@ fn kept_figures_equal_a_recount_after_random_submissions_and_erasures() {
         })
         .unwrap();
 }
+
+/// Terms for everyone are served from the last count, counted again in the background once new
+/// responses have come in and the count is a minute old; a segment is always counted afresh.
+#[test]
+fn everyones_terms_are_kept_and_counted_again_in_the_background() {
+    let app = TestApp::new();
+    let questions = json!([{"id": "why", "kind": "long_text", "prompt": "Why?"}]);
+    let (token, id) = published(&app, questions, false);
+    let why = |text: &str| {
+        (
+            json!({"why": text}).as_object().unwrap().clone(),
+            "api",
+            None,
+        )
+    };
+    submit_all(
+        &app,
+        &id,
+        vec![why("slow delivery"), why("slow deliveries")],
+    );
+    let terms = |query: &str| -> Vec<String> {
+        results(&app, &token, &id, query)["questions"][0]["top_terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| format!("{} {}", t["term"].as_str().unwrap(), t["count"]))
+            .collect()
+    };
+    let first = terms("");
+    assert!(first.contains(&"slow 2".to_string()), "{first:?}");
+    assert_eq!(app.count("text_terms"), 1);
+
+    submit_all(
+        &app,
+        &id,
+        vec![why("parking parking"), why("no parking"), why("parking")],
+    );
+    assert_eq!(terms(""), first, "fresh kept terms are served as they are");
+    assert!(
+        terms("?channel=api").contains(&"parking 3".to_string()),
+        "a segment counts now"
+    );
+
+    let old = app.minutes_ago(5);
+    app.execute(&format!("UPDATE text_terms SET counted_at = {old}"));
+    assert_eq!(
+        terms(""),
+        first,
+        "stale terms are served while they are counted again"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if terms("").contains(&"parking 3".to_string()) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the terms were never counted again"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

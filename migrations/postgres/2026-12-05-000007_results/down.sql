@@ -1,3 +1,4 @@
+DROP TABLE text_terms;
 DROP TABLE survey_tallies;
 DROP TABLE question_tallies;
 ALTER TABLE responses DROP COLUMN figures;

@@ -26,3 +26,15 @@ CREATE TABLE survey_tallies (
 );
 INSERT INTO survey_tallies (survey_id, responses, stale)
     SELECT survey_id, COUNT(*), TRUE FROM responses GROUP BY survey_id;
+
+-- The terms of an open question for everyone, as last counted: counting words is the slow part
+-- of results, so results for everyone serve these and count again in the background when new
+-- responses have come in since (see the results room).
+CREATE TABLE text_terms (
+    survey_id TEXT NOT NULL REFERENCES surveys(id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL,
+    responses BIGINT NOT NULL,
+    counted_at TIMESTAMP NOT NULL,
+    terms TEXT NOT NULL,
+    PRIMARY KEY (survey_id, question_id)
+);
