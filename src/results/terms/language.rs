@@ -4,7 +4,6 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use foldhash::HashSet;
-
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::light;
