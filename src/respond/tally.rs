@@ -67,7 +67,7 @@ impl Counts {
 #[derive(Debug, Default)]
 pub struct Batch {
     responses: BTreeMap<String, i64>,
-    facts: BTreeMap<(String, String, &'static str, String, i64), i64>,
+    facts: BTreeMap<FactKey, i64>,
 }
 
 impl Batch {
@@ -118,42 +118,69 @@ impl Batch {
                 DbConn::Postgres(c) => add_responses!(c)?,
             };
         }
-        for ((survey_id, question_id, part, item, value), n) in &self.facts {
-            macro_rules! add_fact {
-                ($c:expr) => {
-                    diesel::insert_into(question_tallies::table)
-                        .values((
-                            question_tallies::survey_id.eq(survey_id),
-                            question_tallies::question_id.eq(question_id),
-                            question_tallies::part.eq(*part),
-                            question_tallies::item.eq(item),
-                            question_tallies::value.eq(value),
-                            question_tallies::n.eq(n),
-                        ))
-                        .on_conflict((
-                            question_tallies::survey_id,
-                            question_tallies::question_id,
-                            question_tallies::part,
-                            question_tallies::item,
-                            question_tallies::value,
-                        ))
-                        .do_update()
-                        .set(
-                            question_tallies::n
-                                .eq(question_tallies::n + excluded(question_tallies::n)),
-                        )
-                        .execute($c)
-                };
-            }
-            match conn {
-                #[cfg(feature = "sqlite")]
-                DbConn::Sqlite(c) => add_fact!(c)?,
-                #[cfg(feature = "postgres")]
-                DbConn::Postgres(c) => add_fact!(c)?,
-            };
+        // The facts in as few statements as the backends' parameter limits allow: one
+        // multi-row upsert per few hundred facts rather than one statement each, since the
+        // writer does this for every batch, often of a single response.
+        let facts: Vec<_> = self.facts.iter().collect();
+        for chunk in facts.chunks(FACTS_PER_STATEMENT) {
+            add_facts(conn, chunk)?;
         }
         Ok(())
     }
+}
+
+/// Facts per upsert statement: six parameters each, well inside SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+const FACTS_PER_STATEMENT: usize = 400;
+
+type FactKey = (String, String, &'static str, String, i64);
+
+fn add_facts(conn: &mut DbConn, facts: &[(&FactKey, &i64)]) -> Result<()> {
+    use diesel::sql_types::{BigInt, Text};
+    // PostgreSQL numbers its parameters; SQLite takes them in order.
+    let numbered = match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(_) => false,
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(_) => true,
+    };
+    let placeholders = |first: usize| {
+        if numbered {
+            let n: Vec<String> = (first..first + 6).map(|i| format!("${i}")).collect();
+            format!("({})", n.join(", "))
+        } else {
+            "(?, ?, ?, ?, ?, ?)".to_string()
+        }
+    };
+    let rows: Vec<String> = (0..facts.len()).map(|i| placeholders(i * 6 + 1)).collect();
+    let sql = format!(
+        "INSERT INTO question_tallies (survey_id, question_id, part, item, value, n) VALUES {} \
+         ON CONFLICT (survey_id, question_id, part, item, value) \
+         DO UPDATE SET n = question_tallies.n + excluded.n",
+        rows.join(", ")
+    );
+    macro_rules! run {
+        ($c:expr, $backend:ty) => {{
+            let mut query = diesel::sql_query(sql).into_boxed::<$backend>();
+            for ((survey_id, question_id, part, item, value), n) in facts {
+                query = query
+                    .bind::<Text, _>(survey_id)
+                    .bind::<Text, _>(question_id)
+                    .bind::<Text, _>(*part)
+                    .bind::<Text, _>(item)
+                    .bind::<BigInt, _>(*value)
+                    .bind::<BigInt, _>(**n);
+            }
+            query.execute($c)?
+        }};
+    }
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => run!(c, diesel::sqlite::Sqlite),
+        #[cfg(feature = "postgres")]
+        DbConn::Postgres(c) => run!(c, diesel::pg::Pg),
+    };
+    Ok(())
 }
 
 /// The kept figures of a survey, or `None` when they must be counted again first (responses
