@@ -368,15 +368,16 @@ pub fn window_page(
     Ok(query.load(conn)?)
 }
 
-/// The answers of several responses to one question, as (response id, JSON value).
-pub fn answers_to(
+/// The answers of several responses to some of the questions, as (response id, question id,
+/// JSON value).
+pub fn answers_to_questions(
     conn: &mut DbConn,
-    question_id: &str,
     response_ids: &[String],
-) -> Result<Vec<(String, String)>> {
+    question_ids: &[String],
+) -> Result<Vec<(String, String, String)>> {
     Ok(answers::table
-        .filter(answers::question_id.eq(question_id))
         .filter(answers::response_id.eq_any(response_ids))
-        .select((answers::response_id, answers::value))
+        .filter(answers::question_id.eq_any(question_ids))
+        .select((answers::response_id, answers::question_id, answers::value))
         .load(conn)?)
 }

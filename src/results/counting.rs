@@ -108,8 +108,8 @@ pub fn window(segment: &Segment) -> Window {
 
 /// The latest answers (newest first, at most [`TERMS_SAMPLE`] each) to the open questions
 /// `question_ids` in a segment, and whether there were more. The responses are read newest first
-/// a page at a time with all their answers at once, which keeps a response's answers (stored
-/// together) to one read rather than one per question.
+/// a page at a time with their answers to all of `question_ids` at once, which keeps a
+/// response's answers (stored together) to one read rather than one per question.
 pub fn latest_texts(
     conn: &mut DbConn,
     survey: &Survey,
@@ -140,7 +140,7 @@ pub fn latest_texts(
             .enumerate()
             .map(|(i, id)| (id.as_str(), i))
             .collect();
-        let mut found = responses::answers_of(conn, &ids)?;
+        let mut found = responses::answers_to_questions(conn, &ids, question_ids)?;
         // Newest first, as the responses came.
         found.sort_by_key(|(id, _, _)| order.get(id.as_str()).copied().unwrap_or(usize::MAX));
         for (_, question_id, value) in found {
