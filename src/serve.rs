@@ -54,6 +54,11 @@ pub async fn run(figment: Figment) -> Result<Option<Closing>, String> {
     let timeouts = Timeouts {
         header: settings.header_timeout,
         body: settings.body_timeout,
+        form_limit: rocket
+            .config()
+            .limits
+            .get("form")
+            .map_or(u64::MAX, |limit| limit.as_u64()),
     };
     rocket::tokio::spawn(async move {
         let Ok(port) = internal.await else {

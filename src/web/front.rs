@@ -39,6 +39,11 @@ pub const PEER_HEADER: &str = "x-hearken-peer";
 pub struct Timeouts {
     pub header: Duration,
     pub body: Duration,
+    /// Rocket's limit for urlencoded forms, in bytes: a form declared bigger is refused here
+    /// with 413 before any of it is forwarded. Rocket would refuse it too, but it answers and
+    /// closes while the client is still sending, and the front would then see a broken
+    /// request rather than Rocket's 413.
+    pub form_limit: u64,
 }
 
 /// The secret that proves a request came through this process's front.
@@ -132,6 +137,9 @@ async fn forward(
         Ok(value) => parts.headers.insert(PEER_HEADER, value),
         Err(_) => return status(StatusCode::INTERNAL_SERVER_ERROR),
     };
+    if declares_form_over(&parts.headers, timeouts.form_limit) {
+        return status(StatusCode::PAYLOAD_TOO_LARGE);
+    }
     let timed_out = Arc::new(AtomicBool::new(false));
     let body = Deadline {
         inner: body,
@@ -155,6 +163,23 @@ async fn forward(
             status(StatusCode::BAD_GATEWAY)
         }
     }
+}
+
+/// Whether a request says it carries an urlencoded form longer than `limit` bytes.
+fn declares_form_over(headers: &hyper::HeaderMap, limit: u64) -> bool {
+    let form = headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    let length = headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    form && length.is_some_and(|n| n > limit)
 }
 
 /// The connection to Rocket, made or remade when there is none or Rocket closed it.
@@ -225,6 +250,30 @@ impl Body for Deadline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forms_declared_over_the_limit_are_recognised() {
+        let headers = |kind: &str, length: &str| {
+            let mut headers = hyper::HeaderMap::new();
+            headers.insert(
+                hyper::header::CONTENT_TYPE,
+                HeaderValue::from_str(kind).unwrap(),
+            );
+            headers.insert(
+                hyper::header::CONTENT_LENGTH,
+                HeaderValue::from_str(length).unwrap(),
+            );
+            headers
+        };
+        let form = "application/x-www-form-urlencoded; charset=utf-8";
+        assert!(declares_form_over(&headers(form, "10485760"), 524_288));
+        assert!(!declares_form_over(&headers(form, "524288"), 524_288));
+        assert!(!declares_form_over(
+            &headers("application/json", "10485760"),
+            524_288
+        ));
+        assert!(!declares_form_over(&headers(form, "lots"), 524_288));
+    }
 
     #[test]
     fn only_the_front_can_name_the_client() {
