@@ -275,6 +275,24 @@ pub struct Window {
     pub channel: Option<String>,
 }
 
+/// Narrows a boxed query of responses to a window (a macro: the two readers below select
+/// different columns, so their boxed query types differ).
+macro_rules! within {
+    ($query:expr, $window:expr) => {{
+        let mut query = $query;
+        if let Some(from) = $window.from {
+            query = query.filter(responses::submitted_at.ge(from));
+        }
+        if let Some(to) = $window.to {
+            query = query.filter(responses::submitted_at.le(to));
+        }
+        if let Some(channel) = &$window.channel {
+            query = query.filter(responses::channel.eq(channel.clone()));
+        }
+        query
+    }};
+}
+
 /// A response as segment figures are counted from it.
 #[derive(Debug, Clone, Queryable)]
 pub struct FiguresRow {
@@ -303,15 +321,7 @@ pub fn figures_page(
         .order((responses::submitted_at.asc(), responses::id.asc()))
         .limit(limit)
         .into_boxed();
-    if let Some(from) = window.from {
-        query = query.filter(responses::submitted_at.ge(from));
-    }
-    if let Some(to) = window.to {
-        query = query.filter(responses::submitted_at.le(to));
-    }
-    if let Some(channel) = &window.channel {
-        query = query.filter(responses::channel.eq(channel.clone()));
-    }
+    query = within!(query, window);
     if let Some((at, id)) = after {
         query = query.filter(
             responses::submitted_at
@@ -341,15 +351,7 @@ pub fn window_page(
     } else {
         query.order((responses::submitted_at.asc(), responses::id.asc()))
     };
-    if let Some(from) = window.from {
-        query = query.filter(responses::submitted_at.ge(from));
-    }
-    if let Some(to) = window.to {
-        query = query.filter(responses::submitted_at.le(to));
-    }
-    if let Some(channel) = &window.channel {
-        query = query.filter(responses::channel.eq(channel.clone()));
-    }
+    query = within!(query, window);
     if let Some((at, id)) = cursor {
         query = if newest_first {
             query.filter(
