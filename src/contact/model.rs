@@ -177,11 +177,12 @@ pub fn page(
         );
     }
     if let Some((at, id)) = after {
-        query = query.filter(
-            contacts::created_at
-                .gt(at)
-                .or(contacts::created_at.eq(at).and(contacts::id.gt(id))),
-        );
+        query = query.filter(crate::keyset_after!(
+            contacts::created_at,
+            contacts::id,
+            at,
+            id
+        ));
     }
     Ok(query.load(conn)?)
 }

@@ -2,6 +2,7 @@
 //! pool whose backend is chosen from the URL's scheme at run time, embedded migrations, and the
 //! transaction helper every writer uses.
 
+pub mod keyset;
 pub mod migrate;
 pub mod outage;
 #[cfg(feature = "postgres")]

@@ -289,11 +289,12 @@ pub fn coupons_page(
         ))
         .into_boxed();
     if let Some((at, code)) = after {
-        query = query.filter(
-            coupons::added_at
-                .gt(at)
-                .or(coupons::added_at.eq(at).and(coupons::code.gt(code))),
-        );
+        query = query.filter(crate::keyset_after!(
+            coupons::added_at,
+            coupons::code,
+            at,
+            code
+        ));
     }
     Ok(query.load::<(CouponRow, Option<String>)>(conn)?)
 }

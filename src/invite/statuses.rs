@@ -88,11 +88,12 @@ pub fn page(
         .filter(invitations::survey_id.eq(survey_id))
         .into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(
-            invitations::created_at
-                .gt(at)
-                .or(invitations::created_at.eq(at).and(invitations::id.gt(id))),
-        );
+        query = query.filter(crate::keyset_after!(
+            invitations::created_at,
+            invitations::id,
+            at,
+            id
+        ));
     }
     let rows: Vec<ListedRow> = query
         .order((invitations::created_at.asc(), invitations::id.asc()))

@@ -95,11 +95,12 @@ pub fn page(
         .limit(limit)
         .into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(
-            responses::submitted_at
-                .gt(at)
-                .or(responses::submitted_at.eq(at).and(responses::id.gt(id))),
-        );
+        query = query.filter(crate::keyset_after!(
+            responses::submitted_at,
+            responses::id,
+            at,
+            id
+        ));
     }
     Ok(query.load(conn)?)
 }
@@ -323,11 +324,12 @@ pub fn figures_page(
         .into_boxed();
     query = within!(query, window);
     if let Some((at, id)) = after {
-        query = query.filter(
-            responses::submitted_at
-                .gt(at)
-                .or(responses::submitted_at.eq(at).and(responses::id.gt(id))),
-        );
+        query = query.filter(crate::keyset_after!(
+            responses::submitted_at,
+            responses::id,
+            at,
+            id
+        ));
     }
     Ok(query.load(conn)?)
 }
@@ -354,17 +356,19 @@ pub fn window_page(
     query = within!(query, window);
     if let Some((at, id)) = cursor {
         query = if newest_first {
-            query.filter(
-                responses::submitted_at
-                    .lt(at)
-                    .or(responses::submitted_at.eq(at).and(responses::id.lt(id))),
-            )
+            query.filter(crate::keyset_before!(
+                responses::submitted_at,
+                responses::id,
+                at,
+                id
+            ))
         } else {
-            query.filter(
-                responses::submitted_at
-                    .gt(at)
-                    .or(responses::submitted_at.eq(at).and(responses::id.gt(id))),
-            )
+            query.filter(crate::keyset_after!(
+                responses::submitted_at,
+                responses::id,
+                at,
+                id
+            ))
         };
     }
     Ok(query.load(conn)?)

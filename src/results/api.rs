@@ -43,7 +43,10 @@ struct ResultsDoc {
     completion_rate: f64,
     /// Per question: `question_id`, `kind`, `prompt`, `answered` and the kind's summary fields
     /// (`counts`; `mean`, `median`, `distribution`; `score`, `promoters`, `passives`,
-    /// `detractors`; `mean_rank`; `top_terms`; `brands` and `head_to_head`).
+    /// `detractors`; `mean_rank`; `top_terms`; `brands` and `head_to_head`). Open questions
+    /// also carry `terms_from` (the answers their terms were counted from), `terms_sampled`
+    /// (true when those were the latest 20,000 of more) and `terms_counting` (true while a
+    /// large survey's terms are counted for the first time, in the background).
     #[schema(value_type = Vec<Object>)]
     questions: Vec<serde_json::Value>,
 }

@@ -50,6 +50,7 @@ pub struct Terms {
     pub items: Vec<TermItem>,
     pub from: usize,
     pub sampled: bool,
+    pub counting: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -129,7 +130,13 @@ fn card(survey_id: &str, number: usize, kind: Option<&Kind>, r: &QuestionResult)
             top_terms,
             terms_from,
             terms_sampled,
-        } => card.terms = Some(terms(survey_id, top_terms, *terms_from, *terms_sampled)),
+            terms_counting,
+        } => {
+            card.terms = Some(Terms {
+                counting: *terms_counting,
+                ..terms(survey_id, top_terms, *terms_from, *terms_sampled)
+            })
+        }
     }
     card
 }
@@ -165,6 +172,7 @@ fn terms(survey_id: &str, top: &[Term], from: usize, sampled: bool) -> Terms {
             .collect(),
         from,
         sampled,
+        counting: false,
     }
 }
 

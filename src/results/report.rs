@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
+use std::thread::ScopedJoinHandle;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,9 @@ use super::summary::{self, QuestionResult, Summary};
 use super::terms::{self, Term};
 use crate::db::{Db, DbConn};
 use crate::error::{Error, Result};
+use crate::respond::tally::Counts;
 use crate::survey::model::Survey;
+use crate::survey::question::Kind;
 
 /// Terms listed per open question.
 pub const TERMS_LISTED: usize = 20;
@@ -32,10 +35,28 @@ struct Words {
     top_terms: Vec<Term>,
     terms_from: usize,
     terms_sampled: bool,
+    #[serde(skip)]
+    counting: bool,
+}
+
+impl Words {
+    /// Terms that are not there yet: being counted in the background.
+    fn counting() -> Self {
+        Words {
+            top_terms: Vec::new(),
+            terms_from: 0,
+            terms_sampled: false,
+            counting: true,
+        }
+    }
 }
 
 /// How long counted terms for everyone are served before a count in the background.
 const TERMS_FRESH_SECONDS: i64 = 60;
+/// Surveys with more responses than this have their first terms counted in the background,
+/// so that no results call waits for them (a thousand answers to each of eight long open
+/// questions are counted in well under a tenth of a second; twenty thousand take seconds).
+pub const TERMS_COUNTED_AT_ONCE: i64 = 1000;
 /// Open questions whose answers are gathered and counted together: one per processor, so the
 /// counting runs in parallel while no more than that many questions' answers are held at once.
 const QUESTIONS_AT_ONCE: usize = 2;
@@ -48,30 +69,49 @@ static COUNTING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 /// counted ones: counted now when there are none, else served at once and, when responses have
 /// come in and they are older than a minute, counted again in the background through `db`.
 pub fn report(db: &Db, conn: &mut DbConn, survey: &Survey, segment: &Segment) -> Result<Report> {
-    let counts = counting::counts(conn, survey, segment)?;
+    let (counts, words) = if segment.is_everyone() {
+        let counts = counting::counts(conn, survey, segment)?;
+        let open = answered_open_questions(survey, &counts);
+        let words = kept_words(db, conn, survey, counts.responses, &open)?;
+        (counts, words)
+    } else {
+        // A segment's figures and its open answers' terms are counted at once: the figures
+        // on a second connection, while this one gathers the answers.
+        let open: Vec<String> = survey
+            .questions()
+            .iter()
+            .filter(|q| matches!(q.kind, Kind::Text { .. } | Kind::LongText { .. }))
+            .map(|q| q.id.clone())
+            .collect();
+        std::thread::scope(|scope| {
+            let counted = scope.spawn(|| {
+                let mut second = db.conn()?;
+                counting::counts(&mut second, survey, segment)
+            });
+            let words = count_words(conn, survey, segment, &open);
+            let counts = counted.join().map_err(|_| {
+                Error::internal(std::io::Error::other(
+                    "counting a segment's figures panicked",
+                ))
+            })??;
+            Ok::<_, Error>((counts, words?))
+        })?
+    };
     let (invited, completed) = crate::invite::model::completion_of_survey(conn, survey.id())?;
     let mut questions = summary::summarize(survey.questions(), &counts);
-    let open: Vec<String> = questions
-        .iter()
-        .filter(|q| q.answered > 0 && matches!(q.summary, Summary::Text { .. }))
-        .map(|q| q.question_id.clone())
-        .collect();
-    let words = if segment.is_everyone() {
-        kept_words(db, conn, survey, counts.responses, &open)?
-    } else {
-        count_words(conn, survey, segment, &open)?
-    };
     for result in &mut questions {
         if let Summary::Text {
             top_terms,
             terms_from,
             terms_sampled,
+            terms_counting,
         } = &mut result.summary
             && let Some(found) = words.get(&result.question_id)
         {
             *top_terms = found.top_terms.clone();
             *terms_from = found.terms_from;
             *terms_sampled = found.terms_sampled;
+            *terms_counting = found.counting;
         }
     }
     Ok(Report {
@@ -86,8 +126,17 @@ pub fn report(db: &Db, conn: &mut DbConn, survey: &Survey, segment: &Segment) ->
     })
 }
 
-/// The kept terms of everyone's answers, counting the missing ones now and the stale ones in
-/// the background.
+/// The open questions somebody answered.
+fn answered_open_questions(survey: &Survey, counts: &Counts) -> Vec<String> {
+    summary::summarize(survey.questions(), counts)
+        .into_iter()
+        .filter(|q| q.answered > 0 && matches!(q.summary, Summary::Text { .. }))
+        .map(|q| q.question_id)
+        .collect()
+}
+
+/// The kept terms of everyone's answers, counting the missing ones now (in the background
+/// when the survey is large) and the stale ones in the background.
 fn kept_words(
     db: &Db,
     conn: &mut DbConn,
@@ -110,7 +159,10 @@ fn kept_words(
         .filter(|q| !words.contains_key(*q))
         .cloned()
         .collect();
-    if !missing.is_empty() {
+    if !missing.is_empty() && responses > TERMS_COUNTED_AT_ONCE {
+        words.extend(missing.into_iter().map(|q| (q, Words::counting())));
+        stale = true;
+    } else if !missing.is_empty() {
         let counted = count_words(conn, survey, &Segment::default(), &missing)?;
         save_words(conn, survey.id(), responses, &counted)?;
         words.extend(counted);
@@ -180,7 +232,8 @@ fn count_in_background(db: Db, survey: Survey, open: Vec<String>) {
 }
 
 /// Counts the terms of the open questions `open` in a segment: their latest answers gathered a
-/// few questions at a time, each question counted on its own thread.
+/// few questions at a time, each question counted on its own thread while the next few
+/// questions' answers are gathered (so at most two groups' answers are held at once).
 fn count_words(
     conn: &mut DbConn,
     survey: &Survey,
@@ -188,28 +241,31 @@ fn count_words(
     open: &[String],
 ) -> Result<HashMap<String, Words>> {
     let language = survey.language();
-    let mut words = HashMap::new();
-    for group in open.chunks(QUESTIONS_AT_ONCE) {
-        let texts = counting::latest_texts(conn, survey, segment, group)?;
-        let counted: Vec<(String, Words)> = std::thread::scope(|scope| {
-            let running: Vec<_> = texts
-                .iter()
-                .map(|(id, (list, more))| {
-                    scope.spawn(move || {
-                        let borrowed: Vec<&str> = list.iter().map(String::as_str).collect();
-                        let top_terms = terms::top_terms(language, &borrowed, TERMS_LISTED);
-                        let found = Words {
-                            top_terms,
-                            terms_from: list.len(),
-                            terms_sampled: *more && list.len() == TERMS_SAMPLE,
-                        };
-                        (id.clone(), found)
-                    })
-                })
-                .collect();
-            running.into_iter().filter_map(|t| t.join().ok()).collect()
-        });
-        words.extend(counted);
-    }
-    Ok(words)
+    std::thread::scope(|scope| {
+        let mut words = HashMap::new();
+        let mut running = Vec::new();
+        for group in open.chunks(QUESTIONS_AT_ONCE) {
+            let texts = counting::latest_texts(conn, survey, segment, group)?;
+            words.extend(
+                running
+                    .drain(..)
+                    .filter_map(|t: ScopedJoinHandle<_>| t.join().ok()),
+            );
+            for (id, (list, more)) in texts {
+                running.push(scope.spawn(move || {
+                    let borrowed: Vec<&str> = list.iter().map(String::as_str).collect();
+                    let top_terms = terms::top_terms(language, &borrowed, TERMS_LISTED);
+                    let found = Words {
+                        top_terms,
+                        terms_from: list.len(),
+                        terms_sampled: more && list.len() == TERMS_SAMPLE,
+                        counting: false,
+                    };
+                    (id, found)
+                }));
+            }
+        }
+        words.extend(running.into_iter().filter_map(|t| t.join().ok()));
+        Ok(words)
+    })
 }

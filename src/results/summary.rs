@@ -69,6 +69,9 @@ pub enum Summary {
         terms_from: usize,
         /// True when there were more answers than that (the terms are from a sample).
         terms_sampled: bool,
+        /// True while the terms of a large survey are counted for the first time, in the
+        /// background; `top_terms` is empty until then.
+        terms_counting: bool,
     },
     Competitor {
         brands: Ordered<Ordered<BrandScore>>,
@@ -110,6 +113,7 @@ fn summary(q: usize, question: &Question, counts: &Counts) -> Summary {
             top_terms: Vec::new(),
             terms_from: 0,
             terms_sampled: false,
+            terms_counting: false,
         },
         Kind::SingleChoice { options, other } => {
             let mut listed = choices(q, options, counts);

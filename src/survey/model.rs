@@ -298,11 +298,12 @@ pub(super) fn page(
         query = query.filter(surveys::owner_id.eq(owner.to_string()));
     }
     if let Some((at, id)) = after {
-        query = query.filter(
-            surveys::created_at
-                .gt(at)
-                .or(surveys::created_at.eq(at).and(surveys::id.gt(id))),
-        );
+        query = query.filter(crate::keyset_after!(
+            surveys::created_at,
+            surveys::id,
+            at,
+            id
+        ));
     }
     Ok(query.load(conn)?)
 }

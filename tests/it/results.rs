@@ -769,3 +769,73 @@ fn everyones_terms_are_kept_and_counted_again_in_the_background() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+#[test]
+fn a_large_surveys_first_terms_are_counted_in_the_background() {
+    let app = TestApp::new();
+    let questions = json!([
+        {"id": "why", "kind": "long_text", "prompt": "Why?"},
+        {"id": "score", "kind": "rating", "prompt": "How was it?"}
+    ]);
+    let (token, id) = published(&app, questions, false);
+    let large = hearken::results::report::TERMS_COUNTED_AT_ONCE as usize + 1;
+    let answers = (0..large)
+        .map(|i| {
+            let text = if i % 2 == 0 {
+                "slow delivery"
+            } else {
+                "kind staff"
+            };
+            let answers = json!({"why": text, "score": 1 + i % 5});
+            (answers.as_object().unwrap().clone(), "api", None)
+        })
+        .collect();
+    submit_all(&app, &id, answers);
+
+    let first = results(&app, &token, &id, "");
+    assert_eq!(first["responses"], json!(large));
+    let why = &first["questions"][0];
+    assert_eq!(why["terms_counting"], json!(true), "{why}");
+    assert_eq!(why["top_terms"], json!([]));
+    assert_eq!(
+        first["questions"][1]["distribution"]["1"],
+        json!(large.div_ceil(5)),
+        "every other figure is there at once"
+    );
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let why = loop {
+        let why = results(&app, &token, &id, "")["questions"][0].clone();
+        if why["terms_counting"] == json!(false) {
+            break why;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the terms were never counted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let slow = why["top_terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == json!("slow"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(slow["count"], json!(large.div_ceil(2)), "{why}");
+    assert_eq!(app.count("text_terms"), 1);
+
+    app.add_user("counted-reader@example.com", hearken::auth::Role::Analyst);
+    app.sign_in("counted-reader@example.com", crate::PASSWORD);
+    let page = app
+        .client
+        .get(format!("/surveys/{id}/results"))
+        .dispatch()
+        .into_string()
+        .unwrap_or_default();
+    assert!(
+        page.contains("slow delivery"),
+        "the page shows the counted phrase"
+    );
+    assert!(!page.contains("being counted"));
+}
