@@ -9,7 +9,8 @@
 use std::fmt;
 
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::alphabet::Alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, NO_PAD, URL_SAFE_NO_PAD};
 use rand::TryRng;
 use rand::rngs::SysRng;
 use rocket::request::FromParam;
@@ -32,6 +33,27 @@ pub fn os_random<const N: usize>() -> [u8; N] {
 /// An opaque object id: 128 random bits, 22 URL-safe characters.
 pub fn new_id() -> String {
     URL_SAFE_NO_PAD.encode(os_random::<16>())
+}
+
+/// Base64's URL-safe characters in ASCII order, so that encoded bytes sort as the bytes do.
+const ORDERED_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &match Alphabet::new("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz") {
+        Ok(alphabet) => alphabet,
+        Err(_) => panic!("the ordered alphabet has 64 distinct characters"),
+    },
+    NO_PAD,
+);
+
+/// An id in the shape of [`new_id`] that starts with the time: 48 bits of milliseconds since
+/// 1970, then 80 random bits. Ids made one after another sort in the order made, so a table
+/// keyed by them grows at its end instead of writing to a random page of its index for every
+/// row. Only for rows whose creation time is no secret (never an anonymous survey's).
+pub fn new_time_ordered_id() -> String {
+    let millis = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    bytes[6..].copy_from_slice(&os_random::<10>());
+    ORDERED_BASE64.encode(bytes)
 }
 
 /// Crockford's base32 alphabet: digits and capitals without I, L, O and U, so a code read
@@ -208,6 +230,29 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         );
         assert_eq!(new_id().len(), 22);
+    }
+
+    #[test]
+    fn time_ordered_ids_sort_in_the_order_made_and_keep_the_id_shape() {
+        let mut made = Vec::new();
+        for _ in 0..50 {
+            made.push(new_time_ordered_id());
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert!(made.iter().all(|id| is_id(id)), "{made:?}");
+        assert!(made.windows(2).all(|w| w[0] < w[1]), "{made:?}");
+        // Within one millisecond the random part differs.
+        assert_ne!(new_time_ordered_id(), new_time_ordered_id());
+        // It starts with the time in milliseconds.
+        let before = chrono::Utc::now().timestamp_millis();
+        let bytes = ORDERED_BASE64.decode(new_time_ordered_id()).unwrap();
+        let mut millis = [0u8; 8];
+        millis[2..].copy_from_slice(&bytes[..6]);
+        let made_at = i64::from_be_bytes(millis);
+        assert!(
+            (before..before + 1000).contains(&made_at),
+            "{made_at} vs {before}"
+        );
     }
 
     #[test]

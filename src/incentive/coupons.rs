@@ -58,7 +58,13 @@ pub fn grant(
     completion: &Completion<'_>,
 ) -> Result<()> {
     let grant = GrantRow {
-        id: crate::ids::new_id(),
+        // Appended at the end of the grants' index rather than written to a random page of
+        // it; an anonymous survey's grant takes a random id, as its time must not be kept.
+        id: if plan.anonymous {
+            crate::ids::new_id()
+        } else {
+            crate::ids::new_time_ordered_id()
+        },
         survey_id: plan.survey_id.clone(),
         response_id: completion.response_link(plan.anonymous),
         invitation_id: completion.invitation_id.map(str::to_string),

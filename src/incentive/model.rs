@@ -4,7 +4,6 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
 
 use crate::db::DbConn;
 use crate::db::schema::{coupon_grants, coupon_stock, coupons};
@@ -85,48 +84,65 @@ pub fn insert_codes(conn: &mut DbConn, rows: &[CouponRow]) -> Result<usize> {
 /// Gives the pool's oldest free code to `grant_id`; `None` when no free code is left. Callers
 /// hold the pool's stock row first, so on PostgreSQL the issuers of one survey take turns, and
 /// SKIP LOCKED keeps a writer that does not from waiting on a code another is taking; the
-/// UPDATE only takes a code that is still free. Both statements are Diesel's, so their prepared
-/// statements are cached (the submission path runs them for every completion).
+/// UPDATE only takes a code that is still free.
 pub fn take_free_code(
     conn: &mut DbConn,
     survey_id: &str,
     grant_id: &str,
     at: NaiveDateTime,
 ) -> Result<Option<String>> {
-    // One statement finds the oldest free code and takes it: a completion costs the writer one
-    // round trip, not a read and a guarded write. On PostgreSQL the inner SELECT locks the row
-    // it picks and skips rows other transactions hold, so concurrent completions never wait
-    // for each other or take the same code.
-    #[derive(QueryableByName)]
-    struct Taken {
-        #[diesel(sql_type = Text)]
-        code: String,
-    }
-    let taken: Option<Taken> = match conn {
+    match conn {
+        // One writer thread holds SQLite's write lock for the whole transaction, so nothing
+        // can take the code between reading it and taking it. Two of Diesel's statements are
+        // used rather than one raw UPDATE with a subquery: Diesel caches its own prepared
+        // statements but prepares raw SQL again on every call, and preparing cost more than
+        // the second statement does (the submission path runs this for every completion).
         #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(c) => diesel::sql_query(
-            "UPDATE coupons SET grant_id = ?, issued_at = ? WHERE grant_id IS NULL AND code = \
-             (SELECT code FROM coupons WHERE survey_id = ? AND grant_id IS NULL \
-             ORDER BY added_at, code LIMIT 1) RETURNING code",
-        )
-        .bind::<Text, _>(grant_id)
-        .bind::<Timestamp, _>(at)
-        .bind::<Text, _>(survey_id)
-        .get_result(c)
-        .optional()?,
+        DbConn::Sqlite(c) => {
+            let oldest: Option<String> = coupons::table
+                .filter(coupons::survey_id.eq(survey_id))
+                .filter(coupons::grant_id.is_null())
+                .order((coupons::added_at.asc(), coupons::code.asc()))
+                .select(coupons::code)
+                .first(c)
+                .optional()?;
+            let Some(code) = oldest else {
+                return Ok(None);
+            };
+            let taken = diesel::update(
+                coupons::table
+                    .find(&code)
+                    .filter(coupons::grant_id.is_null()),
+            )
+            .set((coupons::grant_id.eq(grant_id), coupons::issued_at.eq(at)))
+            .execute(c)?;
+            Ok((taken == 1).then_some(code))
+        }
+        // One statement finds the oldest free code and takes it, so a completion costs one
+        // round trip to the server; the inner SELECT locks the row it picks and skips rows
+        // other transactions hold, so concurrent completions never wait for each other or
+        // take the same code.
         #[cfg(feature = "postgres")]
-        DbConn::Postgres(c) => diesel::sql_query(
-            "UPDATE coupons SET grant_id = $1, issued_at = $2 WHERE grant_id IS NULL AND code = \
-             (SELECT code FROM coupons WHERE survey_id = $3 AND grant_id IS NULL \
-             ORDER BY added_at, code LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING code",
-        )
-        .bind::<Text, _>(grant_id)
-        .bind::<Timestamp, _>(at)
-        .bind::<Text, _>(survey_id)
-        .get_result(c)
-        .optional()?,
-    };
-    Ok(taken.map(|t| t.code))
+        DbConn::Postgres(c) => {
+            use diesel::sql_types::{Text, Timestamp};
+            #[derive(QueryableByName)]
+            struct Taken {
+                #[diesel(sql_type = Text)]
+                code: String,
+            }
+            let taken: Option<Taken> = diesel::sql_query(
+                "UPDATE coupons SET grant_id = $1, issued_at = $2 WHERE grant_id IS NULL AND \
+                 code = (SELECT code FROM coupons WHERE survey_id = $3 AND grant_id IS NULL \
+                 ORDER BY added_at, code LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING code",
+            )
+            .bind::<Text, _>(grant_id)
+            .bind::<Timestamp, _>(at)
+            .bind::<Text, _>(survey_id)
+            .get_result(c)
+            .optional()?;
+            Ok(taken.map(|t| t.code))
+        }
+    }
 }
 
 pub fn stock(conn: &mut DbConn, survey_id: &str) -> Result<Option<StockRow>> {

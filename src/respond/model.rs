@@ -276,18 +276,39 @@ pub struct Window {
     pub channel: Option<String>,
 }
 
+impl Window {
+    /// The window for the page that follows a cursor at `at`, read oldest first (or newest
+    /// first): without the window's edge that the cursor has passed, which the cursor's own
+    /// bound makes redundant. With both bounds in one query SQLite cannot tell, from bound
+    /// parameters, which is tighter, and may seek to the window's edge and read from there on
+    /// every page.
+    fn past(&self, at: Option<NaiveDateTime>, newest_first: bool) -> Window {
+        let mut window = self.clone();
+        if let Some(at) = at {
+            if newest_first && window.to.is_some_and(|to| at <= to) {
+                window.to = None;
+            }
+            if !newest_first && window.from.is_some_and(|from| at >= from) {
+                window.from = None;
+            }
+        }
+        window
+    }
+}
+
 /// Narrows a boxed query of responses to a window (a macro: the two readers below select
 /// different columns, so their boxed query types differ).
 macro_rules! within {
     ($query:expr, $window:expr) => {{
         let mut query = $query;
-        if let Some(from) = $window.from {
+        let window: &Window = &$window;
+        if let Some(from) = window.from {
             query = query.filter(responses::submitted_at.ge(from));
         }
-        if let Some(to) = $window.to {
+        if let Some(to) = window.to {
             query = query.filter(responses::submitted_at.le(to));
         }
-        if let Some(channel) = &$window.channel {
+        if let Some(channel) = &window.channel {
             query = query.filter(responses::channel.eq(channel.clone()));
         }
         query
@@ -322,7 +343,7 @@ pub fn figures_page(
         .order((responses::submitted_at.asc(), responses::id.asc()))
         .limit(limit)
         .into_boxed();
-    query = within!(query, window);
+    query = within!(query, window.past(after.as_ref().map(|(at, _)| *at), false));
     if let Some((at, id)) = after {
         query = query.filter(crate::keyset_after!(
             responses::submitted_at,
@@ -353,7 +374,10 @@ pub fn window_page(
     } else {
         query.order((responses::submitted_at.asc(), responses::id.asc()))
     };
-    query = within!(query, window);
+    query = within!(
+        query,
+        window.past(cursor.as_ref().map(|(at, _)| *at), newest_first)
+    );
     if let Some((at, id)) = cursor {
         query = if newest_first {
             query.filter(crate::keyset_before!(
@@ -386,4 +410,36 @@ pub fn answers_to_questions(
         .filter(answers::question_id.eq_any(question_ids))
         .select((answers::response_id, answers::question_id, answers::value))
         .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Window;
+
+    #[test]
+    fn a_page_after_a_cursor_keeps_only_the_edges_not_yet_passed() {
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 5)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .unwrap()
+        };
+        let window = Window {
+            from: Some(at(8)),
+            to: Some(at(18)),
+            channel: Some("link".into()),
+        };
+        let oldest_first = window.past(Some(at(9)), false);
+        assert_eq!((oldest_first.from, oldest_first.to), (None, Some(at(18))));
+        let newest_first = window.past(Some(at(17)), true);
+        assert_eq!((newest_first.from, newest_first.to), (Some(at(8)), None));
+        let first_page = window.past(None, false);
+        assert_eq!(
+            (first_page.from, first_page.to),
+            (Some(at(8)), Some(at(18)))
+        );
+        // A cursor outside the window (a hand-made link) leaves the window as it is.
+        let before = window.past(Some(at(7)), false);
+        assert_eq!(before.from, Some(at(8)));
+        assert_eq!(oldest_first.channel.as_deref(), Some("link"));
+    }
 }

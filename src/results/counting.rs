@@ -135,14 +135,21 @@ pub fn latest_texts(
             .filter(|r| admitted(&contacts, r.contact_id.as_deref()))
             .map(|r| r.id.clone())
             .collect();
-        let order: HashMap<&str, usize> = ids
+        let order: foldhash::HashMap<&str, usize> = ids
             .iter()
             .enumerate()
             .map(|(i, id)| (id.as_str(), i))
             .collect();
-        let mut found = responses::answers_to_questions(conn, &ids, question_ids)?;
         // Newest first, as the responses came.
-        found.sort_by_key(|(id, _, _)| order.get(id.as_str()).copied().unwrap_or(usize::MAX));
+        let mut found: Vec<(usize, String, String)> =
+            responses::answers_to_questions(conn, &ids, question_ids)?
+                .into_iter()
+                .map(|(id, question_id, value)| {
+                    let at = order.get(id.as_str()).copied().unwrap_or(usize::MAX);
+                    (at, question_id, value)
+                })
+                .collect();
+        found.sort_unstable_by_key(|(at, _, _)| *at);
         for (_, question_id, value) in found {
             let Some((list, more)) = texts.get_mut(&question_id) else {
                 continue;

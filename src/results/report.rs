@@ -64,6 +64,10 @@ const QUESTIONS_AT_ONCE: usize = 2;
 /// Surveys whose terms this process is counting in the background, so that a burst of
 /// requests starts one count, not one each.
 static COUNTING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+/// Held while open answers are gathered and counted: one count at a time in the process, so
+/// the answers held in memory stay those of one count however many segments are asked for at
+/// once (the counting already keeps every processor busy).
+static ONE_COUNT_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// The results of `survey` for `segment`. For everyone, open questions' terms are the last
 /// counted ones: counted now when there are none, else served at once and, when responses have
@@ -241,6 +245,9 @@ fn count_words(
     open: &[String],
 ) -> Result<HashMap<String, Words>> {
     let language = survey.language();
+    let _turn = ONE_COUNT_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     std::thread::scope(|scope| {
         let mut words = HashMap::new();
         let mut running = Vec::new();

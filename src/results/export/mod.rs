@@ -3,6 +3,7 @@
 //! time and writes them into a bounded channel of chunks that the response body drains, so
 //! memory stays flat whatever the survey's size, and a client that goes away stops the reading.
 
+mod body;
 mod columns;
 mod csv;
 mod json;
@@ -11,14 +12,13 @@ mod xlsx;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use rocket::futures::stream::{self, Stream};
 use rocket::http::{ContentType, Header};
 use rocket::request::Request;
-use rocket::response::stream::ByteStream;
-use rocket::response::{self, Responder};
+use rocket::response::{self, Responder, Response};
 use rocket::tokio::sync::mpsc;
 use serde_json::{Map, Value};
 
+use self::body::{Body, Piece};
 pub use self::columns::{Cell, Columns, ExportRow};
 use super::counting::{admitted, matching_contacts, window};
 use super::segment::Segment;
@@ -75,24 +75,20 @@ impl Format {
 pub struct Download {
     file_name: String,
     format: Format,
-    chunks: mpsc::Receiver<Vec<u8>>,
+    body: Body,
 }
 
 impl<'r> Responder<'r, 'r> for Download {
-    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'r> {
-        let chunks = self.chunks;
-        let body: std::pin::Pin<Box<dyn Stream<Item = Vec<u8>> + Send>> =
-            Box::pin(stream::unfold(chunks, |mut chunks| async move {
-                chunks.recv().await.map(|chunk| (chunk, chunks))
-            }));
-        let mut response = ByteStream(body).respond_to(request)?;
-        response.set_header(self.format.content_type());
-        response.set_header(Header::new(
-            "Content-Disposition",
-            format!("attachment; filename=\"{}\"", self.file_name),
-        ));
-        response.set_header(Header::new("Cache-Control", "no-store"));
-        Ok(response)
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'r> {
+        Response::build()
+            .header(self.format.content_type())
+            .header(Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{}\"", self.file_name),
+            ))
+            .header(Header::new("Cache-Control", "no-store"))
+            .streamed_body(self.body)
+            .ok()
     }
 }
 
@@ -114,7 +110,9 @@ pub fn start(db: Db, survey: Survey, segment: Segment, format: Format) -> Result
                 Ok(written) => written,
                 Err(e) => Err(Stop::Failed(e)),
             };
-            let outcome = outcome.and_then(|()| sink.flush().map_err(Stop::from));
+            let outcome = outcome.and_then(|()| sink.finish().map_err(Stop::from));
+            // Without the end mark the body fails when the channel closes, and the client's
+            // download is cut off instead of ending as if it were whole.
             if let Err(Stop::Failed(e)) = outcome {
                 log::error!(
                     "the export of survey {} stopped: {}",
@@ -127,7 +125,7 @@ pub fn start(db: Db, survey: Survey, segment: Segment, format: Format) -> Result
     Ok(Download {
         file_name,
         format,
-        chunks,
+        body: Body::new(chunks),
     })
 }
 
@@ -171,8 +169,22 @@ fn write(
 /// Where an export writes: bytes gathered into chunks and handed to the response body; a
 /// closed body (the client left) is a broken pipe, which stops the export.
 pub struct Sink {
-    sender: mpsc::Sender<Vec<u8>>,
+    sender: mpsc::Sender<Piece>,
     buffer: Vec<u8>,
+}
+
+impl Sink {
+    /// Sends what is left and marks the end: the export is whole.
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush()?;
+        self.send(Piece::End)
+    }
+
+    fn send(&mut self, piece: Piece) -> io::Result<()> {
+        self.sender
+            .blocking_send(piece)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
+    }
 }
 
 impl Write for Sink {
@@ -189,9 +201,7 @@ impl Write for Sink {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
-        self.sender
-            .blocking_send(chunk)
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
+        self.send(Piece::Bytes(chunk))
     }
 }
 

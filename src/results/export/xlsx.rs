@@ -32,6 +32,10 @@ pub fn write(
 ) -> Result<(), Stop> {
     let columns = Columns::of(survey.questions(), survey.anonymous());
     let mut workbook = Workbook::new();
+    // A million responses make a worksheet of more than 4 GiB before compression, which a
+    // plain zip cannot hold: without ZIP64 the writer fails at the end and nothing is sent.
+    // Excel, LibreOffice and openpyxl read ZIP64; a small workbook pays 20 bytes for it.
+    workbook.use_zip_large_file(true);
     let bold = Format::new().set_bold();
     let when = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     let sheet = workbook
