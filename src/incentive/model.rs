@@ -92,31 +92,32 @@ pub fn take_free_code(
     at: NaiveDateTime,
 ) -> Result<Option<String>> {
     match conn {
-        // One writer thread holds SQLite's write lock for the whole transaction, so nothing
-        // can take the code between reading it and taking it. Two of Diesel's statements are
-        // used rather than one raw UPDATE with a subquery: Diesel caches its own prepared
-        // statements but prepares raw SQL again on every call, and preparing cost more than
-        // the second statement does (the submission path runs this for every completion).
+        // One of Diesel's statements rather than raw SQL: Diesel caches its own prepared
+        // statements but prepares raw SQL again on every call, and the submission path runs
+        // this for every completion. One writer thread holds SQLite's write lock for the whole
+        // transaction, so no other writer takes a code meanwhile.
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(c) => {
-            let oldest: Option<String> = coupons::table
-                .filter(coupons::survey_id.eq(survey_id))
-                .filter(coupons::grant_id.is_null())
-                .order((coupons::added_at.asc(), coupons::code.asc()))
-                .select(coupons::code)
-                .first(c)
-                .optional()?;
-            let Some(code) = oldest else {
-                return Ok(None);
-            };
-            let taken = diesel::update(
+            let free = diesel::alias!(coupons as free);
+            let oldest = free
+                .filter(free.field(coupons::survey_id).eq(survey_id))
+                .filter(free.field(coupons::grant_id).is_null())
+                .order((
+                    free.field(coupons::added_at).asc(),
+                    free.field(coupons::code).asc(),
+                ))
+                .select(free.field(coupons::code))
+                .limit(1)
+                .single_value();
+            Ok(diesel::update(
                 coupons::table
-                    .find(&code)
+                    .filter(coupons::code.nullable().eq(oldest))
                     .filter(coupons::grant_id.is_null()),
             )
             .set((coupons::grant_id.eq(grant_id), coupons::issued_at.eq(at)))
-            .execute(c)?;
-            Ok((taken == 1).then_some(code))
+            .returning(coupons::code)
+            .get_result(c)
+            .optional()?)
         }
         // One statement finds the oldest free code and takes it, so a completion costs one
         // round trip to the server; the inner SELECT locks the row it picks and skips rows
