@@ -31,6 +31,8 @@ use rocket::tokio::net::{TcpListener, TcpStream};
 use rocket::tokio::sync::Mutex;
 use rocket::tokio::time::Sleep;
 
+use super::unfinished;
+
 /// The header in which the front tells Rocket the client's address: `<secret> <address>`.
 pub const PEER_HEADER: &str = "x-hearken-peer";
 
@@ -121,7 +123,7 @@ async fn connection(stream: TcpStream, peer: IpAddr, backend: SocketAddr, timeou
     }
 }
 
-type Reply = Response<Either<Incoming, Full<Bytes>>>;
+type Reply = Response<Either<Watched, Full<Bytes>>>;
 
 async fn forward(
     request: Request<Incoming>,
@@ -155,7 +157,13 @@ async fn forward(
         }
     };
     match sender.send_request(Request::from_parts(parts, body)).await {
-        Ok(response) => response.map(Either::Left),
+        Ok(mut response) => {
+            let unfinished = response
+                .headers_mut()
+                .remove(unfinished::HEADER)
+                .and_then(|id| id.to_str().ok().map(str::to_string));
+            response.map(|inner| Either::Left(Watched { inner, unfinished }))
+        }
         Err(_) if timed_out.load(Ordering::Relaxed) => status(StatusCode::REQUEST_TIMEOUT),
         Err(e) => {
             // A client that went away mid-body ends up here too; nobody is waiting then.
@@ -211,6 +219,51 @@ fn status(code: StatusCode) -> Reply {
         .headers_mut()
         .insert(CONNECTION, HeaderValue::from_static("close"));
     response
+}
+
+/// A response body from Rocket that fails at its end when its producer left it unfinished
+/// (see [`unfinished`]).
+pub struct Watched {
+    inner: Incoming,
+    unfinished: Option<String>,
+}
+
+impl Body for Watched {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(None) => match self.unfinished.take() {
+                Some(id) if unfinished::take(&id) => {
+                    Poll::Ready(Some(Err("the response stopped before its end".into())))
+                }
+                _ => Poll::Ready(None),
+            },
+            Poll::Ready(Some(frame)) => Poll::Ready(Some(frame.map_err(Into::into))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.unfinished.is_none() && self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        // A client that left before the end: nobody will ask about this id again.
+        if let Some(id) = self.unfinished.take() {
+            unfinished::take(&id);
+        }
+    }
 }
 
 /// A request body that fails once its deadline has passed.

@@ -17,6 +17,7 @@ pub mod peer;
 pub mod refusal;
 pub mod template;
 pub mod text;
+pub mod unfinished;
 
 use rocket::data::{Limits, ToByteUnit};
 use rocket::http::{ContentType, Status};

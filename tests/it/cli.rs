@@ -11,7 +11,7 @@ use rocket::local::blocking::Client;
 
 use crate::{TestDatabase, bearer, test_figment};
 
-fn hearken(dir: &std::path::Path, database_url: &str) -> Command {
+pub fn hearken(dir: &std::path::Path, database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hearken"));
     command
         .env("HEARKEN_DATA_DIR", dir)
@@ -22,11 +22,11 @@ fn hearken(dir: &std::path::Path, database_url: &str) -> Command {
     command
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn run(command: &mut Command) -> Output {
+pub fn run(command: &mut Command) -> Output {
     command.output().expect("the binary runs")
 }
 
@@ -200,7 +200,7 @@ fn a_bad_database_url_is_a_clear_error_naming_the_setting() {
     );
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -224,7 +224,7 @@ fn http_get(port: u16, path: &str) -> String {
 }
 
 /// Kills the server even when an assertion fails.
-struct Server(std::process::Child);
+pub struct Server(pub std::process::Child);
 
 impl Drop for Server {
     fn drop(&mut self) {

@@ -17,6 +17,7 @@ mod database;
 mod disk_full;
 mod email_languages;
 mod errors;
+mod export_cutoff;
 mod exports;
 mod harness;
 mod headers;

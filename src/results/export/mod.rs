@@ -26,6 +26,7 @@ use crate::db::{Db, DbConn};
 use crate::error::{Error, Result};
 use crate::respond::model as responses;
 use crate::survey::model::Survey;
+use crate::web::unfinished;
 
 /// Responses read per step.
 const PAGE: i64 = 1000;
@@ -76,6 +77,8 @@ pub struct Download {
     file_name: String,
     format: Format,
     body: Body,
+    /// The id under which the response is unfinished until the producer has written it all.
+    unfinished: String,
 }
 
 impl<'r> Responder<'r, 'r> for Download {
@@ -87,6 +90,7 @@ impl<'r> Responder<'r, 'r> for Download {
                 format!("attachment; filename=\"{}\"", self.file_name),
             ))
             .header(Header::new("Cache-Control", "no-store"))
+            .header(Header::new(unfinished::HEADER, self.unfinished))
             .streamed_body(self.body)
             .ok()
     }
@@ -96,12 +100,15 @@ impl<'r> Responder<'r, 'r> for Download {
 pub fn start(db: Db, survey: Survey, segment: Segment, format: Format) -> Result<Download> {
     let (sender, chunks) = mpsc::channel(QUEUE);
     let file_name = format!("hearken-{}.{}", survey.id(), format.extension());
+    let unfinished = unfinished::begin();
+    let producing = unfinished.clone();
     std::thread::Builder::new()
         .name("hearken-export".into())
         .spawn(move || {
             let mut sink = Sink {
                 sender,
                 buffer: Vec::with_capacity(CHUNK),
+                unfinished: producing,
             };
             let outcome = db
                 .conn()
@@ -111,8 +118,8 @@ pub fn start(db: Db, survey: Survey, segment: Segment, format: Format) -> Result
                 Err(e) => Err(Stop::Failed(e)),
             };
             let outcome = outcome.and_then(|()| sink.finish().map_err(Stop::from));
-            // Without the end mark the body fails when the channel closes, and the client's
-            // download is cut off instead of ending as if it were whole.
+            // Without the end mark (and with the response still registered as unfinished)
+            // the client's download is cut off instead of ending as if it were whole.
             if let Err(Stop::Failed(e)) = outcome {
                 log::error!(
                     "the export of survey {} stopped: {}",
@@ -126,6 +133,7 @@ pub fn start(db: Db, survey: Survey, segment: Segment, format: Format) -> Result
         file_name,
         format,
         body: Body::new(chunks),
+        unfinished,
     })
 }
 
@@ -171,12 +179,14 @@ fn write(
 pub struct Sink {
     sender: mpsc::Sender<Piece>,
     buffer: Vec<u8>,
+    unfinished: String,
 }
 
 impl Sink {
     /// Sends what is left and marks the end: the export is whole.
     fn finish(&mut self) -> io::Result<()> {
         self.flush()?;
+        unfinished::finish(&self.unfinished);
         self.send(Piece::End)
     }
 
