@@ -2,7 +2,8 @@
 //! completion rate, then every question's figures (open questions with their terms).
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::thread::ScopedJoinHandle;
 
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,8 @@ static COUNTING: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 /// the answers held in memory stay those of one count however many segments are asked for at
 /// once (the counting already keeps every processor busy).
 static ONE_COUNT_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// Requests counting terms or waiting to; background counts wait while there are any.
+static REQUESTS_COUNTING: AtomicUsize = AtomicUsize::new(0);
 
 /// The results of `survey` for `segment`. For everyone, open questions' terms are the last
 /// counted ones: counted now when there are none, else served at once and, when responses have
@@ -214,7 +217,7 @@ fn count_in_background(db: Db, survey: Survey, open: Vec<String>) {
             let counted = db.conn().and_then(|mut conn| {
                 let responses =
                     counting::counts(&mut conn, &survey, &Segment::default())?.responses;
-                let words = count_words(&mut conn, &survey, &Segment::default(), &open)?;
+                let words = count_words_in_background(&mut conn, &survey, &open)?;
                 save_words(&mut conn, survey.id(), responses, &words)
             });
             if let Err(e) = counted {
@@ -235,19 +238,20 @@ fn count_in_background(db: Db, survey: Survey, open: Vec<String>) {
     }
 }
 
-/// Counts the terms of the open questions `open` in a segment: their latest answers gathered a
-/// few questions at a time, each question counted on its own thread while the next few
-/// questions' answers are gathered (so at most two groups' answers are held at once).
+/// Counts the terms of the open questions `open` in a segment for a request: their latest
+/// answers gathered a few questions at a time, each question counted on its own thread while
+/// the next few questions' answers are gathered (so at most two groups' answers are held).
 fn count_words(
     conn: &mut DbConn,
     survey: &Survey,
     segment: &Segment,
     open: &[String],
 ) -> Result<HashMap<String, Words>> {
-    let language = survey.language();
+    REQUESTS_COUNTING.fetch_add(1, Ordering::SeqCst);
+    let _counting = Leaving(&REQUESTS_COUNTING);
     let _turn = ONE_COUNT_AT_A_TIME
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+        .unwrap_or_else(PoisonError::into_inner);
     std::thread::scope(|scope| {
         let mut words = HashMap::new();
         let mut running = Vec::new();
@@ -259,20 +263,61 @@ fn count_words(
                     .filter_map(|t: ScopedJoinHandle<_>| t.join().ok()),
             );
             for (id, (list, more)) in texts {
-                running.push(scope.spawn(move || {
-                    let borrowed: Vec<&str> = list.iter().map(String::as_str).collect();
-                    let top_terms = terms::top_terms(language, &borrowed, TERMS_LISTED);
-                    let found = Words {
-                        top_terms,
-                        terms_from: list.len(),
-                        terms_sampled: more && list.len() == TERMS_SAMPLE,
-                        counting: false,
-                    };
-                    (id, found)
-                }));
+                let language = survey.language();
+                running.push(scope.spawn(move || (id, count_one(language, &list, more))));
             }
         }
         words.extend(running.into_iter().filter_map(|t| t.join().ok()));
         Ok(words)
     })
+}
+
+/// Counts everyone's terms in the background, a few questions at a time, stepping aside
+/// between them whenever a request is counting: a results call never waits for more than one
+/// group of a background count.
+fn count_words_in_background(
+    conn: &mut DbConn,
+    survey: &Survey,
+    open: &[String],
+) -> Result<HashMap<String, Words>> {
+    let mut words = HashMap::new();
+    for group in open.chunks(QUESTIONS_AT_ONCE) {
+        while REQUESTS_COUNTING.load(Ordering::SeqCst) > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _turn = ONE_COUNT_AT_A_TIME
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let texts = counting::latest_texts(conn, survey, &Segment::default(), group)?;
+        let language = survey.language();
+        std::thread::scope(|scope| {
+            let running: Vec<_> = texts
+                .into_iter()
+                .map(|(id, (list, more))| {
+                    scope.spawn(move || (id, count_one(language, &list, more)))
+                })
+                .collect();
+            words.extend(running.into_iter().filter_map(|t| t.join().ok()));
+        });
+    }
+    Ok(words)
+}
+
+fn count_one(language: &str, list: &[String], more: bool) -> Words {
+    let borrowed: Vec<&str> = list.iter().map(String::as_str).collect();
+    Words {
+        top_terms: terms::top_terms(language, &borrowed, TERMS_LISTED),
+        terms_from: list.len(),
+        terms_sampled: more && list.len() == TERMS_SAMPLE,
+        counting: false,
+    }
+}
+
+/// Takes one off a count when dropped, however the counting ends.
+struct Leaving(&'static AtomicUsize);
+
+impl Drop for Leaving {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
