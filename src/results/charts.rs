@@ -185,6 +185,19 @@ fn fraction(n: i64, of: i64) -> f64 {
     }
 }
 
+use crate::web::template::grouped;
+
+/// A count short enough for a column label: in full below 10,000, else in thousands or
+/// millions with one decimal ("200.1k", "1.2M").
+fn compact(n: i64) -> String {
+    let x = n as f64;
+    match n.unsigned_abs() {
+        0..10_000 => grouped(n),
+        10_000..999_950 => format!("{:.1}k", x / 1e3),
+        _ => format!("{:.1}M", x / 1e6),
+    }
+}
+
 fn percent(n: i64, of: i64) -> String {
     format!("{:.0}%", fraction(n, of) * 100.0)
 }
@@ -225,5 +238,15 @@ mod tests {
         assert_eq!(number(3.5), "3.5");
         assert_eq!(short("abcdef", 4), "abc…");
         assert_eq!(short("abc", 4), "abc");
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+        assert_eq!(grouped(-12_345), "-12,345");
+        assert_eq!(compact(9_999), "9,999");
+        assert_eq!(compact(200_148), "200.1k");
+        assert_eq!(compact(999_949), "999.9k");
+        assert_eq!(compact(999_950), "1.0M");
+        assert_eq!(compact(1_000_000), "1.0M");
     }
 }

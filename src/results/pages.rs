@@ -224,7 +224,11 @@ struct Export {
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!(
+        "{} {}",
+        crate::web::template::grouped(n),
+        if n == 1 { one } else { many }
+    )
 }
 
 #[get("/surveys/<id>/results")]

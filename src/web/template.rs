@@ -18,6 +18,7 @@ use rocket::fairing::AdHoc;
 use rocket::{Build, Rocket};
 use rocket_dyn_templates::Template;
 use rocket_dyn_templates::handlebars::Handlebars;
+use rocket_dyn_templates::handlebars::handlebars_helper;
 
 use crate::config::{ConfigError, Settings};
 
@@ -207,6 +208,25 @@ pub fn prepare(settings: &Settings) -> Result<PathBuf, ConfigError> {
     Ok(dir)
 }
 
+/// A whole number as people read it, its digits grouped in threes: "1,000,000".
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+// `{{grouped n}}` in a page.
+handlebars_helper!(grouped_helper: |n: i64| grouped(n));
+
 /// Attaches the fairing that loads the pages from `dir`, as [`prepare`] left them.
 ///
 /// rocket_dyn_templates finds its folder under `template_dir`, the key `HEARKEN_TEMPLATE_DIR`
@@ -218,7 +238,11 @@ pub fn attach(rocket: Rocket<Build>, dir: &Path) -> Rocket<Build> {
     let for_templates = configured.clone().merge(("template_dir", dir));
     rocket
         .configure(for_templates)
-        .attach(Template::fairing())
+        .attach(Template::custom(|engines| {
+            engines
+                .handlebars
+                .register_helper("grouped", Box::new(grouped_helper));
+        }))
         .attach(AdHoc::on_ignite(
             "Hearken configuration after templates",
             |rocket| async move { rocket.configure(configured) },

@@ -495,3 +495,23 @@ fn empty_states_and_links_to_the_page() {
         assert!(within(card, "svg").is_empty(), "question {number}");
     }
 }
+
+#[test]
+fn large_counts_are_grouped_in_threes() {
+    let app = TestApp::new();
+    let (designer, id) = published(
+        &app,
+        "Big",
+        json!([{"id": "score", "kind": "rating", "prompt": "How was it?"}]),
+    );
+    let many = (0..1234)
+        .map(|i| (answers(json!({"score": 1 + i % 5})), "api", None))
+        .collect();
+    submit_all(&app, &id, many);
+    assert_eq!(app.sign_in(&designer, PASSWORD), Status::SeeOther);
+    let (status, html) = page(&app.client, &format!("/surveys/{id}/results"));
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(">1,234</dd>"), "the headline figure");
+    assert!(html.contains("Answered by 1,234"));
+    assert!(html.contains("<td>247</td>"), "the table's counts");
+}

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{LABEL_CHARS, Table, fraction, number, percent, round, short};
+use super::{LABEL_CHARS, Table, compact, fraction, grouped, number, percent, round, short};
 use crate::respond::figures::OTHER;
 use crate::results::summary::{Ordered, QuestionResult};
 use crate::survey::question::Scale;
@@ -64,7 +64,9 @@ pub struct Column {
     pub center: f64,
     pub y: f64,
     pub height: f64,
-    pub count: i64,
+    /// The count above the column, shortened when large ("200.1k") so neighbours do not
+    /// run together on a phone; the table below gives it in full.
+    pub count: String,
     pub count_y: f64,
 }
 
@@ -91,10 +93,10 @@ pub(super) fn choice(r: &QuestionResult, counts: &Ordered<i64>) -> Bars {
             };
             let share = percent(*n, r.answered);
             Row {
-                cells: vec![label.clone(), n.to_string(), share.clone()],
+                cells: vec![label.clone(), grouped(*n), share.clone()],
                 label,
                 share: fraction(*n, r.answered),
-                value: format!("{n} · {share}"),
+                value: format!("{} · {share}", grouped(*n)),
                 other,
             }
         })
@@ -212,7 +214,7 @@ pub(super) fn rating(
                 center: round(left + slot / 2.0),
                 y: round(floor - height),
                 height,
-                count: *n,
+                count: compact(*n),
                 count_y: round(floor - height - 6.0),
             }
         })
@@ -224,14 +226,14 @@ pub(super) fn rating(
     let rows = distribution
         .0
         .iter()
-        .map(|(value, n)| vec![value.clone(), n.to_string(), percent(*n, r.answered)])
+        .map(|(value, n)| vec![value.clone(), grouped(*n), percent(*n, r.answered)])
         .collect();
     let mean = mean.map_or("–".to_string(), |m| format!("{m:.1}"));
     let median = median.map_or("–".to_string(), number);
     Rating {
         caption: format!(
             "Column chart: how many of the {} who answered gave each value from {range}; mean {mean}, median {median}",
-            r.answered
+            grouped(r.answered)
         ),
         mean,
         median,

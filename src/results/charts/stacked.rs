@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{LABEL_CHARS, Table, fraction, percent, round, short};
+use super::{LABEL_CHARS, Table, fraction, grouped, percent, round, short};
 use crate::results::summary::{BrandScore, HeadToHead, Ordered, QuestionResult};
 
 /// One head-to-head: its label, its bar and its line of figures, below the legend.
@@ -94,18 +94,14 @@ pub(super) fn nps(r: &QuestionResult, score: Option<f64>, split: [i64; 3]) -> Np
         .iter()
         .zip(split)
         .map(|((name, range, _), n)| {
-            vec![
-                format!("{name} ({range})"),
-                n.to_string(),
-                percent(n, total),
-            ]
+            vec![format!("{name} ({range})"), grouped(n), percent(n, total)]
         })
         .collect();
     let score = score.map_or("–".to_string(), signed);
     Nps {
         caption: format!(
             "Stacked bar: detractors, passives and promoters among the {} who answered; NPS {score}",
-            r.answered
+            grouped(r.answered)
         ),
         score,
         // The bar is 36 px high; the legend starts below it.
@@ -136,9 +132,9 @@ fn stack(names: &[Name], counts: &[i64], legend_top: u32) -> Vec<Part> {
                 center: round(x + width / 2.0),
                 inside: (width >= 14.0).then(|| share.clone()),
                 legend: if range.is_empty() {
-                    format!("{name}: {n} ({share})")
+                    format!("{name}: {} ({share})", grouped(*n))
                 } else {
-                    format!("{name} ({range}): {n} ({share})")
+                    format!("{name} ({range}): {} ({share})", grouped(*n))
                 },
                 legend_y: legend_top + i as u32 * 24,
                 legend_text_y: legend_top + i as u32 * 24 + 12,
@@ -218,10 +214,10 @@ fn duel(ours: &str, duels: &Ordered<HeadToHead>) -> Duel {
             let total: i64 = counts.iter().sum();
             table.push(vec![
                 brand.clone(),
-                h.wins.to_string(),
-                h.ties.to_string(),
-                h.losses.to_string(),
-                total.to_string(),
+                grouped(h.wins),
+                grouped(h.ties),
+                grouped(h.losses),
+                grouped(total),
             ]);
             DuelRow {
                 label: short(&format!("{ours} vs {brand}"), LABEL_CHARS),
