@@ -1,28 +1,15 @@
 //! An export that fails part-way reaches the client cut off, never looking whole: over real
 //! TCP through the front, the connection closes before the last chunk of a chunked body.
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::TestDatabase;
-use crate::cli::{Server, free_port, hearken, run, text};
+use crate::cli::{Server, free_port, hearken, http_get_with, run, text};
 
-/// The raw bytes of a GET, read until the server closes the connection.
 fn raw_get(port: u16, path: &str, token: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut bytes = Vec::new();
-    let _ = stream.read_to_end(&mut bytes);
-    String::from_utf8_lossy(&bytes).into_owned()
+    http_get_with(port, path, &format!("Authorization: Bearer {token}\r\n"))
 }
 
 #[test]
