@@ -15,6 +15,7 @@ use super::summary::{self, QuestionResult, Summary};
 use super::terms::{self, Term};
 use crate::db::{Db, DbConn};
 use crate::error::{Error, Result};
+use crate::respond::figures::{Item, Part};
 use crate::respond::tally::Counts;
 use crate::survey::model::Survey;
 use crate::survey::question::Kind;
@@ -78,18 +79,13 @@ static REQUESTS_COUNTING: AtomicUsize = AtomicUsize::new(0);
 pub fn report(db: &Db, conn: &mut DbConn, survey: &Survey, segment: &Segment) -> Result<Report> {
     let (counts, words) = if segment.is_everyone() {
         let counts = counting::counts(conn, survey, segment)?;
-        let open = answered_open_questions(survey, &counts);
+        let open = open_questions(survey, Some(&counts));
         let words = kept_words(db, conn, survey, counts.responses, &open)?;
         (counts, words)
     } else {
         // A segment's figures and its open answers' terms are counted at once: the figures
         // on a second connection, while this one gathers the answers.
-        let open: Vec<String> = survey
-            .questions()
-            .iter()
-            .filter(|q| matches!(q.kind, Kind::Text { .. } | Kind::LongText { .. }))
-            .map(|q| q.id.clone())
-            .collect();
+        let open = open_questions(survey, None);
         std::thread::scope(|scope| {
             let counted = scope.spawn(|| {
                 let mut second = db.conn()?;
@@ -133,12 +129,13 @@ pub fn report(db: &Db, conn: &mut DbConn, survey: &Survey, segment: &Segment) ->
     })
 }
 
-/// The open questions somebody answered.
-fn answered_open_questions(survey: &Survey, counts: &Counts) -> Vec<String> {
-    summary::summarize(survey.questions(), counts)
-        .into_iter()
-        .filter(|q| q.answered > 0 && matches!(q.summary, Summary::Text { .. }))
-        .map(|q| q.question_id)
+/// The ids of the open questions of `survey`; given `counts`, of those somebody answered.
+fn open_questions(survey: &Survey, counts: Option<&Counts>) -> Vec<String> {
+    (0..)
+        .zip(survey.questions())
+        .filter(|(_, q)| matches!(q.kind, Kind::Text { .. } | Kind::LongText { .. }))
+        .filter(|(i, _)| counts.is_none_or(|c| c.get(*i, Part::Answered, Item::Whole, 0) > 0))
+        .map(|(_, q)| q.id.clone())
         .collect()
 }
 
