@@ -61,13 +61,13 @@ fn four() -> [Map<String, Value>; 4] {
     ]
 }
 
-fn signed_in(app: &TestApp, role: Role) {
+pub fn signed_in(app: &TestApp, role: Role) {
     let email = format!("{}-reader@example.com", role.as_str());
     app.add_user(&email, role);
     assert_eq!(app.sign_in(&email, PASSWORD), Status::SeeOther);
 }
 
-fn page(client: &Client, path: &str) -> (Status, String) {
+pub fn page(client: &Client, path: &str) -> (Status, String) {
     let response = client.get(path.to_string()).dispatch();
     (
         response.status(),

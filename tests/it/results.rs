@@ -825,14 +825,8 @@ fn a_large_surveys_first_terms_are_counted_in_the_background() {
     assert_eq!(slow["count"], json!(large.div_ceil(2)), "{why}");
     assert_eq!(app.count("text_terms"), 1);
 
-    app.add_user("counted-reader@example.com", hearken::auth::Role::Analyst);
-    app.sign_in("counted-reader@example.com", crate::PASSWORD);
-    let page = app
-        .client
-        .get(format!("/surveys/{id}/results"))
-        .dispatch()
-        .into_string()
-        .unwrap_or_default();
+    crate::result_pages::signed_in(&app, hearken::auth::Role::Analyst);
+    let (_, page) = crate::result_pages::page(&app.client, &format!("/surveys/{id}/results"));
     assert!(
         page.contains("slow delivery"),
         "the page shows the counted phrase"
