@@ -79,11 +79,15 @@ fn an_export_that_fails_is_cut_off_not_ended_as_if_whole() {
         &format!("/api/v1/surveys/{id}/export?format=xlsx"),
         &token,
     );
-    assert!(xlsx.starts_with("HTTP/1.1 200"), "{xlsx}");
-    assert!(
-        xlsx.to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-    );
+    // The connection is closed before the last chunk; when the failure comes before the
+    // headers have left, it is closed before anything at all was sent.
+    if !xlsx.is_empty() {
+        assert!(xlsx.starts_with("HTTP/1.1 200"), "{xlsx}");
+        assert!(
+            xlsx.to_ascii_lowercase()
+                .contains("transfer-encoding: chunked")
+        );
+    }
     assert!(
         !xlsx.ends_with("0\r\n\r\n"),
         "a failed export must not end like a whole one: {xlsx}"
