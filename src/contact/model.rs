@@ -6,12 +6,8 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{contacts, suppressions};
+use crate::db::search::lower;
 use crate::error::Result;
-
-diesel::define_sql_function! {
-    /// SQL `lower()`, so a search matches names case-insensitively on PostgreSQL too.
-    fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
-}
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = contacts, treat_none_as_null = true)]
@@ -168,7 +164,7 @@ pub fn page(
         .limit(limit)
         .into_boxed();
     if let Some(q) = q.filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(q));
+        let pattern = crate::db::search::containing(q);
         query = query.filter(
             contacts::email
                 .like(pattern.clone())
@@ -185,18 +181,6 @@ pub fn page(
         ));
     }
     Ok(query.load(conn)?)
-}
-
-/// `%` and `_` in a search are literal characters, not wildcards.
-fn escape_like(q: &str) -> String {
-    let mut out = String::with_capacity(q.len());
-    for c in q.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Deletes a contact's row for an erasure. Someone who opted out stays suppressed (by digest

@@ -2,12 +2,14 @@
 //! pool whose backend is chosen from the URL's scheme at run time, embedded migrations, and the
 //! transaction helper every writer uses.
 
+pub mod cached;
 pub mod keyset;
 pub mod migrate;
 pub mod outage;
 #[cfg(feature = "postgres")]
 mod postgres;
 pub mod schema;
+pub mod search;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

@@ -198,4 +198,24 @@ mod tests {
         assert_eq!(network_filesystem_name(0xFF53_4D42), Some("CIFS"));
         assert_eq!(network_filesystem_name(0xEF53), None, "ext4 is local");
     }
+
+    #[derive(QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        used: i32,
+    }
+
+    /// The bundled SQLite is built with the query planner stability guarantee (set in the
+    /// package's cargo config), so a cached statement with a bound LIMIT is not compiled again
+    /// on every call. Without it every `first()` pays a parse and a plan.
+    #[test]
+    fn bound_values_never_recompile_a_statement() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mut conn = open(&dir.path().join("t.db")).expect("open");
+        let used: Used =
+            diesel::sql_query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used")
+                .get_result(&mut conn)
+                .expect("compile option");
+        assert_eq!(used.used, 1, "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
 }

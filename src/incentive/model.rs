@@ -6,6 +6,7 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
+use crate::db::cached::SameSql;
 use crate::db::schema::{coupon_grants, coupon_stock, coupons};
 use crate::error::Result;
 
@@ -92,10 +93,10 @@ pub fn take_free_code(
     at: NaiveDateTime,
 ) -> Result<Option<String>> {
     match conn {
-        // One of Diesel's statements rather than raw SQL: Diesel caches its own prepared
-        // statements but prepares raw SQL again on every call, and the submission path runs
-        // this for every completion. One writer thread holds SQLite's write lock for the whole
-        // transaction, so no other writer takes a code meanwhile.
+        // One of Diesel's statements, kept prepared (`SameSql`): the submission path runs this
+        // for every completion, and raw SQL or a plain Diesel UPDATE is prepared on every
+        // call. One writer thread holds SQLite's write lock for the whole transaction, so no
+        // other writer takes a code meanwhile.
         #[cfg(feature = "sqlite")]
         DbConn::Sqlite(c) => {
             let free = diesel::alias!(coupons as free);
@@ -109,13 +110,15 @@ pub fn take_free_code(
                 .select(free.field(coupons::code))
                 .limit(1)
                 .single_value();
-            Ok(diesel::update(
-                coupons::table
-                    .filter(coupons::code.nullable().eq(oldest))
-                    .filter(coupons::grant_id.is_null()),
+            Ok(SameSql(
+                diesel::update(
+                    coupons::table
+                        .filter(coupons::code.nullable().eq(oldest))
+                        .filter(coupons::grant_id.is_null()),
+                )
+                .set((coupons::grant_id.eq(grant_id), coupons::issued_at.eq(at)))
+                .returning(coupons::code),
             )
-            .set((coupons::grant_id.eq(grant_id), coupons::issued_at.eq(at)))
-            .returning(coupons::code)
             .get_result(c)
             .optional()?)
         }
@@ -194,9 +197,9 @@ pub fn stock_take_one(conn: &mut DbConn, survey_id: &str) -> Result<Option<Stock
     }
     Ok(match conn {
         #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(c) => take!().get_result(c).optional()?,
+        DbConn::Sqlite(c) => SameSql(take!()).get_result(c).optional()?,
         #[cfg(feature = "postgres")]
-        DbConn::Postgres(c) => take!().get_result(c).optional()?,
+        DbConn::Postgres(c) => SameSql(take!()).get_result(c).optional()?,
     })
 }
 

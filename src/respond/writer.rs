@@ -222,7 +222,14 @@ fn store_in_batch(
         model::delete_draft(conn, invitation_id)?;
     }
     let row = ResponseRow {
-        id: crate::ids::new_id(),
+        // Appended at the end of the responses' and answers' indexes rather than written to a
+        // random page of each; an anonymous survey's response keeps a random id, as nothing
+        // that ties it to a time beyond its stored one should be made.
+        id: if submission.anonymous {
+            crate::ids::new_id()
+        } else {
+            crate::ids::new_time_ordered_id()
+        },
         survey_id: submission.survey_id.clone(),
         invitation_id: submission
             .invitation_id
