@@ -79,6 +79,9 @@ pub struct Settings {
     /// Signs the tokens in personal and unsubscribe links, derived from the secret key so every
     /// node that shares the key makes the same links.
     pub link_key: [u8; 32],
+    /// The hours within which a complaint should be resolved, for the service goals
+    /// (`HEARKEN_COMPLAINT_TARGET_HOURS`).
+    pub complaint_target_hours: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +111,7 @@ struct RawSettings {
     node_name: Option<String>,
     header_timeout_seconds: Option<i64>,
     body_timeout_seconds: Option<i64>,
+    complaint_target_hours: Option<i64>,
 }
 
 /// A list setting given either as a list (Rocket.toml) or as one comma-separated string (env).
@@ -144,6 +148,7 @@ impl Settings {
                 Some("open_link_answers_per_minute") => "HEARKEN_OPEN_LINK_ANSWERS_PER_MINUTE",
                 Some("header_timeout_seconds") => "HEARKEN_HEADER_TIMEOUT_SECONDS",
                 Some("body_timeout_seconds") => "HEARKEN_BODY_TIMEOUT_SECONDS",
+                Some("complaint_target_hours") => "HEARKEN_COMPLAINT_TARGET_HOURS",
                 _ => "configuration",
             };
             ConfigError::new(setting, e.to_string())
@@ -303,6 +308,12 @@ impl Settings {
                 "HEARKEN_BODY_TIMEOUT_SECONDS",
             )?),
             link_key: link_key(figment),
+            complaint_target_hours: bounded(
+                raw.complaint_target_hours,
+                10,
+                24 * 365,
+                "HEARKEN_COMPLAINT_TARGET_HOURS",
+            )? as u32,
         })
     }
 

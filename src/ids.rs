@@ -194,6 +194,10 @@ id_type!(
     ResponseId
 );
 id_type!(
+    /// The id of a logged complaint.
+    ComplaintId
+);
+id_type!(
     /// The id of a staff account.
     UserId
 );

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod commands;
+pub mod complaint;
 pub mod config;
 pub mod contact;
 pub mod db;
@@ -59,6 +60,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = respond::mount(rocket);
     let rocket = incentive::mount(rocket);
     let rocket = results::mount(rocket);
+    let rocket = complaint::mount(rocket);
     openapi::mount(rocket)
 }
 

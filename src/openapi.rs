@@ -73,6 +73,11 @@ with an `Allow` header.";
         crate::incentive::draw_api::run_draw,
         crate::results::api::results,
         crate::results::api::export_responses,
+        crate::complaint::api::create_complaint,
+        crate::complaint::api::list_complaints,
+        crate::complaint::api::complaint_goals,
+        crate::complaint::api::get_complaint,
+        crate::complaint::api::patch_complaint,
     ),
     components(schemas(crate::error::Envelope), responses(Error)),
     modifiers(&BearerToken, &StandardErrors, &ClosedIncentive),
@@ -87,6 +92,7 @@ with an `Allow` header.";
         (name = "contacts", description = "The people surveys are sent to (personal data)"),
         (name = "invitations", description = "Invitations and reminders by email"),
         (name = "incentives", description = "Coupon pools, redeeming codes, the verifiable prize draw"),
+        (name = "complaints", description = "The complaint log, its history, follow-ups and service goals"),
     )
 )]
 pub struct ApiDoc;

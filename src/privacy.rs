@@ -22,6 +22,9 @@ pub struct Dossier {
     pub mail: Vec<OutboxRow>,
     /// Answers saved but not yet submitted: (invitation id, answers as JSON text, saved at).
     pub drafts: Vec<(String, String, NaiveDateTime)>,
+    /// The complaints that name the person (linked, or with their email), with their history,
+    /// as the complaint API shows them.
+    pub complaints: Vec<serde_json::Value>,
 }
 
 /// Reads everything stored about the contact `id`; `None` when there is none.
@@ -32,7 +35,9 @@ pub fn dossier(conn: &mut DbConn, id: &str) -> Result<Option<Dossier>> {
     let suppressed = contacts::is_suppressed(conn, &crate::ids::digest(&contact.email))?;
     let invitations = invitations::of_contact(conn, id)?;
     let invitation_ids: Vec<String> = invitations.iter().map(|i| i.id.clone()).collect();
+    let complaints = crate::complaint::of_contact(conn, id, &contact.email)?;
     Ok(Some(Dossier {
+        complaints,
         suppressed,
         drafts: responses::drafts_of(conn, &invitation_ids)?,
         responses: responses::of_contact(conn, id)?,
@@ -54,6 +59,7 @@ pub fn erase(conn: &mut DbConn, id: &str) -> Result<()> {
         responses::forget_contact(conn, id, &invitation_ids)?;
         outbox::forget(conn, id, &invitation_ids, &contact.email)?;
         invitations::forget_contact(conn, &invitation_ids)?;
+        crate::complaint::model::forget_customer(conn, id, &contact.email, db::now())?;
         contacts::delete(conn, &contact)
     })?;
     checkpoint(conn);

@@ -290,6 +290,7 @@ async fn export_contact(
         "responses": responses,
         "emails": emails,
         "drafts": drafts,
+        "complaints": dossier.complaints,
         "exported_at": rfc3339(crate::db::now()),
     });
     Ok(Export {

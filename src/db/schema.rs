@@ -70,6 +70,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         max_reminders -> Integer,
+        audience -> Text,
     }
 }
 
@@ -267,6 +268,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    complaints (id) {
+        id -> Text,
+        customer_name -> Text,
+        customer_address -> Nullable<Text>,
+        customer_phone -> Nullable<Text>,
+        customer_email -> Nullable<Text>,
+        contact_id -> Nullable<Text>,
+        received_by -> Text,
+        owner_id -> Text,
+        received_at -> Timestamp,
+        channel -> Nullable<Text>,
+        category -> Text,
+        nature -> Text,
+        agreed_solution -> Nullable<Text>,
+        solved_on_spot -> Bool,
+        promised_at -> Nullable<Timestamp>,
+        steps_taken -> Nullable<Text>,
+        follow_up_at -> Nullable<Timestamp>,
+        followed_up_at -> Nullable<Timestamp>,
+        customer_satisfied -> Nullable<Bool>,
+        compensation -> Nullable<Text>,
+        prevention -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        status -> Text,
+        reminded_for -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    complaint_changes (complaint_id, seq) {
+        complaint_id -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        by_user -> Nullable<Text>,
+        by_name -> Text,
+        changes -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -290,4 +333,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     question_tallies,
     survey_tallies,
     text_terms,
+    complaints,
+    complaint_changes,
 );

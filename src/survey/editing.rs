@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::audience::Audience;
 use super::incentive::{Incentive, IncentiveInput};
 pub use super::model::SurveyView;
 use super::model::{self, Survey, SurveyRow, SurveyStatus};
@@ -42,6 +43,8 @@ pub struct SurveyInput {
     /// Reminders sent at most to an invitee who has not answered; 2 unless given.
     #[schema(minimum = 0, maximum = 5)]
     pub max_reminders: Option<i32>,
+    /// customers (the default), employees or suppliers.
+    pub audience: Option<Audience>,
     pub questions: Option<Vec<QuestionInput>>,
 }
 
@@ -168,6 +171,9 @@ fn apply(row: &mut SurveyRow, questions: &mut Vec<Question>, input: SurveyInput)
         }
         row.max_reminders = max;
     }
+    if let Some(audience) = input.audience {
+        row.audience = audience.as_str().to_string();
+    }
     if let Some(inputs) = input.questions {
         *questions = validate_questions(inputs)?;
     }
@@ -207,6 +213,7 @@ pub fn create(
         created_at: now,
         updated_at: now,
         max_reminders: DEFAULT_REMINDERS,
+        audience: Audience::default().as_str().to_string(),
     };
     let mut questions = base.questions;
     if input.title.is_none() && !base_given {

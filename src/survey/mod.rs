@@ -2,6 +2,7 @@
 //! the scoring of scored questionnaires such as the customer-service self-assessment.
 
 pub mod api;
+pub mod audience;
 pub mod editing;
 pub mod hooks;
 pub mod incentive;

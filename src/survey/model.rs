@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::SurveyContent;
+use super::audience::Audience;
 use super::incentive::Incentive;
 use super::question::Question;
 use crate::config::Settings;
@@ -98,6 +99,7 @@ pub(super) struct SurveyRow {
     pub(super) updated_at: NaiveDateTime,
     /// Reminders sent at most to an invitee who has not answered.
     pub(super) max_reminders: i32,
+    pub(super) audience: String,
 }
 
 /// A survey with its questions, loaded. Changes go through `survey::editing`, which keeps the
@@ -140,6 +142,10 @@ impl Survey {
 
     pub fn anonymous(&self) -> bool {
         self.row.anonymous
+    }
+
+    pub fn audience(&self) -> Audience {
+        Audience::parse(&self.row.audience).unwrap_or_default()
     }
 
     pub fn invitation_only(&self) -> bool {
@@ -204,6 +210,7 @@ impl Survey {
             closes_at: row.closes_at.map(crate::web::rfc3339),
             incentive: self.incentive(),
             max_reminders: row.max_reminders,
+            audience: self.audience(),
             questions: self.questions.clone(),
             open_link,
             created_at: crate::web::rfc3339(row.created_at),
@@ -364,6 +371,8 @@ pub struct SurveyView {
     pub closes_at: Option<String>,
     pub incentive: Incentive,
     pub max_reminders: i32,
+    /// Whose voice the answers are.
+    pub audience: Audience,
     pub questions: Vec<Question>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri")]

@@ -37,7 +37,7 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 }
 
 /// Reads `T` from parsed JSON; a value that does not fit is a 422 naming the field's path.
-fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
     read(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();

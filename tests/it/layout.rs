@@ -30,6 +30,8 @@ const OWNERS: &[(&str, &str)] = &[
     ("coupon_stock", "src/incentive/model.rs"),
     ("draws", "src/incentive/draw_model.rs"),
     ("draw_entries", "src/incentive/draw_model.rs"),
+    ("complaints", "src/complaint/model.rs"),
+    ("complaint_changes", "src/complaint/model.rs"),
 ];
 
 /// Every source file with its text, comments and string contents left in.

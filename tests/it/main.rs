@@ -6,7 +6,9 @@
 
 mod anonymity;
 mod anywhere;
+mod audience;
 mod cli;
+mod complaints;
 mod contacts;
 mod coupon_crash;
 mod coupon_model;

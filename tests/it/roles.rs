@@ -64,6 +64,12 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/surveys/<id>/export.xlsx", Access::Staff),
     ("GET", "/surveys/<id>/export.json", Access::Staff),
     ("GET", "/contacts", Access::Designer),
+    ("GET", "/complaints", Access::Staff),
+    ("GET", "/complaints/goals", Access::Staff),
+    ("GET", "/complaints/new", Access::Designer),
+    ("POST", "/complaints", Access::Designer),
+    ("GET", "/complaints/<id>", Access::Staff),
+    ("POST", "/complaints/<id>", Access::Designer),
     ("POST", "/contacts/import", Access::Designer),
     ("GET", "/surveys/<id>/invitations", Access::Designer),
     ("POST", "/surveys/<id>/invitations", Access::Designer),
@@ -224,12 +230,13 @@ fn every_page_route_enforces_its_access() {
         );
         let status = browser.client.get(path.clone()).dispatch().status();
         let expected = match *template {
-            // `<id>` is a user's id here, so no survey has it.
+            // `<id>` is a user's id here, so no survey or complaint has it.
             t if t.contains("<token>")
                 || t.starts_with("/s/")
                 || t.starts_with("/r/")
                 || t.starts_with("/draws/")
-                || t.starts_with("/surveys/") =>
+                || t.starts_with("/surveys/")
+                || t == "/complaints/<id>" =>
             {
                 Status::NotFound
             }

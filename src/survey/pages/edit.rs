@@ -155,6 +155,7 @@ pub(super) async fn save_details(
             // drafts, so a published survey's form simply does not carry them.
             // Browsers send a textarea's line breaks as CRLF; stored text uses LF throughout.
             let input = SurveyInput {
+                audience: super::forms::audience_of(sent.audience.as_deref())?,
                 title: Some(sent.title),
                 intro: Some(sent.intro.replace("\r\n", "\n")),
                 thank_you: Some(sent.thank_you.replace("\r\n", "\n")),

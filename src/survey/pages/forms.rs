@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+use crate::survey::audience::Audience;
 use crate::survey::incentive::{CouponMode, Incentive, IncentiveInput};
 use crate::survey::{Kind, Question};
 
@@ -91,6 +92,7 @@ pub(super) struct DetailsForm {
     pub thank_you: String,
     pub language: Option<String>,
     pub anonymous: bool,
+    pub audience: Option<String>,
 }
 
 crate::csrf_protected!(QuestionForm, DetailsForm, RewardForm);
@@ -222,4 +224,24 @@ impl RewardForm {
         serde_json::from_value(Value::Object(object))
             .map_err(|e| Error::invalid("incentive", e.to_string()))
     }
+}
+
+/// The audience chosen in a form; an unknown value is refused naming the field.
+pub(super) fn audience_of(chosen: Option<&str>) -> crate::error::Result<Option<Audience>> {
+    match chosen.map(str::trim).filter(|a| !a.is_empty()) {
+        None => Ok(None),
+        Some(text) => Audience::parse(text).map(Some).ok_or_else(|| {
+            crate::error::Error::invalid("audience", "must be customers, employees or suppliers")
+        }),
+    }
+}
+
+/// The audiences for a select, with `chosen` selected.
+pub(super) fn audiences(chosen: Audience) -> Vec<serde_json::Value> {
+    Audience::ALL
+        .into_iter()
+        .map(
+            |a| serde_json::json!({"code": a.as_str(), "name": a.label(), "selected": a == chosen}),
+        )
+        .collect()
 }

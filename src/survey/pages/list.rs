@@ -15,6 +15,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::SurveyId;
 use crate::respond::model::count_responses;
+use crate::survey::audience::Audience;
 use crate::survey::editing::{self, SurveyInput};
 use crate::survey::model::{self, SurveyStatus};
 use crate::survey::templates;
@@ -30,6 +31,7 @@ struct Row {
     id: SurveyId,
     title: String,
     status: SurveyStatus,
+    audience: &'static str,
     questions: usize,
     responses: i64,
     created: String,
@@ -41,6 +43,7 @@ struct Row {
 struct Typed {
     title: String,
     language: String,
+    audience: String,
     error: Option<String>,
 }
 
@@ -77,6 +80,7 @@ async fn render(
                         id: row.id,
                         title: row.title,
                         status: row.status,
+                        audience: Audience::parse(&row.audience).unwrap_or_default().label(),
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -99,6 +103,9 @@ async fn render(
             next,
             can_design: staff.role().is_allowed(&[Role::Designer]),
             languages: view::languages(language),
+            audiences: super::forms::audiences(
+                Audience::parse(&typed.audience).unwrap_or_default()
+            ),
             templates: templates::list(),
             typed,
         },
@@ -124,6 +131,8 @@ pub(super) struct NewSurveyForm {
     title: String,
     #[field(default = String::from("en"))]
     language: String,
+    #[field(default = String::new())]
+    audience: String,
 }
 
 fn created(id: &str, what: &str) -> Reply {
@@ -141,14 +150,19 @@ pub(super) async fn create_survey(
     form: CsrfForm<NewSurveyForm>,
 ) -> Result<Reply> {
     let form = form.0;
-    let input = SurveyInput {
-        title: Some(form.title.clone()),
-        language: Some(form.language.clone()),
-        ..SurveyInput::default()
-    };
+    let (title, language) = (form.title.clone(), form.language.clone());
+    let audience = form.audience.clone();
     let owner = staff.user.clone();
     let made = db
-        .run(move |conn| editing::create(conn, &owner, None, input))
+        .run(move |conn| {
+            let input = SurveyInput {
+                title: Some(title),
+                language: Some(language),
+                audience: super::forms::audience_of(Some(&audience))?,
+                ..SurveyInput::default()
+            };
+            editing::create(conn, &owner, None, input)
+        })
         .await;
     match made {
         Ok(survey) => Ok(created(
@@ -159,6 +173,7 @@ pub(super) async fn create_survey(
             let typed = Typed {
                 title: form.title,
                 language: form.language,
+                audience: form.audience,
                 error: Some(super::describe(&error, None)),
             };
             let page = render(db, &staff, csrf.0, None, None, typed).await?;

@@ -20,6 +20,7 @@ use rocket::routes;
 use crate::auth::Role;
 use crate::auth::model::User;
 use crate::error::Error;
+use crate::web::capitalized;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -92,15 +93,6 @@ fn describe(error: &Error, own: Option<usize>) -> String {
         label = format!("question {} {label}", index + 1);
     }
     format!("{}: {message}", capitalized(&label))
-}
-
-/// `text` with its first letter in upper case, for messages that start a sentence on the page.
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub(super) use super::forms::{DetailsForm, QuestionForm};
 use crate::auth::session::Me;
 use crate::config::Settings;
 use crate::i18n;
+use crate::survey::audience::Audience;
 use crate::survey::lint::{self, Hint, Severity};
 use crate::survey::model::{Survey, SurveyStatus};
 use crate::survey::{Kind, Question};
@@ -300,6 +301,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         thank_you: survey.thank_you().to_string(),
         language: Some(survey.language().to_string()),
         anonymous: survey.anonymous(),
+        audience: Some(survey.audience().as_str().to_string()),
         ..Default::default()
     };
     let mut details_error = None;
@@ -353,6 +355,13 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         SurveyStatus::Closed => "Closed",
     };
     let languages = languages(details.language.as_deref().unwrap_or("en"));
+    let audiences = super::forms::audiences(
+        details
+            .audience
+            .as_deref()
+            .and_then(Audience::parse)
+            .unwrap_or_default(),
+    );
     Template::render(
         "survey_page",
         context! {
@@ -371,6 +380,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
                 status_label,
                 language_name: i18n::catalog(survey.language()).get("language_name"),
                 anonymous: survey.anonymous(),
+                audience: survey.audience().label(),
                 open_link: survey.view(settings).open_link,
                 responses: input.responses,
                 question_count: count,
@@ -392,6 +402,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
             reward,
             reward_error,
             languages,
+            audiences,
         },
     )
 }

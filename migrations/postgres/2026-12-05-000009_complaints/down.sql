@@ -1,0 +1,2 @@
+DROP TABLE complaint_changes;
+DROP TABLE complaints;

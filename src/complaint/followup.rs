@@ -1,0 +1,114 @@
+//! The follow-up reminder: when a complaint's follow-up falls due and is not done, its owner
+//! gets one email, within a minute. The email and the mark that it was sent for this follow-up
+//! time are one transaction, and the mark is taken only if nobody took it first, so two nodes
+//! (or a rerun after a crash) never send a second email for the same due time. A new follow-up
+//! time earns a new email.
+
+use std::time::Duration;
+
+use rocket::fairing::AdHoc;
+
+use super::model::{self, ComplaintRow};
+use crate::config::Settings;
+use crate::db::{self, Db, DbConn};
+use crate::error::Result;
+use crate::mail::{Email, Message, Notice, outbox};
+
+/// How often a node looks for follow-ups that fell due.
+const EVERY: Duration = Duration::from_secs(15);
+/// Reminders sent per look; the next look sends the rest.
+const PER_LOOK: i64 = 200;
+
+/// The reminder says which complaint and links to it, without the customer's details: the
+/// email outlives an erasure of the customer, the complaint's record does not keep them then.
+fn notice(settings: &Settings, complaint: &ComplaintRow, owner_name: &str) -> Notice {
+    let received = complaint.received_at.format("%Y-%m-%d %H:%M UTC");
+    Notice {
+        language: "en".into(),
+        subject: format!("Follow-up due: a {} complaint", complaint.category),
+        contact_name: Some(owner_name.to_string()),
+        paragraphs: vec![
+            format!(
+                "The follow-up of a complaint you own is due: the {} complaint received \
+                 {received}.",
+                complaint.category
+            ),
+            "Check with the customer that they are satisfied with how it was handled, and \
+             record their answer and the date on the complaint."
+                .into(),
+        ],
+        highlight: None,
+        link: Some((
+            format!("{}/complaints/{}", settings.base_url, complaint.id),
+            "Open the complaint".into(),
+        )),
+    }
+}
+
+/// Emails the owners of every follow-up due at `now` that has not had its email; how many were
+/// sent.
+pub fn run_due(
+    conn: &mut DbConn,
+    settings: &Settings,
+    now: chrono::NaiveDateTime,
+) -> Result<usize> {
+    db::write(conn, |conn| {
+        let mut sent = 0;
+        for complaint in model::reminders_due(conn, now, PER_LOOK)? {
+            let Some(due) = complaint.follow_up_at else {
+                continue;
+            };
+            if !model::mark_reminded(conn, &complaint.id, due)? {
+                continue;
+            }
+            let Some(owner) = crate::auth::model::find_user(conn, &complaint.owner_id)? else {
+                continue;
+            };
+            outbox::queue(
+                conn,
+                settings,
+                Email {
+                    recipient: owner.email.clone(),
+                    contact_id: None,
+                    link_id: None,
+                    message: Message::Notice(notice(settings, &complaint, &owner.name)),
+                },
+            )?;
+            sent += 1;
+        }
+        Ok(sent)
+    })
+}
+
+/// Starts the looking at liftoff; it stops with the server.
+pub fn fairing() -> AdHoc {
+    AdHoc::on_liftoff("Complaint follow-up reminders", |rocket| {
+        Box::pin(async move {
+            let (Some(db), Some(settings)) = (
+                rocket.state::<Db>().cloned(),
+                rocket.state::<Settings>().cloned(),
+            ) else {
+                return;
+            };
+            let mut shutdown = rocket.shutdown();
+            rocket::tokio::spawn(async move {
+                loop {
+                    rocket::tokio::select! {
+                        _ = &mut shutdown => return,
+                        _ = rocket::tokio::time::sleep(EVERY) => {}
+                    }
+                    let settings = settings.clone();
+                    let result = db
+                        .run(move |conn| run_due(conn, &settings, db::now()))
+                        .await;
+                    if let Err(e) = result {
+                        log::warn!(
+                            "sending complaint follow-up reminders failed: {}",
+                            e.chain()
+                        );
+                    }
+                }
+            });
+        })
+    })
+}
