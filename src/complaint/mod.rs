@@ -10,6 +10,7 @@ pub mod goals;
 pub mod model;
 pub mod pages;
 pub mod record;
+pub mod shown;
 
 use rocket::{Build, Rocket};
 use serde::Serialize;
@@ -146,35 +147,4 @@ pub fn of_contact(
         out.push(serde_json::to_value(&view).unwrap_or(Value::Null));
     }
     Ok(out)
-}
-
-/// A time as staff read it.
-pub fn shown(at: Option<chrono::NaiveDateTime>) -> String {
-    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
-/// A history entry's changes as lines a person reads: "Steps taken: (empty) → Replacement sent".
-pub fn changes_shown(changes: &Value) -> Vec<String> {
-    let Some(map) = changes.as_object() else {
-        return Vec::new();
-    };
-    let value = |v: &Value| match v {
-        Value::Null => "(empty)".to_string(),
-        Value::String(s) => s.chars().take(200).collect(),
-        Value::Bool(true) => "yes".into(),
-        Value::Bool(false) => "no".into(),
-        other => other.to_string(),
-    };
-    map.iter()
-        .map(|(field, change)| {
-            let label = field.replace("customer.", "customer ").replace('_', " ");
-            format!(
-                "{}: {} → {}",
-                crate::web::capitalized(&label),
-                value(&change["from"]),
-                value(&change["to"])
-            )
-        })
-        .collect()
 }

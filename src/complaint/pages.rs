@@ -13,9 +13,11 @@ use serde_json::Value;
 
 use super::fields::{Fields, Status as ComplaintStatus};
 use super::form::{ComplaintForm, form_field};
+use super::goals;
+use super::model::ChangeRow;
 use super::model::{self, ComplaintRow};
 use super::record::{self, Author};
-use super::{Change, changes_shown, goals, shown};
+use super::shown::{self, shown};
 use crate::auth::model::User;
 use crate::auth::session::Me;
 use crate::auth::{Designers, Policy, Readers, Role, Staff};
@@ -148,9 +150,16 @@ async fn list_page(
             due: filter.follow_up_due.is_some(),
             q: filter.q.unwrap_or_default(),
             categories,
-            statuses: ComplaintStatus::ALL.map(ComplaintStatus::as_str),
+            statuses: statuses(),
         },
     ))
+}
+
+/// The statuses for a select: the stored text and what the page calls it.
+fn statuses() -> Vec<serde_json::Value> {
+    ComplaintStatus::ALL
+        .map(|s| serde_json::json!({"code": s.as_str(), "name": crate::web::capitalized(s.as_str())}))
+        .to_vec()
 }
 
 /// Everything the form page needs besides the form's values.
@@ -160,7 +169,7 @@ struct FormPage<'a> {
     can_edit: bool,
     csrf: String,
     complaint: Option<&'a ComplaintRow>,
-    history: Vec<Change>,
+    history: Vec<ChangeRow>,
     notice: Option<String>,
 }
 
@@ -183,6 +192,10 @@ async fn render_form(
             Ok::<_, Error>((users, model::categories(conn)?))
         })
         .await?;
+    let names: std::collections::HashMap<String, String> = users
+        .iter()
+        .map(|u| (u.id.clone(), u.name.clone()))
+        .collect();
     let owners: Vec<Owner> = users
         .into_iter()
         .filter(|u| u.active)
@@ -210,18 +223,14 @@ async fn render_form(
                 created: shown(Some(c.created_at)),
                 linked_contact: c.contact_id.is_some(),
             }),
-            history: page.history.iter().map(|h| context! {
-                at: h.at.replace('T', " ").replace('Z', " UTC"),
-                by: &h.by,
-                changes: changes_shown(&h.changes),
-            }).collect::<Vec<_>>(),
+            history: shown::history(&page.history, &names),
             notice: page.notice,
             form: &form,
             owners,
             categories,
             error_field,
             error_message,
-            statuses: ComplaintStatus::ALL.map(ComplaintStatus::as_str),
+            statuses: statuses(),
         },
     );
     Ok(if status == Status::Ok {
@@ -320,11 +329,11 @@ async fn goals_page(
     ))
 }
 
-async fn load(db: &Db, id: ComplaintId) -> Result<(ComplaintRow, Vec<Change>)> {
+async fn load(db: &Db, id: ComplaintId) -> Result<(ComplaintRow, Vec<ChangeRow>)> {
     db.run(move |conn| {
         let row = model::find(conn, &id)?.ok_or(Error::NotFound)?;
         let history = model::history(conn, &id)?;
-        Ok((row, history.iter().map(Change::from).collect()))
+        Ok((row, history))
     })
     .await
 }

@@ -461,7 +461,7 @@ fn a_complaint_is_logged_and_changed_through_the_pages() {
         .into_string()
         .unwrap();
     assert!(
-        page.contains("Steps taken: (empty) → Second till opens at noon"),
+        page.contains("Steps being taken: (empty) → Second till opens at noon"),
         "{page}"
     );
     assert!(page.contains("state-resolved"), "{page}");
