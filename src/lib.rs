@@ -14,6 +14,7 @@ pub mod error;
 pub mod i18n;
 pub mod ids;
 pub mod incentive;
+pub mod insight;
 pub mod invite;
 pub mod listening;
 pub mod mail;
@@ -47,6 +48,7 @@ pub fn figment() -> Figment {
 pub fn build(figment: Figment) -> Rocket<Build> {
     static ROOMS: listening::Rooms = listening::Rooms;
     survey::hooks::install(&ROOMS);
+    insight::install(&ROOMS);
     let figment = with_defaults(figment);
     web::logging::install(&figment);
     let rocket = rocket::custom(figment)
@@ -61,6 +63,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = incentive::mount(rocket);
     let rocket = results::mount(rocket);
     let rocket = complaint::mount(rocket);
+    let rocket = insight::mount(rocket);
     openapi::mount(rocket)
 }
 

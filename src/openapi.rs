@@ -78,6 +78,14 @@ with an `Allow` header.";
         crate::complaint::api::complaint_goals,
         crate::complaint::api::get_complaint,
         crate::complaint::api::patch_complaint,
+        crate::insight::api::create_tag,
+        crate::insight::api::list_tags,
+        crate::insight::api::change_tag,
+        crate::insight::api::merge_tag,
+        crate::insight::api::delete_tag,
+        crate::insight::api::link_tag,
+        crate::insight::api::unlink_tag,
+        crate::insight::api::top_problems,
     ),
     components(schemas(crate::error::Envelope), responses(Error)),
     modifiers(&BearerToken, &StandardErrors, &ClosedIncentive),
@@ -93,6 +101,7 @@ with an `Allow` header.";
         (name = "invitations", description = "Invitations and reminders by email"),
         (name = "incentives", description = "Coupon pools, redeeming codes, the verifiable prize draw"),
         (name = "complaints", description = "The complaint log, its history, follow-ups and service goals"),
+        (name = "themes", description = "Tags shared by answers, notes and complaints, and the top problems"),
     )
 )]
 pub struct ApiDoc;

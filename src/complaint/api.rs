@@ -48,10 +48,14 @@ async fn create_complaint(
     user: ApiUser<Designers>,
     body: ApiJson<Fields>,
 ) -> Result<(Status, Json<ComplaintView>)> {
-    let row = db
-        .run(move |conn| record::create(conn, &Author { user: &user.user }, body.0))
+    let (row, tags) = db
+        .run(move |conn| {
+            let row = record::create(conn, &Author { user: &user.user }, body.0)?;
+            let tags = super::tags_of(conn, &row.id)?;
+            Ok::<_, Error>((row, tags))
+        })
         .await?;
-    Ok((Status::Created, Json(ComplaintView::of(&row, Vec::new()))))
+    Ok((Status::Created, Json(ComplaintView::of(&row, tags))))
 }
 
 /// The list's filters as given, checked.
@@ -139,13 +143,19 @@ async fn list_complaints(
     let limit = paging::limit(&limit)?;
     let after = paging::after(&after)?;
     let rows = db
-        .run(move |conn| model::page(conn, &filter, after, limit + 1))
+        .run(move |conn| {
+            let mut rows = model::page(conn, &filter, after, limit + 1)?;
+            rows.truncate(limit as usize + 1);
+            rows.into_iter()
+                .map(|row| Ok((super::tags_of(conn, &row.id)?, row)))
+                .collect::<Result<Vec<_>>>()
+        })
         .await?;
     Ok(Json(paging::finish(
         rows,
         limit,
-        |row| (row.received_at, row.id.clone()),
-        |row| ComplaintView::of(row, Vec::new()),
+        |(_, row)| (row.received_at, row.id.clone()),
+        |(tags, row)| ComplaintView::of(row, tags.clone()),
     )))
 }
 
@@ -191,14 +201,14 @@ async fn get_complaint(
     id: Result<ComplaintId, MalformedId>,
 ) -> Result<Json<ComplaintView>> {
     let id = id?;
-    let (row, history) = db
+    let (row, history, tags) = db
         .run(move |conn| {
             let row = model::find(conn, &id)?.ok_or(Error::NotFound)?;
             let history = model::history(conn, &id)?;
-            Ok::<_, Error>((row, history))
+            Ok::<_, Error>((row, history, super::tags_of(conn, &id)?))
         })
         .await?;
-    let mut view = ComplaintView::of(&row, Vec::new());
+    let mut view = ComplaintView::of(&row, tags);
     view.history = Some(history.iter().map(Change::from).collect());
     Ok(Json(view))
 }
@@ -227,8 +237,12 @@ async fn patch_complaint(
     body: ApiJson<Map<String, Value>>,
 ) -> Result<Json<ComplaintView>> {
     let id = id?;
-    let row = db
-        .run(move |conn| record::change(conn, &Author { user: &user.user }, &id, body.0))
-        .await?;
-    Ok(Json(ComplaintView::of(&row, Vec::new())))
+    let (row, tags) = db
+        .run(move |conn| {
+            let row = record::change(conn, &Author { user: &user.user }, &id, body.0)?;
+            Ok::<_, Error>((super::tags_of(conn, &row.id)?, row))
+        })
+        .await
+        .map(|(tags, row)| (row, tags))?;
+    Ok(Json(ComplaintView::of(&row, tags)))
 }

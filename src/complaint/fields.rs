@@ -89,6 +89,10 @@ pub struct Fields {
     /// a resolution time, else open.
     #[serde(default)]
     pub status: Option<Status>,
+    /// Themes, shared with answers and notes; the tags that do not exist yet are made. Left
+    /// out of a change, the tags stay as they are.
+    #[serde(default, skip_serializing)]
+    pub tags: Option<Vec<String>>,
 }
 
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -122,6 +126,7 @@ impl Fields {
             prevention: row.prevention.clone(),
             resolved_at: row.resolved_at.map(utc),
             status: Status::parse(&row.status),
+            tags: None,
         }
     }
 }

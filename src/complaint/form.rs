@@ -56,6 +56,9 @@ pub struct ComplaintForm {
     /// "" (follows from the rest), "open", "resolved" or "closed".
     #[field(default = String::new())]
     pub status: String,
+    /// Tag names separated by commas.
+    #[field(default = String::new())]
+    pub tags: String,
 }
 
 /// The format of a `datetime-local` input.
@@ -149,11 +152,18 @@ impl ComplaintForm {
         if !self.status.trim().is_empty() {
             out.insert("status".into(), json!(self.status.trim()));
         }
+        let tags: Vec<&str> = self
+            .tags
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        out.insert("tags".into(), json!(tags));
         out
     }
 
-    /// The form filled with a stored complaint.
-    pub fn of(row: &ComplaintRow) -> ComplaintForm {
+    /// The form filled with a stored complaint and its tags.
+    pub fn of(row: &ComplaintRow, tags: &[String]) -> ComplaintForm {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         ComplaintForm {
             csrf: String::new(),
@@ -181,6 +191,7 @@ impl ComplaintForm {
             compensation: opt(&row.compensation),
             prevention: opt(&row.prevention),
             status: row.status.clone(),
+            tags: tags.join(", "),
         }
     }
 }

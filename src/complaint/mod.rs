@@ -137,7 +137,7 @@ pub fn of_contact(
 ) -> crate::error::Result<Vec<Value>> {
     let mut out = Vec::new();
     for row in model::of_contact(conn, contact_id, email)? {
-        let mut view = ComplaintView::of(&row, Vec::new());
+        let mut view = ComplaintView::of(&row, tags_of(conn, &row.id)?);
         view.history = Some(
             model::history(conn, &row.id)?
                 .iter()
@@ -147,4 +147,9 @@ pub fn of_contact(
         out.push(serde_json::to_value(&view).unwrap_or(Value::Null));
     }
     Ok(out)
+}
+
+/// The tags on a complaint, by name.
+pub fn tags_of(conn: &mut crate::db::DbConn, id: &str) -> crate::error::Result<Vec<String>> {
+    crate::insight::tags_of(conn, &crate::insight::Target::Complaint(id.to_string()))
 }

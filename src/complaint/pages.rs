@@ -186,10 +186,12 @@ async fn render_form(
     error: Option<(String, String)>,
     status: Status,
 ) -> Result<Reply> {
-    let (users, categories) = db
+    let (users, categories, tag_names) = db
         .run(|conn| {
             let users: Vec<User> = crate::auth::model::list_users(conn)?;
-            Ok::<_, Error>((users, model::categories(conn)?))
+            let tags = crate::insight::model::tags_with_uses(conn)?;
+            let names: Vec<String> = tags.into_iter().map(|(t, _)| t.name).collect();
+            Ok::<_, Error>((users, model::categories(conn)?, names))
         })
         .await?;
     let names: std::collections::HashMap<String, String> = users
@@ -205,6 +207,9 @@ async fn render_form(
         })
         .collect();
     let (error_field, error_message) = error.unzip();
+    let tags_error = error_field
+        .as_deref()
+        .is_some_and(|f| f.starts_with("tags"));
     let template = Template::render(
         "complaint_form",
         context! {
@@ -228,8 +233,10 @@ async fn render_form(
             form: &form,
             owners,
             categories,
+            tag_names,
             error_field,
             error_message,
+            tags_error,
             statuses: statuses(),
         },
     );
@@ -329,11 +336,12 @@ async fn goals_page(
     ))
 }
 
-async fn load(db: &Db, id: ComplaintId) -> Result<(ComplaintRow, Vec<ChangeRow>)> {
+async fn load(db: &Db, id: ComplaintId) -> Result<(ComplaintRow, Vec<ChangeRow>, Vec<String>)> {
     db.run(move |conn| {
         let row = model::find(conn, &id)?.ok_or(Error::NotFound)?;
         let history = model::history(conn, &id)?;
-        Ok((row, history))
+        let tags = super::tags_of(conn, &id)?;
+        Ok((row, history, tags))
     })
     .await
 }
@@ -346,7 +354,7 @@ async fn complaint_page(
     id: Result<ComplaintId, MalformedId>,
     flash: Option<FlashMessage<'_>>,
 ) -> Result<Reply> {
-    let (row, history) = load(db, id?).await?;
+    let (row, history, tags) = load(db, id?).await?;
     let page = FormPage {
         me: staff.me(),
         can_edit: staff.role().require(Designers::ALLOWED).is_ok(),
@@ -355,7 +363,7 @@ async fn complaint_page(
         history,
         notice: flash.map(|f| f.message().to_string()),
     };
-    render_form(db, page, ComplaintForm::of(&row), None, Status::Ok).await
+    render_form(db, page, ComplaintForm::of(&row, &tags), None, Status::Ok).await
 }
 
 #[post("/complaints/<id>", data = "<form>")]
@@ -379,7 +387,7 @@ async fn save_complaint(
             "The changes are saved.".to_string(),
         ))),
         Err(error @ Error::Invalid { .. }) => {
-            let (row, history) = load(db, id).await?;
+            let (row, history, _) = load(db, id).await?;
             let page = FormPage {
                 me: staff.me(),
                 can_edit: true,

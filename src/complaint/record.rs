@@ -4,13 +4,14 @@
 //! kept in the history with who made it and when.
 
 use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::fields::{Fields, Status, changes, utc};
 use super::model::{self, ComplaintRow};
 use crate::auth::model::User;
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
+use crate::insight::Target;
 use crate::web::text::{self, Lines};
 
 /// How long after a complaint its follow-up falls due when none is given: a month, to check
@@ -115,6 +116,9 @@ fn check(fields: &mut Fields, before: Option<&Fields>, now: NaiveDateTime) -> Re
         }
     }
     settle_status(fields, before, now_utc);
+    if let Some(tags) = &fields.tags {
+        fields.tags = Some(crate::insight::check_names("tags", tags)?);
+    }
     Ok(())
 }
 
@@ -226,10 +230,25 @@ pub fn create(conn: &mut DbConn, author: &Author<'_>, mut fields: Fields) -> Res
             now,
         );
         model::insert(conn, &row)?;
-        let changed = Value::Object(changes(None, &fields)).to_string();
+        let mut changed = changes(None, &fields);
+        if let Some(tags) = fields.tags.as_ref().filter(|t| !t.is_empty()) {
+            crate::insight::set_tags(conn, &Target::Complaint(row.id.clone()), tags)?;
+            changed.insert("tags".into(), json!({"from": null, "to": tags}));
+        }
+        let changed = Value::Object(changed).to_string();
         model::add_change(conn, &row.id, now, by(author), &changed)?;
         Ok(row)
     })
+}
+
+/// Whether two lists name the same tags, whatever their order and case.
+fn same_names(a: &[String], b: &[String]) -> bool {
+    let keys = |list: &[String]| {
+        let mut keys: Vec<String> = list.iter().map(|n| n.trim().to_lowercase()).collect();
+        keys.sort();
+        keys
+    };
+    keys(a) == keys(b)
 }
 
 fn by<'a>(author: &'a Author<'_>) -> (Option<&'a str>, &'a str) {
@@ -272,7 +291,15 @@ pub fn change(
         check(&mut fields, Some(&before), now)?;
         let owner_id = owner(conn, &fields, author.user)?;
         fields.owner_id = Some(owner_id.clone());
-        let changed = changes(Some(&before), &fields);
+        let mut changed = changes(Some(&before), &fields);
+        let target = Target::Complaint(row.id.clone());
+        if let Some(tags) = &fields.tags {
+            let current = crate::insight::tags_of(conn, &target)?;
+            if !same_names(&current, tags) {
+                crate::insight::set_tags(conn, &target, tags)?;
+                changed.insert("tags".into(), json!({"from": current, "to": tags}));
+            }
+        }
         if changed.is_empty() {
             return Ok(row);
         }
@@ -329,6 +356,7 @@ mod tests {
             prevention: None,
             resolved_at: None,
             status: None,
+            tags: None,
         }
     }
 

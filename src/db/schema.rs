@@ -310,6 +310,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tags (id) {
+        id -> Text,
+        name -> Text,
+        name_key -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tag_links (tag_id, kind, target, question_id) {
+        tag_id -> Text,
+        kind -> Text,
+        target -> Text,
+        question_id -> Text,
+        survey_id -> Nullable<Text>,
+        happened_at -> Timestamp,
+        linked_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(tag_links -> tags (tag_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -335,4 +359,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     text_terms,
     complaints,
     complaint_changes,
+    tags,
+    tag_links,
 );

@@ -32,6 +32,8 @@ const OWNERS: &[(&str, &str)] = &[
     ("draw_entries", "src/incentive/draw_model.rs"),
     ("complaints", "src/complaint/model.rs"),
     ("complaint_changes", "src/complaint/model.rs"),
+    ("tags", "src/insight/model.rs"),
+    ("tag_links", "src/insight/model.rs"),
 ];
 
 /// Every source file with its text, comments and string contents left in.

@@ -50,6 +50,7 @@ mod source;
 mod strict_input;
 mod survey_pages;
 mod surveys;
+mod themes;
 mod tokens;
 mod unsubscribe;
 

@@ -117,7 +117,8 @@ fn every_error_the_server_answers_with_is_documented() {
     for (template, item) in doc["paths"].as_object().unwrap() {
         let path = template
             .replace("{id}", "AAAAAAAAAAAAAAAAAAAAAA")
-            .replace("{code}", "NO-SUCH-CODE");
+            .replace("{code}", "NO-SUCH-CODE")
+            .replace("{name}", "no-such-tag");
         for (method, operation) in item.as_object().unwrap() {
             let method: Method = method.parse().unwrap();
             let documented = operation["responses"].as_object().unwrap();

@@ -106,7 +106,11 @@ fn every_api_route_enforces_its_declared_roles() {
         let public = roles.iter().any(|r| r == "public");
         let path = fill_path(
             &template,
-            &[("id", target.id.as_str()), ("code", "NO-SUCH-CODE")],
+            &[
+                ("id", target.id.as_str()),
+                ("code", "NO-SUCH-CODE"),
+                ("name", "no-such-tag"),
+            ],
         );
         let method: Method = method.parse().unwrap();
         let call = |token: Option<String>| {

@@ -1,0 +1,2 @@
+DROP TABLE tag_links;
+DROP TABLE tags;
