@@ -132,14 +132,19 @@ pub fn filter_of(
 async fn list_complaints(
     db: &State<Db>,
     _user: ApiUser<Readers>,
-    status: Option<&str>,
-    category: Option<&str>,
-    follow_up_due: Option<&str>,
-    q: Option<&str>,
+    status: Vec<&str>,
+    category: Vec<&str>,
+    follow_up_due: Vec<&str>,
+    q: Vec<&str>,
     limit: Vec<&str>,
     after: Vec<&str>,
 ) -> Result<Json<List<ComplaintView>>> {
-    let filter = filter_of(status, category, follow_up_due, q)?;
+    let filter = filter_of(
+        paging::one("status", &status)?,
+        paging::one("category", &category)?,
+        paging::one("follow_up_due", &follow_up_due)?,
+        paging::one("q", &q)?,
+    )?;
     let limit = paging::limit(&limit)?;
     let after = paging::after(&after)?;
     let rows = db

@@ -14,7 +14,7 @@ use crate::auth::{ApiUser, Readers};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::web::json::ApiJson;
-use crate::web::paging::List;
+use crate::web::paging::{self, List};
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -290,11 +290,12 @@ async fn unlink_tag(
 async fn top_problems(
     db: &State<Db>,
     _user: ApiUser<Readers>,
-    limit: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
+    limit: Vec<&str>,
+    from: Vec<&str>,
+    to: Vec<&str>,
 ) -> Result<Json<List<Problem>>> {
-    let limit = match limit {
+    let (from, to) = (paging::one("from", &from)?, paging::one("to", &to)?);
+    let limit = match paging::one("limit", &limit)? {
         None => 3,
         Some(text) => match text.parse::<usize>() {
             Ok(n) if (1..=100).contains(&n) => n,

@@ -171,6 +171,17 @@ pub fn counts_for_question(
     Ok(counts)
 }
 
+/// How many answers to a question have at least one tag.
+pub fn answers_tagged(conn: &mut DbConn, survey_id: &str, question_id: &str) -> Result<i64> {
+    let answers: Vec<String> = tag_links::table
+        .filter(tag_links::survey_id.eq(survey_id))
+        .filter(tag_links::question_id.eq(question_id))
+        .select(tag_links::target)
+        .distinct()
+        .load(conn)?;
+    Ok(answers.len() as i64)
+}
+
 /// Every link made within the period, with its tag's name, for the problems ranking.
 pub fn links_between(
     conn: &mut DbConn,

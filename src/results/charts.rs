@@ -35,6 +35,15 @@ pub struct Card {
     pub nps: Option<Nps>,
     pub competitor: Option<Competitor>,
     pub terms: Option<Terms>,
+    /// An open question's themes: the tags on its answers, and where to code them.
+    pub themes: Option<Themes>,
+}
+
+/// The tags coded on an open question's answers, most used first.
+#[derive(Debug, Serialize)]
+pub struct Themes {
+    pub items: Vec<(String, i64)>,
+    pub coding_href: String,
 }
 
 /// Figures as a table: its column headings and rows (the first cell heads its row).
@@ -79,6 +88,7 @@ fn card(survey_id: &str, number: usize, kind: Option<&Kind>, r: &QuestionResult)
         kind: kind_label(r.kind),
         answered: r.answered,
         wide: r.kind == "competitor",
+        themes: None,
         bars: None,
         rating: None,
         nps: None,

@@ -1,9 +1,11 @@
 //! Results: per-question figures (kept as responses arrive, or counted for a segment), the
-//! comparison with named competitors, what people say in their own words, and exports.
+//! comparison with named competitors, what people say in their own words, coding open answers
+//! into themes, and exports.
 
 pub mod api;
 pub mod browse;
 pub mod charts;
+pub mod coding;
 pub mod counting;
 pub mod downloads;
 pub mod export;
@@ -22,4 +24,5 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", pages::routes())
         .mount("/", downloads::routes())
         .mount("/", browse::routes())
+        .mount("/", coding::routes())
 }

@@ -26,6 +26,44 @@ use crate::survey::editing;
 use crate::web::csrf::CsrfToken;
 use crate::web::{Reply, rfc3339};
 
+/// Gives each open question's card its themes: the tags coded on its answers.
+async fn add_themes(
+    db: &Db,
+    survey_id: &str,
+    questions: &[super::summary::QuestionResult],
+    cards: &mut [charts::Card],
+) -> Result<()> {
+    let open: Vec<(usize, String)> = questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| matches!(q.kind, "text" | "long_text"))
+        .map(|(i, q)| (i, q.question_id.clone()))
+        .collect();
+    let sid = survey_id.to_string();
+    let counted = db
+        .run(move |conn| {
+            open.into_iter()
+                .map(|(i, q)| {
+                    let items = crate::insight::model::counts_for_question(conn, &sid, &q)?;
+                    Ok((i, q, items))
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .await?;
+    for (i, question, items) in counted {
+        if let Some(card) = cards.get_mut(i) {
+            card.themes = Some(charts::Themes {
+                items,
+                coding_href: format!(
+                    "/surveys/{survey_id}/coding/{}",
+                    rocket::http::RawStr::new(&question).percent_encode()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 pub fn routes() -> Vec<rocket::Route> {
     routes![results_page]
 }
@@ -292,10 +330,13 @@ pub async fn results_page(
     } else {
         completed as f64 / invited as f64
     };
-    let cards = report
+    let mut cards = report
         .as_ref()
         .map(|r| charts::cards(survey.id(), survey.questions(), &r.questions))
         .unwrap_or_default();
+    if let Some(report) = &report {
+        add_themes(db, survey.id(), &report.questions, &mut cards).await?;
+    }
     let page = Template::render(
         "results",
         context! {

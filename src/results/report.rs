@@ -177,6 +177,17 @@ fn kept_words(
     Ok(words)
 }
 
+/// The most used words of everyone's answers to an open question, as last counted (none
+/// before the first count).
+pub fn kept_terms(conn: &mut DbConn, survey_id: &str, question: &str) -> Result<Vec<String>> {
+    Ok(model::terms_of(conn, survey_id)?
+        .into_iter()
+        .filter(|row| row.question_id == question)
+        .filter_map(|row| serde_json::from_str::<Words>(&row.terms).ok())
+        .flat_map(|words| words.top_terms.into_iter().map(|t| t.term))
+        .collect())
+}
+
 fn save_words(
     conn: &mut DbConn,
     survey_id: &str,

@@ -16,11 +16,19 @@ pub fn not_allowed(status: Status, req: &Request<'_>) -> Option<Vec<&'static str
         _ => return None,
     };
     let segments: Vec<&str> = req.uri().path().segments().collect();
-    let mut allowed: Vec<Method> = req
+    let matching: Vec<(usize, Method)> = req
         .rocket()
         .routes()
         .filter(|route| path_matches(route.uri.path(), &segments))
-        .map(|route| route.method)
+        .map(|route| (dynamic_segments(route.uri.path()), route.method))
+        .collect();
+    // A path a static route names (`/complaints/goals`) is that route's alone, though a
+    // dynamic one (`/complaints/<id>`) could take it too.
+    let fewest = matching.iter().map(|(n, _)| *n).min().unwrap_or(0);
+    let mut allowed: Vec<Method> = matching
+        .into_iter()
+        .filter(|(n, _)| *n == fewest)
+        .map(|(_, method)| method)
         .collect();
     // Rocket answers HEAD with the GET route.
     if allowed.contains(&Method::Get) {
@@ -33,6 +41,11 @@ pub fn not_allowed(status: Status, req: &Request<'_>) -> Option<Vec<&'static str
     names.sort_unstable();
     names.dedup();
     Some(names)
+}
+
+/// How many of a route path's segments are dynamic (`<id>`).
+fn dynamic_segments(route: &str) -> usize {
+    route.split('/').filter(|s| s.starts_with('<')).count()
 }
 
 /// Whether a route path such as `/api/v1/surveys/<id>` matches the request's segments.

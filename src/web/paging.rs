@@ -26,7 +26,7 @@ pub struct List<T> {
 
 /// The one value of a query parameter. List routes take every value given (`Vec<&str>`):
 /// Rocket reads an `Option` parameter that is given twice, or does not parse, as left out.
-fn one<'v>(name: &str, given: &[&'v str]) -> Result<Option<&'v str>> {
+pub fn one<'v>(name: &str, given: &[&'v str]) -> Result<Option<&'v str>> {
     match given {
         [] => Ok(None),
         [value] => Ok(Some(value)),

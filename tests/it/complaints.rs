@@ -216,6 +216,16 @@ fn analysts_read_complaints_and_only_designers_log_them() {
         let (status, body) = get(&app, &analyst, &path);
         assert_eq!(status, Status::Ok, "{path}: {body}");
     }
+    let goals = app
+        .client
+        .req(rocket::http::Method::Options, "/api/v1/complaints/goals")
+        .header(crate::bearer(&analyst))
+        .dispatch();
+    assert_eq!(
+        goals.headers().get_one("Allow"),
+        Some("GET, HEAD"),
+        "goals is a path of its own"
+    );
     let (status, _) = get(&app, &analyst, "/api/v1/complaints/nosuchcomplaintid000000");
     assert_eq!(status, Status::NotFound);
 }
@@ -272,6 +282,8 @@ fn the_list_filters_and_pages() {
         ("?status=pending", "status"),
         ("?follow_up_due=maybe", "follow_up_due"),
         ("?limit=0", "limit"),
+        ("?follow_up_due=true&follow_up_due=true", "follow_up_due"),
+        ("?status=open&status=closed", "status"),
     ] {
         let (status, error) = get(&app, &token, &format!("/api/v1/complaints{query}"));
         assert_eq!(status, Status::UnprocessableEntity, "{query}");

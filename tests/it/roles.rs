@@ -64,6 +64,8 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/surveys/<id>/export.xlsx", Access::Staff),
     ("GET", "/surveys/<id>/export.json", Access::Staff),
     ("GET", "/contacts", Access::Designer),
+    ("GET", "/surveys/<id>/coding/<question>", Access::Staff),
+    ("POST", "/surveys/<id>/coding/<question>", Access::Staff),
     ("GET", "/complaints", Access::Staff),
     ("GET", "/complaints/goals", Access::Staff),
     ("GET", "/complaints/new", Access::Designer),
@@ -180,6 +182,7 @@ fn every_page_route_enforces_its_access() {
         ("id", admin.id.as_str()),
         ("token", "no-such-token"),
         ("response", "unknown"),
+        ("question", "improve"),
     ];
 
     for (method, template, access) in PAGES.iter().filter(|(_, _, a)| *a != Access::Public) {

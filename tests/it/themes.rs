@@ -341,3 +341,109 @@ fn the_top_problems_count_every_source_and_voice() {
         assert_eq!(error["error"]["field"], field);
     }
 }
+
+fn location(response: &rocket::local::blocking::LocalResponse<'_>) -> String {
+    response.headers().get_one("Location").unwrap().to_string()
+}
+
+#[test]
+fn an_analyst_codes_answers_one_after_another_and_the_results_show_the_themes() {
+    let app = TestApp::new();
+    let (_, designer) = app.user_with_token(Role::Designer);
+    let survey_id = survey(&app, &designer, "customers");
+    for text in [
+        "The parcel came late",
+        "Box was crushed",
+        "Late and crushed",
+    ] {
+        answer(&app, &designer, &survey_id, text);
+    }
+    let analyst = app.add_user("analyst@example.com", Role::Analyst);
+    assert_eq!(
+        app.sign_in(&analyst.email, crate::PASSWORD),
+        Status::SeeOther
+    );
+    let first_path = format!("/surveys/{survey_id}/coding/improve");
+    let page = app
+        .client
+        .get(first_path.clone())
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(page.contains("The parcel came late"), "{page}");
+    assert!(
+        page.contains("autofocus"),
+        "the tags field takes the keyboard at once"
+    );
+
+    let code = |page: &str, tags: &str, add: &str| {
+        let csrf = app.csrf();
+        let response = crate::hidden_value(page, "response").unwrap();
+        let cursor = crate::hidden_value(page, "cursor").unwrap();
+        let saved = app
+            .client
+            .post(first_path.clone())
+            .header(ContentType::Form)
+            .body(crate::form(&[
+                ("csrf", &csrf),
+                ("response", &response),
+                ("cursor", &cursor),
+                ("tags", tags),
+                ("add", add),
+            ]))
+            .dispatch();
+        assert_eq!(saved.status(), Status::SeeOther);
+        app.client
+            .get(location(&saved))
+            .dispatch()
+            .into_string()
+            .unwrap()
+    };
+    let second = code(&page, "Late delivery", "");
+    assert!(second.contains("Box was crushed"), "{second}");
+    assert!(
+        second.contains("value=\"Late delivery\""),
+        "used tags are suggested: {second}"
+    );
+    let third = code(&second, "", "Packaging");
+    assert!(third.contains("Late and crushed"), "{third}");
+    let done = code(&third, "Late delivery, packaging", "");
+    assert!(done.contains("That was the last answer"), "{done}");
+    assert_eq!(
+        uses(&app, &designer),
+        [("Late delivery".into(), 2), ("Packaging".into(), 2)],
+        "a typed name in another case is the same tag"
+    );
+
+    let results = app
+        .client
+        .get(format!("/surveys/{survey_id}/results"))
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(results.contains("Code these answers"), "{results}");
+    assert!(results.contains(">Late delivery</span>"), "{results}");
+
+    // Only open questions are coded, and only answers of this survey.
+    let other = survey(&app, &designer, "employees");
+    let foreign = answer(&app, &designer, &other, "Not from here");
+    let csrf = app.csrf();
+    let refused = app
+        .client
+        .post(first_path.clone())
+        .header(ContentType::Form)
+        .body(crate::form(&[
+            ("csrf", &csrf),
+            ("response", &foreign),
+            ("tags", "x"),
+        ]))
+        .dispatch();
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    assert_eq!(
+        app.client
+            .get(format!("/surveys/{survey_id}/coding/nosuch"))
+            .dispatch()
+            .status(),
+        Status::NotFound
+    );
+}
