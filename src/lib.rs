@@ -11,6 +11,7 @@ pub mod contact;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod focus;
 pub mod i18n;
 pub mod ids;
 pub mod incentive;
@@ -64,6 +65,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = results::mount(rocket);
     let rocket = complaint::mount(rocket);
     let rocket = insight::mount(rocket);
+    let rocket = focus::mount(rocket);
     openapi::mount(rocket)
 }
 

@@ -91,7 +91,7 @@ impl Sources for Rooms {
                 at: c.received_at,
                 text: c.nature,
             })),
-            Target::Note(_) => Ok(None),
+            Target::Note(id) => crate::focus::said_in_note(conn, id),
         }
     }
 

@@ -86,6 +86,12 @@ with an `Allow` header.";
         crate::insight::api::link_tag,
         crate::insight::api::unlink_tag,
         crate::insight::api::top_problems,
+        crate::focus::api::create_group,
+        crate::focus::api::list_groups,
+        crate::focus::api::get_group,
+        crate::focus::api::patch_group,
+        crate::focus::api::add_participant,
+        crate::focus::api::add_note,
     ),
     components(schemas(crate::error::Envelope), responses(Error)),
     modifiers(&BearerToken, &StandardErrors, &ClosedIncentive),
@@ -101,6 +107,7 @@ with an `Allow` header.";
         (name = "invitations", description = "Invitations and reminders by email"),
         (name = "incentives", description = "Coupon pools, redeeming codes, the verifiable prize draw"),
         (name = "complaints", description = "The complaint log, its history, follow-ups and service goals"),
+        (name = "focus groups", description = "Focus-group sessions, participants and their consent, notes and quotes"),
         (name = "themes", description = "Tags shared by answers, notes and complaints, and the top problems"),
     )
 )]

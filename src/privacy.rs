@@ -25,6 +25,8 @@ pub struct Dossier {
     /// The complaints that name the person (linked, or with their email), with their history,
     /// as the complaint API shows them.
     pub complaints: Vec<serde_json::Value>,
+    /// The focus groups the person took part in, with the consent they gave.
+    pub focus_groups: Vec<serde_json::Value>,
 }
 
 /// Reads everything stored about the contact `id`; `None` when there is none.
@@ -36,7 +38,9 @@ pub fn dossier(conn: &mut DbConn, id: &str) -> Result<Option<Dossier>> {
     let invitations = invitations::of_contact(conn, id)?;
     let invitation_ids: Vec<String> = invitations.iter().map(|i| i.id.clone()).collect();
     let complaints = crate::complaint::of_contact(conn, id, &contact.email)?;
+    let focus_groups = crate::focus::of_contact(conn, id, &contact.email)?;
     Ok(Some(Dossier {
+        focus_groups,
         complaints,
         suppressed,
         drafts: responses::drafts_of(conn, &invitation_ids)?,
@@ -60,6 +64,7 @@ pub fn erase(conn: &mut DbConn, id: &str) -> Result<()> {
         outbox::forget(conn, id, &invitation_ids, &contact.email)?;
         invitations::forget_contact(conn, &invitation_ids)?;
         crate::complaint::model::forget_customer(conn, id, &contact.email, db::now())?;
+        crate::focus::model::forget_contact(conn, id, &contact.email)?;
         contacts::delete(conn, &contact)
     })?;
     checkpoint(conn);

@@ -97,7 +97,7 @@ pub fn filter_of(
         status,
         category: text("category", category, 100)?,
         follow_up_due,
-        q: text("q", q, 200)?.map(|q| q.to_lowercase()),
+        q: text("q", q, 200)?,
     })
 }
 

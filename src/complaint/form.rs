@@ -133,8 +133,14 @@ impl ComplaintForm {
             ("follow_up_at", &self.follow_up_at),
         ] {
             let value = time(value);
-            let defaulted = matches!(key, "received_at" | "follow_up_at");
-            if !(logging && defaulted && value.is_null()) {
+            // Left empty: a new complaint takes the default; a stored one keeps its receipt
+            // time, which cannot be cleared.
+            let keep = match key {
+                "received_at" => !value.is_null(),
+                "follow_up_at" => !(logging && value.is_null()),
+                _ => true,
+            };
+            if keep {
                 out.insert(key.into(), value);
             }
         }

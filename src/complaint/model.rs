@@ -36,7 +36,11 @@ pub struct ComplaintRow {
     pub prevention: Option<String>,
     pub resolved_at: Option<NaiveDateTime>,
     pub status: String,
+    /// Written only by the reminder (`mark_reminded`): a change of the complaint never puts
+    /// back an older value.
+    #[diesel(skip_update)]
     pub reminded_for: Option<NaiveDateTime>,
+    #[diesel(skip_update)]
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -152,7 +156,15 @@ pub fn page(
             .filter(complaints::follow_up_at.le(now));
     }
     if let Some(q) = &filter.q {
-        let pattern = containing(q);
+        // SQLite's lower() changes only ASCII letters, PostgreSQL's every letter: the search
+        // text is lowered the same way as the column it is compared with.
+        let q = match conn {
+            #[cfg(feature = "sqlite")]
+            DbConn::Sqlite(_) => q.to_ascii_lowercase(),
+            #[cfg(feature = "postgres")]
+            DbConn::Postgres(_) => q.to_lowercase(),
+        };
+        let pattern = containing(&q);
         macro_rules! like {
             ($column:expr) => {
                 lower($column).like(pattern.clone()).escape('\\')

@@ -3,7 +3,7 @@
 //! times that follow from them, the link to a contact with the same email, and every change
 //! kept in the history with who made it and when.
 
-use chrono::{DateTime, Duration, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, SubsecRound, Timelike, Utc};
 use serde_json::{Map, Value, json};
 
 use super::fields::{Fields, Status, changes, utc};
@@ -97,6 +97,32 @@ fn check(fields: &mut Fields, before: Option<&Fields>, now: NaiveDateTime) -> Re
     optional("prevention", &mut fields.prevention, LONG, Lines::Many)?;
 
     let now_utc = utc(now);
+    if let Some(before) = before {
+        if fields.received_at.is_none() {
+            return Err(Error::invalid("received_at", "cannot be cleared"));
+        }
+        // The pages show times to the minute: a time sent back in the minute stored is the
+        // stored time, not a change (which would also earn a second follow-up email).
+        same_minute(&mut fields.received_at, before.received_at);
+        same_minute(&mut fields.promised_at, before.promised_at);
+        same_minute(&mut fields.follow_up_at, before.follow_up_at);
+        same_minute(&mut fields.followed_up_at, before.followed_up_at);
+        same_minute(&mut fields.resolved_at, before.resolved_at);
+    }
+    for (field, at) in [
+        ("received_at", fields.received_at),
+        ("promised_at", fields.promised_at),
+        ("follow_up_at", fields.follow_up_at),
+        ("followed_up_at", fields.followed_up_at),
+        ("resolved_at", fields.resolved_at),
+    ] {
+        if at.is_some_and(|at| !(1900..=9999).contains(&at.year())) {
+            return Err(Error::invalid(
+                field,
+                "must be a time between the years 1900 and 9999",
+            ));
+        }
+    }
     let received = *fields.received_at.get_or_insert(now_utc);
     if received > now_utc + Duration::hours(1) {
         return Err(Error::invalid("received_at", "cannot be in the future"));
@@ -120,6 +146,15 @@ fn check(fields: &mut Fields, before: Option<&Fields>, now: NaiveDateTime) -> Re
         fields.tags = Some(crate::insight::check_names("tags", tags)?);
     }
     Ok(())
+}
+
+/// Keeps `before` when `typed` is the same minute (the pages show no seconds).
+fn same_minute(typed: &mut Option<DateTime<Utc>>, before: Option<DateTime<Utc>>) {
+    if let (Some(t), Some(b)) = (*typed, before)
+        && t.trunc_subsecs(0).with_second(0) == b.trunc_subsecs(0).with_second(0)
+    {
+        *typed = Some(b);
+    }
 }
 
 /// The status and resolution time that follow from a change: resolving sets the resolution
@@ -265,6 +300,9 @@ pub fn change(
 ) -> Result<ComplaintRow> {
     let now = db::now();
     db::write(conn, |conn| {
+        // Changes of one complaint take turns on PostgreSQL (SQLite writers always do), so
+        // none is lost and each history entry gets its own number.
+        db::exclusive(conn, &format!("complaint:{id}"))?;
         let row = model::find(conn, id)?.ok_or(Error::NotFound)?;
         let before = Fields::of(&row);
         let mut merged = match serde_json::to_value(&before) {
@@ -289,7 +327,12 @@ pub fn change(
         }
         let mut fields: Fields = crate::web::json::from_value(&Value::Object(merged))?;
         check(&mut fields, Some(&before), now)?;
-        let owner_id = owner(conn, &fields, author.user)?;
+        // A complaint keeps its owner, active or not, until someone names another.
+        let owner_id = if fields.owner_id == before.owner_id {
+            row.owner_id.clone()
+        } else {
+            owner(conn, &fields, author.user)?
+        };
         fields.owner_id = Some(owner_id.clone());
         let mut changed = changes(Some(&before), &fields);
         let target = Target::Complaint(row.id.clone());
@@ -418,6 +461,40 @@ mod tests {
                 Err(Error::Invalid { field: named, .. }) => assert_eq!(named, field),
                 other => panic!("{field}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_time_sent_back_to_the_minute_is_the_stored_time() {
+        let now = Utc::now();
+        let received = now - Duration::hours(3) + Duration::milliseconds(27_500);
+        let mut before = logged(received);
+        check(&mut before, None, now.naive_utc()).expect("valid");
+        let mut typed = before.clone();
+        let minute = |at: Option<DateTime<Utc>>| {
+            at.map(|at| at.trunc_subsecs(0).with_second(0).expect("second 0"))
+        };
+        typed.received_at = minute(before.received_at);
+        typed.follow_up_at = minute(before.follow_up_at);
+        check(&mut typed, Some(&before), now.naive_utc()).expect("valid");
+        assert!(changes(Some(&before), &typed).is_empty(), "{typed:?}");
+        typed.follow_up_at = typed.follow_up_at.map(|at| at + Duration::minutes(1));
+        let mut moved = typed.clone();
+        check(&mut moved, Some(&before), now.naive_utc()).expect("valid");
+        assert_eq!(
+            changes(Some(&before), &moved).keys().collect::<Vec<_>>(),
+            ["follow_up_at"]
+        );
+    }
+
+    #[test]
+    fn times_outside_sensible_years_are_refused() {
+        let now = Utc::now();
+        let mut fields = logged(now);
+        fields.received_at = Some("1066-10-14T09:00:00Z".parse().expect("time"));
+        match check(&mut fields, None, now.naive_utc()) {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "received_at"),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -291,6 +291,7 @@ async fn export_contact(
         "emails": emails,
         "drafts": drafts,
         "complaints": dossier.complaints,
+        "focus_groups": dossier.focus_groups,
         "exported_at": rfc3339(crate::db::now()),
     });
     Ok(Export {

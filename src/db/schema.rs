@@ -334,6 +334,51 @@ diesel::table! {
 
 diesel::joinable!(tag_links -> tags (tag_id));
 
+diesel::table! {
+    focus_groups (id) {
+        id -> Text,
+        owner_id -> Text,
+        title -> Text,
+        topic -> Text,
+        audience -> Text,
+        scheduled_at -> Timestamp,
+        duration_minutes -> Integer,
+        location -> Nullable<Text>,
+        guide -> Text,
+        sequence -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    focus_participants (id) {
+        id -> Text,
+        focus_group_id -> Text,
+        number -> Integer,
+        name -> Text,
+        email -> Nullable<Text>,
+        contact_id -> Nullable<Text>,
+        consent -> Bool,
+        consent_at -> Nullable<Timestamp>,
+        consent_wording -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    focus_notes (id) {
+        id -> Text,
+        focus_group_id -> Text,
+        kind -> Text,
+        text -> Text,
+        guide_item -> Nullable<Integer>,
+        participant_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -361,4 +406,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaint_changes,
     tags,
     tag_links,
+    focus_groups,
+    focus_participants,
+    focus_notes,
 );

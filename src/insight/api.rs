@@ -238,12 +238,12 @@ async fn delete_tag(db: &State<Db>, _user: ApiUser<Readers>, name: &str) -> Resu
 #[post("/tags/<name>/links", data = "<body>")]
 async fn link_tag(
     db: &State<Db>,
-    _user: ApiUser<Readers>,
+    user: ApiUser<Readers>,
     name: &str,
     body: ApiJson<LinkInput>,
 ) -> Result<Status> {
     let (name, target) = (name.to_string(), body.0.target()?);
-    db.run(move |conn| super::link(conn, &name, &target, false))
+    db.run(move |conn| super::link(conn, &user.user, &name, &target, false))
         .await?;
     Ok(Status::Created)
 }
@@ -260,12 +260,12 @@ async fn link_tag(
 #[delete("/tags/<name>/links", data = "<body>")]
 async fn unlink_tag(
     db: &State<Db>,
-    _user: ApiUser<Readers>,
+    user: ApiUser<Readers>,
     name: &str,
     body: ApiJson<LinkInput>,
 ) -> Result<Status> {
     let (name, target) = (name.to_string(), body.0.target()?);
-    db.run(move |conn| super::link(conn, &name, &target, true))
+    db.run(move |conn| super::link(conn, &user.user, &name, &target, true))
         .await?;
     Ok(Status::NoContent)
 }
@@ -279,7 +279,7 @@ async fn unlink_tag(
     context_path = "/api/v1",
     tag = "themes",
     params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "3 when left out"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "3 when left out"),
         ("from" = Option<String>, Query, format = DateTime, description = "From this time"),
         ("to" = Option<String>, Query, format = DateTime, description = "Before this time"),
     ),
@@ -289,7 +289,7 @@ async fn unlink_tag(
 #[get("/insights/problems?<limit>&<from>&<to>")]
 async fn top_problems(
     db: &State<Db>,
-    _user: ApiUser<Readers>,
+    user: ApiUser<Readers>,
     limit: Vec<&str>,
     from: Vec<&str>,
     to: Vec<&str>,
@@ -298,11 +298,11 @@ async fn top_problems(
     let limit = match paging::one("limit", &limit)? {
         None => 3,
         Some(text) => match text.parse::<usize>() {
-            Ok(n) if (1..=100).contains(&n) => n,
+            Ok(n) if (1..=1000).contains(&n) => n,
             _ => {
                 return Err(Error::invalid(
                     "limit",
-                    "must be a whole number from 1 to 100",
+                    "must be a whole number from 1 to 1000",
                 ));
             }
         },
@@ -318,7 +318,7 @@ async fn top_problems(
     };
     let (from, to) = (time("from", from)?, time("to", to)?);
     let items = db
-        .run(move |conn| problems::top(conn, limit, from, to))
+        .run(move |conn| problems::top(conn, &user.user, limit, from, to))
         .await?;
     Ok(Json(List { items, next: None }))
 }

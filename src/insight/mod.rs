@@ -13,6 +13,8 @@ use chrono::NaiveDateTime;
 use rocket::{Build, Rocket};
 
 use self::model::{LinkRow, TagRow};
+use crate::auth::Role;
+use crate::auth::model::User;
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
 use crate::survey::audience::Audience;
@@ -118,7 +120,17 @@ pub fn check_name(field: &str, name: &str) -> Result<String> {
         ));
     }
     text::check(field, name, Lines::One)?;
+    if name.contains(',') {
+        // Forms take several tags in one field, separated by commas.
+        return Err(Error::invalid(field, "must not contain a comma"));
+    }
     Ok(name.to_string())
+}
+
+/// Tag changes take turns on PostgreSQL (SQLite writers always do): a tag is never deleted or
+/// merged away while another request links it, and one name is never made twice at once.
+fn one_at_a_time(conn: &mut DbConn) -> Result<()> {
+    db::exclusive(conn, "insight:tags")
 }
 
 fn check_description(description: Option<&str>) -> Result<Option<String>> {
@@ -140,6 +152,7 @@ pub fn create(conn: &mut DbConn, name: &str, description: Option<&str>) -> Resul
     let name = check_name("name", name)?;
     let description = check_description(description)?;
     db::write(conn, |conn| {
+        one_at_a_time(conn)?;
         if model::find_by_name(conn, &name)?.is_some() {
             return Err(Error::conflict("tag_exists", "a tag with this name exists"));
         }
@@ -169,6 +182,7 @@ pub fn rename(
     let new_name = new_name.map(|n| check_name("name", n)).transpose()?;
     let description = check_description(description)?;
     db::write(conn, |conn| {
+        one_at_a_time(conn)?;
         let mut tag = existing(conn, name)?;
         if let Some(new_name) = &new_name {
             if let Some(other) = model::find_by_name(conn, new_name)?
@@ -189,6 +203,7 @@ pub fn rename(
 /// Merges `name` into `into`: everything tagged with the first is tagged with the second, once.
 pub fn merge(conn: &mut DbConn, name: &str, into: &str) -> Result<TagRow> {
     db::write(conn, |conn| {
+        one_at_a_time(conn)?;
         let from = existing(conn, name)?;
         let into = model::find_by_name(conn, into)?
             .ok_or_else(|| Error::invalid("into", "no tag has this name"))?;
@@ -202,6 +217,7 @@ pub fn merge(conn: &mut DbConn, name: &str, into: &str) -> Result<TagRow> {
 
 pub fn delete(conn: &mut DbConn, name: &str) -> Result<()> {
     db::write(conn, |conn| {
+        one_at_a_time(conn)?;
         let tag = existing(conn, name)?;
         model::delete_tag(conn, &tag.id)
     })
@@ -226,14 +242,46 @@ fn said_of(conn: &mut DbConn, target: &Target) -> Result<Said> {
         .ok_or_else(|| Error::invalid(target.field(), "names nothing that can be tagged"))
 }
 
-/// Links the tag `name` to `target` (linking twice counts once); `unlink` takes it off.
-pub fn link(conn: &mut DbConn, name: &str, target: &Target, unlink: bool) -> Result<()> {
+/// Whether `user` may tag `target`: complaints and notes are changed by designers (and
+/// admins) only; an answer only in a survey the user may see, and one the user may not see is
+/// the same refusal as one that does not exist.
+fn may_tag(conn: &mut DbConn, user: &User, target: &Target) -> Result<()> {
+    match target {
+        Target::Complaint(_) | Target::Note(_) => user.role().require(&[Role::Designer]),
+        Target::Answer { .. } => {
+            let hidden = || Error::invalid(target.field(), "names nothing that can be tagged");
+            let Some(survey) = sources().said(conn, target)?.and_then(|s| s.survey_id) else {
+                return Err(hidden());
+            };
+            match crate::survey::editing::visible_to(conn, user, &survey) {
+                Ok(_) => Ok(()),
+                Err(Error::NotFound) => Err(hidden()),
+                Err(other) => Err(other),
+            }
+        }
+    }
+}
+
+/// Links the tag `name` to `target` for `user` (linking twice counts once); `unlink` takes it
+/// off.
+pub fn link(
+    conn: &mut DbConn,
+    user: &User,
+    name: &str,
+    target: &Target,
+    unlink: bool,
+) -> Result<()> {
     db::write(conn, |conn| {
+        one_at_a_time(conn)?;
         let tag = existing(conn, name)?;
         if unlink {
+            if let Target::Complaint(_) | Target::Note(_) = target {
+                user.role().require(&[Role::Designer])?;
+            }
             let (stored, question) = target.stored();
             return model::unlink(conn, &tag.id, target.kind(), stored, question);
         }
+        may_tag(conn, user, target)?;
         let said = said_of(conn, target)?;
         model::link(conn, &link_row(&tag, target, &said, db::now()))
     })
@@ -258,6 +306,7 @@ pub fn check_names(field: &str, names: &[String]) -> Result<Vec<String>> {
 /// Makes the tags of `target` exactly `names` (already checked), creating the tags that do not
 /// exist yet. Runs in the caller's transaction.
 pub fn set_tags(conn: &mut DbConn, target: &Target, names: &[String]) -> Result<()> {
+    one_at_a_time(conn)?;
     let (stored, question) = target.stored();
     let now = db::now();
     let current = model::names_on(conn, target.kind(), stored, question)?;

@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use super::model::{self, LinkRow};
 use super::{Target, sources};
+use crate::auth::model::User;
 use crate::db::DbConn;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::survey::audience::Audience;
 
 /// Examples shown per problem.
@@ -70,6 +71,7 @@ fn cut(text: &str) -> String {
 /// The `limit` top problems of things said in `[from, to)`.
 pub fn top(
     conn: &mut DbConn,
+    user: &User,
     limit: usize,
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
@@ -111,6 +113,7 @@ pub fn top(
     ranked.truncate(limit);
     let mut problems = Vec::with_capacity(ranked.len());
     let mut surveys: HashMap<String, Audience> = HashMap::new();
+    let mut shown: HashMap<String, bool> = HashMap::new();
     for (tag, mut links, sources_count) in ranked {
         // The latest things said give the examples.
         links.sort_by_key(|l| std::cmp::Reverse(l.happened_at));
@@ -141,6 +144,25 @@ pub fn top(
         for link in &links {
             if examples.len() == EXAMPLES {
                 break;
+            }
+            // Every tag is counted whole, but a designer reads examples only from the surveys
+            // they may see.
+            if let Some(survey) = &link.survey_id {
+                let visible = match shown.get(survey) {
+                    Some(visible) => *visible,
+                    None => {
+                        let visible = match crate::survey::editing::visible_to(conn, user, survey) {
+                            Ok(_) => true,
+                            Err(Error::NotFound) => false,
+                            Err(other) => return Err(other),
+                        };
+                        shown.insert(survey.clone(), visible);
+                        visible
+                    }
+                };
+                if !visible {
+                    continue;
+                }
             }
             if let Some(said) = sources().said(conn, &target_of(link))? {
                 let example = cut(&said.text);

@@ -189,6 +189,8 @@ async fn save_coding(
     form: CsrfForm<CodingForm>,
 ) -> Result<Reply> {
     let (id, question, form) = (id?, question.to_string(), form.0);
+    // The cursor goes back into the next page's address: only one this app made.
+    paging::decode(Some(form.cursor.as_str()).filter(|c| !c.is_empty()))?;
     let mut names: Vec<String> = form
         .tags
         .split(',')

@@ -59,7 +59,6 @@ impl<'r> Responder<'r, 'static> for RetryLater {
     }
 }
 
-/// A stored time as RFC 3339 in UTC, e.g. `2026-11-22T10:00:00Z`.
 /// `text` with its first letter in capitals, for a message that starts a sentence.
 pub fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
@@ -69,6 +68,7 @@ pub fn capitalized(text: &str) -> String {
     }
 }
 
+/// A stored time as RFC 3339 in UTC, e.g. `2026-11-22T10:00:00Z`.
 pub fn rfc3339(at: chrono::NaiveDateTime) -> String {
     at.and_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)

@@ -573,3 +573,60 @@ fn a_contacts_complaints_are_in_their_export_and_forgotten_on_erasure() {
         assert!(!text.contains(private), "{private} in {text}");
     }
 }
+
+#[test]
+fn a_deactivated_owner_keeps_the_complaint_until_another_is_named() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Designer);
+    let owner = app.add_user("leaver@example.com", Role::Designer);
+    let mut body = complaint("Ola", "Billing");
+    body["owner_id"] = json!(owner.id);
+    let id = log(&app, &token, &body)["id"].as_str().unwrap().to_string();
+    app.execute(&format!(
+        "UPDATE users SET active = FALSE WHERE id = '{}'",
+        owner.id
+    ));
+    let path = format!("/api/v1/complaints/{id}");
+    let (status, changed) = patch(&app, &token, &path, &json!({"steps_taken": "Refund sent"}));
+    assert_eq!(status, Status::Ok, "{changed}");
+    assert_eq!(changed["owner_id"], owner.id.as_str());
+    let (status, error) = patch(
+        &app,
+        &token,
+        &path,
+        &json!({"owner_id": owner.id, "category": "Other"}),
+    );
+    assert_eq!(
+        status,
+        Status::Ok,
+        "naming the same owner again is no change: {error}"
+    );
+}
+
+#[test]
+fn search_finds_names_with_accents_as_typed() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Designer);
+    log(&app, &token, &complaint("Čestmír Čapek", "Delivery"));
+    log(&app, &token, &complaint("Zoë Ångström", "Delivery"));
+    for (q, name) in [
+        ("%C4%8Cape", "Čestmír Čapek"),
+        ("capek", ""),
+        ("%C3%85ngstr", "Zoë Ångström"),
+        ("zo%C3%AB", "Zoë Ångström"),
+    ] {
+        let (status, list) = get(&app, &token, &format!("/api/v1/complaints?q={q}"));
+        assert_eq!(status, Status::Ok);
+        let names: Vec<&str> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["customer"]["name"].as_str().unwrap())
+            .collect();
+        if name.is_empty() {
+            assert!(names.is_empty(), "{q}: {names:?}");
+        } else {
+            assert_eq!(names, [name], "{q}");
+        }
+    }
+}

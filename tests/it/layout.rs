@@ -34,6 +34,9 @@ const OWNERS: &[(&str, &str)] = &[
     ("complaint_changes", "src/complaint/model.rs"),
     ("tags", "src/insight/model.rs"),
     ("tag_links", "src/insight/model.rs"),
+    ("focus_groups", "src/focus/model.rs"),
+    ("focus_participants", "src/focus/model.rs"),
+    ("focus_notes", "src/focus/model.rs"),
 ];
 
 /// Every source file with its text, comments and string contents left in.

@@ -21,6 +21,7 @@ mod email_languages;
 mod errors;
 mod export_cutoff;
 mod exports;
+mod focus_groups;
 mod harness;
 mod headers;
 mod incentive_pages;

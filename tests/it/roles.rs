@@ -66,6 +66,13 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/contacts", Access::Designer),
     ("GET", "/surveys/<id>/coding/<question>", Access::Staff),
     ("POST", "/surveys/<id>/coding/<question>", Access::Staff),
+    ("GET", "/focus-groups", Access::Designer),
+    ("POST", "/focus-groups", Access::Designer),
+    ("GET", "/focus-groups/<id>", Access::Designer),
+    ("POST", "/focus-groups/<id>/participants", Access::Designer),
+    ("POST", "/focus-groups/<id>/notes", Access::Designer),
+    ("GET", "/focus-groups/<id>/notes.md", Access::Designer),
+    ("GET", "/focus-groups/<id>/notes.csv", Access::Designer),
     ("GET", "/complaints", Access::Staff),
     ("GET", "/complaints/goals", Access::Staff),
     ("GET", "/complaints/new", Access::Designer),
@@ -243,7 +250,8 @@ fn every_page_route_enforces_its_access() {
                 || t.starts_with("/r/")
                 || t.starts_with("/draws/")
                 || t.starts_with("/surveys/")
-                || t == "/complaints/<id>" =>
+                || t == "/complaints/<id>"
+                || t.starts_with("/focus-groups/") =>
             {
                 Status::NotFound
             }

@@ -447,3 +447,48 @@ fn an_analyst_codes_answers_one_after_another_and_the_results_show_the_themes() 
         Status::NotFound
     );
 }
+
+#[test]
+fn who_may_tag_what() {
+    let app = TestApp::new();
+    let (_, owner) = app.user_with_token(Role::Designer);
+    let (_, other) = app.user_with_token(Role::Designer);
+    let (_, analyst) = app.user_with_token(Role::Analyst);
+    let survey_id = survey(&app, &owner, "customers");
+    let response = answer(&app, &owner, &survey_id, "Late again");
+    let complaint_id = complaint(&app, &owner, "Late", &[]);
+    post(&app, &owner, "/api/v1/tags", &json!({"name": "Late"}));
+    // Another designer cannot see the survey: the same refusal as an answer that is not there.
+    let (status, error) = post(
+        &app,
+        &other,
+        "/api/v1/tags/Late/links",
+        &json!({"answer": {"response_id": response, "question_id": "improve"}}),
+    );
+    assert_eq!(status, Status::UnprocessableEntity, "{error}");
+    assert_eq!(error["error"]["field"], "answer");
+    // Analysts code answers, but complaints are changed by designers only.
+    assert_eq!(
+        tag_answer(&app, &analyst, "Late", &response),
+        Status::Created
+    );
+    let (status, _) = post(
+        &app,
+        &analyst,
+        "/api/v1/tags/Late/links",
+        &json!({"complaint_id": complaint_id}),
+    );
+    assert_eq!(status, Status::Forbidden);
+    let (status, error) = post(&app, &owner, "/api/v1/tags", &json!({"name": "Late, slow"}));
+    assert_eq!(status, Status::UnprocessableEntity, "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("comma")
+    );
+    // The other designer counts the theme but reads no answer of a survey they cannot see.
+    let (_, top) = get(&app, &other, "/api/v1/insights/problems");
+    assert_eq!(top["items"][0]["total"], 1);
+    assert_eq!(top["items"][0]["examples"], json!([]));
+}

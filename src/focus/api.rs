@@ -1,0 +1,195 @@
+//! JSON routes of focus groups: plan and change a session, add participants, take notes.
+//! Moderators are designers (and admins).
+
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use rocket::{State, get, patch, post, routes};
+
+use super::model;
+use super::sessions::{self, GroupInput, NoteInput, ParticipantInput};
+use super::{GroupView, NoteView, ParticipantView};
+use crate::auth::{ApiUser, Designers};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::web::json::ApiJson;
+use crate::web::paging::{self, List};
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        create_group,
+        list_groups,
+        get_group,
+        patch_group,
+        add_participant,
+        add_note
+    ]
+}
+
+/// Plan a focus group
+///
+/// `title` and `scheduled_at` are needed; `duration_minutes` is 90 unless given and
+/// `audience` customers.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "focus groups",
+    request_body = GroupInput,
+    responses((status = 201, description = "Created", body = GroupView)),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
+#[post("/focus-groups", data = "<body>")]
+async fn create_group(
+    db: &State<Db>,
+    user: ApiUser<Designers>,
+    body: ApiJson<GroupInput>,
+) -> Result<(Status, Json<GroupView>)> {
+    let view = db
+        .run(move |conn| {
+            let row = sessions::create(conn, &user.user, body.0)?;
+            super::view(conn, &row)
+        })
+        .await?;
+    Ok((Status::Created, Json(view)))
+}
+
+/// Focus groups, the latest first
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "focus groups",
+    params(
+        (
+            "limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
+            description = "Page size, 1 to 1000; 50 when left out"
+        ),
+        (
+            "after" = Option<String>, Query, min_length = 1,
+            description = "The `next` cursor of the previous page; left out for the first page"
+        ),
+    ),
+    responses((status = 200, description = "OK", body = List<GroupView>)),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
+#[get("/focus-groups?<limit>&<after>")]
+async fn list_groups(
+    db: &State<Db>,
+    _user: ApiUser<Designers>,
+    limit: Vec<&str>,
+    after: Vec<&str>,
+) -> Result<Json<List<GroupView>>> {
+    let limit = paging::limit(&limit)?;
+    let after = paging::after(&after)?;
+    let rows = db
+        .run(move |conn| {
+            model::page(conn, after, limit + 1)?
+                .into_iter()
+                .map(|row| Ok((super::view(conn, &row)?, row)))
+                .collect::<Result<Vec<_>>>()
+        })
+        .await?;
+    Ok(Json(paging::finish(
+        rows,
+        limit,
+        |(_, row)| (row.scheduled_at, row.id.clone()),
+        |(view, _)| view.clone(),
+    )))
+}
+
+/// One focus group with its participants and notes
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "focus groups",
+    params(("id" = String, Path, description = "The focus group's id")),
+    responses((status = 200, description = "OK", body = GroupView)),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
+#[get("/focus-groups/<id>")]
+async fn get_group(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Result<Json<GroupView>> {
+    let id = id.to_string();
+    let view = db
+        .run(move |conn| {
+            let row = model::find_group(conn, &id)?.ok_or(Error::NotFound)?;
+            super::view(conn, &row)
+        })
+        .await?;
+    Ok(Json(view))
+}
+
+/// Change a focus group
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "focus groups",
+    request_body = GroupInput,
+    params(("id" = String, Path, description = "The focus group's id")),
+    responses((status = 200, description = "OK", body = GroupView)),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
+#[patch("/focus-groups/<id>", data = "<body>")]
+async fn patch_group(
+    db: &State<Db>,
+    _user: ApiUser<Designers>,
+    id: &str,
+    body: ApiJson<GroupInput>,
+) -> Result<Json<GroupView>> {
+    let id = id.to_string();
+    let view = db
+        .run(move |conn| {
+            let row = sessions::change(conn, &id, body.0)?;
+            super::view(conn, &row)
+        })
+        .await?;
+    Ok(Json(view))
+}
+
+/// Add a participant, from a contact or by name, with their consent
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "focus groups",
+    request_body = ParticipantInput,
+    params(("id" = String, Path, description = "The focus group's id")),
+    responses((status = 201, description = "Created", body = ParticipantView)),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
+#[post("/focus-groups/<id>/participants", data = "<body>")]
+async fn add_participant(
+    db: &State<Db>,
+    _user: ApiUser<Designers>,
+    id: &str,
+    body: ApiJson<ParticipantInput>,
+) -> Result<(Status, Json<ParticipantView>)> {
+    let id = id.to_string();
+    let row = db
+        .run(move |conn| sessions::add_participant(conn, &id, body.0))
+        .await?;
+    Ok((Status::Created, Json(ParticipantView::of(&row))))
+}
+
+/// Take a note or a quote
+///
+/// A quote names its participant; `guide_item` is the 0-based item of the guide.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "focus groups",
+    request_body = NoteInput,
+    params(("id" = String, Path, description = "The focus group's id")),
+    responses((status = 201, description = "Created", body = NoteView)),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
+#[post("/focus-groups/<id>/notes", data = "<body>")]
+async fn add_note(
+    db: &State<Db>,
+    user: ApiUser<Designers>,
+    id: &str,
+    body: ApiJson<NoteInput>,
+) -> Result<(Status, Json<NoteView>)> {
+    let id = id.to_string();
+    let view = db
+        .run(move |conn| {
+            let note = sessions::add_note(conn, &user.user, &id, body.0)?;
+            let people = model::participants(conn, &id)?
+                .into_iter()
+                .map(|p| (p.id.clone(), p))
+                .collect();
+            super::note_view(conn, &note, &people)
+        })
+        .await?;
+    Ok((Status::Created, Json(view)))
+}

@@ -1,0 +1,310 @@
+//! Focus groups: a session planned with its guide, participants by name or from a contact with
+//! the consent they gave, notes and quotes under guide items (a quote names its participant by
+//! name only with consent), themes on notes counted among the top problems in the group's
+//! voice, the notes as Markdown and CSV, the session page without JavaScript, and erasure.
+
+use hearken::auth::Role;
+use rocket::http::{ContentType, Status};
+use serde_json::{Value, json};
+
+use crate::surveys::{get, patch, post};
+use crate::{TestApp, form};
+
+fn planned(app: &TestApp, token: &str) -> (String, Value) {
+    let (status, group) = post(
+        app,
+        token,
+        "/api/v1/focus-groups",
+        &json!({
+            "title": "Counter staff on returns",
+            "topic": "What customers bring back, and why",
+            "audience": "employees",
+            "scheduled_at": "2026-12-10T14:00:00Z",
+            "location": "Meeting room 2",
+            "guide": ["What do customers return most?", "", "What would stop it?"],
+        }),
+    );
+    assert_eq!(status, Status::Created, "{group}");
+    (group["id"].as_str().unwrap().to_string(), group)
+}
+
+#[test]
+fn a_session_with_participants_notes_and_quotes() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Designer);
+    let (id, group) = planned(&app, &token);
+    assert_eq!(
+        group["guide"],
+        json!(["What do customers return most?", "What would stop it?"])
+    );
+    assert_eq!(group["duration_minutes"], 90);
+    assert_eq!(group["audience"], "employees");
+    assert_eq!(group["participants"], json!([]));
+
+    let add = |body: Value| {
+        post(
+            &app,
+            &token,
+            &format!("/api/v1/focus-groups/{id}/participants"),
+            &body,
+        )
+    };
+    let (status, ann) = add(json!({"name": "Ann", "consent": true}));
+    assert_eq!(status, Status::Created, "{ann}");
+    assert!(ann["consent_at"].is_string());
+    let (_, bo) = add(json!({"name": "Bo", "email": "bo@example.com", "consent": false}));
+    assert!(bo["consent_at"].is_null());
+    for (body, field) in [
+        (json!({"consent": true}), "name"),
+        (
+            json!({"name": "Cy", "email": "nope", "consent": true}),
+            "email",
+        ),
+        (
+            json!({"name": "Cy", "consent": true, "invite": true}),
+            "invite",
+        ),
+        (
+            json!({"contact_id": "nosuchcontact", "consent": true}),
+            "contact_id",
+        ),
+    ] {
+        let (status, error) = add(body.clone());
+        assert_eq!(status, Status::UnprocessableEntity, "{body}: {error}");
+        assert_eq!(error["error"]["field"], field);
+    }
+
+    let note = |body: Value| {
+        post(
+            &app,
+            &token,
+            &format!("/api/v1/focus-groups/{id}/notes"),
+            &body,
+        )
+    };
+    let (status, first) = note(
+        json!({"text": "Sizes run small", "kind": "note", "guide_item": 0, "tags": ["Sizing"]}),
+    );
+    assert_eq!(status, Status::Created, "{first}");
+    assert_eq!(first["tags"], json!(["Sizing"]));
+    let (_, named) = note(
+        json!({"text": "They never read the size chart", "kind": "quote", "guide_item": 0, "participant_id": ann["id"]}),
+    );
+    assert_eq!(named["quoted_as"], "Ann");
+    let (_, unnamed) = note(
+        json!({"text": "A fitting room would help", "kind": "quote", "guide_item": 1, "participant_id": bo["id"], "tags": ["sizing"]}),
+    );
+    assert_eq!(unnamed["quoted_as"], "Participant 2");
+    for (body, field) in [
+        (json!({"text": "x", "kind": "quote"}), "participant_id"),
+        (json!({"text": "x", "kind": "remark"}), "kind"),
+        (json!({"text": " ", "kind": "note"}), "text"),
+        (
+            json!({"text": "x", "kind": "note", "guide_item": 2}),
+            "guide_item",
+        ),
+        (
+            json!({"text": "x", "kind": "note", "participant_id": "someone"}),
+            "participant_id",
+        ),
+        (
+            json!({"text": "x", "kind": "note", "tags": ["a,b"]}),
+            "tags[0]",
+        ),
+    ] {
+        let (status, error) = note(body.clone());
+        assert_eq!(status, Status::UnprocessableEntity, "{body}: {error}");
+        assert_eq!(error["error"]["field"], field);
+    }
+
+    let (status, moved) = patch(
+        &app,
+        &token,
+        &format!("/api/v1/focus-groups/{id}"),
+        &json!({"scheduled_at": "2026-12-11T09:30:00Z"}),
+    );
+    assert_eq!(status, Status::Ok, "{moved}");
+    assert_eq!(moved["scheduled_at"], "2026-12-11T09:30:00Z");
+    let (_, read) = get(&app, &token, &format!("/api/v1/focus-groups/{id}"));
+    assert_eq!(read["notes"].as_array().unwrap().len(), 3);
+    assert_eq!(read["participants"].as_array().unwrap().len(), 2);
+    let (_, list) = get(&app, &token, "/api/v1/focus-groups");
+    assert_eq!(list["items"][0]["id"], id.as_str());
+
+    // The notes count among the top problems, in the employees' voice.
+    let (_, top) = get(&app, &token, "/api/v1/insights/problems");
+    assert_eq!(top["items"][0]["tag"], "Sizing");
+    assert_eq!(
+        top["items"][0]["sources"],
+        json!({"answers": 0, "notes": 2, "complaints": 0})
+    );
+    assert_eq!(top["items"][0]["audiences"]["employees"], 2);
+
+    // Analysts do not run focus groups.
+    let (_, analyst) = app.user_with_token(Role::Analyst);
+    assert_eq!(
+        get(&app, &analyst, "/api/v1/focus-groups").0,
+        Status::Forbidden
+    );
+}
+
+#[test]
+fn the_notes_come_out_as_markdown_and_csv_and_the_session_page_takes_notes() {
+    let app = TestApp::new();
+    let admin = app.signed_in_admin();
+    let token = app.token(&admin);
+    let csrf = app.csrf();
+    let planned = app
+        .client
+        .post("/focus-groups")
+        .header(ContentType::Form)
+        .body(form(&[
+            ("csrf", &csrf),
+            ("title", "Suppliers on late parcels"),
+            ("audience", "suppliers"),
+            ("scheduled_at", "2026-12-12T10:00"),
+            ("duration_minutes", "60"),
+            ("location", "Online"),
+            ("guide", "Where do parcels wait?\r\nWhat would help?"),
+        ]))
+        .dispatch();
+    assert_eq!(planned.status(), Status::SeeOther);
+    let page_path = planned.headers().get_one("Location").unwrap().to_string();
+    let id = page_path.rsplit('/').next().unwrap().to_string();
+    let page = app
+        .client
+        .get(page_path.clone())
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(page.contains("Where do parcels wait?"), "{page}");
+
+    let added = app
+        .client
+        .post(format!("/focus-groups/{id}/participants"))
+        .header(ContentType::Form)
+        .body(form(&[
+            ("csrf", &csrf),
+            ("name", "Dara"),
+            ("consent", "true"),
+        ]))
+        .dispatch();
+    assert_eq!(added.status(), Status::SeeOther);
+    let (_, group) = get(&app, &token, &format!("/api/v1/focus-groups/{id}"));
+    let dara = group["participants"][0]["id"].as_str().unwrap().to_string();
+    let noted = app
+        .client
+        .post(format!("/focus-groups/{id}/notes"))
+        .header(ContentType::Form)
+        .body(form(&[
+            ("csrf", &csrf),
+            ("text", "=Parcels sit a day at the hub"),
+            ("kind", "quote"),
+            ("guide_item", "0"),
+            ("participant_id", &dara),
+            ("tags", "Late delivery, Hub"),
+        ]))
+        .dispatch();
+    assert_eq!(noted.status(), Status::SeeOther);
+    assert_eq!(
+        noted.headers().get_one("Location").unwrap(),
+        format!("/focus-groups/{id}?item=0#note-form")
+    );
+    let page = app
+        .client
+        .get(format!("/focus-groups/{id}?item=0"))
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(
+        page.contains("Parcels sit a day at the hub</q> — Dara"),
+        "{page}"
+    );
+    assert!(
+        page.contains("aria-current=\"step\""),
+        "the current guide item is marked"
+    );
+
+    let markdown = app
+        .client
+        .get(format!("/focus-groups/{id}/notes.md"))
+        .dispatch();
+    assert_eq!(markdown.status(), Status::Ok);
+    let markdown = markdown.into_string().unwrap();
+    assert!(
+        markdown.starts_with("# Suppliers on late parcels\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("## 1. Where do parcels wait?"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("> “=Parcels sit a day at the hub” — Dara _(Hub, Late delivery)_"),
+        "{markdown}"
+    );
+
+    let csv = app
+        .client
+        .get(format!("/focus-groups/{id}/notes.csv"))
+        .dispatch();
+    assert_eq!(csv.status(), Status::Ok);
+    let text = csv.into_string().unwrap();
+    let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<::csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][1], "1");
+    assert_eq!(
+        &rows[0][4], "'=Parcels sit a day at the hub",
+        "a formula is made inert"
+    );
+    assert_eq!(&rows[0][5], "Dara");
+}
+
+#[test]
+fn an_erased_contact_is_no_longer_named_in_a_focus_group() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Designer);
+    let (_, report) = post(
+        &app,
+        &token,
+        "/api/v1/contacts",
+        &json!([{"email": "eli@example.com", "name": "Eli Named"}]),
+    );
+    assert_eq!(report["created"], 1);
+    let (_, list) = get(&app, &token, "/api/v1/contacts?q=eli");
+    let contact = list["items"][0]["id"].as_str().unwrap().to_string();
+    let (id, _) = planned(&app, &token);
+    let (status, eli) = post(
+        &app,
+        &token,
+        &format!("/api/v1/focus-groups/{id}/participants"),
+        &json!({"contact_id": contact, "consent": true}),
+    );
+    assert_eq!(status, Status::Created, "{eli}");
+    assert_eq!(eli["name"], "Eli Named");
+    let (_, quote) = post(
+        &app,
+        &token,
+        &format!("/api/v1/focus-groups/{id}/notes"),
+        &json!({"text": "Returns are slow", "kind": "quote", "participant_id": eli["id"]}),
+    );
+    assert_eq!(quote["quoted_as"], "Eli Named");
+    let (_, export) = get(&app, &token, &format!("/api/v1/contacts/{contact}/export"));
+    assert_eq!(
+        export["focus_groups"][0]["participant"]["name"], "Eli Named",
+        "{export}"
+    );
+
+    let erased = app
+        .client
+        .delete(format!("/api/v1/contacts/{contact}"))
+        .header(crate::bearer(&token))
+        .dispatch();
+    assert_eq!(erased.status(), Status::NoContent);
+    let (_, read) = get(&app, &token, &format!("/api/v1/focus-groups/{id}"));
+    assert_eq!(read["participants"][0]["name"], "Erased participant");
+    assert!(read["participants"][0]["email"].is_null());
+    assert_eq!(read["notes"][0]["quoted_as"], "Participant 1");
+    assert!(!read.to_string().contains("Eli Named"));
+}
