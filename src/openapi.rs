@@ -91,6 +91,7 @@ with an `Allow` header.";
         crate::focus::api::get_group,
         crate::focus::api::patch_group,
         crate::focus::api::add_participant,
+        crate::focus::api::remove_participant,
         crate::focus::api::add_note,
     ),
     components(schemas(crate::error::Envelope), responses(Error)),

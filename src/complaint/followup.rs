@@ -42,6 +42,7 @@ fn notice(settings: &Settings, complaint: &ComplaintRow, owner_name: &str) -> No
             format!("{}/complaints/{}", settings.base_url, complaint.id),
             "Open the complaint".into(),
         )),
+        calendar: None,
     }
 }
 

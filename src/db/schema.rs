@@ -363,6 +363,8 @@ diesel::table! {
         consent_at -> Nullable<Timestamp>,
         consent_wording -> Nullable<Text>,
         created_at -> Timestamp,
+        invited_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
     }
 }
 

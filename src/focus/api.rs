@@ -3,12 +3,13 @@
 
 use rocket::http::Status;
 use rocket::serde::json::Json;
-use rocket::{State, get, patch, post, routes};
+use rocket::{State, delete, get, patch, post, routes};
 
 use super::model;
 use super::sessions::{self, GroupInput, NoteInput, ParticipantInput};
 use super::{GroupView, NoteView, ParticipantView};
 use crate::auth::{ApiUser, Designers};
+use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::web::json::ApiJson;
@@ -21,6 +22,7 @@ pub fn routes() -> Vec<rocket::Route> {
         get_group,
         patch_group,
         add_participant,
+        remove_participant,
         add_note
     ]
 }
@@ -125,14 +127,15 @@ async fn get_group(db: &State<Db>, _user: ApiUser<Designers>, id: &str) -> Resul
 #[patch("/focus-groups/<id>", data = "<body>")]
 async fn patch_group(
     db: &State<Db>,
+    settings: &State<Settings>,
     _user: ApiUser<Designers>,
     id: &str,
     body: ApiJson<GroupInput>,
 ) -> Result<Json<GroupView>> {
-    let id = id.to_string();
+    let (id, settings) = (id.to_string(), settings.inner().clone());
     let view = db
         .run(move |conn| {
-            let row = sessions::change(conn, &id, body.0)?;
+            let row = sessions::change(conn, &settings, &id, body.0)?;
             super::view(conn, &row)
         })
         .await?;
@@ -151,15 +154,45 @@ async fn patch_group(
 #[post("/focus-groups/<id>/participants", data = "<body>")]
 async fn add_participant(
     db: &State<Db>,
+    settings: &State<Settings>,
     _user: ApiUser<Designers>,
     id: &str,
     body: ApiJson<ParticipantInput>,
 ) -> Result<(Status, Json<ParticipantView>)> {
-    let id = id.to_string();
+    let (id, settings) = (id.to_string(), settings.inner().clone());
     let row = db
-        .run(move |conn| sessions::add_participant(conn, &id, body.0))
+        .run(move |conn| sessions::add_participant(conn, &settings, &id, body.0))
         .await?;
     Ok((Status::Created, Json(ParticipantView::of(&row))))
+}
+
+/// Take a participant off a session
+///
+/// One who was invited gets a cancellation of the calendar event; their quotes keep naming
+/// them.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "focus groups",
+    params(
+        ("id" = String, Path, description = "The focus group's id"),
+        ("participant" = String, Path, description = "The participant's id"),
+    ),
+    responses((status = 204, description = "Removed")),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
+#[delete("/focus-groups/<id>/participants/<participant>")]
+async fn remove_participant(
+    db: &State<Db>,
+    settings: &State<Settings>,
+    _user: ApiUser<Designers>,
+    id: &str,
+    participant: &str,
+) -> Result<Status> {
+    let (id, participant) = (id.to_string(), participant.to_string());
+    let settings = settings.inner().clone();
+    db.run(move |conn| sessions::remove_participant(conn, &settings, &id, &participant))
+        .await?;
+    Ok(Status::NoContent)
 }
 
 /// Take a note or a quote

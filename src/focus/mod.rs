@@ -3,7 +3,9 @@
 //! taken during it, tagged with the themes every source shares and exported as Markdown and CSV.
 
 pub mod api;
+pub mod calendar;
 pub mod export;
+pub mod invitations;
 pub mod model;
 pub mod pages;
 pub mod sessions;
@@ -86,7 +88,7 @@ impl ParticipantView {
             contact_id: row.contact_id.clone(),
             consent: row.consent,
             consent_at: row.consent_at.map(rfc3339),
-            invited: false,
+            invited: row.invited_at.is_some(),
         }
     }
 }
@@ -134,7 +136,11 @@ pub fn view(conn: &mut DbConn, group: &GroupRow) -> Result<GroupView> {
         duration_minutes: group.duration_minutes,
         location: group.location.clone(),
         guide: sessions::guide(group),
-        participants: participants.iter().map(ParticipantView::of).collect(),
+        participants: participants
+            .iter()
+            .filter(|p| p.removed_at.is_none())
+            .map(ParticipantView::of)
+            .collect(),
         notes,
         created_at: rfc3339(group.created_at),
     })

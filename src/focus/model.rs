@@ -39,6 +39,8 @@ pub struct ParticipantRow {
     pub consent_at: Option<NaiveDateTime>,
     pub consent_wording: Option<String>,
     pub created_at: NaiveDateTime,
+    pub invited_at: Option<NaiveDateTime>,
+    pub removed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -98,6 +100,22 @@ pub fn page(
     Ok(query.load(conn)?)
 }
 
+/// Marks a participant invited, or taken off the session.
+pub fn set_invited(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> Result<()> {
+    diesel::update(focus_participants::table.find(id))
+        .set(focus_participants::invited_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_removed(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> Result<()> {
+    diesel::update(focus_participants::table.find(id))
+        .set(focus_participants::removed_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every participant of a group, those taken off it too (their quotes still name them).
 pub fn participants(conn: &mut DbConn, group_id: &str) -> Result<Vec<ParticipantRow>> {
     Ok(focus_participants::table
         .filter(focus_participants::focus_group_id.eq(group_id))

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::model;
 use super::sessions::{self, GroupInput, NoteInput, ParticipantInput};
 use crate::auth::{Designers, Staff};
+use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::survey::audience::Audience;
@@ -64,6 +65,7 @@ struct ParticipantForm {
     #[field(default = String::new())]
     email: String,
     consent: bool,
+    invite: bool,
 }
 
 #[derive(FromForm)]
@@ -225,6 +227,7 @@ async fn session_page(
 #[post("/focus-groups/<id>/participants", data = "<form>")]
 async fn add_participant(
     db: &State<Db>,
+    settings: &State<Settings>,
     _staff: Staff<Designers>,
     id: &str,
     form: CsrfForm<ParticipantForm>,
@@ -236,11 +239,11 @@ async fn add_participant(
         email: given(&form.email),
         consent: form.consent,
         consent_wording: None,
-        invite: None,
+        invite: Some(form.invite),
     };
-    let gid = id.clone();
+    let (gid, settings) = (id.clone(), settings.inner().clone());
     let row = db
-        .run(move |conn| sessions::add_participant(conn, &gid, input))
+        .run(move |conn| sessions::add_participant(conn, &settings, &gid, input))
         .await?;
     Ok(Reply::Flash(Flash::success(
         Redirect::to(format!("/focus-groups/{id}#participants")),

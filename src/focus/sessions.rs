@@ -6,8 +6,10 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
 
+use super::invitations::{self, Occasion};
 use super::model::{self, GroupRow, NoteRow, ParticipantRow};
 use crate::auth::model::User;
+use crate::config::Settings;
 use crate::db::{self, DbConn};
 use crate::error::{Error, Result};
 use crate::insight::{self, Target};
@@ -51,7 +53,7 @@ pub struct ParticipantInput {
     /// The words they were shown; the standard wording when left out.
     #[serde(default)]
     pub consent_wording: Option<String>,
-    /// Email an invitation (not available yet: refused with a 422).
+    /// Email an invitation with the session's calendar event (needs an email address).
     #[serde(default)]
     pub invite: Option<bool>,
 }
@@ -175,31 +177,68 @@ pub fn create(conn: &mut DbConn, owner: &User, input: GroupInput) -> Result<Grou
     Ok(row)
 }
 
-/// Changes a focus group; a new time or place raises its calendar sequence.
-pub fn change(conn: &mut DbConn, id: &str, input: GroupInput) -> Result<GroupRow> {
+/// Changes a focus group; a new time or place raises its calendar sequence and sends the
+/// updated event to everyone invited.
+pub fn change(
+    conn: &mut DbConn,
+    settings: &Settings,
+    id: &str,
+    input: GroupInput,
+) -> Result<GroupRow> {
     db::write(conn, |conn| {
+        db::exclusive(conn, &format!("focus:{id}"))?;
         let mut row = model::find_group(conn, id)?.ok_or(Error::NotFound)?;
-        if apply(&mut row, input)? {
+        let moved = apply(&mut row, input)?;
+        if moved {
             row.sequence += 1;
         }
         row.updated_at = db::now();
         model::update_group(conn, &row)?;
+        if moved {
+            for participant in model::participants(conn, id)? {
+                if participant.invited_at.is_some() && participant.removed_at.is_none() {
+                    invitations::send(conn, settings, &row, &participant, Occasion::Moved)?;
+                }
+            }
+        }
         Ok(row)
+    })
+}
+
+/// Takes a participant off a session; one who was invited gets the event's cancellation.
+/// Their quotes keep naming them as before.
+pub fn remove_participant(
+    conn: &mut DbConn,
+    settings: &Settings,
+    group_id: &str,
+    participant_id: &str,
+) -> Result<()> {
+    db::write(conn, |conn| {
+        db::exclusive(conn, &format!("focus:{group_id}"))?;
+        let mut group = model::find_group(conn, group_id)?.ok_or(Error::NotFound)?;
+        let participant = model::participants(conn, group_id)?
+            .into_iter()
+            .find(|p| p.id == participant_id && p.removed_at.is_none())
+            .ok_or(Error::NotFound)?;
+        model::set_removed(conn, participant_id, db::now())?;
+        if participant.invited_at.is_some() && participant.email.is_some() {
+            group.sequence += 1;
+            group.updated_at = db::now();
+            model::update_group(conn, &group)?;
+            invitations::send(conn, settings, &group, &participant, Occasion::Removed)?;
+        }
+        Ok(())
     })
 }
 
 /// Adds a participant, numbered after the last, with their consent.
 pub fn add_participant(
     conn: &mut DbConn,
+    settings: &Settings,
     group_id: &str,
     input: ParticipantInput,
 ) -> Result<ParticipantRow> {
-    if input.invite == Some(true) {
-        return Err(Error::invalid(
-            "invite",
-            "emailing invitations from a focus group is not available yet",
-        ));
-    }
+    let invite = input.invite == Some(true);
     let wording = match input.consent_wording.as_deref().map(str::trim) {
         Some(w) if !w.is_empty() => {
             if w.chars().count() > 1000 {
@@ -214,7 +253,7 @@ pub fn add_participant(
         _ => CONSENT_WORDING.to_string(),
     };
     db::write(conn, |conn| {
-        model::find_group(conn, group_id)?.ok_or(Error::NotFound)?;
+        let group = model::find_group(conn, group_id)?.ok_or(Error::NotFound)?;
         let (name, email, contact_id) = match input.contact_id.as_deref() {
             Some(contact_id) => {
                 let contact = crate::contact::model::find(conn, contact_id)?
@@ -245,8 +284,14 @@ pub fn add_participant(
                 (name, email, None)
             }
         };
+        if invite && email.is_none() {
+            return Err(Error::invalid(
+                "invite",
+                "an invitation needs an email address",
+            ));
+        }
         let now = db::now();
-        let row = ParticipantRow {
+        let mut row = ParticipantRow {
             id: crate::ids::new_id(),
             focus_group_id: group_id.to_string(),
             number: model::next_number(conn, group_id)?,
@@ -257,8 +302,15 @@ pub fn add_participant(
             consent_at: input.consent.then_some(now),
             consent_wording: Some(wording.clone()),
             created_at: now,
+            invited_at: None,
+            removed_at: None,
         };
         model::insert_participant(conn, &row)?;
+        if invite {
+            invitations::send(conn, settings, &group, &row, Occasion::Invited)?;
+            model::set_invited(conn, &row.id, now)?;
+            row.invited_at = Some(now);
+        }
         Ok(row)
     })
 }

@@ -172,6 +172,7 @@ fn warn_if_low(
             format!("{}/surveys/{}/incentive", settings.base_url, plan.survey_id),
             t.get("coupon_low_link").to_string(),
         )),
+        calendar: None,
     };
     outbox::queue(
         conn,
@@ -209,6 +210,7 @@ fn email_code(
         paragraphs,
         highlight: Some(code.to_string()),
         link: None,
+        calendar: None,
     };
     let email = Email {
         recipient: contact.email,

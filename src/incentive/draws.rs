@@ -178,6 +178,7 @@ fn tell_winner(
             format!("{}/draws/{}", settings.base_url, plan.survey_id),
             t.get("draw_page_link").to_string(),
         )),
+        calendar: None,
     };
     outbox::queue(
         conn,

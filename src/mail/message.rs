@@ -47,6 +47,17 @@ pub struct Notice {
     /// its link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<(String, String)>,
+    /// An iCalendar invitation (a focus group's), sent as its own part so mail clients offer
+    /// it as an event, and as an attachment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarPart>,
+}
+
+/// An iCalendar object and its iTIP method (`REQUEST`, `CANCEL`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarPart {
+    pub method: String,
+    pub ics: String,
 }
 
 /// What an invitation or a reminder says.
@@ -165,6 +176,7 @@ mod tests {
             paragraphs: vec!["Danke.".into()],
             highlight: Some("SAVE-0123456789AB".into()),
             link: Some(("http://h/draws/x".into(), "Ziehung".into())),
+            calendar: None,
         });
         let payload = notice.payload().unwrap();
         assert_eq!(

@@ -14,7 +14,7 @@ pub mod worker;
 
 use chrono::NaiveDateTime;
 
-pub use self::message::{Email, Message, Notice, SurveyInvitation};
+pub use self::message::{CalendarPart, Email, Message, Notice, SurveyInvitation};
 use crate::db::DbConn;
 use crate::error::Result;
 

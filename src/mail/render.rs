@@ -236,20 +236,55 @@ pub fn build_message(
                 "List-Unsubscribe=One-Click".to_string(),
             )?);
     }
-    builder
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(rendered.text),
+    let alternative = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(rendered.text),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(rendered.html),
+        );
+    let calendar = match &message {
+        Message::Notice(notice) => notice.calendar.as_ref(),
+        _ => None,
+    };
+    let body = match calendar {
+        None => alternative,
+        // The calendar goes in twice, as mail clients expect: as the last alternative, which
+        // clients that understand iTIP show as the event itself, and as an `.ics` attachment
+        // for the rest.
+        Some(calendar) => {
+            let method = if calendar.method == "CANCEL" {
+                "CANCEL"
+            } else {
+                "REQUEST"
+            };
+            let kind =
+                ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                    .map_err(|e| RenderError(format!("calendar content type: {e}")))?;
+            MultiPart::mixed()
+                .multipart(
+                    alternative.singlepart(
+                        SinglePart::builder()
+                            .header(kind.clone())
+                            .body(calendar.ics.clone()),
+                    ),
                 )
                 .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(rendered.html),
-                ),
-        )
+                    lettre::message::Attachment::new(if method == "CANCEL" {
+                        "cancel.ics".to_string()
+                    } else {
+                        "invite.ics".to_string()
+                    })
+                    .body(calendar.ics.clone(), kind),
+                )
+        }
+    };
+    builder
+        .multipart(body)
         .map_err(|e| RenderError(format!("cannot build the message: {e}")))
 }
 
@@ -373,6 +408,7 @@ mod tests {
             paragraphs: vec!["Here is your code:".into(), "It is worth 10 % off.".into()],
             highlight: Some("SAVE-<ABC>".into()),
             link: Some(("https://h/draws/x".into(), "The draw".into())),
+            calendar: None,
         });
         let rendered = templates
             .render(Message::NOTICE, template_data(&notice, "", ""))

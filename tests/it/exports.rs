@@ -16,41 +16,10 @@ use crate::results::submit_all;
 use crate::surveys::{all_kinds, get, post};
 use crate::{TestApp, bearer};
 
-/// A Python with openpyxl: a virtual environment made once under the build's temporary folder.
+/// A Python with openpyxl.
 fn python() -> &'static PathBuf {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("export-readers");
-        let python = venv.join("bin/python");
-        let ready = venv.join("ready");
-        if !ready.exists() {
-            let made = Command::new("python3")
-                .arg("-m")
-                .arg("venv")
-                .arg(&venv)
-                .status();
-            assert!(
-                made.is_ok_and(|s| s.success()),
-                "python3 -m venv failed (Debian: apt-get install python3-venv)"
-            );
-            let installed = Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "openpyxl==3.1.5",
-                ])
-                .status();
-            assert!(
-                installed.is_ok_and(|s| s.success()),
-                "pip could not install openpyxl"
-            );
-            std::fs::write(&ready, "").unwrap();
-        }
-        python
-    })
+    PYTHON.get_or_init(|| crate::python_with("export-readers", "openpyxl==3.1.5"))
 }
 
 fn published(app: &TestApp, token: &str, anonymous: bool) -> String {

@@ -308,3 +308,161 @@ fn an_erased_contact_is_no_longer_named_in_a_focus_group() {
     assert_eq!(read["notes"][0]["quoted_as"], "Participant 1");
     assert!(!read.to_string().contains("Eli Named"));
 }
+
+/// Reads an email's calendar with Python's email package and the `icalendar` parser (strict
+/// about RFC 5545), and tells what it found.
+fn read_calendar(raw: &[u8]) -> Value {
+    use std::io::Write;
+    use std::sync::OnceLock;
+    static PYTHON: OnceLock<std::path::PathBuf> = OnceLock::new();
+    let python = PYTHON.get_or_init(|| crate::python_with("calendar-readers", "icalendar==6.1.0"));
+    let script = r#"
+import email, json, sys
+from email import policy
+from icalendar import Calendar
+message = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
+parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+attachments = [p.get_filename() for p in parts if p.get_filename()]
+calendar = Calendar.from_ical(parts[0].get_payload(decode=True))
+events = [c for c in calendar.walk("VEVENT")]
+event = events[0]
+print(json.dumps({
+    "parts": len(parts),
+    "attachments": attachments,
+    "content_type": parts[0]["Content-Type"],
+    "method": str(calendar["METHOD"]),
+    "events": len(events),
+    "uid": str(event["UID"]),
+    "sequence": int(event["SEQUENCE"]),
+    "start": event["DTSTART"].dt.isoformat(),
+    "end": event["DTEND"].dt.isoformat(),
+    "summary": str(event["SUMMARY"]),
+    "location": str(event["LOCATION"]),
+    "status": str(event["STATUS"]),
+    "attendee": str(event["ATTENDEE"]),
+}))
+"#;
+    let mut child = std::process::Command::new(python)
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(raw).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "the calendar did not parse");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The emails to `recipient` the memory transport has sent, waiting until there are `count`.
+fn mails_to(app: &TestApp, recipient: &str, count: usize) -> Vec<Vec<u8>> {
+    let mailbox = app
+        .client
+        .rocket()
+        .state::<hearken::mail::transport::MemoryMailbox>()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let mails: Vec<Vec<u8>> = mailbox
+            .messages()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|to| to == recipient))
+            .map(|m| m.raw)
+            .collect();
+        if mails.len() >= count {
+            return mails;
+        }
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "{} of {count} emails",
+            mails.len()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn invitations_carry_the_event_and_changes_update_or_cancel_it() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Designer);
+    let (id, _) = planned(&app, &token);
+    let add = |body: Value| {
+        post(
+            &app,
+            &token,
+            &format!("/api/v1/focus-groups/{id}/participants"),
+            &body,
+        )
+    };
+    let (status, error) = add(json!({"name": "No Mail", "consent": true, "invite": true}));
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(error["error"]["field"], "invite");
+    let (status, fay) =
+        add(json!({"name": "Fay", "email": "fay@example.com", "consent": true, "invite": true}));
+    assert_eq!(status, Status::Created, "{fay}");
+    assert_eq!(fay["invited"], true);
+
+    let first = read_calendar(&mails_to(&app, "fay@example.com", 1)[0]);
+    assert_eq!(first["method"], "REQUEST");
+    assert_eq!(first["events"], 1);
+    assert_eq!(
+        first["parts"], 2,
+        "the event as an alternative and as an attachment"
+    );
+    assert_eq!(first["attachments"], json!(["invite.ics"]));
+    // MIME parameter values may be quoted and the method is matched without regard to case.
+    let content_type = first["content_type"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .replace('"', "");
+    assert!(content_type.contains("method=request"), "{content_type}");
+    assert_eq!(first["sequence"], 0);
+    assert_eq!(first["start"], "2026-12-10T14:00:00+00:00");
+    assert_eq!(first["end"], "2026-12-10T15:30:00+00:00");
+    assert_eq!(first["summary"], "Counter staff on returns");
+    assert_eq!(first["location"], "Meeting room 2");
+    assert_eq!(first["attendee"], "mailto:fay@example.com");
+
+    // A new title is no new event; a new time is the same event with a higher SEQUENCE.
+    let path = format!("/api/v1/focus-groups/{id}");
+    let (status, _) = patch(
+        &app,
+        &token,
+        &path,
+        &json!({"title": "Counter staff on returns (2)"}),
+    );
+    assert_eq!(status, Status::Ok);
+    let (status, _) = patch(
+        &app,
+        &token,
+        &path,
+        &json!({"scheduled_at": "2026-12-11T09:00:00Z"}),
+    );
+    assert_eq!(status, Status::Ok);
+    let mails = mails_to(&app, "fay@example.com", 2);
+    assert_eq!(mails.len(), 2, "one update, for the time only");
+    let moved = read_calendar(&mails[1]);
+    assert_eq!(moved["uid"], first["uid"]);
+    assert_eq!(moved["sequence"], 1);
+    assert_eq!(moved["start"], "2026-12-11T09:00:00+00:00");
+
+    // Taking her off cancels the same event; she is no longer listed.
+    let removed = app
+        .client
+        .delete(format!(
+            "/api/v1/focus-groups/{id}/participants/{}",
+            fay["id"].as_str().unwrap()
+        ))
+        .header(crate::bearer(&token))
+        .dispatch();
+    assert_eq!(removed.status(), Status::NoContent);
+    let cancel = read_calendar(&mails_to(&app, "fay@example.com", 3)[2]);
+    assert_eq!(cancel["method"], "CANCEL");
+    assert_eq!(cancel["status"], "CANCELLED");
+    assert_eq!(cancel["uid"], first["uid"]);
+    assert_eq!(cancel["sequence"], 2);
+    assert_eq!(cancel["attachments"], json!(["cancel.ics"]));
+    let (_, group) = get(&app, &token, &path);
+    assert_eq!(group["participants"], json!([]));
+}

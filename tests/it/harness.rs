@@ -430,3 +430,39 @@ pub fn csrf_of(client: &Client) -> String {
         .value()
         .to_string()
 }
+
+/// A Python virtual environment with `package` from PyPI, made once under the build's
+/// temporary folder (`name` tells it apart); its interpreter.
+pub fn python_with(name: &str, package: &str) -> std::path::PathBuf {
+    use std::process::Command;
+    let venv = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let python = venv.join("bin/python");
+    let ready = venv.join("ready");
+    if !ready.exists() {
+        let made = Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status();
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "python3 -m venv failed (Debian: apt-get install python3-venv)"
+        );
+        let installed = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                package,
+            ])
+            .status();
+        assert!(
+            installed.is_ok_and(|s| s.success()),
+            "pip could not install {package}"
+        );
+        std::fs::write(&ready, "").expect("mark the environment ready");
+    }
+    python
+}

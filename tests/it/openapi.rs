@@ -118,7 +118,8 @@ fn every_error_the_server_answers_with_is_documented() {
         let path = template
             .replace("{id}", "AAAAAAAAAAAAAAAAAAAAAA")
             .replace("{code}", "NO-SUCH-CODE")
-            .replace("{name}", "no-such-tag");
+            .replace("{name}", "no-such-tag")
+            .replace("{participant}", "no-such-participant");
         for (method, operation) in item.as_object().unwrap() {
             let method: Method = method.parse().unwrap();
             let documented = operation["responses"].as_object().unwrap();

@@ -119,6 +119,7 @@ fn every_api_route_enforces_its_declared_roles() {
                 ("id", target.id.as_str()),
                 ("code", "NO-SUCH-CODE"),
                 ("name", "no-such-tag"),
+                ("participant", "no-such-participant"),
             ],
         );
         let method: Method = method.parse().unwrap();
