@@ -214,7 +214,18 @@ async fn session_page(
             me: staff.me(),
             csrf: csrf.0,
             notice: flash.map(|f| f.message().to_string()),
-            guide: view.guide.iter().enumerate().map(|(i, t)| json!({"index": i, "number": i + 1, "text": t, "current": Some(i as i32) == current})).collect::<Vec<_>>(),
+            guide: view
+                .guide
+                .iter()
+                .enumerate()
+                .map(|(i, t)| json!({
+                    "index": i,
+                    "number": i + 1,
+                    "text": t,
+                    "current": Some(i as i32) == current,
+                    "href": format!("/focus-groups/{}?item={i}#note-form", view.id),
+                }))
+                .collect::<Vec<_>>(),
             sections,
             current,
             tag_names,

@@ -138,6 +138,12 @@ async fn coding_page(
                     Some(context! {
                         response: response.id.clone(),
                         cursor: paging::encode(response.submitted_at, &response.id),
+                        skip: format!(
+                            "/surveys/{}/coding/{}?after={}",
+                            survey.id(),
+                            rocket::http::RawStr::new(&question).percent_encode(),
+                            paging::encode(response.submitted_at, &response.id)
+                        ),
                         received: response.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                         text,
                         tags: tags.join(", "),

@@ -38,6 +38,8 @@ fn every_state_changing_page_route_refuses_forged_forms() {
         ("id", admin.id.as_str()),
         ("token", setup_token.as_str()),
         ("response", "unknown"),
+        ("question", "improve"),
+        ("participant", "nobody"),
     ];
     // Respondent forms get a real survey and invitation, so the refusal is the token's doing.
     let (_, survey_id) = crate::surveys::published(&app);
@@ -46,6 +48,8 @@ fn every_state_changing_page_route_refuses_forged_forms() {
         ("id", survey_id.as_str()),
         ("token", invitation.as_str()),
         ("response", "unknown"),
+        ("question", "improve"),
+        ("participant", "nobody"),
     ];
     let fields = |token: Option<&str>| {
         let mut pairs = vec![
@@ -156,6 +160,8 @@ fn no_get_route_changes_anything() {
                     ("id", admin.id.as_str()),
                     ("token", setup_token),
                     ("response", "unknown"),
+                    ("question", "improve"),
+                    ("participant", "nobody"),
                 ],
             )
         })

@@ -69,6 +69,8 @@ fn every_get_route_and_error_page_carries_the_security_headers() {
                     ("id", admin.id.as_str()),
                     ("token", "unknown"),
                     ("response", "unknown"),
+                    ("question", "improve"),
+                    ("participant", "nobody"),
                 ],
             )
         })
