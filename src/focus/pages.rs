@@ -229,7 +229,9 @@ async fn session_page(
             sections,
             current,
             tag_names,
-            when: view.scheduled_at.replace('T', " ").replace('Z', " UTC"),
+            when: chrono::DateTime::parse_from_rfc3339(&view.scheduled_at)
+                .map(|at| shown(at.naive_utc()))
+                .unwrap_or_else(|_| view.scheduled_at.clone()),
             group: view,
         },
     ))
