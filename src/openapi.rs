@@ -93,6 +93,7 @@ with an `Allow` header.";
         crate::focus::api::add_participant,
         crate::focus::api::remove_participant,
         crate::focus::api::add_note,
+        crate::focus::api::survey_volunteers,
     ),
     components(schemas(crate::error::Envelope), responses(Error)),
     modifiers(&BearerToken, &StandardErrors, &ClosedIncentive),

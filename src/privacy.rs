@@ -65,6 +65,7 @@ pub fn erase(conn: &mut DbConn, id: &str) -> Result<()> {
         invitations::forget_contact(conn, &invitation_ids)?;
         crate::complaint::model::forget_customer(conn, id, &contact.email, db::now())?;
         crate::focus::model::forget_contact(conn, id, &contact.email)?;
+        crate::focus::model::forget_volunteer(conn, id)?;
         contacts::delete(conn, &contact)
     })?;
     checkpoint(conn);

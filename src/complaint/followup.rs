@@ -6,11 +6,9 @@
 
 use std::time::Duration;
 
-use rocket::fairing::AdHoc;
-
 use super::model::{self, ComplaintRow};
 use crate::config::Settings;
-use crate::db::{self, Db, DbConn};
+use crate::db::{self, DbConn};
 use crate::error::Result;
 use crate::mail::{Email, Message, Notice, outbox};
 
@@ -82,34 +80,11 @@ pub fn run_due(
 }
 
 /// Starts the looking at liftoff; it stops with the server.
-pub fn fairing() -> AdHoc {
-    AdHoc::on_liftoff("Complaint follow-up reminders", |rocket| {
-        Box::pin(async move {
-            let (Some(db), Some(settings)) = (
-                rocket.state::<Db>().cloned(),
-                rocket.state::<Settings>().cloned(),
-            ) else {
-                return;
-            };
-            let mut shutdown = rocket.shutdown();
-            rocket::tokio::spawn(async move {
-                loop {
-                    rocket::tokio::select! {
-                        _ = &mut shutdown => return,
-                        _ = rocket::tokio::time::sleep(EVERY) => {}
-                    }
-                    let settings = settings.clone();
-                    let result = db
-                        .run(move |conn| run_due(conn, &settings, db::now()))
-                        .await;
-                    if let Err(e) = result {
-                        log::warn!(
-                            "sending complaint follow-up reminders failed: {}",
-                            e.chain()
-                        );
-                    }
-                }
-            });
-        })
-    })
+pub fn fairing() -> rocket::fairing::AdHoc {
+    crate::web::periodic::every(
+        "Complaint follow-up reminders",
+        "sending complaint follow-up reminders",
+        EVERY,
+        |conn, settings| run_due(conn, settings, db::now()),
+    )
 }

@@ -71,6 +71,7 @@ diesel::table! {
         updated_at -> Timestamp,
         max_reminders -> Integer,
         audience -> Text,
+        focus_group_opt_in -> Bool,
     }
 }
 
@@ -369,6 +370,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    focus_volunteers (survey_id, contact_id) {
+        survey_id -> Text,
+        contact_id -> Text,
+        volunteered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     focus_notes (id) {
         id -> Text,
         focus_group_id -> Text,
@@ -411,4 +420,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     focus_groups,
     focus_participants,
     focus_notes,
+    focus_volunteers,
 );

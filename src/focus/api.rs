@@ -23,7 +23,8 @@ pub fn routes() -> Vec<rocket::Route> {
         patch_group,
         add_participant,
         remove_participant,
-        add_note
+        add_note,
+        survey_volunteers
     ]
 }
 
@@ -225,4 +226,51 @@ async fn add_note(
         })
         .await?;
     Ok((Status::Created, Json(view)))
+}
+
+/// A contact who said, on a survey's thank-you page, that they would join a focus group.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Volunteer {
+    pub contact_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[schema(format = Email)]
+    pub email: String,
+}
+
+/// The volunteers of a survey that recruits for focus groups
+///
+/// Contacts who answered through a personal link and said yes on the thank-you page, in the
+/// order they did. Anonymous surveys never ask.
+#[utoipa::path(
+    context_path = "/api/v1",
+    tag = "focus groups",
+    params(("id" = String, Path, description = "The survey's id")),
+    responses((status = 200, description = "OK", body = List<Volunteer>)),
+    extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
+)]
+#[get("/surveys/<id>/volunteers")]
+async fn survey_volunteers(
+    db: &State<Db>,
+    user: ApiUser<Designers>,
+    id: &str,
+) -> Result<Json<List<Volunteer>>> {
+    let id = id.to_string();
+    let items = db
+        .run(move |conn| {
+            let survey = crate::survey::editing::editable_by(conn, &user.user, &id)?;
+            let mut items = Vec::new();
+            for (contact_id, _) in model::volunteers(conn, survey.id())? {
+                if let Some(contact) = crate::contact::model::find(conn, &contact_id)? {
+                    items.push(Volunteer {
+                        contact_id,
+                        name: contact.name,
+                        email: contact.email,
+                    });
+                }
+            }
+            Ok::<_, Error>(items)
+        })
+        .await?;
+    Ok(Json(List { items, next: None }))
 }

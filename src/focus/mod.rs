@@ -162,12 +162,19 @@ pub fn said_in_note(conn: &mut DbConn, id: &str) -> Result<Option<insight::Said>
     }))
 }
 
-/// A contact's focus-group participations, for the subject-access export.
+/// A contact's focus-group participations and offers to take part, for the subject-access
+/// export.
 pub fn of_contact(
     conn: &mut DbConn,
     contact_id: &str,
     email: &str,
 ) -> Result<Vec<serde_json::Value>> {
+    let offers: Vec<serde_json::Value> = model::volunteered_through(conn, contact_id)?
+        .into_iter()
+        .map(|(survey, at)| {
+            serde_json::json!({"volunteered_through_survey": survey, "at": rfc3339(at)})
+        })
+        .collect();
     Ok(model::participations_of(conn, contact_id, email)?
         .iter()
         .map(|p| {
@@ -177,5 +184,6 @@ pub fn of_contact(
                 "consent_wording": p.consent_wording,
             })
         })
+        .chain(offers)
         .collect())
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{focus_groups, focus_notes, focus_participants};
+use crate::db::schema::{focus_groups, focus_notes, focus_participants, focus_volunteers};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -200,5 +200,76 @@ pub fn forget_contact(conn: &mut DbConn, contact_id: &str, email: &str) -> Resul
         focus_participants::consent.eq(false),
     ))
     .execute(conn)?;
+    Ok(())
+}
+
+/// Keeps that a survey's respondent (a contact) would join a focus group; saying so twice
+/// counts once.
+pub fn volunteer(
+    conn: &mut DbConn,
+    survey_id: &str,
+    contact_id: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let known = focus_volunteers::table
+        .find((survey_id, contact_id))
+        .select(focus_volunteers::survey_id)
+        .get_result::<String>(conn)
+        .optional()?;
+    if known.is_none() {
+        diesel::insert_into(focus_volunteers::table)
+            .values((
+                focus_volunteers::survey_id.eq(survey_id),
+                focus_volunteers::contact_id.eq(contact_id),
+                focus_volunteers::volunteered_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The contacts who volunteered through a survey, in the order they did.
+pub fn volunteers(conn: &mut DbConn, survey_id: &str) -> Result<Vec<(String, NaiveDateTime)>> {
+    Ok(focus_volunteers::table
+        .filter(focus_volunteers::survey_id.eq(survey_id))
+        .order((
+            focus_volunteers::volunteered_at.asc(),
+            focus_volunteers::contact_id.asc(),
+        ))
+        .select((
+            focus_volunteers::contact_id,
+            focus_volunteers::volunteered_at,
+        ))
+        .load(conn)?)
+}
+
+/// Whether a contact volunteered through a survey.
+pub fn volunteered(conn: &mut DbConn, survey_id: &str, contact_id: &str) -> Result<bool> {
+    Ok(focus_volunteers::table
+        .find((survey_id, contact_id))
+        .select(focus_volunteers::survey_id)
+        .get_result::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// The surveys through which a contact volunteered, for the subject-access export.
+pub fn volunteered_through(
+    conn: &mut DbConn,
+    contact_id: &str,
+) -> Result<Vec<(String, NaiveDateTime)>> {
+    Ok(focus_volunteers::table
+        .filter(focus_volunteers::contact_id.eq(contact_id))
+        .select((
+            focus_volunteers::survey_id,
+            focus_volunteers::volunteered_at,
+        ))
+        .load(conn)?)
+}
+
+/// Forgets a contact's offers to join focus groups.
+pub fn forget_volunteer(conn: &mut DbConn, contact_id: &str) -> Result<()> {
+    diesel::delete(focus_volunteers::table.filter(focus_volunteers::contact_id.eq(contact_id)))
+        .execute(conn)?;
     Ok(())
 }

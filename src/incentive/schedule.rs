@@ -3,12 +3,10 @@
 
 use std::time::Duration;
 
-use rocket::fairing::AdHoc;
-
 use super::Plan;
 use super::draws;
 use crate::config::Settings;
-use crate::db::{self, Db, DbConn};
+use crate::db::{self, DbConn};
 use crate::error::Result;
 use crate::survey::editing;
 use crate::survey::incentive::{Incentive, LotterySpec};
@@ -37,29 +35,11 @@ pub fn run_due(conn: &mut DbConn, settings: &Settings) -> Result<usize> {
 }
 
 /// Starts the looking at liftoff; it stops with the server.
-pub fn fairing() -> AdHoc {
-    AdHoc::on_liftoff("Prize draws at their time", |rocket| {
-        Box::pin(async move {
-            let (Some(db), Some(settings)) = (
-                rocket.state::<Db>().cloned(),
-                rocket.state::<Settings>().cloned(),
-            ) else {
-                return;
-            };
-            let mut shutdown = rocket.shutdown();
-            rocket::tokio::spawn(async move {
-                loop {
-                    rocket::tokio::select! {
-                        _ = &mut shutdown => return,
-                        _ = rocket::tokio::time::sleep(EVERY) => {}
-                    }
-                    let settings = settings.clone();
-                    let result = db.run(move |conn| run_due(conn, &settings)).await;
-                    if let Err(e) = result {
-                        log::warn!("looking for prize draws that are due failed: {}", e.chain());
-                    }
-                }
-            });
-        })
-    })
+pub fn fairing() -> rocket::fairing::AdHoc {
+    crate::web::periodic::every(
+        "Prize draws at their time",
+        "looking for prize draws that are due",
+        EVERY,
+        run_due,
+    )
 }

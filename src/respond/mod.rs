@@ -8,6 +8,7 @@ pub mod checking;
 pub mod figures;
 pub mod form;
 pub mod link_cookie;
+pub mod link_lookup;
 pub mod link_pages;
 pub mod model;
 pub mod pages;
@@ -16,6 +17,7 @@ pub mod preview;
 pub mod published;
 pub mod tally;
 pub mod view;
+pub mod volunteer;
 pub mod writer;
 
 use rocket::{Build, Rocket};
@@ -24,5 +26,6 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/", pages::routes())
         .mount("/", personal::routes())
+        .mount("/", rocket::routes![volunteer::volunteer])
         .mount("/api/v1", api::routes())
 }

@@ -112,6 +112,7 @@ pub(super) fn thank_you_page(
     survey: &Survey,
     score: Option<Score>,
     reward: Option<Reward>,
+    volunteer: Option<serde_json::Value>,
 ) -> Reply {
     let t = i18n::catalog(survey.language());
     let reward = reward.map(|r| incentive::pages::reward_view(t, survey, &r));
@@ -131,7 +132,7 @@ pub(super) fn thank_you_page(
     });
     Reply::Page(Template::render(
         "respond_thanks",
-        context! { lang: t.code(), t: t.strings(), title: t.get("thank_you_title"), text, score, reward },
+        context! { lang: t.code(), t: t.strings(), title: t.get("thank_you_title"), text, score, reward, volunteer },
     ))
 }
 
@@ -159,5 +160,5 @@ async fn thanks(db: &State<Db>, id: &str, response: &str) -> Result<Reply> {
         .score
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok());
-    Ok(thank_you_page(&survey, score, reward))
+    Ok(thank_you_page(&survey, score, reward, None))
 }

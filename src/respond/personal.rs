@@ -16,7 +16,8 @@ use serde_json::{Map, Value};
 
 use super::answering::{self, not_found, render, unavailable};
 use super::form::AnswerForm;
-use super::link_cookie::{home, home_saved, link_cookie, link_cookie_name};
+use super::link_cookie::{home, home_saved, link_cookie};
+use super::link_lookup::{Found, by_cookie, by_token};
 use super::link_pages::{LinkReply, reopen, too_many};
 use super::model;
 use super::view::PageState;
@@ -27,7 +28,6 @@ use crate::error::{Error, Result};
 use crate::i18n;
 use crate::incentive::reward::{self, Of, Reward};
 use crate::invite::model::{self as invitations, InvitationRow, InvitationStatus};
-use crate::survey::editing;
 use crate::survey::model::Survey;
 use crate::web::Reply;
 use crate::web::csrf::CsrfToken;
@@ -36,58 +36,6 @@ use crate::web::peer::ClientAddr;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![enter, page, answer_by_token, answer_by_cookie, thanks]
-}
-
-/// Whether `token` could be a link token at all; anything else is unknown without a lookup.
-/// Tokens are 43 characters today; the wider range keeps links working if the format changes,
-/// while junk of any size is turned away before it is hashed.
-fn plausible(token: &str) -> bool {
-    (16..=128).contains(&token.len())
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-enum Found {
-    /// No invitation has this token: a guess, a typo, or a link cut short.
-    Unknown,
-    /// The invitation exists but its survey does not (any more).
-    Gone,
-    Ready(Box<(InvitationRow, Survey)>),
-}
-
-/// The invitation behind a token and its survey.
-async fn by_token(db: &Db, token: &str) -> Result<Found> {
-    if !plausible(token) {
-        return Ok(Found::Unknown);
-    }
-    let token_hash = crate::ids::digest(token);
-    db.run(move |conn| {
-        let Some(invitation) = invitations::find_by_token(conn, &token_hash)? else {
-            return Ok(Found::Unknown);
-        };
-        Ok(match editing::load(conn, &invitation.survey_id)? {
-            Some(survey) => Found::Ready(Box::new((invitation, survey))),
-            None => Found::Gone,
-        })
-    })
-    .await
-}
-
-/// The invitation of the token-free address `id`, if this browser's cookie holds its token.
-async fn by_cookie(
-    db: &Db,
-    settings: &Settings,
-    cookies: &CookieJar<'_>,
-    id: &str,
-) -> Result<Option<(InvitationRow, Survey)>> {
-    let Some(cookie) = cookies.get_private(link_cookie_name(settings)) else {
-        return Ok(None);
-    };
-    match by_token(db, cookie.value()).await? {
-        Found::Ready(found) if found.0.id == id => Ok(Some(*found)),
-        _ => Ok(None),
-    }
 }
 
 /// The invitation of a token from the URL, or the answer to give instead (counting the failure).
@@ -130,8 +78,14 @@ async fn enter(
 }
 
 /// "Already answered", with the reward again (the coupon code, the draw ticket).
-async fn already_answered(db: &Db, invitation: &InvitationRow, survey: &Survey) -> Result<Reply> {
+async fn already_answered(
+    db: &Db,
+    invitation: &InvitationRow,
+    survey: &Survey,
+    csrf: &str,
+) -> Result<Reply> {
     let t = i18n::catalog(survey.language());
+    let volunteer = super::volunteer::offer(db, invitation, survey, csrf).await?;
     let reward = reward_of(db, invitation, survey).await?;
     let reward = reward.map(|r| crate::incentive::pages::reward_view(t, survey, &r));
     let page = rocket_dyn_templates::Template::render(
@@ -142,6 +96,7 @@ async fn already_answered(db: &Db, invitation: &InvitationRow, survey: &Survey) 
             title: t.get("already_answered_title"),
             text: t.get("already_answered_body"),
             reward,
+            volunteer,
         },
     );
     Ok(Reply::Page(page))
@@ -160,9 +115,14 @@ async fn reward_of(db: &Db, invitation: &InvitationRow, survey: &Survey) -> Resu
 
 /// The page to show instead of the form when a personal link cannot be answered now (already
 /// answered, closed or not open yet).
-async fn refusal(db: &Db, invitation: &InvitationRow, survey: &Survey) -> Result<Option<Reply>> {
+async fn refusal(
+    db: &Db,
+    invitation: &InvitationRow,
+    survey: &Survey,
+    csrf: &str,
+) -> Result<Option<Reply>> {
     if invitation.completed_at.is_some() {
-        return Ok(Some(already_answered(db, invitation, survey).await?));
+        return Ok(Some(already_answered(db, invitation, survey, csrf).await?));
     }
     Ok(unavailable(survey))
 }
@@ -174,6 +134,7 @@ async fn thanks(
     db: &State<Db>,
     settings: &State<Settings>,
     cookies: &CookieJar<'_>,
+    csrf: CsrfToken,
     id: &str,
     response: &str,
 ) -> Result<LinkReply> {
@@ -189,7 +150,8 @@ async fn thanks(
         .and_then(|r| r.score)
         .and_then(|s| serde_json::from_str(&s).ok());
     let reward = reward_of(db, &invitation, &survey).await?;
-    Ok(super::pages::thank_you_page(&survey, score, reward).into())
+    let volunteer = super::volunteer::offer(db, &invitation, &survey, &csrf.0).await?;
+    Ok(super::pages::thank_you_page(&survey, score, reward, volunteer).into())
 }
 
 #[allow(clippy::too_many_arguments)] // Rocket hands each guard to the handler separately.
@@ -210,7 +172,7 @@ async fn page(
     let Some((invitation, survey)) = by_cookie(db, settings, cookies, id).await? else {
         return Ok(reopen(Status::NotFound));
     };
-    if let Some(page) = refusal(db, &invitation, &survey).await? {
+    if let Some(page) = refusal(db, &invitation, &survey, &csrf.0).await? {
         return Ok(page.into());
     }
     let action = home(&invitation.id);
@@ -285,7 +247,7 @@ async fn answer(
     survey: &Survey,
     form: &AnswerForm,
 ) -> Result<Reply> {
-    if let Some(page) = refusal(db, invitation, survey).await? {
+    if let Some(page) = refusal(db, invitation, survey, &csrf.0).await? {
         return Ok(replayed(db, invitation, survey, form)
             .await?
             .unwrap_or(page));

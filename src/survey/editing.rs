@@ -45,6 +45,8 @@ pub struct SurveyInput {
     pub max_reminders: Option<i32>,
     /// customers (the default), employees or suppliers.
     pub audience: Option<Audience>,
+    /// Ask personal-link respondents on the thank-you page to join a focus group.
+    pub focus_group_opt_in: Option<bool>,
     pub questions: Option<Vec<QuestionInput>>,
 }
 
@@ -174,6 +176,9 @@ fn apply(row: &mut SurveyRow, questions: &mut Vec<Question>, input: SurveyInput)
     if let Some(audience) = input.audience {
         row.audience = audience.as_str().to_string();
     }
+    if let Some(recruits) = input.focus_group_opt_in {
+        row.focus_group_opt_in = recruits;
+    }
     if let Some(inputs) = input.questions {
         *questions = validate_questions(inputs)?;
     }
@@ -214,6 +219,7 @@ pub fn create(
         updated_at: now,
         max_reminders: DEFAULT_REMINDERS,
         audience: Audience::default().as_str().to_string(),
+        focus_group_opt_in: false,
     };
     let mut questions = base.questions;
     if input.title.is_none() && !base_given {

@@ -100,6 +100,7 @@ pub(super) struct SurveyRow {
     /// Reminders sent at most to an invitee who has not answered.
     pub(super) max_reminders: i32,
     pub(super) audience: String,
+    pub(super) focus_group_opt_in: bool,
 }
 
 /// A survey with its questions, loaded. Changes go through `survey::editing`, which keeps the
@@ -142,6 +143,17 @@ impl Survey {
 
     pub fn anonymous(&self) -> bool {
         self.row.anonymous
+    }
+
+    /// Whether its personal links' thank-you page asks respondents to join a focus group
+    /// (never on an anonymous survey).
+    pub fn recruits(&self) -> bool {
+        self.row.focus_group_opt_in && !self.row.anonymous
+    }
+
+    /// Whether the survey is set to recruit, as the designer set it.
+    pub fn view_opt_in(&self) -> bool {
+        self.row.focus_group_opt_in
     }
 
     pub fn audience(&self) -> Audience {
@@ -211,6 +223,7 @@ impl Survey {
             incentive: self.incentive(),
             max_reminders: row.max_reminders,
             audience: self.audience(),
+            focus_group_opt_in: row.focus_group_opt_in,
             questions: self.questions.clone(),
             open_link,
             created_at: crate::web::rfc3339(row.created_at),
@@ -373,6 +386,9 @@ pub struct SurveyView {
     pub max_reminders: i32,
     /// Whose voice the answers are.
     pub audience: Audience,
+    /// Whether the thank-you page of a personal link asks the respondent to join a focus
+    /// group (never asked on anonymous surveys).
+    pub focus_group_opt_in: bool,
     pub questions: Vec<Question>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri")]

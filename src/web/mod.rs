@@ -14,6 +14,7 @@ pub mod logging;
 pub mod methods;
 pub mod paging;
 pub mod peer;
+pub mod periodic;
 pub mod refusal;
 pub mod template;
 pub mod text;

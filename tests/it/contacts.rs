@@ -373,6 +373,7 @@ fn every_table_with_personal_data_is_covered_by_the_export() {
         "suppressions",
         "complaints",
         "focus_participants",
+        "focus_volunteers",
     ];
     // Staff accounts and their sign-in records: not contacts.
     const STAFF: &[&str] = &[

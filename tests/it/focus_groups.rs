@@ -466,3 +466,145 @@ fn invitations_carry_the_event_and_changes_update_or_cancel_it() {
     let (_, group) = get(&app, &token, &path);
     assert_eq!(group["participants"], json!([]));
 }
+
+/// A survey with one long-text question, published; `recruits` and `anonymous` as given.
+fn recruiting_survey(app: &TestApp, token: &str, recruits: bool, anonymous: bool) -> String {
+    let (status, survey) = post(
+        app,
+        token,
+        "/api/v1/surveys",
+        &json!({
+            "title": "After your visit",
+            "intro": "Your answers tell us what to fix first.",
+            "anonymous": anonymous,
+            "focus_group_opt_in": recruits,
+            "questions": [{"id": "improve", "kind": "long_text", "prompt": "What should we improve first?"}],
+        }),
+    );
+    assert_eq!(status, Status::Created, "{survey}");
+    assert_eq!(survey["focus_group_opt_in"], recruits);
+    let id = survey["id"].as_str().unwrap().to_string();
+    let (status, _) = post(
+        app,
+        token,
+        &format!("/api/v1/surveys/{id}/publish"),
+        &json!({}),
+    );
+    assert_eq!(status, Status::Ok);
+    id
+}
+
+#[test]
+fn personal_link_respondents_volunteer_on_the_thank_you_page_and_join_a_session() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Designer);
+    let (_, report) = post(
+        &app,
+        &token,
+        "/api/v1/contacts",
+        &json!([{"email": "gil@example.com", "name": "Gil"}, {"email": "hal@example.com"}]),
+    );
+    assert_eq!(report["created"], 2);
+    let (_, list) = get(&app, &token, "/api/v1/contacts");
+    let contact = |email: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["email"] == email)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (gil, hal) = (contact("gil@example.com"), contact("hal@example.com"));
+    let survey = recruiting_survey(&app, &token, true, false);
+
+    let thanks = crate::respond::answer_by_link(&app, &survey, "improve", &gil, "Faster tills");
+    let page = app.client.get(thanks).dispatch().into_string().unwrap();
+    assert!(
+        page.contains("Would you talk it through with us?"),
+        "{page}"
+    );
+    let action = page
+        .split("<form method=\"post\" action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let csrf = crate::hidden_value(&page, "csrf").unwrap();
+    let said_yes = app
+        .client
+        .post(action.clone())
+        .header(ContentType::Form)
+        .body(form(&[("csrf", &csrf)]))
+        .dispatch();
+    assert_eq!(said_yes.status(), Status::SeeOther);
+    let again = app
+        .client
+        .get(said_yes.headers().get_one("Location").unwrap().to_string())
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(
+        again.contains("We will contact you about the focus group."),
+        "{again}"
+    );
+    // Saying yes twice counts once; a forged form is refused.
+    let twice = app
+        .client
+        .post(action.clone())
+        .header(ContentType::Form)
+        .body(form(&[("csrf", &csrf)]))
+        .dispatch();
+    assert_eq!(twice.status(), Status::SeeOther);
+    let forged = app
+        .client
+        .post(action)
+        .header(ContentType::Form)
+        .body(form(&[("csrf", "forged")]))
+        .dispatch();
+    assert_eq!(forged.status(), Status::Forbidden);
+    // Hal answers without volunteering.
+    crate::respond::answer_by_link(&app, &survey, "improve", &hal, "Cheaper delivery");
+
+    let (status, volunteers) = get(
+        &app,
+        &token,
+        &format!("/api/v1/surveys/{survey}/volunteers"),
+    );
+    assert_eq!(status, Status::Ok, "{volunteers}");
+    assert_eq!(
+        volunteers["items"],
+        json!([{"contact_id": gil, "name": "Gil", "email": "gil@example.com"}])
+    );
+    let (_, export) = get(&app, &token, &format!("/api/v1/contacts/{gil}/export"));
+    assert_eq!(
+        export["focus_groups"][0]["volunteered_through_survey"],
+        survey.as_str()
+    );
+
+    // The volunteer joins a session as a contact.
+    let (id, _) = planned(&app, &token);
+    let (status, joined) = post(
+        &app,
+        &token,
+        &format!("/api/v1/focus-groups/{id}/participants"),
+        &json!({"contact_id": gil, "consent": true}),
+    );
+    assert_eq!(status, Status::Created, "{joined}");
+    assert_eq!(joined["name"], "Gil");
+    assert_eq!(joined["email"], "gil@example.com");
+
+    // Anonymous surveys never ask, even when set to recruit; surveys that do not recruit
+    // never ask either.
+    for (recruits, anonymous) in [(true, true), (false, false)] {
+        let other = recruiting_survey(&app, &token, recruits, anonymous);
+        let thanks = crate::respond::answer_by_link(&app, &other, "improve", &hal, "Nothing");
+        let page = app.client.get(thanks).dispatch().into_string().unwrap();
+        assert!(
+            !page.contains("Would you talk it through"),
+            "{recruits} {anonymous}: {page}"
+        );
+    }
+}

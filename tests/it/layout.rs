@@ -37,6 +37,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("focus_groups", "src/focus/model.rs"),
     ("focus_participants", "src/focus/model.rs"),
     ("focus_notes", "src/focus/model.rs"),
+    ("focus_volunteers", "src/focus/model.rs"),
 ];
 
 /// Every source file with its text, comments and string contents left in.

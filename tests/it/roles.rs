@@ -66,6 +66,7 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/contacts", Access::Designer),
     ("GET", "/surveys/<id>/coding/<question>", Access::Staff),
     ("POST", "/surveys/<id>/coding/<question>", Access::Staff),
+    ("POST", "/r/i/<id>/volunteer", Access::Public),
     ("GET", "/focus-groups", Access::Designer),
     ("POST", "/focus-groups", Access::Designer),
     ("GET", "/focus-groups/<id>", Access::Designer),

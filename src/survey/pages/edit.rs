@@ -156,6 +156,7 @@ pub(super) async fn save_details(
             // Browsers send a textarea's line breaks as CRLF; stored text uses LF throughout.
             let input = SurveyInput {
                 audience: super::forms::audience_of(sent.audience.as_deref())?,
+                focus_group_opt_in: Some(sent.focus_group_opt_in),
                 title: Some(sent.title),
                 intro: Some(sent.intro.replace("\r\n", "\n")),
                 thank_you: Some(sent.thank_you.replace("\r\n", "\n")),

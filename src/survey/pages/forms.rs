@@ -93,6 +93,7 @@ pub(super) struct DetailsForm {
     pub language: Option<String>,
     pub anonymous: bool,
     pub audience: Option<String>,
+    pub focus_group_opt_in: bool,
 }
 
 crate::csrf_protected!(QuestionForm, DetailsForm, RewardForm);

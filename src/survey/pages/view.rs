@@ -302,6 +302,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         language: Some(survey.language().to_string()),
         anonymous: survey.anonymous(),
         audience: Some(survey.audience().as_str().to_string()),
+        focus_group_opt_in: survey.view_opt_in(),
         ..Default::default()
     };
     let mut details_error = None;
