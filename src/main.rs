@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "hearken",
     version,
-    about = "Self-hosted surveys with personal links, coupons, prize draws, results and exports"
+    about = "Self-hosted surveys with personal links, coupons, prize draws, focus groups, a complaint log, results, themes and exports"
 )]
 struct Cli {
     #[command(subcommand)]
