@@ -11,6 +11,7 @@ pub mod model;
 pub mod pages;
 pub mod question;
 pub mod score;
+pub mod survey_view;
 pub mod templates;
 
 pub use self::question::{Kind, Question, QuestionInput, Scale};
