@@ -427,6 +427,15 @@ fn inner_apostrophes_and_hyphens_stay_in_the_word() {
     );
 }
 
+#[test]
+fn a_term_ending_in_a_modifier_apostrophe_is_found_in_its_example() {
+    for listed in top_terms("en", &["Aʼ "], 10) {
+        for example in &listed.examples {
+            assert!(!find("en", &listed.term, example).is_empty(), "{listed:?}");
+        }
+    }
+}
+
 proptest::proptest! {
     #[test]
     fn arbitrary_text_never_panics_and_ranges_are_valid(

@@ -106,7 +106,9 @@ fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
     } else {
-        c.is_alphanumeric() || is_combining_mark(c)
+        // The modifier letter apostrophe is a letter to Unicode, but it is written as an
+        // apostrophe and compared as one: inside a word it joins, at its edge it is a quote.
+        (c.is_alphanumeric() && c != '\u{02BC}') || is_combining_mark(c)
     }
 }
 
@@ -192,6 +194,13 @@ mod tests {
         assert_eq!(pieces(decomposed), ["^Zoe\u{308}", "Kovac\u{30C}ic\u{30C}"]);
         assert_eq!(normalise("Kovac\u{30C}ic\u{30C}"), "Kovačič");
         assert_eq!(pieces("\u{200F}שלום עולם\u{200F}"), ["^שלום", "עולם"]);
+    }
+
+    #[test]
+    fn a_modifier_apostrophe_at_a_word_edge_is_no_part_of_it() {
+        assert_eq!(pieces("Aʼ b"), pieces("A' b"));
+        assert_eq!(pieces("Aʼ b")[0], "^A");
+        assert_eq!(pieces("donʼt"), ["^donʼt"]);
     }
 
     #[test]
