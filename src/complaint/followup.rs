@@ -20,7 +20,7 @@ const PER_LOOK: i64 = 200;
 /// The reminder says which complaint and links to it, without the customer's details: the
 /// email outlives an erasure of the customer, the complaint's record does not keep them then.
 fn notice(settings: &Settings, complaint: &ComplaintRow, owner_name: &str) -> Notice {
-    let received = complaint.received_at.format("%Y-%m-%d %H:%M UTC");
+    let received = crate::web::to_the_minute(complaint.received_at);
     Notice {
         language: "en".into(),
         subject: format!("Follow-up due: a {} complaint", complaint.category),

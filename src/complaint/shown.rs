@@ -12,8 +12,7 @@ use super::model::ChangeRow;
 
 /// A time as staff read it.
 pub fn shown(at: Option<NaiveDateTime>) -> String {
-    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+    at.map(crate::web::to_the_minute).unwrap_or_default()
 }
 
 /// One history entry as the page shows it.

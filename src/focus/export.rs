@@ -3,6 +3,7 @@
 //! otherwise "Participant 3".
 
 use super::GroupView;
+use crate::results::export::csv::neutralised;
 
 /// The notes as Markdown, in guide order, then the notes tied to no guide item.
 pub fn markdown(group: &GroupView) -> String {
@@ -79,25 +80,16 @@ pub fn csv(group: &GroupView) -> Result<Vec<u8>, csv::Error> {
             note.guide_item
                 .map(|i| (i + 1).to_string())
                 .unwrap_or_default(),
-            safe(&guide_text),
+            neutralised(&guide_text).into_owned(),
             note.kind.clone(),
-            safe(&note.text),
-            safe(note.quoted_as.as_deref().unwrap_or("")),
-            safe(&note.tags.join(", ")),
-            safe(&note.by),
+            neutralised(&note.text).into_owned(),
+            neutralised(note.quoted_as.as_deref().unwrap_or("")).into_owned(),
+            neutralised(&note.tags.join(", ")).into_owned(),
+            neutralised(&note.by).into_owned(),
         ])?;
     }
     writer.flush()?;
     writer
         .into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))
-}
-
-/// Text a spreadsheet would run as a formula, made inert.
-fn safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
 }

@@ -87,7 +87,7 @@ struct NoteForm {
 crate::csrf_protected!(PlanForm, ParticipantForm, NoteForm);
 
 fn shown(at: chrono::NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::web::to_the_minute(at)
 }
 
 #[get("/focus-groups")]

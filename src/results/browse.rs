@@ -324,7 +324,7 @@ fn card(
     ResponseCard {
         id: row.id.clone(),
         submitted_at: rfc3339(row.submitted_at),
-        submitted_label: row.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        submitted_label: crate::web::to_the_minute(row.submitted_at),
         channel: match super::segment::channel_name(&row.channel) {
             "personal" => "personal link",
             "open" => "open link",

@@ -144,7 +144,7 @@ async fn coding_page(
                             rocket::http::RawStr::new(&question).percent_encode(),
                             paging::encode(response.submitted_at, &response.id)
                         ),
-                        received: response.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                        received: crate::web::to_the_minute(response.submitted_at),
                         text,
                         tags: tags.join(", "),
                         suggested,

@@ -69,6 +69,11 @@ pub fn capitalized(text: &str) -> String {
     }
 }
 
+/// A stored time as staff pages and emails show it: `2026-11-22 10:00 UTC`.
+pub fn to_the_minute(at: chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// A stored time as RFC 3339 in UTC, e.g. `2026-11-22T10:00:00Z`.
 pub fn rfc3339(at: chrono::NaiveDateTime) -> String {
     at.and_utc()

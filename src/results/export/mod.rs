@@ -5,7 +5,7 @@
 
 mod body;
 mod columns;
-mod csv;
+pub mod csv;
 mod json;
 mod xlsx;
 

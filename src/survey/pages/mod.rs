@@ -45,7 +45,7 @@ pub fn routes() -> Vec<rocket::Route> {
 /// A stored time for people to read, e.g. `2026-11-22 10:00 UTC` (the `datetime` attribute
 /// beside it carries the exact RFC 3339 form).
 fn when(at: chrono::NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::web::to_the_minute(at)
 }
 
 /// Whether `user` may change this survey: its owner or an admin (as `editing::editable_by`).
