@@ -22,15 +22,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Client, Server, designer_token, free_port, hearken, published_survey_with};
+use common::{
+    Client, Server, designer_token, free_port, hearken, hidden, published_survey_with, stored,
+};
 use serde_json::{Value, json};
-
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_string())
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Scenario {
@@ -241,36 +236,6 @@ fn top_up(api: &mut Client, headers: &[(&str, &str)], id: &str, wanted: i64, nex
         assert_eq!(added.status, 200, "{}", added.body);
         remaining += n as i64;
     }
-}
-
-/// Responses stored for a survey, counted through the API.
-fn stored(api: &mut Client, headers: &[(&str, &str)], id: &str) -> usize {
-    let mut n = 0usize;
-    let mut after: Option<String> = None;
-    loop {
-        let query = after
-            .as_deref()
-            .map_or(String::new(), |a| format!("&after={a}"));
-        let page = api
-            .request(
-                "GET",
-                &format!("/api/v1/surveys/{id}/responses?limit=1000{query}"),
-                headers,
-                "",
-            )
-            .expect("list responses");
-        n += page.body.matches("\"submitted_at\"").count();
-        match page
-            .body
-            .split("\"next\":\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-        {
-            Some(next) => after = Some(next.to_string()),
-            None => break,
-        }
-    }
-    n
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -82,6 +82,10 @@ pub struct Settings {
     /// The hours within which a complaint should be resolved, for the service goals
     /// (`HEARKEN_COMPLAINT_TARGET_HOURS`).
     pub complaint_target_hours: u32,
+    /// A bearer token that may read `/metrics` besides an admin's API token.
+    pub metrics_token: Option<String>,
+    /// One JSON object per log line instead of Rocket's text.
+    pub json_logs: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +116,34 @@ struct RawSettings {
     header_timeout_seconds: Option<i64>,
     body_timeout_seconds: Option<i64>,
     complaint_target_hours: Option<i64>,
+    metrics_token: Option<String>,
+    log_format: Option<String>,
+}
+
+fn metrics_token(token: Option<String>) -> Result<Option<String>, ConfigError> {
+    match token
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    {
+        Some(token) if token.len() < 16 => Err(ConfigError::new(
+            "HEARKEN_METRICS_TOKEN",
+            "must be at least 16 characters long (it guards the figures of every survey)",
+        )),
+        token => Ok(token),
+    }
+}
+
+/// Whether `HEARKEN_LOG_FORMAT` asks for JSON lines; `text` (the default) keeps Rocket's.
+pub fn json_logs(format: Option<&str>) -> Result<bool, ConfigError> {
+    match format.map(str::trim).filter(|f| !f.is_empty()) {
+        None => Ok(false),
+        Some(f) if f.eq_ignore_ascii_case("text") => Ok(false),
+        Some(f) if f.eq_ignore_ascii_case("json") => Ok(true),
+        Some(other) => Err(ConfigError::new(
+            "HEARKEN_LOG_FORMAT",
+            format!("must be text or json, not {other}"),
+        )),
+    }
 }
 
 /// A list setting given either as a list (Rocket.toml) or as one comma-separated string (env).
@@ -314,6 +346,8 @@ impl Settings {
                 24 * 365,
                 "HEARKEN_COMPLAINT_TARGET_HOURS",
             )? as u32,
+            metrics_token: metrics_token(raw.metrics_token)?,
+            json_logs: json_logs(raw.log_format.as_deref())?,
         })
     }
 

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod complaint;
 pub mod config;
 pub mod contact;
+pub mod counters;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod invite;
 pub mod listening;
 pub mod mail;
 pub mod openapi;
+pub mod ops;
 pub mod privacy;
 pub mod respond;
 pub mod results;
@@ -66,6 +68,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = complaint::mount(rocket);
     let rocket = insight::mount(rocket);
     let rocket = focus::mount(rocket);
+    let rocket = ops::mount(rocket);
     openapi::mount(rocket)
 }
 

@@ -40,6 +40,11 @@ enum Command {
         #[command(subcommand)]
         action: ResultsAction,
     },
+    /// Copy the SQLite database to a new file while the server runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The backup file to create; it must not exist yet.
+        file: std::path::PathBuf,
+    },
     /// Prize draws.
     Draw {
         #[command(subcommand)]
@@ -175,6 +180,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
             {
                 println!("{id}\t{responses}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file } => {
+            let report = hearken::ops::backup::run(&figment, &file)?;
+            println!("{report}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

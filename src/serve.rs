@@ -69,7 +69,7 @@ pub async fn run(figment: Figment) -> Result<Option<Closing>, String> {
         // address on the console is the one to open. Serving does not wait for it.
         rocket::tokio::spawn(async move {
             rocket::tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            println!("Hearken is listening on http://{public_addr}");
+            crate::web::logging::announce(&format!("Hearken is listening on http://{public_addr}"));
         });
         let backend = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         front::serve(public, backend, timeouts, shutdown).await;

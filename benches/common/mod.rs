@@ -44,6 +44,12 @@ impl Client {
         }
     }
 
+    /// Carries another connection's cookie over, as a browser does when a balancer sends its
+    /// next request to another server.
+    pub fn share_cookie(&mut self, other: &Client) {
+        self.cookie.clone_from(&other.cookie);
+    }
+
     pub fn request(
         &mut self,
         method: &str,
@@ -209,6 +215,11 @@ impl Server {
         server
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The most resident memory the server has used so far (VmHWM), in KiB.
     pub fn peak_rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -341,4 +352,42 @@ pub fn published_survey_with(
         .expect("publish");
     assert_eq!(published.status, 200, "{}", published.body);
     id
+}
+
+/// The value of the hidden form field `name` in a page.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+/// Responses stored for a survey, counted through the API.
+pub fn stored(api: &mut Client, headers: &[(&str, &str)], id: &str) -> usize {
+    let mut n = 0usize;
+    let mut after: Option<String> = None;
+    loop {
+        let query = after
+            .as_deref()
+            .map_or(String::new(), |a| format!("&after={a}"));
+        let page = api
+            .request(
+                "GET",
+                &format!("/api/v1/surveys/{id}/responses?limit=1000{query}"),
+                headers,
+                "",
+            )
+            .expect("list responses");
+        n += page.body.matches("\"submitted_at\"").count();
+        match page
+            .body
+            .split("\"next\":\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+        {
+            Some(next) => after = Some(next.to_string()),
+            None => break,
+        }
+    }
+    n
 }

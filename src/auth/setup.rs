@@ -38,9 +38,9 @@ pub fn announce_fairing() -> impl Fairing {
             };
             let settings = settings.clone();
             match db.run(move |conn| issue_link(conn, &settings)).await {
-                Ok(Some(link)) => println!(
+                Ok(Some(link)) => crate::web::logging::announce(&format!(
                     "\nNo staff account exists yet. Create the first admin here (the link works once):\n\n    {link}\n"
-                ),
+                )),
                 Ok(None) => {}
                 Err(e) => log::error!("could not create the setup link: {}", e.chain()),
             }

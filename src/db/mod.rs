@@ -192,6 +192,17 @@ impl Db {
         Closing(self.open._closed.0.clone())
     }
 
+    /// The pool's connections now: open, idle (open minus idle are in use) and the most it
+    /// may open.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
+    }
+
     /// A pooled connection, for blocking code (CLI commands, tests, workers).
     pub fn conn(&self) -> Result<PooledConn> {
         Ok(self.pool.get()?)

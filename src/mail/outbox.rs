@@ -280,6 +280,16 @@ fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> Result<Vec<OutboxRo
     })
 }
 
+/// How many emails the outbox holds in each status, for `/metrics`.
+pub fn count_by_status(conn: &mut DbConn) -> Result<Vec<(String, i64)>> {
+    use diesel::dsl::count_star;
+    Ok(outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, count_star()))
+        .order(outbox::status)
+        .load(conn)?)
+}
+
 /// Whether the recipient of a row has opted out, as the listener tells.
 pub fn opted_out(conn: &mut DbConn, row: &OutboxRow, listener: &dyn Listener) -> Result<bool> {
     listener.opted_out(conn, &row.recipient, row.contact_id.as_deref())

@@ -30,6 +30,10 @@ pub fn insert_response(conn: &mut DbConn, row: &ResponseRow) -> Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "postgres")]
+/// Answers one multi-row insert takes: three parameters each, well under PostgreSQL's 65,535.
+const ANSWERS_PER_INSERT: usize = 1000;
+
 pub fn insert_answers(
     conn: &mut DbConn,
     response_id: &str,
@@ -45,13 +49,44 @@ pub fn insert_answers(
             )
         })
         .collect();
-    // One statement per answer keeps the SQL within both backends' parameter limits.
-    for row in rows {
-        diesel::insert_into(answers::table)
-            .values(row)
-            .execute(conn)?;
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = conn.as_postgres() {
+        // One round trip per response rather than per answer: on a server across a socket the
+        // trips, not the rows, are the cost. Chunks stay far inside the parameter limit.
+        for chunk in rows.chunks(ANSWERS_PER_INSERT) {
+            diesel::insert_into(answers::table)
+                .values(chunk.to_vec())
+                .execute(pg)?;
+        }
+        return Ok(());
+    }
+    {
+        // In-process SQLite keeps each one-row statement prepared; a many-row statement
+        // would be prepared again for every response.
+        for row in rows {
+            diesel::insert_into(answers::table)
+                .values(row)
+                .execute(conn)?;
+        }
     }
     Ok(())
+}
+
+/// The stored responses among these submission keys: (key, response id, payload digest,
+/// survey id).
+pub fn find_by_submission_keys(
+    conn: &mut DbConn,
+    keys: &[&str],
+) -> Result<Vec<(String, String, String, String)>> {
+    Ok(responses::table
+        .filter(responses::submission_key.eq_any(keys))
+        .select((
+            responses::submission_key,
+            responses::id,
+            responses::payload_digest,
+            responses::survey_id,
+        ))
+        .load(conn)?)
 }
 
 pub fn find_by_submission_key(conn: &mut DbConn, key: &str) -> Result<Option<ResponseRow>> {

@@ -6,12 +6,15 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDateTime;
+
 use rocket::http::Status;
 use rocket::tokio::sync::{mpsc, oneshot};
 
 use super::model::{self, ResponseRow};
 use super::tally::{Batch, StoredFact};
 use crate::config::Settings;
+use crate::counters;
 use crate::db::{self, Db, DbConn};
 use crate::error::{Error, Result};
 use crate::incentive::{self, Completion, Plan};
@@ -109,6 +112,12 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
             db::write(&mut conn, |conn| {
                 let mut results: Vec<Result<Stored>> = Vec::with_capacity(batch.len());
                 let mut tallies = Batch::default();
+                let mut open = OpenSurveys::default();
+                let keys: Vec<&str> = batch
+                    .iter()
+                    .map(|(s, _)| s.submission_key.as_str())
+                    .collect();
+                let mut known = Known::stored(conn, &keys)?;
                 for (submission, _) in &batch {
                     // A savepoint per submission: a refusal rolls back only its own rows. A
                     // database that cannot take writes fails the whole batch instead (SQLite
@@ -116,11 +125,12 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
                     // error would hide why).
                     let mut unavailable = None;
                     let result = diesel::Connection::transaction(conn, |conn| {
-                        store_in_batch(conn, settings, submission).inspect_err(|e| {
-                            if e.status() == Status::ServiceUnavailable {
-                                unavailable = Some(e.unavailable_copy());
-                            }
-                        })
+                        store_in_batch(conn, settings, (&mut open, &mut known), submission)
+                            .inspect_err(|e| {
+                                if e.status() == Status::ServiceUnavailable {
+                                    unavailable = Some(e.unavailable_copy());
+                                }
+                            })
                     });
                     if let Some(error) = unavailable {
                         return Err(error);
@@ -138,6 +148,7 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
         match outcome {
             Ok(results) => {
                 for ((_, reply), result) in batch.into_iter().zip(results) {
+                    count(&result);
                     let _ = reply.send(result);
                 }
             }
@@ -152,6 +163,7 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
                         error.chain()
                     );
                 }
+                counters::add(&counters::SUBMISSIONS_REFUSED, batch.len() as u64);
                 for (_, reply) in batch {
                     let copy = if unavailable {
                         error.unavailable_copy()
@@ -165,10 +177,25 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
+fn count(result: &Result<Stored>) {
+    let counter = match result {
+        Ok(Stored::New(_)) => &counters::SUBMISSIONS_STORED,
+        Ok(Stored::Replayed(_)) => &counters::SUBMISSIONS_REPLAYED,
+        Err(_) => &counters::SUBMISSIONS_REFUSED,
+    };
+    counters::add(counter, 1);
+}
+
 /// Stores one submission and adds it to the kept figures, in the caller's write transaction
 /// (command-line tools that load data use this; the writer thread stores batches).
 pub fn store(conn: &mut DbConn, settings: &Settings, submission: &Submission) -> Result<Stored> {
-    let stored = store_in_batch(conn, settings, submission)?;
+    let mut known = Known::stored(conn, &[&submission.submission_key])?;
+    let stored = store_in_batch(
+        conn,
+        settings,
+        (&mut OpenSurveys::default(), &mut known),
+        submission,
+    )?;
     if let Stored::New(_) = &stored {
         let mut tallies = Batch::default();
         tallies.add(&submission.survey_id, &submission.facts);
@@ -177,18 +204,61 @@ pub fn store(conn: &mut DbConn, settings: &Settings, submission: &Submission) ->
     Ok(stored)
 }
 
+/// Whether each survey a batch answers takes answers, looked up once per batch: the batch is
+/// one transaction of a few milliseconds, and on PostgreSQL every lookup is a round trip.
+#[derive(Default)]
+struct OpenSurveys(std::collections::HashMap<String, bool>);
+
+impl OpenSurveys {
+    fn check(&mut self, conn: &mut DbConn, survey_id: &str, now: NaiveDateTime) -> Result<()> {
+        let open = match self.0.get(survey_id) {
+            Some(open) => *open,
+            None => {
+                let open =
+                    surveys::stored_availability(conn, survey_id, now)? == Availability::Open;
+                self.0.insert(survey_id.to_string(), open);
+                open
+            }
+        };
+        if open {
+            Ok(())
+        } else {
+            Err(Error::conflict(
+                "survey_not_open",
+                "the survey does not accept answers now",
+            ))
+        }
+    }
+}
+
+/// The submission keys of a batch that are stored already (looked up in one query for the
+/// whole batch), and those the batch stores as it goes, so a key sent twice in one batch is a
+/// replay too: key → (response id, payload digest, survey id).
+struct Known(std::collections::HashMap<String, (String, String, String)>);
+
+impl Known {
+    fn stored(conn: &mut DbConn, keys: &[&str]) -> Result<Known> {
+        let found = model::find_by_submission_keys(conn, keys)?;
+        Ok(Known(
+            found
+                .into_iter()
+                .map(|(key, id, digest, survey)| (key, (id, digest, survey)))
+                .collect(),
+        ))
+    }
+}
+
 /// Stores one submission in the caller's write transaction; its facts are the caller's to add
 /// to the kept figures.
 fn store_in_batch(
     conn: &mut DbConn,
     settings: &Settings,
+    (open, known): (&mut OpenSurveys, &mut Known),
     submission: &Submission,
 ) -> Result<Stored> {
-    if let Some(existing) = model::find_by_submission_key(conn, &submission.submission_key)? {
-        return if existing.payload_digest == submission.payload_digest
-            && existing.survey_id == submission.survey_id
-        {
-            Ok(Stored::Replayed(existing.id))
+    if let Some((id, digest, survey_id)) = known.0.get(&submission.submission_key) {
+        return if *digest == submission.payload_digest && *survey_id == submission.survey_id {
+            Ok(Stored::Replayed(id.clone()))
         } else {
             Err(Error::invalid(
                 "submission",
@@ -199,12 +269,7 @@ fn store_in_batch(
     let now = db::now();
     // Checked again here, inside the transaction: pages may show a survey a moment after it
     // closed, but no answer is stored after that.
-    if surveys::stored_availability(conn, &submission.survey_id, now)? != Availability::Open {
-        return Err(Error::conflict(
-            "survey_not_open",
-            "the survey does not accept answers now",
-        ));
-    }
+    open.check(conn, &submission.survey_id, now)?;
     if let Some(invitation_id) = &submission.invitation_id {
         // For an anonymous survey the invitation keeps only the day it was answered, so its time
         // cannot be joined with the response's to tell who answered what.
@@ -257,5 +322,13 @@ fn store_in_batch(
         };
         incentive::on_completion(conn, settings, plan, &completion)?;
     }
+    known.0.insert(
+        row.submission_key.clone(),
+        (
+            row.id.clone(),
+            row.payload_digest.clone(),
+            row.survey_id.clone(),
+        ),
+    );
     Ok(Stored::New(row.id))
 }

@@ -6,6 +6,9 @@
 //! installs its own logger only when no other is installed, so [`install`] puts this one in first
 //! and takes over the job of honouring `log_level`.
 //!
+//! With `HEARKEN_LOG_FORMAT=json` every line is one JSON object (`time`, `level`, `target`,
+//! `message`) for a log collector, with Rocket's colours taken out.
+//!
 //! Blanked: the segment after `/r/`, `/setup/` and `/unsubscribe/` (personal, setup and
 //! unsubscribe tokens). Kept: route templates such as `/r/<token>`, and `/r/i/<id>`, whose
 //! invitation id is not a secret and helps when reading the log.
@@ -22,10 +25,17 @@ const SECRET_PATHS: [&str; 3] = ["/r/", "/setup/", "/unsubscribe/"];
 const BLANK: &str = "[redacted]";
 
 static INSTALLED: AtomicBool = AtomicBool::new(false);
+static JSON: AtomicBool = AtomicBool::new(false);
 
 /// Installs the logger (once per process) and sets the level from the figment's `log_level`,
 /// as Rocket does each time an application starts. Call it before the application ignites.
 pub fn install(figment: &Figment) {
+    // A bad value stops the start when the settings are checked; text until then.
+    let format = figment.extract_inner::<String>("log_format").ok();
+    JSON.store(
+        crate::config::json_logs(format.as_deref()).unwrap_or(false),
+        Ordering::Release,
+    );
     if log::set_boxed_logger(Box::new(RedactingLogger)).is_ok() {
         INSTALLED.store(true, Ordering::Release);
     }
@@ -73,6 +83,47 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// Prints a line meant for the person who started the server (the address, the setup link)
+/// whatever the log level: as it is, or as one JSON object when the log is JSON.
+pub fn announce(text: &str) {
+    let line = if JSON.load(Ordering::Acquire) {
+        json_line(Level::Info, "hearken", text.trim())
+    } else {
+        text.to_string()
+    };
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// `text` without terminal colour codes (`ESC [ … m` and other CSI sequences).
+fn without_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn json_line(level: Level, target: &str, message: &str) -> String {
+    serde_json::json!({
+        "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "level": level.as_str().to_ascii_lowercase(),
+        "target": target,
+        "message": without_escapes(message).trim(),
+    })
+    .to_string()
+}
+
 struct RedactingLogger;
 
 /// Rocket's records meant to be shown at launch whatever the level.
@@ -105,6 +156,11 @@ impl Log for RedactingLogger {
             record.level()
         };
         let text = redact(&record.args().to_string());
+        if JSON.load(Ordering::Acquire) {
+            let line = json_line(level, record.target().trim_end_matches('_'), &text);
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+            return;
+        }
         let line = match (level, indented) {
             (_, true) => format!("   >> {text}"),
             (Level::Error, false) => format!("Error: {text}"),
@@ -150,5 +206,20 @@ mod tests {
             "\x1b[34m/r/[redacted]\x1b[0m"
         );
         assert_eq!(redact("no paths here"), "no paths here");
+    }
+
+    #[test]
+    fn a_json_line_is_one_object_without_colours() {
+        let line = json_line(
+            Level::Warn,
+            "rocket::launch",
+            "\x1b[1;49;39mGET\x1b[0m /x\n",
+        );
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["level"], "warn");
+        assert_eq!(value["target"], "rocket::launch");
+        assert_eq!(value["message"], "GET /x");
+        assert!(value["time"].as_str().unwrap().ends_with('Z'));
+        assert!(!line.contains('\n'));
     }
 }

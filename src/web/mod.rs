@@ -4,6 +4,7 @@
 
 pub mod catchers;
 pub mod cookies;
+pub mod counting;
 pub mod csrf;
 pub mod front;
 pub mod headers;
@@ -121,6 +122,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
                 .enable(Referrer::NoReferrer),
         )
         .attach(headers::SecurityHeaders)
+        .attach(counting::RequestCounter)
         .mount("/", routes![stylesheet, health])
         .register("/", catchers::html())
         .register("/api", catchers::api())

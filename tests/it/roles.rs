@@ -20,6 +20,7 @@ enum Access {
 const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/", Access::Staff),
     ("GET", "/health", Access::Public),
+    ("GET", "/metrics", Access::Admin),
     ("GET", "/static/app.css", Access::Public),
     ("GET", "/login", Access::Public),
     ("POST", "/login", Access::Public),

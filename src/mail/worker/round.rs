@@ -275,7 +275,13 @@ impl Worker<'_> {
             let recorded = db.conn().and_then(|mut conn| {
                 outbox::record(&mut conn, &node, &outcomes, listener.as_ref())
             });
-            recorded.map_err(|e| (e, outcomes))
+            match recorded {
+                Ok(()) => {
+                    count(&outcomes);
+                    Ok(())
+                }
+                Err(e) => Err((e, outcomes)),
+            }
         })
         .await
         .map_err(|e| (e, Vec::new()))?
@@ -343,6 +349,19 @@ impl Worker<'_> {
                 let at = db::now() + TimeDelta::from_std(wait).unwrap_or(TimeDelta::seconds(60));
                 Outcome::Retry { at, error }
             }
+        }
+    }
+}
+
+/// Counts committed outcomes for `/metrics`.
+fn count(outcomes: &[(OutboxRow, Outcome)]) {
+    use crate::counters::{self, MAIL_FAILED, MAIL_RETRIED, MAIL_SENT};
+    for (_, outcome) in outcomes {
+        match outcome {
+            Outcome::Sent => counters::add(&MAIL_SENT, 1),
+            Outcome::Failed { .. } | Outcome::Rejected { .. } => counters::add(&MAIL_FAILED, 1),
+            Outcome::Retry { .. } => counters::add(&MAIL_RETRIED, 1),
+            Outcome::Cancelled | Outcome::Released => {}
         }
     }
 }
