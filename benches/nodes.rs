@@ -362,16 +362,8 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "{:<12} {:>7} {:>9} {:>8} {:>8} {:>6} {:>10} {:>10}   {}",
-        "setup",
-        "clients",
-        "per sec",
-        "p50 ms",
-        "p99 ms",
-        "errors",
-        "node µs/s",
-        "db µs/s",
-        "node peak RSS MiB"
+        "{:<12} {:>7} {:>9} {:>8} {:>8} {:>6} {:>10} {:>10}   node peak RSS MiB",
+        "setup", "clients", "per sec", "p50 ms", "p99 ms", "errors", "node µs/sub", "db µs/sub",
     );
     for name in wanted.split(',').map(str::trim) {
         let (label, nodes, balanced, pg): (&'static str, usize, bool, bool) = match name {

@@ -58,7 +58,7 @@ impl<'r> FromRequest<'r> for MetricsReader {
 
 #[get("/metrics")]
 async fn metrics(_reader: MetricsReader, db: &State<Db>) -> Result<(ContentType, String)> {
-    let outbox = db.run(|conn| outbox::count_by_status(conn)).await?;
+    let outbox = db.run(outbox::count_by_status).await?;
     let text = render(&outbox, db.pool_state());
     let content_type =
         ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);

@@ -203,3 +203,149 @@ fn a_full_disk_gets_503_and_a_log_line_not_one_per_answer() {
     let created = statuses.iter().filter(|s| **s == 201).count();
     assert_eq!(stored, created as i64);
 }
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Security check 43 on a real file system: the database on a small tmpfs that a filler file
+/// fills during load. Answers get 503 (never a thank-you for an answer not stored); once the
+/// filler is removed, answers are stored again by the same server, without a restart.
+#[test]
+fn a_tmpfs_filled_during_load_gets_503_and_recovers_without_a_restart() {
+    if crate::TestDatabase::new(std::path::Path::new("/nonexistent")).is_postgres() {
+        return; // The database server's disk is not the application's.
+    }
+    // SAFETY: geteuid only reads the process's user id.
+    if unsafe { libc::geteuid() } != 0 {
+        // Mounting needs root; CI runs as root, so this check runs there.
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let holder = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=12m,mode=0700", "tmpfs"])
+        .arg(holder.path())
+        .status()
+        .unwrap();
+    assert!(mounted.success(), "mount -t tmpfs failed");
+    let _tmpfs = Tmpfs(holder.path().to_path_buf());
+    let dir = holder.path();
+    run(
+        dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            "tmpfs@example.com",
+            "--name",
+            "Tmpfs",
+            "--role",
+            "designer",
+        ],
+    );
+    let token = run(dir, &["token", "create", "--email", "tmpfs@example.com"]);
+    let (_server, port, lines) = start(dir, None);
+    let body = r#"{"title": "Small disk", "questions": [{"id": "q", "kind": "long_text", "prompt": "Anything?"}]}"#;
+    let (status, created) = http(port, "POST", "/api/v1/surveys", Some(&token), body).unwrap();
+    assert_eq!(status, 201, "{created}");
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let (status, _) = http(
+        port,
+        "POST",
+        &format!("/api/v1/surveys/{id}/publish"),
+        Some(&token),
+        "{}",
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+
+    let answer = format!(r#"{{"answers": {{"q": "{}"}}}}"#, "x".repeat(4000));
+    let path = format!("/api/v1/surveys/{id}/responses");
+    let mut statuses: Vec<u16> = Vec::new();
+    let send = |statuses: &mut Vec<u16>| {
+        let (status, _) = http(port, "POST", &path, Some(&token), &answer).unwrap();
+        statuses.push(status);
+        status
+    };
+    for _ in 0..20 {
+        assert_eq!(send(&mut statuses), 201);
+    }
+    // Fill the file system, leaving the database nothing to grow into.
+    let filler = dir.join("filler");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while file.write_all(&chunk).is_ok() {}
+        let _ = file.sync_all();
+    }
+    let mut refused = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while refused < 20 {
+        assert!(
+            Instant::now() < deadline,
+            "answers kept being stored on a full disk"
+        );
+        if send(&mut statuses) == 503 {
+            refused += 1;
+        }
+    }
+    std::fs::remove_file(&filler).unwrap();
+    let freed = Instant::now();
+    let recovered = loop {
+        if send(&mut statuses) == 201 {
+            break freed.elapsed();
+        }
+        assert!(
+            freed.elapsed() < Duration::from_secs(30),
+            "no answer stored within 30 s of freeing space"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    for _ in 0..10 {
+        assert_eq!(send(&mut statuses), 201, "answers after recovery");
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 503),
+        "only stored or 503: {statuses:?}"
+    );
+    let logged = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("Error:") || l.starts_with("Warning:"))
+        .count();
+    assert!(logged >= 1, "the full disk was not logged");
+    let created = statuses.iter().filter(|s| **s == 201).count();
+    eprintln!(
+        "tmpfs full: {created} stored, {} refused with 503, recovered {:.1} s after space was freed, {logged} log lines",
+        statuses.iter().filter(|s| **s == 503).count(),
+        recovered.as_secs_f64()
+    );
+    let db = hearken::Db::open(
+        &hearken::config::DatabaseUrl::Sqlite(dir.join("hearken.db")),
+        1,
+        false,
+    )
+    .unwrap();
+    let mut conn = db.conn().unwrap();
+    use diesel::{QueryDsl, RunQueryDsl};
+    let stored: i64 = hearken::db::schema::responses::table
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(
+        stored, created as i64,
+        "stored answers are exactly the 201s"
+    );
+    let verdict =
+        hearken::db::sqlite::pragma(conn.as_sqlite().unwrap(), "integrity_check").unwrap();
+    assert_eq!(verdict, "ok");
+}

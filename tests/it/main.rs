@@ -37,6 +37,7 @@ mod mail;
 mod memory;
 mod methods;
 mod openapi;
+mod operations;
 mod passwords;
 mod resilience;
 mod respond;
