@@ -95,7 +95,7 @@ fn client(load: &Load, token: &str, survey: &str) {
 }
 
 /// One number from a query whose single column is named `n`.
-fn number(db: &Db, sql: &str) -> i64 {
+pub(crate) fn number(db: &Db, sql: &str) -> i64 {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::BigInt)]

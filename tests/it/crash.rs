@@ -25,7 +25,7 @@ const CONTACTS: usize = 500;
 
 /// The outbox worker's messages in flight at once (`CONCURRENT_SENDS` in the worker): the most
 /// a kill can catch between the relay's `250` and the row's update.
-const IN_FLIGHT: usize = 8;
+pub(crate) const IN_FLIGHT: usize = 8;
 
 pub(crate) fn hearken(dir: &Path, database_url: &str, smtp_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hearken"));

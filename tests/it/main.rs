@@ -36,6 +36,7 @@ mod login;
 mod mail;
 mod memory;
 mod methods;
+mod nodes;
 mod openapi;
 mod operations;
 mod passwords;
