@@ -13,6 +13,7 @@ mod contacts;
 mod coupon_crash;
 mod coupon_model;
 mod crash;
+mod crash_loop;
 mod csrf;
 mod data_dir;
 mod database;
