@@ -36,11 +36,12 @@ pub fn routes() -> Vec<rocket::Route> {
 }
 
 /// A form-level error shown above the fields, naming the field when there is one.
+/// An error as a sentence for a page: it starts with a capital, as the API's messages do not.
 fn problem(error: &Error) -> String {
-    match error {
+    crate::web::capitalized(&match error {
         Error::Invalid { field, message } => format!("{}: {message}", field.replace('_', " ")),
         other => other.public_message(),
-    }
+    })
 }
 
 #[get("/")]
@@ -88,7 +89,7 @@ async fn login_submit(
         Err(error @ (Error::BadCredentials | Error::TooMany { .. })) => {
             let page = Template::render(
                 "login",
-                context! { title: "Sign in", csrf: csrf.0, email: form.email, error: error.to_string() },
+                context! { title: "Sign in", csrf: csrf.0, email: form.email, error: crate::web::capitalized(&error.to_string()) },
             );
             Ok(match error.retry_after() {
                 Some(secs) => Reply::Later(crate::web::RetryLater {
@@ -124,15 +125,34 @@ async fn logout(
 }
 
 #[get("/setup/<token>")]
-async fn setup_page(db: &State<Db>, token: &str, csrf: CsrfToken) -> Result<Template> {
+async fn setup_page(db: &State<Db>, token: &str, csrf: CsrfToken) -> Result<Reply> {
     let token = token.to_string();
     let valid = db.run(move |conn| setup::is_valid(conn, &token)).await?;
     if !valid {
-        return Err(Error::NotFound);
+        return Ok(used_setup_link());
     }
-    Ok(Template::render(
+    Ok(Reply::Page(Template::render(
         "setup",
         context! { title: "Create the first admin", csrf: csrf.0 },
+    )))
+}
+
+/// A setup link that was used, or replaced by a restart: say which, and where to go instead.
+fn used_setup_link() -> Reply {
+    Reply::Status((
+        Status::NotFound,
+        Template::render(
+            "error",
+            context! {
+                title: "This setup link no longer works",
+                status: 404,
+                message: "A setup link works once, and each restart before the first admin exists \
+                          replaces it. If the first admin has been created, sign in; if not, \
+                          restart the server and open the new link it prints.",
+                signed_out: false,
+                sign_in: true,
+            },
+        ),
     ))
 }
 
@@ -158,7 +178,7 @@ async fn setup_submit(
     let token = token.to_string();
     let probe = token.clone();
     if !db.run(move |conn| setup::is_valid(conn, &probe)).await? {
-        return Err(Error::NotFound);
+        return Ok(used_setup_link());
     }
     let checked =
         NewUserInput::check(&form.email, &form.name, "admin", &form.password).and_then(|input| {
@@ -279,7 +299,11 @@ async fn users_page(
     let notice = flash.map(|f| f.message().to_string());
     Ok(Template::render(
         "users",
-        context! { title: "Staff users", me: staff.me(), csrf: csrf.0, users, roles: Role::ALL, notice },
+        // Least privilege by default: an admin picks a wider role on purpose.
+        context! {
+            title: "Staff users", me: staff.me(), csrf: csrf.0, users, roles: Role::ALL, notice,
+            role: Role::Analyst.as_str(), self_id: &staff.user.id,
+        },
     ))
 }
 
@@ -322,6 +346,7 @@ async fn create_user(
                 context! {
                     title: "Staff users", me: staff.me(), csrf: csrf.0, users, roles: Role::ALL,
                     error: problem(&error), name: form.name, email: form.email, role: form.role,
+                    self_id: &staff.user.id,
                 },
             );
             Ok(match error.retry_after() {

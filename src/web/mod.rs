@@ -123,7 +123,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         )
         .attach(headers::SecurityHeaders)
         .attach(counting::RequestCounter)
-        .mount("/", routes![stylesheet, health])
+        .mount("/", routes![stylesheet, icon, health])
         .register("/", catchers::html())
         .register("/api", catchers::api())
 }
@@ -131,6 +131,12 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
 #[get("/static/app.css")]
 fn stylesheet() -> (ContentType, &'static str) {
     (ContentType::CSS, include_str!("assets/app.css"))
+}
+
+/// The tab icon every page names, so no browser asks for a missing `/favicon.ico`.
+#[get("/static/icon.svg")]
+fn icon() -> (ContentType, &'static str) {
+    (ContentType::SVG, include_str!("assets/icon.svg"))
 }
 
 /// For load balancers and monitoring: 200 when the database answers.

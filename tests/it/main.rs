@@ -51,6 +51,7 @@ mod sessions;
 mod setup;
 mod smtp;
 mod source;
+mod staff_edges;
 mod strict_input;
 mod survey_pages;
 mod surveys;

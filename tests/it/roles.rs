@@ -22,6 +22,7 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/health", Access::Public),
     ("GET", "/metrics", Access::Admin),
     ("GET", "/static/app.css", Access::Public),
+    ("GET", "/static/icon.svg", Access::Public),
     ("GET", "/login", Access::Public),
     ("POST", "/login", Access::Public),
     ("POST", "/logout", Access::Staff),

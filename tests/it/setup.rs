@@ -38,7 +38,7 @@ fn setup_link_creates_the_first_admin_once() {
         .dispatch();
     assert_eq!(mismatched.status(), Status::UnprocessableEntity);
     let body = mismatched.into_string().unwrap();
-    assert!(body.contains("password confirm: does not match"), "{body}");
+    assert!(body.contains("Password confirm: does not match"), "{body}");
     assert!(body.contains("ada@example.com"), "what was typed is kept");
     assert_eq!(app.count("users"), 0);
 

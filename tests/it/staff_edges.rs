@@ -1,0 +1,132 @@
+//! Rough edges a new staff user met, each checked so it cannot come back: contacts in the
+//! navigation for those who manage them, least privilege when adding a user, no way to
+//! deactivate yourself, a used setup link that says what to do, sentences that start with a
+//! capital, and a tab icon on every page instead of a request for a missing `/favicon.ico`.
+
+use hearken::auth::Role;
+use rocket::http::{ContentType, Status};
+
+use crate::{PASSWORD, TestApp, form};
+
+fn page(client: &rocket::local::blocking::Client, path: &str) -> (Status, String) {
+    let response = client.get(path.to_string()).dispatch();
+    (
+        response.status(),
+        response.into_string().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn contacts_are_in_the_navigation_of_designers_and_not_of_analysts() {
+    let app = TestApp::new();
+    app.add_user("designer@example.com", Role::Designer);
+    app.add_user("analyst@example.com", Role::Analyst);
+    assert_eq!(
+        app.sign_in("designer@example.com", PASSWORD),
+        Status::SeeOther
+    );
+    let (_, home) = page(&app.client, "/");
+    let nav = home
+        .split("<nav")
+        .nth(1)
+        .unwrap()
+        .split("</nav>")
+        .next()
+        .unwrap();
+    assert!(nav.contains("href=\"/contacts\""), "{nav}");
+
+    let analyst = TestApp::with_client_of(&app);
+    assert_eq!(
+        analyst.sign_in("analyst@example.com", PASSWORD),
+        Status::SeeOther
+    );
+    let (_, home) = page(&analyst.client, "/");
+    assert!(!home.contains("href=\"/contacts\""));
+}
+
+#[test]
+fn adding_a_user_preselects_the_narrowest_role_and_nobody_may_deactivate_themselves() {
+    let app = TestApp::new();
+    let admin = app.signed_in_admin();
+    let other = app.add_user("someone@example.com", Role::Designer);
+    let (status, users) = page(&app.client, "/admin/users");
+    assert_eq!(status, Status::Ok);
+    assert!(
+        users.contains("<option value=\"analyst\" selected>"),
+        "{users}"
+    );
+    assert!(!users.contains("<option value=\"admin\" selected>"));
+    assert!(users.contains(&format!("/admin/users/{}/active", other.id)));
+    assert!(
+        !users.contains(&format!("/admin/users/{}/active", admin.id)),
+        "the admin is offered to deactivate their own account"
+    );
+    assert!(users.contains("Active · you"));
+}
+
+#[test]
+fn a_used_setup_link_says_why_and_where_to_go() {
+    let app = TestApp::new();
+    for status in [
+        app.client.get("/setup/no-longer-valid").dispatch(),
+        app.client
+            .post("/setup/no-longer-valid")
+            .header(ContentType::Form)
+            .body(form(&[
+                ("csrf", &app.csrf()),
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ]))
+            .dispatch(),
+    ]
+    .map(|response| {
+        let status = response.status();
+        let html = response.into_string().unwrap_or_default();
+        assert!(html.contains("This setup link no longer works"), "{html}");
+        assert!(html.contains("restart the server"), "{html}");
+        assert!(html.contains("href=\"/login\""), "{html}");
+        status
+    }) {
+        assert_eq!(status, Status::NotFound);
+    }
+}
+
+#[test]
+fn a_wrong_password_is_told_in_a_sentence() {
+    let app = TestApp::new();
+    app.add_user("someone@example.com", Role::Designer);
+    let csrf = app.csrf();
+    let html = app
+        .client
+        .post("/login")
+        .header(ContentType::Form)
+        .body(form(&[
+            ("csrf", &csrf),
+            ("email", "someone@example.com"),
+            ("password", "not the password at all"),
+        ]))
+        .dispatch()
+        .into_string()
+        .unwrap_or_default();
+    assert!(
+        html.contains("The email or password is not correct"),
+        "{html}"
+    );
+}
+
+#[test]
+fn every_page_names_a_tab_icon_that_is_served() {
+    let app = TestApp::new();
+    let (_, login) = page(&app.client, "/login");
+    assert!(login.contains("<link rel=\"icon\" href=\"/static/icon.svg\""));
+    let (survey_token, id) = crate::surveys::published(&app);
+    let _ = survey_token;
+    let (_, respondent) = page(&app.client, &format!("/s/{id}"));
+    assert!(respondent.contains("<link rel=\"icon\" href=\"/static/icon.svg\""));
+    let icon = app.client.get("/static/icon.svg").dispatch();
+    assert_eq!(icon.status(), Status::Ok);
+    assert_eq!(icon.content_type(), Some(ContentType::SVG));
+    assert!(icon.into_string().unwrap().starts_with("<svg"));
+}
