@@ -22,7 +22,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Client, Server, free_port, hearken, hidden, published_survey, run, stored};
+use common::{
+    Client, Server, designer_token_with, free_port, hearken, hidden, published_survey, run, stored,
+};
 
 const PASSWORD: &str = "rising tide lifts all boats";
 /// The nodes' shared cookie key (base64 of 64 bytes), so any node reads another's cookies.
@@ -134,22 +136,7 @@ fn start(name: &'static str, nodes: usize, balanced: bool, pg: Option<&str>, roo
     }
     // Migrations and a designer first, with the command-line tools, as an operator would.
     run(node(&dirs[0], ports[0], url.as_deref()).arg("migrate"));
-    run(node(&dirs[0], ports[0], url.as_deref()).args([
-        "user",
-        "add",
-        "--email",
-        "bench@example.com",
-        "--name",
-        "Bench",
-        "--role",
-        "designer",
-    ]));
-    let token = run(node(&dirs[0], ports[0], url.as_deref()).args([
-        "token",
-        "create",
-        "--email",
-        "bench@example.com",
-    ]));
+    let token = designer_token_with(|| node(&dirs[0], ports[0], url.as_deref()));
     let mut commands: Vec<Command> = dirs
         .iter()
         .zip(&ports)

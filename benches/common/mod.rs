@@ -292,7 +292,12 @@ pub fn run(command: &mut Command) -> String {
 /// Adds a designer with the command-line tools (before the server starts, as an operator
 /// would) and returns an API token for them.
 pub fn designer_token(data_dir: &Path, port: u16) -> String {
-    run(hearken(data_dir, port).args([
+    designer_token_with(|| hearken(data_dir, port))
+}
+
+/// [`designer_token`] with the tools run as `command` makes them (another database, say).
+pub fn designer_token_with(command: impl Fn() -> Command) -> String {
+    run(command().args([
         "user",
         "add",
         "--email",
@@ -302,7 +307,7 @@ pub fn designer_token(data_dir: &Path, port: u16) -> String {
         "--role",
         "designer",
     ]));
-    run(hearken(data_dir, port).args(["token", "create", "--email", "bench@example.com"]))
+    run(command().args(["token", "create", "--email", "bench@example.com"]))
 }
 
 pub const SURVEY: &str = r#"{

@@ -136,6 +136,23 @@ pub(crate) fn request(
     Ok((status, body))
 }
 
+/// Creates the survey `body` describes through the API of a running server and publishes it;
+/// its id.
+pub(crate) fn published(port: u16, token: &str, body: &str) -> String {
+    let survey = api(port, token, "POST", "/api/v1/surveys", body)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    api(
+        port,
+        token,
+        "POST",
+        &format!("/api/v1/surveys/{survey}/publish"),
+        "{}",
+    );
+    survey
+}
+
 pub(crate) fn api(
     port: u16,
     token: &str,
@@ -194,22 +211,10 @@ fn a_killed_sender_resends_only_what_was_in_flight_with_the_same_message_ids() {
         &serde_json::Value::from(contacts).to_string(),
     );
     assert_eq!(imported["created"], CONTACTS);
-    let survey = api(
+    let survey = published(
         port,
         &token,
-        "POST",
-        "/api/v1/surveys",
         r#"{"title": "Crash survey", "questions": [{"id": "q", "kind": "text", "prompt": "Anything?"}]}"#,
-    )["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    api(
-        port,
-        &token,
-        "POST",
-        &format!("/api/v1/surveys/{survey}/publish"),
-        "{}",
     );
     let invited = api(
         port,

@@ -29,7 +29,7 @@ use serde_json::json;
 use self::cluster::Cluster;
 use self::load::{Load, QUESTIONS};
 use crate::TestDatabase;
-use crate::crash::{Server, api, cli, hearken, http};
+use crate::crash::{Server, cli, hearken, http, published};
 use crate::smtp::{Behaviour, SmtpServer, free_port};
 
 const CLIENTS: usize = 64;
@@ -145,17 +145,7 @@ fn prepare(dir: &Path, database_url: &str, smtp_url: &str) -> (Server, u16, Stri
         .map(|id| json!({"id": id, "kind": "text", "prompt": format!("Question {id}?"), "required": false}))
         .collect();
     let body = json!({"title": "Crash loop", "language": "en", "questions": questions});
-    let survey = api(port, &token, "POST", "/api/v1/surveys", &body.to_string())["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    api(
-        port,
-        &token,
-        "POST",
-        &format!("/api/v1/surveys/{survey}/publish"),
-        "{}",
-    );
+    let survey = published(port, &token, &body.to_string());
     (server, port, survey)
 }
 

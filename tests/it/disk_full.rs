@@ -85,6 +85,25 @@ fn start(
     (server, port, lines)
 }
 
+/// The responses stored in the SQLite database in `dir`, and its `integrity_check` verdict.
+fn stored_and_integrity(dir: &std::path::Path) -> (i64, String) {
+    use diesel::{QueryDsl, RunQueryDsl};
+    let db = hearken::Db::open(
+        &hearken::config::DatabaseUrl::Sqlite(dir.join("hearken.db")),
+        1,
+        false,
+    )
+    .unwrap();
+    let mut conn = db.conn().unwrap();
+    let stored: i64 = hearken::db::schema::responses::table
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    let verdict =
+        hearken::db::sqlite::pragma(conn.as_sqlite().unwrap(), "integrity_check").unwrap();
+    (stored, verdict)
+}
+
 fn file_size(path: &std::path::Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }
@@ -188,18 +207,7 @@ fn a_full_disk_gets_503_and_a_log_line_not_one_per_answer() {
         refused.len(),
     );
     // Every 201 was stored, nothing else was.
-    let db = hearken::Db::open(
-        &hearken::config::DatabaseUrl::Sqlite(dir.path().join("hearken.db")),
-        1,
-        false,
-    )
-    .unwrap();
-    let mut conn = db.conn().unwrap();
-    use diesel::{QueryDsl, RunQueryDsl};
-    let stored: i64 = hearken::db::schema::responses::table
-        .count()
-        .get_result(&mut *conn)
-        .unwrap();
+    let (stored, _) = stored_and_integrity(dir.path());
     let created = statuses.iter().filter(|s| **s == 201).count();
     assert_eq!(stored, created as i64);
 }
@@ -329,23 +337,10 @@ fn a_tmpfs_filled_during_load_gets_503_and_recovers_without_a_restart() {
         statuses.iter().filter(|s| **s == 503).count(),
         recovered.as_secs_f64()
     );
-    let db = hearken::Db::open(
-        &hearken::config::DatabaseUrl::Sqlite(dir.join("hearken.db")),
-        1,
-        false,
-    )
-    .unwrap();
-    let mut conn = db.conn().unwrap();
-    use diesel::{QueryDsl, RunQueryDsl};
-    let stored: i64 = hearken::db::schema::responses::table
-        .count()
-        .get_result(&mut *conn)
-        .unwrap();
+    let (stored, verdict) = stored_and_integrity(dir);
     assert_eq!(
         stored, created as i64,
         "stored answers are exactly the 201s"
     );
-    let verdict =
-        hearken::db::sqlite::pragma(conn.as_sqlite().unwrap(), "integrity_check").unwrap();
     assert_eq!(verdict, "ok");
 }

@@ -273,24 +273,13 @@ fn json_logs_are_one_object_per_line_with_secrets_blanked() {
     );
 }
 
-/// A designer, their token and a published one-question survey on a running server.
+/// A published one-question survey on a running server.
 fn survey_on(port: u16, token: &str) -> String {
-    let created = api(
+    crate::crash::published(
         port,
         token,
-        "POST",
-        "/api/v1/surveys",
         r#"{"title": "Operations", "questions": [{"id": "q", "kind": "text", "prompt": "Anything?"}]}"#,
-    );
-    let id = created["id"].as_str().unwrap().to_string();
-    api(
-        port,
-        token,
-        "POST",
-        &format!("/api/v1/surveys/{id}/publish"),
-        "{}",
-    );
-    id
+    )
 }
 
 /// Submits answers from `clients` threads until `stop`; every acknowledged response id (201,
