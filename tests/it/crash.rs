@@ -153,6 +153,29 @@ pub(crate) fn published(port: u16, token: &str, body: &str) -> String {
     survey
 }
 
+/// Adds `count` contacts (`{prefix}.{i}@example.com`) and invites them all to `survey`.
+pub(crate) fn invite_contacts(port: u16, token: &str, survey: &str, prefix: &str, count: usize) {
+    let contacts: Vec<serde_json::Value> = (0..count)
+        .map(|i| serde_json::json!({"email": format!("{prefix}.{i}@example.com"), "name": format!("Invitee {i}")}))
+        .collect();
+    let imported = api(
+        port,
+        token,
+        "POST",
+        "/api/v1/contacts",
+        &serde_json::Value::from(contacts).to_string(),
+    );
+    assert_eq!(imported["created"], count);
+    let invited = api(
+        port,
+        token,
+        "POST",
+        &format!("/api/v1/surveys/{survey}/invitations"),
+        r#"{"all_contacts": true}"#,
+    );
+    assert_eq!(invited["queued"], count);
+}
+
 pub(crate) fn api(
     port: u16,
     token: &str,
@@ -200,30 +223,12 @@ fn a_killed_sender_resends_only_what_was_in_flight_with_the_same_message_ids() {
     let token = run(&["token", "create", "--email", "crash@example.com"]);
 
     let (mut first, port) = start(dir.path(), &database.url, &sink.url());
-    let contacts: Vec<serde_json::Value> = (0..CONTACTS)
-        .map(|i| serde_json::json!({"email": format!("invitee.{i}@example.com"), "name": format!("Invitee {i}")}))
-        .collect();
-    let imported = api(
-        port,
-        &token,
-        "POST",
-        "/api/v1/contacts",
-        &serde_json::Value::from(contacts).to_string(),
-    );
-    assert_eq!(imported["created"], CONTACTS);
     let survey = published(
         port,
         &token,
         r#"{"title": "Crash survey", "questions": [{"id": "q", "kind": "text", "prompt": "Anything?"}]}"#,
     );
-    let invited = api(
-        port,
-        &token,
-        "POST",
-        &format!("/api/v1/surveys/{survey}/invitations"),
-        r#"{"all_contacts": true}"#,
-    );
-    assert_eq!(invited["queued"], CONTACTS);
+    invite_contacts(port, &token, &survey, "invitee", CONTACTS);
 
     // Past the first batch of 64, into the second.
     let deadline = Instant::now() + Duration::from_secs(20);

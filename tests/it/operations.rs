@@ -20,7 +20,7 @@ use hearken::db::schema::{outbox, responses};
 use rocket::http::{ContentType, Header, Status};
 use serde_json::json;
 
-use crate::crash::{Server, api, cli, hearken, http, request, start};
+use crate::crash::{Server, cli, hearken, http, request, start};
 use crate::smtp::{Behaviour, SmtpServer, free_port};
 use crate::{PASSWORD, TestApp, TestDatabase, bearer};
 
@@ -364,24 +364,7 @@ fn sigterm_under_load_stores_every_acknowledged_answer_and_leaves_no_email_claim
     let token = add_designer(dir.path(), &database.url, &sink.url());
     let (mut server, port) = start(dir.path(), &database.url, &sink.url());
     let survey = survey_on(port, &token);
-    let contacts: Vec<serde_json::Value> = (0..CONTACTS)
-        .map(|i| json!({"email": format!("drain.{i}@example.com"), "name": format!("Drain {i}")}))
-        .collect();
-    api(
-        port,
-        &token,
-        "POST",
-        "/api/v1/contacts",
-        &serde_json::Value::from(contacts).to_string(),
-    );
-    let invited = api(
-        port,
-        &token,
-        "POST",
-        &format!("/api/v1/surveys/{survey}/invitations"),
-        r#"{"all_contacts": true}"#,
-    );
-    assert_eq!(invited["queued"], CONTACTS);
+    crate::crash::invite_contacts(port, &token, &survey, "drain", CONTACTS);
 
     let load = Load::new(port);
     let exit = std::thread::scope(|scope| {
