@@ -95,6 +95,7 @@ impl Policy for Readers {
 }
 
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    crate::web::catchers::install_staff_lookup(session::signed_in);
     rocket
         .mount("/api/v1", api::routes())
         .mount("/", pages::routes())

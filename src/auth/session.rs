@@ -119,7 +119,12 @@ impl<'r, P: Policy> FromRequest<'r> for Staff<P> {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Error> {
         match authenticate(req).await {
-            Ok(staff) => Outcome::Success(staff),
+            Ok(staff) => {
+                if let Ok(me) = serde_json::to_value(staff.me()) {
+                    crate::web::catchers::remember_signed_in(req, me);
+                }
+                Outcome::Success(staff)
+            }
             Err(error) => {
                 if error.status().code >= 500 {
                     log::error!("session check failed: {}", error.chain());
@@ -129,6 +134,17 @@ impl<'r, P: Policy> FromRequest<'r> for Staff<P> {
             }
         }
     }
+}
+
+/// Who is signed in on this request, for the page catcher (see
+/// [`crate::web::catchers::StaffLookup`]).
+pub fn signed_in<'a>(
+    req: &'a Request<'_>,
+) -> rocket::futures::future::BoxFuture<'a, Option<serde_json::Value>> {
+    Box::pin(async move {
+        let staff = authenticate::<AnyRole>(req).await.ok()?;
+        serde_json::to_value(staff.me()).ok()
+    })
 }
 
 /// Starts a session for `user`: a new token (so a planted cookie is never reused), its digest

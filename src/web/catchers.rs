@@ -3,7 +3,9 @@
 //! route, a guard refused, a body too large).
 
 use std::io::Cursor;
+use std::sync::OnceLock;
 
+use rocket::futures::future::BoxFuture;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::{self, Responder, Response};
 use rocket::{Catcher, Request, catch, catchers};
@@ -71,7 +73,28 @@ fn api_default(status: Status, req: &Request<'_>) -> ApiCaught {
     }
 }
 
-struct HtmlCaught(Status);
+/// How the page catcher learns who is signed in, as the page header wants it (`name`, `role`,
+/// `is_admin`): installed by the room that keeps sessions, so an error page keeps a staff
+/// member's navigation.
+pub type StaffLookup = for<'a> fn(&'a Request<'_>) -> BoxFuture<'a, Option<serde_json::Value>>;
+
+static STAFF_LOOKUP: OnceLock<StaffLookup> = OnceLock::new();
+
+pub fn install_staff_lookup(lookup: StaffLookup) {
+    let _ = STAFF_LOOKUP.set(lookup);
+}
+
+/// Who is signed in, once a guard or the catcher has found out during this request.
+#[derive(Default)]
+struct SignedIn(Option<serde_json::Value>);
+
+/// Remembers for this request who is signed in, so an error page that follows shows their
+/// navigation without asking the database again.
+pub fn remember_signed_in(req: &Request<'_>, me: serde_json::Value) {
+    req.local_cache(|| SignedIn(Some(me)));
+}
+
+struct HtmlCaught(Status, Option<serde_json::Value>);
 
 impl<'r> Responder<'r, 'static> for HtmlCaught {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
@@ -80,13 +103,21 @@ impl<'r> Responder<'r, 'static> for HtmlCaught {
             404 => "There is nothing at this address.".to_string(),
             _ => message,
         };
-        html_page(req, self.0, &message)
+        page_for(req, self.0, &message, self.1)
     }
 }
 
 #[catch(default)]
-fn html_default(status: Status, _req: &Request<'_>) -> HtmlCaught {
-    HtmlCaught(status)
+async fn html_default(status: Status, req: &Request<'_>) -> HtmlCaught {
+    // A 401 shows the sign-in form instead; nobody is signed in then. No guard may have run
+    // (no route matched), so the catcher asks.
+    let mut me = None;
+    if status != Status::Unauthorized
+        && let Some(lookup) = STAFF_LOOKUP.get()
+    {
+        me = lookup(req).await;
+    }
+    HtmlCaught(status, me)
 }
 
 pub fn api() -> Vec<Catcher> {
@@ -104,6 +135,17 @@ pub fn is_api_path(req: &Request<'_>) -> bool {
 
 /// The HTML error page; `message` is already safe to show.
 pub fn html_page(req: &Request<'_>, status: Status, message: &str) -> response::Result<'static> {
+    let me = req.local_cache(SignedIn::default).0.clone();
+    page_for(req, status, message, me)
+}
+
+/// The HTML error page, with `me` (who is signed in) for its header.
+fn page_for(
+    req: &Request<'_>,
+    status: Status,
+    message: &str,
+    me: Option<serde_json::Value>,
+) -> response::Result<'static> {
     let title = match status.code {
         404 => "Page not found",
         403 => "Not allowed",
@@ -115,14 +157,19 @@ pub fn html_page(req: &Request<'_>, status: Status, message: &str) -> response::
         s if s >= 500 => "Sorry",
         _ => "Something went wrong",
     };
-    // A 401 page offers the sign-in form right there, so it needs the form's CSRF token.
-    let csrf = match (status.code, req.rocket().state::<crate::Settings>()) {
-        (401, Some(settings)) => super::csrf::current_or_new(settings, req.cookies()),
+    let me = me.filter(|_| status.code != 401);
+    // A 401 page offers the sign-in form right there, and a signed-in member's header the
+    // sign-out button: both need the form's CSRF token.
+    let csrf = match (
+        status.code == 401 || me.is_some(),
+        req.rocket().state::<crate::Settings>(),
+    ) {
+        (true, Some(settings)) => super::csrf::current_or_new(settings, req.cookies()),
         _ => String::new(),
     };
     let mut response = Template::render(
         "error",
-        context! { title, status: status.code, message, signed_out: status.code == 401, csrf },
+        context! { title, status: status.code, message, signed_out: status.code == 401, csrf, me },
     )
     .respond_to(req)?;
     response.set_status(status);

@@ -130,3 +130,29 @@ fn every_page_names_a_tab_icon_that_is_served() {
     assert_eq!(icon.content_type(), Some(ContentType::SVG));
     assert!(icon.into_string().unwrap().starts_with("<svg"));
 }
+
+#[test]
+fn error_pages_keep_a_signed_in_members_navigation() {
+    let app = TestApp::new();
+    app.add_user("designer@example.com", Role::Designer);
+    assert_eq!(
+        app.sign_in("designer@example.com", PASSWORD),
+        Status::SeeOther
+    );
+    // No route at all; a route whose handler finds nothing; a page the role may not see.
+    for (path, expected) in [
+        ("/no-such-page", Status::NotFound),
+        ("/surveys/no-such-survey", Status::NotFound),
+        ("/admin/users", Status::Forbidden),
+    ] {
+        let (status, html) = page(&app.client, path);
+        assert_eq!(status, expected, "{path}");
+        assert!(html.contains("<nav aria-label=\"Main\">"), "{path}: {html}");
+        assert!(html.contains("designer user"), "{path}: the member's name");
+        assert!(html.contains("action=\"/logout\""), "{path}: sign out");
+    }
+    // Signed out, the same pages show no navigation.
+    let stranger = TestApp::with_client_of(&app);
+    let (_, html) = page(&stranger.client, "/no-such-page");
+    assert!(!html.contains("<nav aria-label=\"Main\">"));
+}
