@@ -177,10 +177,14 @@ async fn answer<P: crate::auth::Policy>(
 ) -> Result<Reply> {
     let (status, notice) = match result {
         Ok(notice) => (Status::Ok, notice),
-        Err(Error::Invalid { message, .. }) => (
+        Err(Error::Invalid { field, message }) => (
             Status::UnprocessableEntity,
             Notice {
-                error: Some(message),
+                // Named by the label the page shows; the pasted list's messages say it all.
+                error: Some(match field.as_str() {
+                    "max_reminders" => format!("Reminders per person at most: {message}"),
+                    _ => crate::web::capitalized(&message),
+                }),
                 emails: pasted,
                 ..Notice::default()
             },
@@ -236,15 +240,17 @@ async fn invite_form(
     let result = db
         .run(move |conn| {
             let survey = editing::editable_by(conn, &user, &survey_id)?;
-            let invitees = if form.who == "all" {
-                Invitees::AllContacts
+            let (invitees, not_contacts) = if form.who == "all" {
+                (Invitees::AllContacts, Vec::new())
             } else {
-                Invitees::Contacts(contact_ids_of(conn, &form.emails)?)
+                let (ids, not_contacts) = contact_ids_of(conn, &form.emails)?;
+                (Invitees::Contacts(ids), not_contacts)
             };
-            invitations::invite(conn, &settings_owned, &survey, invitees)
+            let outcome = invitations::invite(conn, &settings_owned, &survey, invitees)?;
+            Ok((outcome, not_contacts))
         })
         .await;
-    let result = result.map(|outcome| {
+    let result = result.map(|(outcome, not_contacts)| {
         if outcome.queued > 0 {
             outbox.notify();
         }
@@ -255,20 +261,27 @@ async fn invite_form(
                 if outcome.queued == 1 { "" } else { "s" },
                 skipped_summary(&outcome.skipped)
             )),
-            ..Notice::default()
+            // The others are invited; these wait in the box until they are contacts.
+            error: (!not_contacts.is_empty()).then(|| not_contacts_message(&not_contacts)),
+            emails: not_contacts.join("\n"),
         }
     });
     answer(db, &staff, csrf.0, &id, result, pasted).await
 }
 
 /// The contact ids of pasted addresses (one per line, or separated by commas, semicolons or
-/// spaces); an address that is not a contact is a 422 naming it.
-fn contact_ids_of(conn: &mut crate::db::DbConn, pasted: &str) -> Result<Vec<String>> {
-    let emails: Vec<String> = pasted
+/// spaces), and the addresses that are no contact yet. None of them a contact is a 422.
+fn contact_ids_of(
+    conn: &mut crate::db::DbConn,
+    pasted: &str,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let mut emails: Vec<String> = pasted
         .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
         .map(|e| e.trim().to_lowercase())
         .filter(|e| !e.is_empty())
         .collect();
+    let mut seen = std::collections::HashSet::new();
+    emails.retain(|e| seen.insert(e.clone()));
     if emails.is_empty() {
         return Err(Error::invalid(
             "emails",
@@ -290,25 +303,35 @@ fn contact_ids_of(conn: &mut crate::db::DbConn, pasted: &str) -> Result<Vec<Stri
             found.insert(contact.email.clone(), contact.id);
         }
     }
-    let unknown: Vec<&str> = emails
-        .iter()
-        .filter(|e| !found.contains_key(*e))
-        .map(String::as_str)
-        .take(10)
-        .collect();
-    if !unknown.is_empty() {
-        return Err(Error::invalid(
-            "emails",
-            format!(
-                "not contacts yet (import them first): {}",
-                unknown.join(", ")
-            ),
-        ));
+    let (known, unknown): (Vec<String>, Vec<String>) =
+        emails.into_iter().partition(|e| found.contains_key(e));
+    if known.is_empty() {
+        return Err(Error::invalid("emails", not_contacts_message(&unknown)));
     }
-    Ok(emails
-        .iter()
-        .filter_map(|e| found.get(e).cloned())
-        .collect())
+    let ids = known.iter().filter_map(|e| found.get(e).cloned()).collect();
+    Ok((ids, unknown))
+}
+
+/// What to tell about pasted addresses that are no contact: which (the first ten) and what to do.
+fn not_contacts_message(addresses: &[String]) -> String {
+    let shown: Vec<&str> = addresses.iter().take(10).map(String::as_str).collect();
+    let more = addresses.len().saturating_sub(shown.len());
+    let rest = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let (count, verb) = match addresses.len() {
+        1 => ("This address is".to_string(), "it is"),
+        n => (format!("These {n} addresses are"), "they are"),
+    };
+    format!(
+        "{count} not a contact yet, so not invited: {}{rest}. Import {} on the Contacts page, \
+         then invite {} here; {verb} kept in the box below.",
+        shown.join(", "),
+        if addresses.len() == 1 { "it" } else { "them" },
+        if addresses.len() == 1 { "it" } else { "them" },
+    )
 }
 
 #[post("/surveys/<id>/reminders", data = "<_form>")]

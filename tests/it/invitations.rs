@@ -613,9 +613,37 @@ fn the_staff_page_counts_statuses_and_invites_and_reminds() {
             ("emails", "p1@example.com\nnobody@example.com"),
         ],
     );
-    assert_eq!(status, Status::UnprocessableEntity);
-    assert!(html.contains("nobody@example.com"));
-    assert_eq!(app.count("invitations"), 0);
+    // The contact is invited; the address that is no contact is named, apart from the
+    // success, and kept in the box to import and invite later.
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("1 invitation queued."), "{html}");
+    let alert = html
+        .split("class=\"error\" role=\"alert\">")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        alert.starts_with("This address is not a contact yet, so not invited: nobody@example.com."),
+        "{html}"
+    );
+    assert!(
+        html.contains("rows=\"4\">nobody@example.com</textarea>"),
+        "{html}"
+    );
+    assert_eq!(app.count("invitations"), 1);
+    let (status, html) = post_form(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("who", "listed"),
+            ("emails", "nobody@example.com, nobody.else@example.com"),
+        ],
+    );
+    assert_eq!(status, Status::UnprocessableEntity, "nobody to invite");
+    assert!(
+        html.contains("These 2 addresses are not a contact yet"),
+        "{html}"
+    );
+    assert_eq!(app.count("invitations"), 1);
     let (status, html) = post_form(
         &path,
         &[
@@ -625,7 +653,10 @@ fn the_staff_page_counts_statuses_and_invites_and_reminds() {
         ],
     );
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("1 invitation queued."), "{html}");
+    assert!(
+        html.contains("0 invitations queued. Skipped: 1 already invited."),
+        "{html}"
+    );
     let (status, html) = post_form(&path, &[("csrf", &csrf), ("who", "all")]);
     assert_eq!(status, Status::Ok);
     assert!(
@@ -646,7 +677,10 @@ fn the_staff_page_counts_statuses_and_invites_and_reminds() {
         &[("csrf", &csrf), ("max_reminders", "99")],
     );
     assert_eq!(status, Status::UnprocessableEntity);
-    assert!(html.contains("must be 0 to 5"));
+    assert!(
+        html.contains("Reminders per person at most: must be 0 to 5"),
+        "{html}"
+    );
     let (status, html) = post_form(
         &format!("/surveys/{survey}/invitations/reminder-limit"),
         &[("csrf", &csrf), ("max_reminders", "1")],
