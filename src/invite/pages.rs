@@ -148,6 +148,9 @@ struct InviteForm {
     who: String,
     #[field(default = String::new())]
     emails: String,
+    /// Inviting every contact sends many emails at once: its form asks for a tick first.
+    #[field(default = false)]
+    confirm: bool,
 }
 
 #[derive(FromForm)]
@@ -241,6 +244,12 @@ async fn invite_form(
         .run(move |conn| {
             let survey = editing::editable_by(conn, &user, &survey_id)?;
             let (invitees, not_contacts) = if form.who == "all" {
+                if !form.confirm {
+                    return Err(Error::invalid(
+                        "confirm",
+                        "tick the box to confirm that every contact is to be invited",
+                    ));
+                }
                 (Invitees::AllContacts, Vec::new())
             } else {
                 let (ids, not_contacts) = contact_ids_of(conn, &form.emails)?;

@@ -658,6 +658,20 @@ fn the_staff_page_counts_statuses_and_invites_and_reminds() {
         "{html}"
     );
     let (status, html) = post_form(&path, &[("csrf", &csrf), ("who", "all")]);
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "inviting everyone needs the tick"
+    );
+    assert!(
+        html.contains("Tick the box to confirm that every contact is to be invited"),
+        "{html}"
+    );
+    assert_eq!(app.count("invitations"), 1);
+    let (status, html) = post_form(
+        &path,
+        &[("csrf", &csrf), ("who", "all"), ("confirm", "true")],
+    );
     assert_eq!(status, Status::Ok);
     assert!(
         html.contains("2 invitations queued. Skipped: 1 already invited."),

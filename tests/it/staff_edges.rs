@@ -156,3 +156,38 @@ fn error_pages_keep_a_signed_in_members_navigation() {
     let (_, html) = page(&stranger.client, "/no-such-page");
     assert!(!html.contains("<nav aria-label=\"Main\">"));
 }
+
+#[test]
+fn publishing_a_draft_asks_for_a_tick_first() {
+    let app = TestApp::new();
+    app.add_user("designer@example.com", Role::Designer);
+    assert_eq!(
+        app.sign_in("designer@example.com", PASSWORD),
+        Status::SeeOther
+    );
+    let csrf = app.csrf();
+    let created = app
+        .client
+        .post("/surveys")
+        .header(ContentType::Form)
+        .body(form(&[("csrf", &csrf), ("title", "Tick first")]))
+        .dispatch();
+    assert_eq!(created.status(), Status::SeeOther);
+    let at = created.headers().get_one("Location").unwrap().to_string();
+    let (_, html) = page(&app.client, &at);
+    assert!(html.contains("id=\"publish-confirm\" name=\"confirm\" value=\"true\" required"));
+    let refused = app
+        .client
+        .post(format!("{at}/publish"))
+        .header(ContentType::Form)
+        .body(form(&[("csrf", &csrf)]))
+        .dispatch();
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    let html = refused.into_string().unwrap();
+    assert!(
+        html.contains("tick the box to confirm that the questions are final"),
+        "{html}"
+    );
+    let (_, html) = page(&app.client, &at);
+    assert!(html.contains("id=\"publish-confirm\""), "still a draft");
+}

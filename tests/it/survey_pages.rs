@@ -335,7 +335,7 @@ fn a_designer_builds_publishes_and_closes_a_survey_through_the_pages() {
         &app.client,
         &app.csrf(),
         &format!("/surveys/{id}/publish"),
-        &[],
+        &[("confirm", "true")],
     );
     assert_eq!(status, Status::SeeOther, "{body}");
     assert_eq!(api_survey(&app, &token, &id)["status"], "open");
@@ -531,7 +531,7 @@ fn an_invalid_question_is_shown_again_with_its_field_and_nothing_is_saved() {
         &app.client,
         &app.csrf(),
         &format!("/surveys/{empty}/publish"),
-        &[],
+        &[("confirm", "true")],
     );
     assert_eq!(status, Status::Conflict);
     let html = Html::parse_document(&body);
@@ -580,7 +580,7 @@ fn analysts_read_without_forms_and_other_designers_see_nothing() {
             format!("/surveys/{id}/questions/delete"),
             vec![("question", question.as_str())],
         ),
-        (format!("/surveys/{id}/publish"), vec![]),
+        (format!("/surveys/{id}/publish"), vec![("confirm", "true")]),
         (
             format!("/surveys/{id}/details"),
             vec![("title", "Taken over")],
@@ -621,7 +621,7 @@ fn analysts_read_without_forms_and_other_designers_see_nothing() {
             format!("/surveys/{id}/questions/delete"),
             vec![("question", question.as_str())],
         ),
-        (format!("/surveys/{id}/publish"), vec![]),
+        (format!("/surveys/{id}/publish"), vec![("confirm", "true")]),
         (format!("/surveys/{id}/delete"), vec![("confirm", "true")]),
     ] {
         let (status, _, _) = post(&other.client, &csrf, &path, &fields);
@@ -655,7 +655,7 @@ fn staff_and_respondent_text_is_escaped_on_the_design_pages() {
         &app.client,
         &app.csrf(),
         &format!("/surveys/{id}/publish"),
-        &[],
+        &[("confirm", "true")],
     );
     assert_eq!(status, Status::SeeOther);
     let survey = api_survey(&app, &token, &id);

@@ -173,20 +173,40 @@ pub(super) async fn save_details(
     .await
 }
 
-#[post("/surveys/<id>/publish", data = "<_form>")]
+#[derive(FromForm)]
+pub(super) struct PublishForm {
+    csrf: String,
+    /// Publishing a draft freezes its questions: its form asks for a tick first. Opening a
+    /// closed survey again changes nothing of that, and needs none.
+    #[field(default = false)]
+    confirm: bool,
+}
+
+#[post("/surveys/<id>/publish", data = "<form>")]
 pub(super) async fn publish_survey(
     db: &State<Db>,
     settings: &State<Settings>,
     staff: Staff<Designers>,
     csrf: CsrfToken,
     id: Result<SurveyId, MalformedId>,
-    _form: CsrfForm<CsrfOnly>,
+    form: CsrfForm<PublishForm>,
 ) -> Result<Reply> {
     let ctx = Ctx::new(db, settings, &staff, csrf, id?);
     let (user, sid) = (ctx.user.clone(), ctx.id.clone());
+    let confirmed = form.0.confirm;
     let result = db
-        .run(move |conn| editing::publish(conn, &user, &sid).map(|_| ()))
-        .await;
+        .run(move |conn| {
+            let draft = editing::editable_by(conn, &user, &sid)?.status() == SurveyStatus::Draft;
+            if draft && !confirmed {
+                return Ok(Err(Error::invalid(
+                    "confirm",
+                    "tick the box to confirm that the questions are final: once the survey is \
+                     published they cannot be changed",
+                )));
+            }
+            Ok(editing::publish(conn, &user, &sid).map(|_| ()))
+        })
+        .await?;
     ctx.finish(result, "The survey is open for answers.", |e| {
         Attempt::Conflict(describe(e, None), false)
     })
@@ -260,4 +280,4 @@ pub(super) async fn delete_survey(
     }
 }
 
-crate::csrf_protected!(DeleteForm);
+crate::csrf_protected!(DeleteForm, PublishForm);
