@@ -61,7 +61,7 @@ pub fn migrate(figment: &Figment) -> Result<Vec<String>, String> {
 }
 
 /// Loads the demo surveys with responses; returns their ids.
-pub fn demo(figment: &Figment) -> Result<Vec<String>, String> {
+pub fn demo(figment: &Figment) -> Result<Vec<crate::demo::Loaded>, String> {
     let settings = Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let db = open(figment)?;
     crate::demo::load(&db, &settings, 40).map_err(|e| e.chain())

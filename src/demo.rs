@@ -101,8 +101,15 @@ const CONTACTS: &str = r#"[
   {"email": "sam.taylor@example.com", "name": "Sam Taylor", "language": "en", "attributes": {"segment": "retail"}}
 ]"#;
 
-/// Loads the demo data; returns the ids of the surveys made.
-pub fn load(db: &Db, settings: &crate::Settings, responses_each: usize) -> Result<Vec<String>> {
+/// A demo survey after a run: made now, or found from an earlier run and left as it was.
+pub enum Loaded {
+    Made(String),
+    AlreadyThere(String),
+}
+
+/// Loads the demo data; a survey an earlier run made is left as it is, so running it again
+/// makes no duplicates.
+pub fn load(db: &Db, settings: &crate::Settings, responses_each: usize) -> Result<Vec<Loaded>> {
     let mut conn = db.conn()?;
     use crate::contact::import;
     import::import(&mut conn, import::Format::Json, CONTACTS.as_bytes())?;
@@ -125,6 +132,10 @@ pub fn load(db: &Db, settings: &crate::Settings, responses_each: usize) -> Resul
         ("customer-needs", "Demo: what our customers need"),
         ("self-assessment", "Demo: customer-service self-assessment"),
     ] {
+        if let Some(id) = editing::owned_with_title(&mut conn, &owner, title)? {
+            made.push(Loaded::AlreadyThere(id));
+            continue;
+        }
         let base = templates::build(template).ok_or(Error::NotFound)?;
         let input = SurveyInput {
             title: Some(title.to_string()),
@@ -152,7 +163,7 @@ pub fn load(db: &Db, settings: &crate::Settings, responses_each: usize) -> Resul
             let submission = checking::submission(&survey, &checked.answers, origin)?;
             db::write(&mut conn, |conn| writer::store(conn, settings, &submission))?;
         }
-        made.push(survey.id().to_string());
+        made.push(Loaded::Made(survey.id().to_string()));
     }
     Ok(made)
 }

@@ -160,8 +160,18 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Demo => {
             let settings = hearken::Settings::from_figment(&figment).map_err(|e| e.to_string())?;
-            for id in hearken::commands::demo(&figment)? {
-                println!("{}", settings.link(&format!("/s/{id}")));
+            // The links go to stdout (one per survey) whatever happened; what happened, to
+            // stderr.
+            for loaded in hearken::commands::demo(&figment)? {
+                let (id, note) = match loaded {
+                    hearken::demo::Loaded::Made(id) => (id, "made"),
+                    hearken::demo::Loaded::AlreadyThere(id) => {
+                        (id, "already there from an earlier run, left as it is")
+                    }
+                };
+                let link = settings.link(&format!("/s/{id}"));
+                eprintln!("demo survey {note}: {link}");
+                println!("{link}");
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -58,6 +58,21 @@ pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<Survey>> {
     Ok(Some(Survey { row, questions }))
 }
 
+/// The first survey `owner` made with this exact title, if any: its id.
+pub fn owned_with_title(conn: &mut DbConn, owner: &User, title: &str) -> Result<Option<String>> {
+    let mut after = None;
+    loop {
+        let rows = model::page(conn, Some(&owner.id), after, 500)?;
+        if let Some(row) = rows.iter().find(|row| row.title == title) {
+            return Ok(Some(row.id.to_string()));
+        }
+        match rows.last() {
+            Some(last) if rows.len() == 500 => after = Some((last.created_at, last.id.to_string())),
+            _ => return Ok(None),
+        }
+    }
+}
+
 /// A survey the user may see: designers see their own, analysts and admins every survey.
 /// Anything else is 404, the same as a survey that does not exist.
 pub fn visible_to(conn: &mut DbConn, user: &User, id: &str) -> Result<Survey> {

@@ -321,6 +321,20 @@ fn demo_loads_published_surveys_with_responses() {
     let links: Vec<String> = text(&loaded.stdout).lines().map(str::to_string).collect();
     assert_eq!(links.len(), 2, "{links:?}");
     assert!(links.iter().all(|l| l.contains("/s/")));
+    assert_eq!(text(&loaded.stderr).matches("demo survey made").count(), 2);
+    // Run again, it makes no duplicates and says the surveys are there already.
+    let again = run(hearken(dir.path(), &database.url).arg("demo"));
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let links_again: Vec<String> = text(&again.stdout).lines().map(str::to_string).collect();
+    assert_eq!(links_again, links);
+    assert_eq!(
+        text(&again.stderr)
+            .matches("already there from an earlier run")
+            .count(),
+        2,
+        "{}",
+        text(&again.stderr)
+    );
 
     let added = run(hearken(dir.path(), &database.url)
         .args([
