@@ -205,4 +205,25 @@ fn intro_must_say_why_answers_matter() {
         ..neutral_en()
     });
     assert!(!has(&report, "missing_intro"));
+    // Intros that say why in other words than "help us" or "improve".
+    for (intro, base) in [
+        (
+            "Tell us about your last visit, so we know what to fix next.",
+            neutral_en(),
+        ),
+        (
+            "Three questions about your order, to learn where we fall short.",
+            neutral_en(),
+        ),
+        (
+            "Vertel ons over uw laatste bezoek, zodat we weten wat we moeten aanpakken.",
+            neutral_nl(),
+        ),
+    ] {
+        let report = lint(&SurveyContent {
+            intro: intro.to_string(),
+            ..base
+        });
+        assert!(!has(&report, "missing_intro"), "{intro}");
+    }
 }
