@@ -191,3 +191,60 @@ fn publishing_a_draft_asks_for_a_tick_first() {
     let (_, html) = page(&app.client, &at);
     assert!(html.contains("id=\"publish-confirm\""), "still a draft");
 }
+
+#[test]
+fn the_home_page_speaks_to_the_role_and_a_question_is_deleted_in_two_steps() {
+    let app = TestApp::new();
+    app.add_user("analyst@example.com", Role::Analyst);
+    assert_eq!(
+        app.sign_in("analyst@example.com", PASSWORD),
+        Status::SeeOther
+    );
+    let (_, home) = page(&app.client, "/");
+    let main = home.split("<main").nth(1).unwrap();
+    assert!(
+        !main.contains("build"),
+        "an analyst does not build surveys: {main}"
+    );
+    assert!(main.contains("results, responses and exports"));
+    assert!(!main.contains("href=\"/contacts\""));
+
+    let designer = TestApp::with_client_of(&app);
+    app.add_user("designer@example.com", Role::Designer);
+    assert_eq!(
+        designer.sign_in("designer@example.com", PASSWORD),
+        Status::SeeOther
+    );
+    let (_, home) = page(&designer.client, "/");
+    let main = home.split("<main").nth(1).unwrap();
+    assert!(main.contains("href=\"/contacts\""), "{main}");
+    assert!(main.contains("href=\"/focus-groups\""));
+
+    let csrf = designer.csrf();
+    let created = designer
+        .client
+        .post("/surveys")
+        .header(ContentType::Form)
+        .body(form(&[("csrf", &csrf), ("title", "Two steps")]))
+        .dispatch();
+    let at = created.headers().get_one("Location").unwrap().to_string();
+    let added = designer
+        .client
+        .post(format!("{at}/questions"))
+        .header(ContentType::Form)
+        .body(form(&[
+            ("csrf", &csrf),
+            ("kind", "text"),
+            ("prompt", "What should we fix first?"),
+        ]))
+        .dispatch();
+    assert_eq!(added.status(), Status::SeeOther);
+    let (_, editor) = page(&designer.client, &at);
+    let confirm = editor
+        .split("<details class=\"confirm\">")
+        .nth(1)
+        .expect("the delete button sits behind a disclosure");
+    let confirm = confirm.split("</details>").next().unwrap();
+    assert!(confirm.contains("questions/delete"));
+    assert!(confirm.contains("Yes, delete question 1"), "{confirm}");
+}
