@@ -35,8 +35,8 @@ pub fn routes() -> Vec<rocket::Route> {
     ]
 }
 
-/// A form-level error shown above the fields, naming the field when there is one.
-/// An error as a sentence for a page: it starts with a capital, as the API's messages do not.
+/// A form-level error shown above the fields, naming the field when there is one, as a
+/// sentence: it starts with a capital, as the API's messages do not.
 fn problem(error: &Error) -> String {
     crate::web::capitalized(&match error {
         Error::Invalid { field, message } => format!("{}: {message}", field.replace('_', " ")),

@@ -330,16 +330,14 @@ fn not_contacts_message(addresses: &[String]) -> String {
     } else {
         String::new()
     };
-    let (count, verb) = match addresses.len() {
-        1 => ("This address is".to_string(), "it is"),
-        n => (format!("These {n} addresses are"), "they are"),
+    let (subject, them, they) = match addresses.len() {
+        1 => ("This address is".to_string(), "it", "it is"),
+        n => (format!("These {n} addresses are"), "them", "they are"),
     };
     format!(
-        "{count} not a contact yet, so not invited: {}{rest}. Import {} on the Contacts page, \
-         then invite {} here; {verb} kept in the box below.",
+        "{subject} not a contact yet, so not invited: {}{rest}. Import {them} on the Contacts \
+         page, then invite {them} here; {they} kept in the box below.",
         shown.join(", "),
-        if addresses.len() == 1 { "it" } else { "them" },
-        if addresses.len() == 1 { "it" } else { "them" },
     )
 }
 

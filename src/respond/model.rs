@@ -60,14 +60,12 @@ pub fn insert_answers(
         }
         return Ok(());
     }
-    {
-        // In-process SQLite keeps each one-row statement prepared; a many-row statement
-        // would be prepared again for every response.
-        for row in rows {
-            diesel::insert_into(answers::table)
-                .values(row)
-                .execute(conn)?;
-        }
+    // In-process SQLite keeps each one-row statement prepared; a many-row statement would be
+    // prepared again for every response.
+    for row in rows {
+        diesel::insert_into(answers::table)
+            .values(row)
+            .execute(conn)?;
     }
     Ok(())
 }

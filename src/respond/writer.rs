@@ -112,12 +112,11 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
             db::write(&mut conn, |conn| {
                 let mut results: Vec<Result<Stored>> = Vec::with_capacity(batch.len());
                 let mut tallies = Batch::default();
-                let mut open = OpenSurveys::default();
                 let keys: Vec<&str> = batch
                     .iter()
                     .map(|(s, _)| s.submission_key.as_str())
                     .collect();
-                let mut known = Known::stored(conn, &keys)?;
+                let mut lookups = Lookups::for_keys(conn, &keys)?;
                 for (submission, _) in &batch {
                     // A savepoint per submission: a refusal rolls back only its own rows. A
                     // database that cannot take writes fails the whole batch instead (SQLite
@@ -125,12 +124,11 @@ fn run(db: &Db, settings: &Settings, mut jobs: mpsc::Receiver<Job>) {
                     // error would hide why).
                     let mut unavailable = None;
                     let result = diesel::Connection::transaction(conn, |conn| {
-                        store_in_batch(conn, settings, (&mut open, &mut known), submission)
-                            .inspect_err(|e| {
-                                if e.status() == Status::ServiceUnavailable {
-                                    unavailable = Some(e.unavailable_copy());
-                                }
-                            })
+                        store_in_batch(conn, settings, &mut lookups, submission).inspect_err(|e| {
+                            if e.status() == Status::ServiceUnavailable {
+                                unavailable = Some(e.unavailable_copy());
+                            }
+                        })
                     });
                     if let Some(error) = unavailable {
                         return Err(error);
@@ -189,13 +187,8 @@ fn count(result: &Result<Stored>) {
 /// Stores one submission and adds it to the kept figures, in the caller's write transaction
 /// (command-line tools that load data use this; the writer thread stores batches).
 pub fn store(conn: &mut DbConn, settings: &Settings, submission: &Submission) -> Result<Stored> {
-    let mut known = Known::stored(conn, &[&submission.submission_key])?;
-    let stored = store_in_batch(
-        conn,
-        settings,
-        (&mut OpenSurveys::default(), &mut known),
-        submission,
-    )?;
+    let mut lookups = Lookups::for_keys(conn, &[&submission.submission_key])?;
+    let stored = store_in_batch(conn, settings, &mut lookups, submission)?;
     if let Stored::New(_) = &stored {
         let mut tallies = Batch::default();
         tallies.add(&submission.survey_id, &submission.facts);
@@ -204,19 +197,35 @@ pub fn store(conn: &mut DbConn, settings: &Settings, submission: &Submission) ->
     Ok(stored)
 }
 
-/// Whether each survey a batch answers takes answers, looked up once per batch: the batch is
-/// one transaction of a few milliseconds, and on PostgreSQL every lookup is a round trip.
-#[derive(Default)]
-struct OpenSurveys(std::collections::HashMap<String, bool>);
+/// What a batch looks up once rather than per submission (on PostgreSQL every lookup is a
+/// round trip): whether each survey it answers takes answers (the batch is one transaction of
+/// a few milliseconds), and which of its submission keys are stored already, found in one
+/// query and added to as the batch stores them, so a key sent twice in one batch is a replay
+/// too: key → (response id, payload digest, survey id).
+struct Lookups {
+    open: std::collections::HashMap<String, bool>,
+    known: std::collections::HashMap<String, (String, String, String)>,
+}
 
-impl OpenSurveys {
-    fn check(&mut self, conn: &mut DbConn, survey_id: &str, now: NaiveDateTime) -> Result<()> {
-        let open = match self.0.get(survey_id) {
+impl Lookups {
+    fn for_keys(conn: &mut DbConn, keys: &[&str]) -> Result<Lookups> {
+        let known = model::find_by_submission_keys(conn, keys)?
+            .into_iter()
+            .map(|(key, id, digest, survey)| (key, (id, digest, survey)))
+            .collect();
+        Ok(Lookups {
+            open: Default::default(),
+            known,
+        })
+    }
+
+    fn check_open(&mut self, conn: &mut DbConn, survey_id: &str, now: NaiveDateTime) -> Result<()> {
+        let open = match self.open.get(survey_id) {
             Some(open) => *open,
             None => {
                 let open =
                     surveys::stored_availability(conn, survey_id, now)? == Availability::Open;
-                self.0.insert(survey_id.to_string(), open);
+                self.open.insert(survey_id.to_string(), open);
                 open
             }
         };
@@ -231,32 +240,15 @@ impl OpenSurveys {
     }
 }
 
-/// The submission keys of a batch that are stored already (looked up in one query for the
-/// whole batch), and those the batch stores as it goes, so a key sent twice in one batch is a
-/// replay too: key → (response id, payload digest, survey id).
-struct Known(std::collections::HashMap<String, (String, String, String)>);
-
-impl Known {
-    fn stored(conn: &mut DbConn, keys: &[&str]) -> Result<Known> {
-        let found = model::find_by_submission_keys(conn, keys)?;
-        Ok(Known(
-            found
-                .into_iter()
-                .map(|(key, id, digest, survey)| (key, (id, digest, survey)))
-                .collect(),
-        ))
-    }
-}
-
 /// Stores one submission in the caller's write transaction; its facts are the caller's to add
 /// to the kept figures.
 fn store_in_batch(
     conn: &mut DbConn,
     settings: &Settings,
-    (open, known): (&mut OpenSurveys, &mut Known),
+    lookups: &mut Lookups,
     submission: &Submission,
 ) -> Result<Stored> {
-    if let Some((id, digest, survey_id)) = known.0.get(&submission.submission_key) {
+    if let Some((id, digest, survey_id)) = lookups.known.get(&submission.submission_key) {
         return if *digest == submission.payload_digest && *survey_id == submission.survey_id {
             Ok(Stored::Replayed(id.clone()))
         } else {
@@ -269,7 +261,7 @@ fn store_in_batch(
     let now = db::now();
     // Checked again here, inside the transaction: pages may show a survey a moment after it
     // closed, but no answer is stored after that.
-    open.check(conn, &submission.survey_id, now)?;
+    lookups.check_open(conn, &submission.survey_id, now)?;
     if let Some(invitation_id) = &submission.invitation_id {
         // For an anonymous survey the invitation keeps only the day it was answered, so its time
         // cannot be joined with the response's to tell who answered what.
@@ -322,7 +314,7 @@ fn store_in_batch(
         };
         incentive::on_completion(conn, settings, plan, &completion)?;
     }
-    known.0.insert(
+    lookups.known.insert(
         row.submission_key.clone(),
         (
             row.id.clone(),
