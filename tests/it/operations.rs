@@ -283,7 +283,7 @@ fn survey_on(port: u16, token: &str) -> String {
 }
 
 /// Submits answers from `clients` threads until `stop`; every acknowledged response id (201,
-/// or 200 for a replay) is recorded, with whether the backup had begun when it was sent.
+/// or 200 for a replay) is recorded, with whether the backup had begun when it was acknowledged.
 struct Load {
     port: std::sync::atomic::AtomicU16,
     next: AtomicUsize,
@@ -309,11 +309,14 @@ impl Load {
         while !self.stop.load(Ordering::SeqCst) {
             let n = self.next.fetch_add(1, Ordering::SeqCst);
             let key = format!("operations-{n}");
-            let began = self.backup_began.load(Ordering::SeqCst);
             let body = json!({"answers": {"q": format!("answer {n}")}}).to_string();
             let headers = [("Authorization", auth.as_str()), ("Idempotency-Key", &key)];
             let port = self.port.load(Ordering::SeqCst);
             if let Ok((200 | 201, text)) = request(port, "POST", &path, &headers, &body) {
+                // Read once the acknowledgement is in hand: a request sent before the backup
+                // began may still commit after the backup's snapshot, and only answers
+                // acknowledged before it began are owed to the copy.
+                let began = self.backup_began.load(Ordering::SeqCst);
                 let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
                 let id = answer["id"].as_str().unwrap().to_string();
                 self.acknowledged.lock().unwrap().push((id, began));
