@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::survey::editing;
 use crate::survey::incentive::{CouponMode, Incentive};
 use crate::survey::model::SurveyStatus;
+use crate::survey::workspace;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::peer::ClientAddr;
 use crate::web::{Reply, rfc3339};
@@ -64,7 +65,8 @@ async fn staff_render(
     Ok(Template::render(
         "survey_incentive",
         context! {
-            title: format!("Reward: {}", survey.title()),
+            title: format!("Coupons and prize draw · {}", survey.title()),
+            tabs: workspace::tabs(&survey, &staff.user, workspace::Page::Coupons),
             me: staff.me(),
             csrf,
             survey_id: survey.id(),

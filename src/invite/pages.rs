@@ -20,6 +20,7 @@ use crate::ids::{MalformedId, SurveyId};
 use crate::mail::worker::Outbox;
 use crate::survey::editing::{self, MAX_REMINDERS, SurveyInput};
 use crate::survey::model::SurveyStatus;
+use crate::survey::workspace;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::{Reply, paging};
 
@@ -106,7 +107,8 @@ async fn render<P: crate::auth::Policy>(
     Ok(Template::render(
         "invitations",
         context! {
-            title: format!("Invitations: {}", survey.title()),
+            title: format!("Invitations · {}", survey.title()),
+            tabs: workspace::tabs(&survey, &staff.user, workspace::Page::Invitations),
             me: staff.me(),
             csrf,
             survey: json!({

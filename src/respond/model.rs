@@ -166,6 +166,19 @@ pub fn count_responses(conn: &mut DbConn, survey_id: &str) -> Result<i64> {
         .get_result(conn)?)
 }
 
+/// A survey's responses submitted at or after `since`.
+pub fn count_responses_since(
+    conn: &mut DbConn,
+    survey_id: &str,
+    since: NaiveDateTime,
+) -> Result<i64> {
+    Ok(responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .filter(responses::submitted_at.ge(since))
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn find_draft(conn: &mut DbConn, invitation_id: &str) -> Result<Option<String>> {
     Ok(response_drafts::table
         .find(invitation_id)

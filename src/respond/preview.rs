@@ -10,10 +10,16 @@ use super::checking;
 use super::form::AnswerForm;
 use super::view::{self, PageState};
 use crate::survey::model::Survey;
+use crate::survey::workspace::Tabs;
 
 /// The preview page of `survey`, blank or with the answers of a posted preview form checked,
 /// and the status to answer it with (422 while a posted answer has a problem).
-pub fn page(survey: &Survey, csrf: String, posted: Option<&AnswerForm>) -> (Template, Status) {
+pub fn page(
+    survey: &Survey,
+    tabs: Tabs,
+    csrf: String,
+    posted: Option<&AnswerForm>,
+) -> (Template, Status) {
     let given = match posted {
         Some(form) => form.answers(survey.questions()),
         None => Map::new(),
@@ -39,8 +45,11 @@ pub fn page(survey: &Survey, csrf: String, posted: Option<&AnswerForm>) -> (Temp
         notice: None,
         preview: true,
     };
-    (
-        Template::render("respond", view::survey_page(survey, state)),
-        status,
-    )
+    // The staff tab bar goes with the respondent page, so the preview leads back to the rest
+    // of the survey's workspace.
+    let mut context = serde_json::to_value(view::survey_page(survey, state)).unwrap_or_default();
+    if let (Some(map), Ok(tabs)) = (context.as_object_mut(), serde_json::to_value(tabs)) {
+        map.insert("tabs".into(), tabs);
+    }
+    (Template::render("respond", context), status)
 }

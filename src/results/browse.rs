@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::ids::{MalformedId, SurveyId};
 use crate::respond::model as responses;
 use crate::survey::editing;
+use crate::survey::workspace;
 use crate::survey::model::Survey;
 use crate::survey::question::{Kind, Question};
 use crate::web::csrf::CsrfToken;
@@ -209,6 +210,7 @@ async fn browse(
         "responses_browser",
         context! {
             title: format!("Responses · {}", survey.title()),
+            tabs: workspace::tabs(&survey, &staff.user, workspace::Page::Responses),
             me: staff.me(),
             csrf: csrf.0,
             survey: context! { id: survey.id(), title: survey.title() },

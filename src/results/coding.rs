@@ -17,6 +17,7 @@ use crate::ids::{MalformedId, SurveyId};
 use crate::insight::{self, Target};
 use crate::respond::model as responses;
 use crate::survey::editing;
+use crate::survey::workspace;
 use crate::survey::model::Survey;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::{Reply, paging};
@@ -122,6 +123,7 @@ async fn coding_page(
     let cursor = paging::decode(after.as_deref())?;
     let started = cursor.is_some();
     let me = staff.me();
+    let user = staff.user.clone();
     let view = db
         .run(move |conn| {
             let (survey, prompt) = open_question(conn, &staff, &id, &question)?;
@@ -153,6 +155,7 @@ async fn coding_page(
                 None => None,
             };
             Ok::<_, Error>(context! {
+                tabs: workspace::tabs(&survey, &user, workspace::Page::Coding),
                 survey: context! { id: survey.id().to_string(), title: survey.title().to_string() },
                 question: context! { id: question.clone(), prompt },
                 answer,

@@ -23,6 +23,7 @@ use crate::ids::{MalformedId, SurveyId};
 use crate::invite::model::completion_of_survey;
 use crate::respond::model::count_responses;
 use crate::survey::editing;
+use crate::survey::workspace;
 use crate::web::csrf::CsrfToken;
 use crate::web::{Reply, rfc3339};
 
@@ -341,6 +342,7 @@ pub async fn results_page(
         "results",
         context! {
             title: format!("Results · {}", survey.title()),
+            tabs: workspace::tabs(&survey, &staff.user, workspace::Page::Results),
             me: staff.me(),
             csrf: csrf.0,
             survey: context! {

@@ -13,6 +13,7 @@ pub mod question;
 pub mod score;
 pub mod survey_view;
 pub mod templates;
+pub mod workspace;
 
 pub use self::question::{Kind, Question, QuestionInput, Scale};
 

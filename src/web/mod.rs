@@ -70,6 +70,21 @@ pub fn capitalized(text: &str) -> String {
     }
 }
 
+/// A count with its noun for staff pages, in the singular for one: "1 question", "12 questions",
+/// "1,204 responses" (thousands grouped, as the results page writes them).
+pub fn counted(n: i64, one: &str, many: &str) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{grouped} {}", if n == 1 { one } else { many })
+}
+
 /// A stored time as staff pages and emails show it: `2026-11-22 10:00 UTC`.
 pub fn to_the_minute(at: chrono::NaiveDateTime) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()

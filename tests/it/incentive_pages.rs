@@ -75,13 +75,13 @@ fn designers_set_the_reward_in_the_page_and_the_lint_warns() {
     ));
     let page = app
         .client
-        .get(format!("/surveys/{id}"))
+        .get(format!("/surveys/{id}/reward"))
         .dispatch()
         .into_string()
         .unwrap();
     assert!(
         page.contains("name=\"kind\" value=\"lottery\""),
-        "the reward form is on the page"
+        "the reward form is on the Distribute tab's reward page"
     );
     let csrf = app.csrf();
     let save = |fields: &[(&str, &str)]| {

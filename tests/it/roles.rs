@@ -87,6 +87,7 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/surveys/<id>/invitations", Access::Designer),
     ("POST", "/surveys/<id>/reminders", Access::Designer),
     ("GET", "/surveys/<id>/incentive", Access::Designer),
+    ("GET", "/surveys/<id>/reward", Access::Designer),
     ("POST", "/surveys/<id>/incentive/codes", Access::Designer),
     ("POST", "/surveys/<id>/incentive/redeem", Access::Designer),
     ("POST", "/surveys/<id>/incentive/draw", Access::Designer),

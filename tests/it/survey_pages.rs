@@ -203,7 +203,7 @@ fn a_designer_builds_publishes_and_closes_a_survey_through_the_pages() {
     let competitor_id = questions[4]["id"].as_str().unwrap();
     let item = &select(&html, &format!("li[data-question=\"{competitor_id}\"]"))[0];
     let lists: Vec<String> = item
-        .select(&Selector::parse("details.edit textarea").unwrap())
+        .select(&Selector::parse("details.card-body textarea").unwrap())
         .map(text_of)
         .collect();
     assert_eq!(lists, ["Us\nShopCo\nBuyMart", "Price\nQuality"]);
@@ -516,7 +516,7 @@ fn an_invalid_question_is_shown_again_with_its_field_and_nothing_is_saved() {
     );
     assert_eq!(status, Status::UnprocessableEntity);
     let html = Html::parse_document(&body);
-    let open = select(&html, "details.edit[open]");
+    let open = select(&html, "details.card-body[open]");
     assert_eq!(open.len(), 1);
     let inside = text_of(open[0]);
     assert!(inside.contains("Scale: needs"), "{inside}");

@@ -51,7 +51,15 @@ pub struct Report {
 impl Report {
     /// Whether any hint must be fixed before the survey can be published.
     pub fn has_errors(&self) -> bool {
-        self.hints.iter().any(|h| h.severity == Severity::Error)
+        self.blocking_count() > 0
+    }
+
+    /// How many hints must be fixed before the survey can be published.
+    pub fn blocking_count(&self) -> usize {
+        self.hints
+            .iter()
+            .filter(|h| h.severity == Severity::Error)
+            .count()
     }
 }
 

@@ -20,6 +20,7 @@ use crate::ids::{MalformedId, SurveyId};
 use crate::respond::model::count_responses;
 use crate::survey::editing::{self, SurveyInput};
 use crate::survey::model::{Survey, SurveyStatus};
+use crate::survey::workspace::{self, Page};
 use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 
@@ -48,6 +49,9 @@ pub(super) struct Ctx<'a> {
     pub user: User,
     csrf: String,
     pub id: SurveyId,
+    /// Which page a change comes from, shown again after a refusal and returned to after
+    /// success.
+    page: Page,
 }
 
 impl<'a> Ctx<'a> {
@@ -64,18 +68,40 @@ impl<'a> Ctx<'a> {
             user: staff.user.clone(),
             csrf: csrf.0,
             id,
+            page: Page::Build,
         }
     }
 
-    async fn page(
+    /// The same, for a change made on the reward page.
+    pub(super) fn on_reward_page(self) -> Self {
+        Ctx {
+            page: Page::Reward,
+            ..self
+        }
+    }
+
+    fn path(&self) -> String {
+        match self.page {
+            Page::Reward => format!("/surveys/{}/reward", self.id),
+            _ => format!("/surveys/{}", self.id),
+        }
+    }
+
+    pub(super) async fn page(
         &self,
         status: Status,
         notice: Option<String>,
         attempt: Attempt,
     ) -> Result<Reply> {
         let (survey, responses) = load(self.db, &self.user, &self.id).await?;
+        let tabs = workspace::tabs(&survey, &self.user, self.page);
+        if self.page == Page::Reward {
+            let page = super::reward::page(&survey, tabs, &self.user, &self.csrf, notice, attempt);
+            return Ok(Reply::Status((status, page)));
+        }
         let room_hints = room_hints(self.db, &survey).await?;
         let input = PageInput {
+            tabs,
             room_hints,
             me: Me::of(&self.user),
             can_edit: can_edit(&self.user, survey.owner_id()),
@@ -98,7 +124,7 @@ impl<'a> Ctx<'a> {
     ) -> Result<Reply> {
         match result {
             Ok(()) => Ok(Reply::Flash(Flash::success(
-                Redirect::to(format!("/surveys/{}", self.id)),
+                Redirect::to(self.path()),
                 notice.to_string(),
             ))),
             Err(

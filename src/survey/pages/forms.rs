@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::survey::audience::Audience;
 use crate::survey::incentive::{CouponMode, Incentive, IncentiveInput};
-use crate::survey::{Kind, Question};
+use crate::survey::{Kind, Question, Scale};
 
 /// The fields of the add and edit question forms, as posted and as shown again.
 #[derive(FromForm, Serialize, Clone, Default)]
@@ -35,6 +35,10 @@ pub(super) struct QuestionForm {
     pub scale_min: String,
     #[field(default = String::new())]
     pub scale_max: String,
+    #[field(default = String::new())]
+    pub scale_min_label: String,
+    #[field(default = String::new())]
+    pub scale_max_label: String,
 }
 
 impl QuestionForm {
@@ -59,10 +63,7 @@ impl QuestionForm {
             ..QuestionForm::blank()
         };
         match &q.kind {
-            Kind::Rating { scale } => {
-                form.scale_min = scale.min.to_string();
-                form.scale_max = scale.max.to_string();
-            }
+            Kind::Rating { scale } => form.fill_scale(scale),
             Kind::Competitor {
                 brands,
                 attributes,
@@ -70,12 +71,18 @@ impl QuestionForm {
             } => {
                 form.options = brands.join("\n");
                 form.attributes = attributes.join("\n");
-                form.scale_min = scale.min.to_string();
-                form.scale_max = scale.max.to_string();
+                form.fill_scale(scale);
             }
             kind => form.options = kind.options().join("\n"),
         }
         form
+    }
+
+    fn fill_scale(&mut self, scale: &Scale) {
+        self.scale_min = scale.min.to_string();
+        self.scale_max = scale.max.to_string();
+        self.scale_min_label = scale.min_label.clone().unwrap_or_default();
+        self.scale_max_label = scale.max_label.clone().unwrap_or_default();
     }
 }
 

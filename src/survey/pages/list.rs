@@ -11,17 +11,19 @@ use serde::Serialize;
 
 use super::view;
 use crate::auth::{Designers, Role, Staff};
-use crate::db::Db;
+use crate::auth::model::User;
+use crate::db::{Db, DbConn};
 use crate::error::{Error, Result};
 use crate::ids::SurveyId;
-use crate::respond::model::count_responses;
 use crate::survey::audience::Audience;
 use crate::survey::editing::{self, SurveyInput};
-use crate::survey::model::{self, SurveyStatus};
+use crate::survey::lint;
+use crate::survey::model::{self, SurveyRow, SurveyStatus};
+use crate::survey::workspace::{self, NextStep, Progress};
 use crate::survey::templates;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::paging;
-use crate::web::{Reply, rfc3339};
+use crate::web::{Reply, counted, rfc3339};
 
 /// Surveys shown per page of the list.
 const PAGE_SIZE: i64 = 100;
@@ -31,11 +33,49 @@ struct Row {
     id: SurveyId,
     title: String,
     status: SurveyStatus,
+    status_label: &'static str,
     audience: &'static str,
-    questions: usize,
-    responses: i64,
+    questions_label: String,
+    progress: Progress,
+    responses_label: String,
+    /// "38 %", or `None` when nobody was invited.
+    completion: Option<String>,
+    completion_note: String,
+    next: Option<NextStep>,
     created: String,
     created_label: String,
+}
+
+impl Row {
+    fn of(conn: &mut DbConn, user: &User, row: SurveyRow) -> Result<Row> {
+        let survey = editing::load(conn, &row.id)?.ok_or(Error::NotFound)?;
+        let progress = workspace::progress(conn, &survey)?;
+        let blocking = if survey.status() == SurveyStatus::Draft {
+            lint::lint(&survey.content()).blocking_count()
+        } else {
+            0
+        };
+        let distribute = workspace::can_distribute(user, &survey);
+        Ok(Row {
+            questions_label: counted(survey.questions().len() as i64, "question", "questions"),
+            responses_label: counted(progress.responses, "response", "responses"),
+            completion: progress.completion().map(|p| format!("{p} %")),
+            completion_note: if progress.invited == 0 {
+                "nobody invited".into()
+            } else {
+                format!("{} of {} invited", progress.completed, progress.invited)
+            },
+            next: workspace::next_step(&survey, blocking, &progress, distribute),
+            progress,
+            status_label: workspace::status_label(survey.status()),
+            created: rfc3339(row.created_at),
+            created_label: super::when(row.created_at),
+            id: row.id,
+            title: row.title,
+            status: row.status,
+            audience: Audience::parse(&row.audience).unwrap_or_default().label(),
+        })
+    }
 }
 
 /// What was typed into the "New survey" form, kept when it is shown again with an error.
@@ -58,6 +98,7 @@ async fn render(
     let after = paging::decode(after.as_deref())?;
     // Designers see their own surveys; analysts and admins every survey (as the API lists them).
     let owner = (staff.role() == Role::Designer).then(|| staff.user.id.clone());
+    let user = staff.user.clone();
     let (rows, next) = db
         .run(move |conn| {
             let mut rows = model::page(conn, owner.as_deref(), after, PAGE_SIZE + 1)?;
@@ -71,18 +112,7 @@ async fn render(
                 .flatten();
             let rows = rows
                 .into_iter()
-                .map(|row| {
-                    Ok(Row {
-                        questions: model::questions_of(conn, &row.id)?.len(),
-                        responses: count_responses(conn, &row.id)?,
-                        created: rfc3339(row.created_at),
-                        created_label: super::when(row.created_at),
-                        id: row.id,
-                        title: row.title,
-                        status: row.status,
-                        audience: Audience::parse(&row.audience).unwrap_or_default().label(),
-                    })
-                })
+                .map(|row| Row::of(conn, &user, row))
                 .collect::<Result<Vec<_>>>()?;
             Ok((rows, next))
         })

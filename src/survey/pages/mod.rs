@@ -30,6 +30,7 @@ pub fn routes() -> Vec<rocket::Route> {
         edit::survey_page,
         edit::save_details,
         reward::save_reward,
+        reward::reward_page,
         questions::add_question,
         questions::edit_question,
         questions::move_question,

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::ids::{MalformedId, SurveyId};
 use crate::respond;
 use crate::respond::form::AnswerForm;
+use crate::survey::workspace::{self, Page};
 use crate::web::Reply;
 use crate::web::csrf::CsrfToken;
 
@@ -22,7 +23,8 @@ pub(super) async fn preview_page(
     id: Result<SurveyId, MalformedId>,
 ) -> Result<Template> {
     let (survey, _) = load(db, &staff.user, &id?).await?;
-    Ok(respond::preview::page(&survey, csrf.0, None).0)
+    let tabs = workspace::tabs(&survey, &staff.user, Page::Preview);
+    Ok(respond::preview::page(&survey, tabs, csrf.0, None).0)
 }
 
 /// The preview's answers checked as a respondent's would be, shown again with any problems
@@ -42,6 +44,7 @@ pub(super) async fn preview_check(
         ));
     }
     let (survey, _) = load(db, &staff.user, &id?).await?;
-    let (page, status) = respond::preview::page(&survey, csrf.0, Some(&form));
+    let tabs = workspace::tabs(&survey, &staff.user, Page::Preview);
+    let (page, status) = respond::preview::page(&survey, tabs, csrf.0, Some(&form));
     Ok(Reply::Status((status, page)))
 }

@@ -41,6 +41,9 @@ fn scale_of(form: &QuestionForm, base: Option<Scale>) -> Result<Scale> {
     let mut scale = base.unwrap_or_default();
     scale.min = number("scale_min", &form.scale_min, scale.min)?;
     scale.max = number("scale_max", &form.scale_max, scale.max)?;
+    let label = |text: &str| Some(text.trim().to_string()).filter(|l| !l.is_empty());
+    scale.min_label = label(&form.scale_min_label);
+    scale.max_label = label(&form.scale_max_label);
     Ok(scale)
 }
 
@@ -174,8 +177,11 @@ pub(super) struct MoveForm {
     csrf: String,
     #[field(default = String::new())]
     question: String,
+    /// `up`, `down`, or `to` with the place in `to` (1 is first).
     #[field(default = String::new())]
     direction: String,
+    #[field(default = String::new())]
+    to: String,
 }
 
 #[post("/surveys/<id>/questions/move", data = "<form>")]
@@ -191,19 +197,28 @@ pub(super) async fn move_question(
     let MoveForm {
         question,
         direction,
+        to,
         ..
     } = form.0;
     let edit: Edit = Box::new(move |questions| {
         let index = position(questions, &question)?;
         let mut list = inputs(questions);
         let target = match direction.as_str() {
-            "up" => index.checked_sub(1),
-            "down" => Some(index + 1).filter(|t| *t < list.len()),
-            _ => return Err(Error::invalid("direction", "must be up or down")),
+            "up" => index.saturating_sub(1),
+            "down" => (index + 1).min(list.len() - 1),
+            "to" => match to.trim().parse::<usize>() {
+                Ok(place) if (1..=list.len()).contains(&place) => place - 1,
+                _ => {
+                    return Err(Error::invalid(
+                        "to",
+                        format!("must be a place from 1 to {}", list.len()),
+                    ));
+                }
+            },
+            _ => return Err(Error::invalid("direction", "must be up, down or to")),
         };
-        if let Some(target) = target {
-            list.swap(index, target);
-        }
+        let moved = list.remove(index);
+        list.insert(target, moved);
         Ok((list, None))
     });
     let (_, result) = change_questions(db, &ctx.user, &ctx.id, edit).await?;

@@ -12,7 +12,9 @@ use crate::i18n;
 use crate::survey::audience::Audience;
 use crate::survey::lint::{self, Hint, Severity};
 use crate::survey::model::{Survey, SurveyStatus};
+use crate::survey::workspace::Tabs;
 use crate::survey::{Kind, Question};
+use crate::web::counted;
 
 /// Every question kind, with the name designers see, in the order the select offers them.
 pub(super) const KINDS: [(&str, &str); 8] = [
@@ -56,6 +58,7 @@ pub(super) fn languages(current: &str) -> Vec<LanguageOption> {
 pub(super) enum Attempt {
     None,
     Details(DetailsForm, String),
+    /// Only on the reward page.
     Reward(super::forms::RewardForm, String),
     Add(QuestionForm, String),
     Edit(QuestionForm, String),
@@ -96,7 +99,7 @@ struct KindOption {
 /// The lines of a textarea's text, for templates to join with `&#10;`. Handlebars indents
 /// every line of a partial included on an indented line (the layout includes each page so), so a
 /// literal line break inside a textarea would come back from the browser with spaces added.
-fn text_lines(text: &str) -> Vec<String> {
+pub(super) fn text_lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_string).collect()
 }
 
@@ -112,8 +115,30 @@ struct FormView {
     open: bool,
     options_lines: Vec<String>,
     attributes_lines: Vec<String>,
+    shows: Shows,
     #[serde(flatten)]
     fields: QuestionForm,
+}
+
+/// Which of the kind-specific fields a question form shows for the kind it holds.
+#[derive(Serialize)]
+struct Shows {
+    options: bool,
+    brands: bool,
+    attributes: bool,
+    scale: bool,
+}
+
+impl Shows {
+    fn of(kind: &str) -> Shows {
+        let competitor = kind == "competitor";
+        Shows {
+            options: competitor || matches!(kind, "single_choice" | "multi_choice" | "ranking"),
+            brands: competitor,
+            attributes: competitor,
+            scale: competitor || kind == "rating",
+        }
+    }
 }
 
 fn form_view(
@@ -138,6 +163,7 @@ fn form_view(
         open: false,
         options_lines: text_lines(&fields.options),
         attributes_lines: text_lines(&fields.attributes),
+        shows: Shows::of(fields.kind.trim()),
         fields,
     }
 }
@@ -156,16 +182,20 @@ struct QuestionView {
     attributes: Vec<String>,
     notes: Vec<String>,
     hints: Vec<HintView>,
+    hints_label: String,
     first: bool,
     last: bool,
+    /// The places it can be moved to (1 to the number of questions).
+    places: Vec<usize>,
     form: FormView,
 }
 
 fn scale_text(min: i64, max: i64, min_label: Option<&str>, max_label: Option<&str>) -> String {
-    match (min_label, max_label) {
-        (Some(low), Some(high)) => format!("scale {min} ({low}) to {max} ({high})"),
-        _ => format!("scale {min} to {max}"),
-    }
+    let end = |point: i64, label: Option<&str>| match label {
+        Some(label) => format!("{point} ({label})"),
+        None => point.to_string(),
+    };
+    format!("scale {} to {}", end(min, min_label), end(max, max_label))
 }
 
 fn question_view(
@@ -187,9 +217,11 @@ fn question_view(
         brands: Vec::new(),
         attributes: Vec::new(),
         notes: Vec::new(),
+        hints_label: counted(hints.len() as i64, "hint", "hints"),
         hints,
         first: index == 0,
         last: index + 1 == count,
+        places: (1..=count).collect(),
         form: form_view(
             format!("edit-{index}"),
             format!("/surveys/{survey_id}/questions/edit"),
@@ -244,6 +276,7 @@ fn question_view(
 /// Everything the survey page needs besides the survey: who looks, the token for its forms, a
 /// notice from the previous action and a form the server refused.
 pub(super) struct PageInput {
+    pub tabs: Tabs,
     /// Hints from other rooms (a coupon pool, a prize draw), shown with the survey's own.
     pub room_hints: Vec<lint::Hint>,
     pub me: Me,
@@ -306,8 +339,6 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         ..Default::default()
     };
     let mut details_error = None;
-    let mut reward = super::forms::RewardForm::of(&survey.incentive());
-    let mut reward_error = None;
     let mut add = form_view(
         "add".into(),
         format!("/surveys/{}/questions", survey.id()),
@@ -317,17 +348,13 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
     let mut conflict = None;
     let mut show_blocking = false;
     match input.attempt {
-        Attempt::None => {}
+        Attempt::None | Attempt::Reward(..) => {}
         Attempt::Details(typed, error) => {
             details = DetailsForm {
                 language: typed.language.or(details.language),
                 ..typed
             };
             details_error = Some(error);
-        }
-        Attempt::Reward(typed, error) => {
-            reward = typed;
-            reward_error = Some(error);
         }
         Attempt::Add(typed, error) => {
             add = form_view(add.prefix, add.action, add.button, typed);
@@ -350,11 +377,6 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         }
     }
     let minutes = report.estimated_seconds.div_ceil(60).max(1);
-    let status_label = match survey.status() {
-        SurveyStatus::Draft => "Draft",
-        SurveyStatus::Open => "Open for answers",
-        SurveyStatus::Closed => "Closed",
-    };
     let languages = languages(details.language.as_deref().unwrap_or("en"));
     let audiences = super::forms::audiences(
         details
@@ -367,6 +389,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         "survey_page",
         context! {
             title: survey.title(),
+            tabs: input.tabs,
             me: input.me,
             csrf: input.csrf,
             notice: input.notice,
@@ -377,14 +400,12 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
                 title: survey.title(),
                 intro: survey.intro(),
                 thank_you: survey.thank_you(),
-                status: survey.status(),
-                status_label,
                 language_name: i18n::catalog(survey.language()).get("language_name"),
                 anonymous: survey.anonymous(),
                 audience: survey.audience().label(),
                 open_link: survey.view(settings).open_link,
-                responses: input.responses,
-                question_count: count,
+                responses_label: counted(input.responses, "response", "responses"),
+                questions_label: counted(count as i64, "question", "questions"),
                 minutes,
             },
             can_edit: input.can_edit,
@@ -393,15 +414,13 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
             is_open: survey.status() == SurveyStatus::Open,
             is_closed: survey.status() == SurveyStatus::Closed,
             survey_hints,
+            question_count: count,
             questions,
             add,
             intro_lines: text_lines(&details.intro),
             thank_you_lines: text_lines(&details.thank_you),
             details,
             details_error,
-            rules_lines: text_lines(&reward.rules),
-            reward,
-            reward_error,
             languages,
             audiences,
         },
