@@ -54,6 +54,11 @@ pub struct Topic {
     pub say: Vec<String>,
     #[serde(default)]
     pub then: Vec<String>,
+    /// The theme an analyst codes these answers with, if they are coded. Themes are staff's
+    /// words, in the staff interface's language whatever the survey's, so the same problem
+    /// named in any language adds up in the problems ranking.
+    #[serde(default)]
+    pub theme: Option<String>,
 }
 
 impl Topic {
@@ -95,7 +100,7 @@ impl Respondent {
             nps,
             mood: Mood::of_score(nps),
             in_shop: rng.random_bool(0.3),
-            self_view: 2.6 + 2.0 * rng.random::<f64>(),
+            self_view: 2.1 + 2.6 * rng.random::<f64>(),
         }
     }
 
@@ -141,15 +146,30 @@ pub struct Plan<'a> {
     pub sections: Vec<String>,
 }
 
+/// One answer, with the theme it is coded with when it is an open answer about one.
+pub struct Answer {
+    pub value: Value,
+    pub theme: Option<String>,
+}
+
 impl Plan<'_> {
     /// `who`'s answer to `question`, or `None` when they leave an optional question out.
-    pub fn answer(&self, question: &Question, who: &Respondent, rng: &mut impl Rng) -> Option<Value> {
+    pub fn answer(
+        &self,
+        question: &Question,
+        who: &Respondent,
+        rng: &mut impl Rng,
+    ) -> Option<Answer> {
         if !question.required && rng.random_bool(skip_chance(question, who.mood)) {
             return None;
         }
         let value = match &question.kind {
             Kind::Text { .. } | Kind::LongText { .. } => {
-                Value::String(self.words(&question.id, who.mood, rng)?)
+                let (text, theme) = self.words(&question.id, who.mood, rng)?;
+                return Some(Answer {
+                    value: Value::String(text),
+                    theme,
+                });
             }
             Kind::SingleChoice { options, .. } => {
                 let weights = weights_for(options.len(), &single_weights(&question.id, who));
@@ -169,7 +189,7 @@ impl Plan<'_> {
                     None => who.mood.centre(),
                 };
                 let span = (scale.max - scale.min) as f64;
-                let value = scale.min as f64 + (centre + 0.3 * wobble(rng)) * span;
+                let value = scale.min as f64 + (centre + 0.35 * wobble(rng)) * span;
                 Value::from(on_scale(scale.min, scale.max, value))
             }
             Kind::Nps => Value::from(who.nps),
@@ -180,11 +200,16 @@ impl Plan<'_> {
                 scale,
             } => competitor(brands, attributes, (scale.min, scale.max), who.mood, rng),
         };
-        Some(value)
+        Some(Answer { value, theme: None })
     }
 
-    /// An open answer written for this question and mood.
-    fn words(&self, question_id: &str, mood: Mood, rng: &mut impl Rng) -> Option<String> {
+    /// An open answer written for this question and mood, with its topic's theme.
+    fn words(
+        &self,
+        question_id: &str,
+        mood: Mood,
+        rng: &mut impl Rng,
+    ) -> Option<(String, Option<String>)> {
         let fitting: Vec<&Topic> = self
             .topics
             .get(question_id)?
@@ -193,10 +218,11 @@ impl Plan<'_> {
             .collect();
         let topic = fitting.choose(rng)?;
         let say = topic.say.choose(rng)?;
-        Some(match topic.then.choose(rng) {
+        let text = match topic.then.choose(rng) {
             Some(then) if rng.random_bool(0.6) => join(say, then),
             _ => say.clone(),
-        })
+        };
+        Some((text, topic.theme.clone()))
     }
 }
 
@@ -358,6 +384,7 @@ mod tests {
             moods: Vec::new(),
             say: vec!["A.".into(), "B.".into()],
             then: vec!["x".into()],
+            theme: None,
         };
         let all: Vec<String> = topic.every_answer().collect();
         assert_eq!(all, ["A.", "A. x", "B.", "B. x"]);

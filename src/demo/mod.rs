@@ -5,17 +5,18 @@
 
 mod crowd;
 
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Map;
 
 use crate::auth::model::{self, User};
 use crate::auth::users::{self, NewUserInput};
 use crate::db::{self, Db, DbConn};
 use crate::error::{Error, Result};
+use crate::insight;
 use crate::respond::checking::{self, Origin};
-use crate::respond::writer;
+use crate::respond::writer::{self, Stored};
 use crate::survey::editing::{self, SurveyInput};
 use crate::survey::templates;
 
@@ -49,7 +50,6 @@ pub fn scripts() -> Result<Vec<Script>> {
         .map(|(text, _)| serde_json::from_str(text).map_err(Error::internal))
         .collect()
 }
-
 
 /// Demo contacts (addresses at the reserved `example.com` domain, so no email reaches anyone):
 /// the contacts page has people to search, and an invitation can be tried on them.
@@ -98,7 +98,14 @@ pub fn load(db: &Db, settings: &crate::Settings) -> Result<Vec<Loaded>> {
             continue;
         }
         let survey = editing::create(&mut conn, &owner, None, script.survey)?;
-        let id = answer(&mut conn, settings, &owner, survey.id(), &script.answers, (seed, responses))?;
+        let id = answer(
+            &mut conn,
+            settings,
+            &owner,
+            survey.id(),
+            &script.answers,
+            (seed, responses),
+        )?;
         loaded.push(Loaded::Made(id));
     }
     if let Some(id) = editing::owned_with_title(&mut conn, &owner, SELF_ASSESSMENT_TITLE)? {
@@ -111,7 +118,14 @@ pub fn load(db: &Db, settings: &crate::Settings) -> Result<Vec<Loaded>> {
         };
         let survey = editing::create(&mut conn, &owner, Some(base), input)?;
         let seed = (SCRIPTS.len(), SELF_ASSESSMENTS);
-        let id = answer(&mut conn, settings, &owner, survey.id(), &Topics::new(), seed)?;
+        let id = answer(
+            &mut conn,
+            settings,
+            &owner,
+            survey.id(),
+            &Topics::new(),
+            seed,
+        )?;
         loaded.push(Loaded::Made(id));
     }
     Ok(loaded)
@@ -133,15 +147,22 @@ fn answer(
             sections.push(section);
         }
     }
-    let script = crowd::Plan { topics, sections };
+    let plan = crowd::Plan { topics, sections };
     let mut rng = StdRng::seed_from_u64(seed as u64);
+    let mut coded = Vec::new();
     for _ in 0..count {
         let who = crowd::Respondent::draw(&mut rng);
-        let given: Map<String, Value> = survey
-            .questions()
-            .iter()
-            .filter_map(|q| script.answer(q, &who, &mut rng).map(|a| (q.id.clone(), a)))
-            .collect();
+        let mut given = Map::new();
+        let mut themes = Vec::new();
+        for question in survey.questions() {
+            if let Some(answer) = plan.answer(question, &who, &mut rng) {
+                given.insert(question.id.clone(), answer.value);
+                // The analyst has coded most answers so far, not all of them.
+                if let Some(theme) = answer.theme.filter(|_| rng.random_bool(0.8)) {
+                    themes.push((question.id.clone(), theme));
+                }
+            }
+        }
         let checked = checking::check(&survey, &given);
         if let Some((question, problem)) = checked.problems.first() {
             return Err(Error::invalid(format!("answers.{question}"), problem.key()));
@@ -153,8 +174,129 @@ fn answer(
             contact_id: None,
         };
         let submission = checking::submission(&survey, &checked.answers, origin)?;
-        db::write(conn, |conn| writer::store(conn, settings, &submission))?;
+        if let Stored::New(response_id) =
+            db::write(conn, |conn| writer::store(conn, settings, &submission))?
+        {
+            coded.extend(
+                themes
+                    .into_iter()
+                    .map(|(q, theme)| (response_id.clone(), q, theme)),
+            );
+        }
     }
+    code(conn, coded)?;
     Ok(survey.id().to_string())
 }
 
+/// Codes open answers with their themes, as an analyst on the coding page would.
+fn code(conn: &mut DbConn, coded: Vec<(String, String, String)>) -> Result<()> {
+    // Tagging asks the rooms what was said; the server installs them when it starts, this
+    // command does so here.
+    static ROOMS: crate::listening::Rooms = crate::listening::Rooms;
+    insight::install(&ROOMS);
+    db::write(conn, |conn| {
+        for (response_id, question_id, theme) in &coded {
+            let target = insight::Target::Answer {
+                response_id: response_id.clone(),
+                question_id: question_id.clone(),
+            };
+            insight::set_tags(conn, &target, std::slice::from_ref(theme))?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use super::*;
+    use crate::survey::Question;
+
+    fn questions(script: &Script) -> Vec<Question> {
+        let inputs = script.survey.questions.clone().unwrap_or_default();
+        inputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, q)| {
+                q.validate(&format!("questions[{i}]"))
+                    .expect("a valid question")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_open_question_has_its_own_varied_answers_for_every_mood() {
+        for script in scripts().expect("the scripts parse") {
+            let language = script.survey.language.clone().unwrap_or_default();
+            let mut said_under: HashMap<String, &str> = HashMap::new();
+            let questions = questions(&script);
+            for question in questions.iter().filter(|q| q.kind.is_open()) {
+                let topics = &script.answers[&question.id];
+                for mood in Mood::ALL {
+                    assert!(
+                        topics
+                            .iter()
+                            .any(|t| t.moods.is_empty() || t.moods.contains(&mood)),
+                        "{language} {}: nothing for {mood:?}",
+                        question.id
+                    );
+                }
+                let answers: HashSet<String> =
+                    topics.iter().flat_map(Topic::every_answer).collect();
+                assert!(
+                    answers.len() >= 30,
+                    "{language} {}: {}",
+                    question.id,
+                    answers.len()
+                );
+                for answer in answers {
+                    if let Some(other) = said_under.insert(answer.clone(), &question.id) {
+                        panic!(
+                            "{language}: “{answer}” answers both {other} and {}",
+                            question.id
+                        );
+                    }
+                }
+            }
+            for id in script.answers.keys() {
+                assert!(
+                    questions.iter().any(|q| &q.id == id && q.kind.is_open()),
+                    "{language}: answers for {id}, which is no open question"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_answers_and_every_answer_passes_its_check() {
+        let draw = |script: &Script| {
+            let plan = crowd::Plan {
+                topics: &script.answers,
+                sections: Vec::new(),
+            };
+            let mut rng = StdRng::seed_from_u64(3);
+            let questions = questions(script);
+            let mut out = Vec::new();
+            for _ in 0..200 {
+                let who = crowd::Respondent::draw(&mut rng);
+                for question in &questions {
+                    if let Some(answer) = plan.answer(question, &who, &mut rng) {
+                        let checked = question.check_answer(Some(&answer.value));
+                        assert!(
+                            matches!(checked, Ok(Some(_))),
+                            "{}: {:?}",
+                            question.id,
+                            answer.value
+                        );
+                        out.push(answer.value);
+                    }
+                }
+            }
+            out
+        };
+        for script in scripts().expect("the scripts parse") {
+            assert_eq!(draw(&script), draw(&script));
+        }
+    }
+}
