@@ -230,7 +230,7 @@ impl Plan<'_> {
 /// detractor asked what works well often has nothing to say.
 fn skip_chance(question: &Question, mood: Mood) -> f64 {
     match (&question.kind, question.id.as_str(), mood) {
-        (Kind::Text { .. }, ..) => 0.45,
+        (Kind::Text { .. }, ..) => 0.35,
         (_, "works_well", Mood::Detractor) => 0.35,
         (Kind::LongText { .. }, ..) => 0.12,
         (Kind::Competitor { .. }, ..) => 0.08,

@@ -37,8 +37,8 @@ pub struct Script {
 /// The customer surveys (the same questions in three languages), and how many answer each.
 const SCRIPTS: [(&str, usize); 3] = [
     (include_str!("surveys/en.json"), 120),
-    (include_str!("surveys/nl.json"), 80),
-    (include_str!("surveys/sv.json"), 80),
+    (include_str!("surveys/nl.json"), 100),
+    (include_str!("surveys/sv.json"), 100),
 ];
 const SELF_ASSESSMENT_TITLE: &str = "Demo: customer-service self-assessment";
 const SELF_ASSESSMENTS: usize = 40;
