@@ -64,7 +64,7 @@ pub fn migrate(figment: &Figment) -> Result<Vec<String>, String> {
 pub fn demo(figment: &Figment) -> Result<Vec<crate::demo::Loaded>, String> {
     let settings = Settings::from_figment(figment).map_err(|e| e.to_string())?;
     let db = open(figment)?;
-    crate::demo::load(&db, &settings, 40).map_err(|e| e.chain())
+    crate::demo::load(&db, &settings).map_err(|e| e.chain())
 }
 
 /// Counts the kept figures of one survey, or of every survey with responses, again from the

@@ -17,6 +17,7 @@ mod crash_loop;
 mod csrf;
 mod data_dir;
 mod database;
+mod demo;
 mod disk_full;
 mod email_languages;
 mod errors;
