@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod focus;
+pub mod home;
 pub mod i18n;
 pub mod ids;
 pub mod incentive;
@@ -69,6 +70,7 @@ pub fn build(figment: Figment) -> Rocket<Build> {
     let rocket = insight::mount(rocket);
     let rocket = focus::mount(rocket);
     let rocket = ops::mount(rocket);
+    let rocket = home::mount(rocket);
     openapi::mount(rocket)
 }
 

@@ -21,7 +21,6 @@ use crate::web::peer::ClientAddr;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
-        home,
         login_page,
         login_submit,
         logout,
@@ -44,14 +43,6 @@ fn problem(error: &Error) -> String {
     })
 }
 
-#[get("/")]
-fn home(staff: Staff, csrf: CsrfToken) -> Template {
-    Template::render(
-        "home",
-        context! { title: "Home", me: staff.me(), csrf: csrf.0 },
-    )
-}
-
 #[derive(FromForm)]
 struct LoginForm {
     csrf: String,
@@ -62,7 +53,7 @@ struct LoginForm {
 #[get("/login")]
 fn login_page(staff: Option<Staff>, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) -> Reply {
     if staff.is_some() {
-        return Reply::Redirect(Redirect::to(uri!(home)));
+        return Reply::Redirect(Redirect::to("/"));
     }
     let notice = flash.map(|f| f.message().to_string());
     Reply::Page(Template::render(
@@ -84,7 +75,7 @@ async fn login_submit(
     match login::check_credentials(db, settings, &form.email, &form.password, peer).await {
         Ok(user) => {
             session::sign_in(db, settings, cookies, &user).await?;
-            Ok(Reply::Redirect(Redirect::to(uri!(home))))
+            Ok(Reply::Redirect(Redirect::to("/")))
         }
         Err(error @ (Error::BadCredentials | Error::TooMany { .. })) => {
             let page = Template::render(
@@ -218,7 +209,7 @@ async fn setup_submit(
         })
         .await?;
     session::sign_in(db, settings, cookies, &user).await?;
-    Ok(Reply::Redirect(Redirect::to(uri!(home))))
+    Ok(Reply::Redirect(Redirect::to("/")))
 }
 
 #[get("/account")]

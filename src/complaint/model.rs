@@ -189,6 +189,15 @@ pub fn page(
     Ok(query.load(conn)?)
 }
 
+/// How many complaints have a follow-up due by `now` and not yet done.
+pub fn follow_ups_due(conn: &mut DbConn, now: NaiveDateTime) -> Result<i64> {
+    Ok(complaints::table
+        .filter(complaints::followed_up_at.is_null())
+        .filter(complaints::follow_up_at.le(now))
+        .count()
+        .get_result(conn)?)
+}
+
 /// The categories in use, for the list's filter and the form's suggestions.
 pub fn categories(conn: &mut DbConn) -> Result<Vec<String>> {
     Ok(complaints::table

@@ -136,6 +136,15 @@ pub fn opted_out(conn: &mut DbConn, recipient: &str, contact_id: Option<&str>) -
     Ok(opted_out > 0)
 }
 
+/// Whether any contact is kept at all (the home page's first steps ask for some).
+pub fn any(conn: &mut DbConn) -> Result<bool> {
+    Ok(!contacts::table
+        .select(contacts::id)
+        .limit(1)
+        .load::<String>(conn)?
+        .is_empty())
+}
+
 pub fn insert(conn: &mut DbConn, row: &ContactRow) -> Result<()> {
     diesel::insert_into(contacts::table)
         .values(row)

@@ -19,9 +19,9 @@ use crate::error::{Error, Result};
 use crate::ids::{MalformedId, SurveyId};
 use crate::respond::model as responses;
 use crate::survey::editing;
-use crate::survey::workspace;
 use crate::survey::model::Survey;
 use crate::survey::question::{Kind, Question};
+use crate::survey::workspace;
 use crate::web::csrf::CsrfToken;
 use crate::web::rfc3339;
 

@@ -17,8 +17,8 @@ use crate::ids::{MalformedId, SurveyId};
 use crate::insight::{self, Target};
 use crate::respond::model as responses;
 use crate::survey::editing;
-use crate::survey::workspace;
 use crate::survey::model::Survey;
+use crate::survey::workspace;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::{Reply, paging};
 

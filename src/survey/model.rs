@@ -304,6 +304,29 @@ pub(super) fn delete(conn: &mut DbConn, id: &str) -> Result<()> {
 
 /// One page of surveys in creation order, after the cursor `(created_at, id)`; `owner` limits
 /// the list to one owner's surveys.
+/// The ids of open surveys, newest first: `owner`'s only, or everyone's.
+pub(super) fn open_ids(conn: &mut DbConn, owner: Option<&str>, limit: i64) -> Result<Vec<String>> {
+    let mut query = surveys::table
+        .filter(surveys::status.eq(SurveyStatus::Open.as_str()))
+        .select(surveys::id)
+        .order((surveys::created_at.desc(), surveys::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(owner) = owner {
+        query = query.filter(surveys::owner_id.eq(owner.to_string()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Whether any survey exists: `owner`'s, or anyone's.
+pub(super) fn any(conn: &mut DbConn, owner: Option<&str>) -> Result<bool> {
+    let mut query = surveys::table.select(surveys::id).limit(1).into_boxed();
+    if let Some(owner) = owner {
+        query = query.filter(surveys::owner_id.eq(owner.to_string()));
+    }
+    Ok(!query.load::<String>(conn)?.is_empty())
+}
+
 pub(super) fn page(
     conn: &mut DbConn,
     owner: Option<&str>,

@@ -7,10 +7,10 @@
 use serde::Serialize;
 
 use crate::auth::Role;
+use crate::auth::model::User;
 use crate::db::DbConn;
 use crate::error::Result;
 use crate::respond::model::{count_responses, count_responses_since};
-use crate::auth::model::User;
 use crate::survey::incentive::Incentive;
 use crate::survey::model::{Survey, SurveyStatus};
 
@@ -134,6 +134,27 @@ impl Progress {
     pub fn completion(&self) -> Option<i64> {
         (self.invited > 0).then(|| (self.completed * 100 + self.invited / 2) / self.invited)
     }
+}
+
+/// Whose surveys `user` works with: a designer their own, analysts and admins everyone's (as
+/// the survey list shows them).
+fn owner_filter(user: &User) -> Option<&str> {
+    (user.role() == Role::Designer).then_some(user.id.as_str())
+}
+
+/// The open surveys `user` works with, newest first, at most `limit`.
+pub fn open_surveys(conn: &mut DbConn, user: &User, limit: i64) -> Result<Vec<Survey>> {
+    let ids = crate::survey::model::open_ids(conn, owner_filter(user), limit)?;
+    let mut surveys = Vec::with_capacity(ids.len());
+    for id in ids {
+        surveys.extend(crate::survey::editing::load(conn, &id)?);
+    }
+    Ok(surveys)
+}
+
+/// Whether `user` has any survey to work with, open or not.
+pub fn has_surveys(conn: &mut DbConn, user: &User) -> Result<bool> {
+    crate::survey::model::any(conn, owner_filter(user))
 }
 
 /// Where `survey`'s answers stand now.

@@ -59,5 +59,6 @@ mod surveys;
 mod themes;
 mod tokens;
 mod unsubscribe;
+mod workspace;
 
 pub use harness::*;

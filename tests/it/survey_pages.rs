@@ -16,7 +16,7 @@ use crate::surveys::get;
 use crate::{PASSWORD, SecondBrowser, TestApp, form};
 
 /// Posts a form with the client's CSRF token first; (status, Location, body).
-fn post(
+pub(crate) fn post(
     client: &Client,
     csrf: &str,
     path: &str,
@@ -38,7 +38,7 @@ fn post(
     (status, location, response.into_string().unwrap_or_default())
 }
 
-fn page(client: &Client, path: &str) -> (Status, String) {
+pub(crate) fn page(client: &Client, path: &str) -> (Status, String) {
     let response = client.get(path.to_string()).dispatch();
     (
         response.status(),
@@ -46,16 +46,16 @@ fn page(client: &Client, path: &str) -> (Status, String) {
     )
 }
 
-fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+pub(crate) fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
     html.select(&Selector::parse(css).unwrap()).collect()
 }
 
-fn text_of(element: scraper::ElementRef<'_>) -> String {
+pub(crate) fn text_of(element: scraper::ElementRef<'_>) -> String {
     element.text().collect::<String>()
 }
 
 /// A designer signed in on the app's own client, with an API token to read what was saved.
-fn designer(app: &TestApp, email: &str) -> (User, String) {
+pub(crate) fn designer(app: &TestApp, email: &str) -> (User, String) {
     let user = app.add_user(email, Role::Designer);
     assert_eq!(app.sign_in(email, PASSWORD), Status::SeeOther);
     let token = app.token(&user);
@@ -63,7 +63,7 @@ fn designer(app: &TestApp, email: &str) -> (User, String) {
 }
 
 /// A second browser signed in as a new user of `role`.
-fn browser(app: &TestApp, email: &str, role: Role) -> SecondBrowser {
+pub(crate) fn browser(app: &TestApp, email: &str, role: Role) -> SecondBrowser {
     app.add_user(email, role);
     let browser = TestApp::with_client_of(app);
     assert_eq!(browser.sign_in(email, PASSWORD), Status::SeeOther);
@@ -71,7 +71,7 @@ fn browser(app: &TestApp, email: &str, role: Role) -> SecondBrowser {
 }
 
 /// Creates a survey through the "New survey" form; its id.
-fn create(app: &TestApp, title: &str) -> String {
+pub(crate) fn create(app: &TestApp, title: &str) -> String {
     let (status, location, _) = post(
         &app.client,
         &app.csrf(),
@@ -282,7 +282,7 @@ fn a_designer_builds_publishes_and_closes_a_survey_through_the_pages() {
     let html = Html::parse_document(&body);
     let item = select(
         &html,
-        &format!("li.survey-question[data-question=\"{leading}\"]"),
+        &format!("li.card[data-question=\"{leading}\"]"),
     );
     assert_eq!(item.len(), 1);
     let hints: Vec<String> = item[0]
@@ -293,7 +293,7 @@ fn a_designer_builds_publishes_and_closes_a_survey_through_the_pages() {
         hints.iter().any(|h| h.contains("steers respondents")),
         "{hints:?}"
     );
-    let elsewhere = select(&html, "li.survey-question .hint")
+    let elsewhere = select(&html, "li.card .hint")
         .into_iter()
         .filter(|h| text_of(*h).contains("steers respondents"))
         .count();

@@ -124,6 +124,7 @@ struct FormView {
 #[derive(Serialize)]
 struct Shows {
     options: bool,
+    choices: bool,
     brands: bool,
     attributes: bool,
     scale: bool,
@@ -132,8 +133,10 @@ struct Shows {
 impl Shows {
     fn of(kind: &str) -> Shows {
         let competitor = kind == "competitor";
+        let choices = matches!(kind, "single_choice" | "multi_choice" | "ranking");
         Shows {
-            options: competitor || matches!(kind, "single_choice" | "multi_choice" | "ranking"),
+            options: competitor || choices,
+            choices,
             brands: competitor,
             attributes: competitor,
             scale: competitor || kind == "rating",
