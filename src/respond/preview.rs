@@ -1,12 +1,14 @@
 //! The respondent preview for staff: the respondent page itself, drafts included, with its
-//! submit buttons hidden; posted answers are checked as a respondent's would be and shown
-//! again with their problems, never stored.
+//! submit buttons hidden but its pages turning; posted answers are checked as a respondent's
+//! would be and shown again with their problems, never stored.
 
 use rocket::http::Status;
 use rocket_dyn_templates::Template;
 use serde_json::Map;
 
 use super::checking;
+use super::page_layout::page_of_problems;
+use super::paging::{self, Shown};
 use super::form::AnswerForm;
 use super::view::{self, PageState};
 use crate::survey::model::Survey;
@@ -14,6 +16,16 @@ use crate::survey::model::Survey;
 /// The preview page of `survey`, blank or with the answers of a posted preview form checked,
 /// and the status to answer it with (422 while a posted answer has a problem).
 pub fn page(survey: &Survey, csrf: String, posted: Option<&AnswerForm>) -> (Template, Status) {
+    let action = format!("/surveys/{}/preview", survey.id());
+    if let Some((form, turn)) = posted.and_then(|f| Some((f, paging::turn(survey, f)?))) {
+        let shown = Shown {
+            action,
+            csrf,
+            can_save: false,
+            preview: true,
+        };
+        return paging::turned_page(survey, form, &turn, shown);
+    }
     let given = match posted {
         Some(form) => form.answers(survey.questions()),
         None => Map::new(),
@@ -32,12 +44,17 @@ pub fn page(survey: &Survey, csrf: String, posted: Option<&AnswerForm>) -> (Temp
         problems: &problems,
         // Without a submit button a browser can still send the form (Enter in a lone text
         // field); it comes back here and is checked, never stored.
-        action: format!("/surveys/{}/preview", survey.id()),
+        action,
         csrf,
         submission: crate::ids::new_id(),
         can_save: false,
         notice: None,
         preview: true,
+        page: page_of_problems(
+            survey.questions(),
+            &problems,
+            posted.and_then(AnswerForm::page).unwrap_or(0),
+        ),
     };
     (
         Template::render("respond", view::survey_page(survey, state)),
