@@ -41,10 +41,9 @@ pub fn fields(question: &Question, value: &Value) -> Vec<Field> {
             scalar(value).map(|v| field(&name, v)).into_iter().collect()
         }
         Kind::SingleChoice { options, other } => match value.as_str() {
-            Some(text) if *other && !options.iter().any(|o| o == text) => vec![
-                field(&name, OTHER),
-                field(format!("{name}.other"), text),
-            ],
+            Some(text) if *other && !options.iter().any(|o| o == text) => {
+                vec![field(&name, OTHER), field(format!("{name}.other"), text)]
+            }
             Some(text) => vec![field(&name, text)],
             None => Vec::new(),
         },
@@ -133,7 +132,10 @@ mod tests {
                 json!("my own + words"),
             ),
             (question("single_choice", options), json!("Green=1")),
-            (question("multi_choice", options), json!(["Ünï", "Red & blue"])),
+            (
+                question("multi_choice", options),
+                json!(["Ünï", "Red & blue"]),
+            ),
             (question("rating", |_| {}), json!(4)),
             (question("rating", |_| {}), json!("not a number")),
             (question("nps", |_| {}), json!(0)),

@@ -18,7 +18,12 @@ use crate::survey::model::Survey;
 use crate::web::Reply;
 
 /// Stores `answers` as the invitation's draft, to resume at `page`, and marks it started.
-async fn store(db: &Db, invitation_id: &str, answers: &Map<String, Value>, page: usize) -> Result<()> {
+async fn store(
+    db: &Db,
+    invitation_id: &str,
+    answers: &Map<String, Value>,
+    page: usize,
+) -> Result<()> {
     let answers = serde_json::to_string(answers).map_err(Error::internal)?;
     let page = i32::try_from(page).unwrap_or(0);
     let id = invitation_id.to_string();

@@ -7,9 +7,9 @@ use rocket_dyn_templates::Template;
 use serde_json::Map;
 
 use super::checking;
+use super::form::AnswerForm;
 use super::page_layout::page_of_problems;
 use super::paging::{self, Shown};
-use super::form::AnswerForm;
 use super::view::{self, PageState};
 use crate::survey::model::Survey;
 

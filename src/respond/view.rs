@@ -368,9 +368,8 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
         title: survey.title().to_string(),
         intro: survey.intro().to_string(),
         incentive: survey.incentive().email_line(t),
-        errors_summary: (problems_here > 0).then(|| {
-            t.format("errors_summary", &[("count", &problems_here.to_string())])
-        }),
+        errors_summary: (problems_here > 0)
+            .then(|| t.format("errors_summary", &[("count", &problems_here.to_string())])),
         progress: t.format(
             "progress",
             &[

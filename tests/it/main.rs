@@ -34,6 +34,7 @@ mod layout;
 mod leases;
 mod limits;
 mod login;
+mod long_surveys;
 mod mail;
 mod memory;
 mod methods;

@@ -35,6 +35,11 @@ pub(super) struct QuestionForm {
     pub scale_min: String,
     #[field(default = String::new())]
     pub scale_max: String,
+    /// Respondents see this question at the top of a new page.
+    pub page_break: bool,
+    /// The heading of that page (optional; giving one starts the page too).
+    #[field(default = String::new())]
+    pub page_title: String,
 }
 
 impl QuestionForm {
@@ -56,6 +61,8 @@ impl QuestionForm {
             prompt: q.prompt.clone(),
             help: q.help.clone().unwrap_or_default(),
             required: q.required,
+            page_break: q.page_break,
+            page_title: q.page_title.clone().unwrap_or_default(),
             ..QuestionForm::blank()
         };
         match &q.kind {

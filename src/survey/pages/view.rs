@@ -155,6 +155,8 @@ struct QuestionView {
     brands: Vec<String>,
     attributes: Vec<String>,
     notes: Vec<String>,
+    /// Where a new page starts for respondents: "New page", with its title if it has one.
+    page_start: Option<String>,
     hints: Vec<HintView>,
     first: bool,
     last: bool,
@@ -187,6 +189,10 @@ fn question_view(
         brands: Vec::new(),
         attributes: Vec::new(),
         notes: Vec::new(),
+        page_start: q.page_break.then(|| match &q.page_title {
+            Some(title) => format!("New page: {title}"),
+            None => "New page".to_string(),
+        }),
         hints,
         first: index == 0,
         last: index + 1 == count,

@@ -148,10 +148,8 @@ impl QuestionInput {
                     "needs page_break: true (a title heads the page this question starts)",
                 ));
             }
-            Some(title) => {
-                Some(clean_text(&field("page_title"), title, MAX_OPTION, false)?)
-                    .filter(|t| !t.is_empty())
-            }
+            Some(title) => Some(clean_text(&field("page_title"), title, MAX_OPTION, false)?)
+                .filter(|t| !t.is_empty()),
             None => None,
         };
         // Fields a kind does not use are refused by name rather than silently dropped.

@@ -112,8 +112,7 @@ pub(super) fn build(info: &TemplateInfo) -> SurveyContent {
     questions.push(Question {
         id: "first_change".to_string(),
         kind: Kind::LongText { max_length: None },
-        prompt: "Which one change would do most for your customers, in your own words?"
-            .to_string(),
+        prompt: "Which one change would do most for your customers, in your own words?".to_string(),
         help: Some(
             "For example a habit to start, a tool your staff lack, or a complaint that keeps \
              coming back."
