@@ -186,7 +186,6 @@ mod tests {
         let last = content.questions.last().unwrap();
         assert_eq!(last.id, "first_change");
         assert!(last.kind.is_open() && !last.required && last.page_break);
-        assert!(crate::survey::score::is_scored(&content.questions));
 
         let mut sizes: Vec<(String, usize)> = Vec::new();
         for q in &qs {
