@@ -41,6 +41,7 @@ mod methods;
 mod nodes;
 mod openapi;
 mod operations;
+mod page_design;
 mod passwords;
 mod resilience;
 mod respond;

@@ -253,3 +253,22 @@ pub(super) fn audiences(chosen: Audience) -> Vec<serde_json::Value> {
         )
         .collect()
 }
+
+#[derive(Serialize)]
+pub(super) struct LanguageOption {
+    code: &'static str,
+    name: String,
+    selected: bool,
+}
+
+/// The survey languages for a select, with `current` selected.
+pub(super) fn languages(current: &str) -> Vec<LanguageOption> {
+    crate::i18n::LANGUAGES
+        .iter()
+        .map(|&code| LanguageOption {
+            code,
+            name: crate::i18n::catalog(code).get("language_name").to_string(),
+            selected: code == current,
+        })
+        .collect()
+}
