@@ -157,6 +157,7 @@ diesel::table! {
         invitation_id -> Text,
         answers -> Text,
         updated_at -> Timestamp,
+        page -> Integer,
     }
 }
 

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::checking::{self, Origin};
 use super::form::AnswerForm;
+use super::page_layout::page_of_problems;
 use super::view::{self, PageState};
 use super::writer::Writer;
 use crate::db;
@@ -75,6 +76,7 @@ fn expired(
     csrf: String,
     action: String,
     can_save: bool,
+    page: usize,
 ) -> Reply {
     let t = i18n::catalog(survey.language());
     let state = PageState {
@@ -86,6 +88,7 @@ fn expired(
         can_save,
         notice: Some(t.get("form_expired").to_string()),
         preview: false,
+        page,
     };
     render(survey, state, Status::Forbidden)
 }
@@ -133,6 +136,7 @@ pub fn again_later(
         can_save,
         notice: Some(notice),
         preview: false,
+        page: form.page().unwrap_or(0),
     };
     Reply::Later(RetryLater {
         status,
@@ -152,8 +156,10 @@ pub async fn submit(
     channel: &'static str,
 ) -> Result<Reply> {
     let given = form.answers(survey.questions());
+    let page = form.page().unwrap_or(0);
     if form.refused {
-        return Ok(expired(survey, &given, csrf, action, invitation.is_some()));
+        let can_save = invitation.is_some();
+        return Ok(expired(survey, &given, csrf, action, can_save, page));
     }
     let checked = checking::check(survey, &given);
     let key = form
@@ -171,6 +177,9 @@ pub async fn submit(
             can_save: invitation.is_some(),
             notice,
             preview: false,
+            // A problem left on an earlier page (a hidden answer that no longer passes) is
+            // shown on its own page, beside its question.
+            page: page_of_problems(survey.questions(), problems, page),
         };
         render(survey, state, Status::UnprocessableEntity)
     };

@@ -2,7 +2,8 @@
 //! question. Field names: `q.<id>` (text, choice, scale; repeated for several choices),
 //! `q.<id>.other` (the "other" text), `q.<id>.<option>` (a ranking place) and
 //! `q.<id>.<brand>.<attribute>` (a competitor cell; `dk` = don't know). The first of duplicated
-//! single-value fields wins, the same rule everywhere.
+//! single-value fields wins, the same rule everywhere. A paged survey adds `page` (1-based), and
+//! carries the answers of its other pages in hidden fields of these same names.
 
 use std::collections::HashMap;
 
@@ -55,7 +56,23 @@ impl AnswerForm {
 
     /// "submit" unless the respondent pressed "save for later".
     pub fn wants_save(&self) -> bool {
-        self.first("action") == Some("save")
+        self.action() == Some("save")
+    }
+
+    /// The button pressed: `submit`, `save`, `next` or `back` (none when Enter sent the form
+    /// without one, or a script posted it).
+    pub fn action(&self) -> Option<&str> {
+        self.first("action")
+    }
+
+    /// The page (0-based) the form was shown as, from its 1-based `page` field; none on a
+    /// survey of one page, or from a client that posts every answer at once.
+    pub fn page(&self) -> Option<usize> {
+        self.first("page")?
+            .trim()
+            .parse::<usize>()
+            .ok()?
+            .checked_sub(1)
     }
 
     pub fn submission_key(&self) -> Option<&str> {

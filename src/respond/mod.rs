@@ -4,14 +4,18 @@
 
 pub mod answering;
 pub mod api;
+pub mod carry;
 pub mod checking;
+pub mod drafts;
 pub mod figures;
 pub mod form;
 pub mod link_cookie;
 pub mod link_lookup;
 pub mod link_pages;
 pub mod model;
+pub mod page_layout;
 pub mod pages;
+pub mod paging;
 pub mod personal;
 pub mod preview;
 pub mod published;

@@ -179,24 +179,28 @@ pub fn count_responses_since(
         .get_result(conn)?)
 }
 
-pub fn find_draft(conn: &mut DbConn, invitation_id: &str) -> Result<Option<String>> {
+/// A saved draft: the answers as JSON, and the page (0-based) the respondent was on.
+pub fn find_draft(conn: &mut DbConn, invitation_id: &str) -> Result<Option<(String, i32)>> {
     Ok(response_drafts::table
         .find(invitation_id)
-        .select(response_drafts::answers)
+        .select((response_drafts::answers, response_drafts::page))
         .first(conn)
         .optional()?)
 }
 
-/// Saves a draft (find-then-write: upserts do not compile through the multi-backend connection).
+/// Saves a draft with the page it resumes at (find-then-write: upserts do not compile through
+/// the multi-backend connection).
 pub fn save_draft(
     conn: &mut DbConn,
     invitation_id: &str,
     answers_json: &str,
+    page: i32,
     at: NaiveDateTime,
 ) -> Result<()> {
     let updated = diesel::update(response_drafts::table.find(invitation_id))
         .set((
             response_drafts::answers.eq(answers_json),
+            response_drafts::page.eq(page),
             response_drafts::updated_at.eq(at),
         ))
         .execute(conn)?;
@@ -205,6 +209,7 @@ pub fn save_draft(
             .values((
                 response_drafts::invitation_id.eq(invitation_id),
                 response_drafts::answers.eq(answers_json),
+                response_drafts::page.eq(page),
                 response_drafts::updated_at.eq(at),
             ))
             .execute(conn)?;

@@ -1,5 +1,5 @@
-//! Respondent pages: the open link `/s/<survey>` and its submission (through the batching
-//! writer), the thank-you page, and the polite pages for surveys that are closed, not open yet,
+//! Respondent pages: the open link `/s/<survey>`, its pages and its submission (through the
+//! batching writer), the thank-you page, and the polite pages for surveys that are closed, not open yet,
 //! unknown or already answered. The personal link `/r/<token>` lives in [`super::personal`] and
 //! shares these pieces.
 
@@ -13,6 +13,7 @@ use serde_json::Map;
 use super::answering::{Later, again_later, not_found, render, submit, unavailable};
 use super::form::AnswerForm;
 use super::model;
+use super::paging::{self, Shown};
 use super::published::Published;
 use super::view::PageState;
 use super::writer::Writer;
@@ -62,6 +63,7 @@ async fn open_link(
         can_save: false,
         notice: None,
         preview: false,
+        page: 0,
     };
     Ok(render(&survey, state, Status::Ok))
 }
@@ -85,6 +87,21 @@ async fn open_link_submit(
         return Ok(page);
     }
     let action = format!("/s/{}", survey.id());
+    // Turning a page stores nothing (the answers travel in the form), so it is not counted
+    // as a submission; only the last page's send is.
+    if let Some(turn) = paging::turn(&survey, &form) {
+        let shown = Shown {
+            action,
+            csrf: csrf.0,
+            can_save: false,
+            preview: false,
+        };
+        return Ok(if form.refused {
+            paging::refused(&survey, &form, &turn, shown)
+        } else {
+            paging::show(&survey, &form, &turn, shown)
+        });
+    }
     // Counted before the answers are checked: a script sending junk costs as much as one
     // sending answers. The form comes back as typed, with its key, so sending it later stores
     // it once.

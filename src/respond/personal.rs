@@ -15,16 +15,18 @@ use rocket::{State, get, post, routes};
 use serde_json::{Map, Value};
 
 use super::answering::{self, not_found, render, unavailable};
+use super::drafts;
 use super::form::AnswerForm;
 use super::link_cookie::{home, home_saved, link_cookie};
 use super::link_lookup::{Found, by_cookie, by_token};
 use super::link_pages::{LinkReply, reopen, too_many};
 use super::model;
+use super::paging;
 use super::view::PageState;
 use super::writer::Writer;
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::i18n;
 use crate::incentive::reward::{self, Of, Reward};
 use crate::invite::model::{self as invitations, InvitationRow, InvitationStatus};
@@ -187,16 +189,18 @@ async fn page(
             model::find_draft(conn, id)
         })
         .await?;
-    let answers: Map<String, Value> = match draft.as_deref().map(serde_json::from_str) {
-        Some(Ok(answers)) => answers,
-        Some(Err(e)) => {
-            log::error!(
-                "an unreadable draft for survey {} was ignored: {e}",
-                survey.id()
-            );
-            Map::new()
-        }
-        None => Map::new(),
+    let (answers, resume_at) = match draft {
+        Some((answers, page)) => match serde_json::from_str::<Map<String, Value>>(&answers) {
+            Ok(answers) => (answers, usize::try_from(page).unwrap_or(0)),
+            Err(e) => {
+                log::error!(
+                    "an unreadable draft for survey {} was ignored: {e}",
+                    survey.id()
+                );
+                (Map::new(), 0)
+            }
+        },
+        None => (Map::new(), 0),
     };
     let t = i18n::catalog(survey.language());
     let state = PageState {
@@ -210,6 +214,8 @@ async fn page(
             .filter(|s| *s)
             .map(|_| t.get("saved_notice").to_string()),
         preview: false,
+        // The page left last; one the survey no longer has shows its last page.
+        page: resume_at,
     };
     Ok(render(&survey, state, Status::Ok).into())
 }
@@ -252,36 +258,11 @@ async fn answer(
             .await?
             .unwrap_or(page));
     }
+    if let Some(turn) = paging::turn(survey, form) {
+        return drafts::turn(db, csrf.0, invitation, survey, form, turn).await;
+    }
     if form.wants_save() && !form.refused {
-        let answers =
-            serde_json::to_string(&form.answers(survey.questions())).map_err(Error::internal)?;
-        let id = invitation.id.clone();
-        let saved = db
-            .run(move |conn| {
-                db::write(conn, |conn| {
-                    model::save_draft(conn, &id, &answers, db::now())?;
-                    invitations::mark(conn, &id, InvitationStatus::Started, db::now())
-                })
-            })
-            .await;
-        if let Err(error) = saved {
-            if error.status() != Status::ServiceUnavailable {
-                return Err(error);
-            }
-            crate::db::outage::failed(&format_args!("saving a draft: {}", error.chain()));
-            let key = form
-                .submission_key()
-                .map_or_else(crate::ids::new_id, str::to_string);
-            let action = home(&invitation.id);
-            let why = answering::Later::Unavailable;
-            return Ok(answering::again_later(
-                survey, form, csrf.0, action, key, true, why,
-            ));
-        }
-        return Ok(Reply::Redirect(Redirect::to(home_saved(
-            &invitation.id,
-            true,
-        ))));
+        return drafts::save(db, csrf.0, invitation, survey, form).await;
     }
     answering::submit(
         writer,

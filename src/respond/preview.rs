@@ -1,6 +1,6 @@
 //! The respondent preview for staff: the respondent page itself, drafts included, with its
-//! submit buttons hidden; posted answers are checked as a respondent's would be and shown
-//! again with their problems, never stored.
+//! submit buttons hidden but its pages turning; posted answers are checked as a respondent's
+//! would be and shown again with their problems, never stored.
 
 use rocket::http::Status;
 use rocket_dyn_templates::Template;
@@ -8,6 +8,8 @@ use serde_json::Map;
 
 use super::checking;
 use super::form::AnswerForm;
+use super::page_layout::page_of_problems;
+use super::paging::{self, Shown};
 use super::view::{self, PageState};
 use crate::survey::model::Survey;
 use crate::survey::workspace::Tabs;
@@ -20,6 +22,16 @@ pub fn page(
     csrf: String,
     posted: Option<&AnswerForm>,
 ) -> (Template, Status) {
+    let action = format!("/surveys/{}/preview", survey.id());
+    if let Some((form, turn)) = posted.and_then(|f| Some((f, paging::turn(survey, f)?))) {
+        let shown = Shown {
+            action,
+            csrf,
+            can_save: false,
+            preview: true,
+        };
+        return paging::turned_page(survey, form, &turn, shown);
+    }
     let given = match posted {
         Some(form) => form.answers(survey.questions()),
         None => Map::new(),
@@ -38,12 +50,17 @@ pub fn page(
         problems: &problems,
         // Without a submit button a browser can still send the form (Enter in a lone text
         // field); it comes back here and is checked, never stored.
-        action: format!("/surveys/{}/preview", survey.id()),
+        action,
         csrf,
         submission: crate::ids::new_id(),
         can_save: false,
         notice: None,
         preview: true,
+        page: page_of_problems(
+            survey.questions(),
+            &problems,
+            posted.and_then(AnswerForm::page).unwrap_or(0),
+        ),
     };
     // The staff tab bar goes with the respondent page, so the preview leads back to the rest
     // of the survey's workspace.

@@ -1,13 +1,15 @@
-//! What a respondent page shows, prepared for the template: each question with its inputs in
-//! their current state (typed answers kept after an error, or a saved draft), the error beside
-//! it in the survey's language, and the page's strings.
+//! What a respondent page shows, prepared for the template: each question of the page with its
+//! inputs in their current state (typed answers kept after an error, or a saved draft), the
+//! error beside it in the survey's language, and the page's strings.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::carry::Field;
 use super::form::{DONT_KNOW, OTHER};
+use super::page_layout::{Nav, layout, section_headings};
 use crate::i18n::Catalog;
 use crate::survey::model::Survey;
 use crate::survey::question::AnswerProblem;
@@ -47,6 +49,8 @@ pub struct GridBrand {
 pub struct QuestionView {
     pub id: String,
     pub number: usize,
+    /// The section this question opens, shown as a heading above it.
+    pub heading: Option<String>,
     pub prompt: String,
     pub help: Option<String>,
     pub required: bool,
@@ -282,7 +286,8 @@ pub fn question(
     view
 }
 
-/// The page of a survey: every question in order, with `answers` shown and `problems` marked.
+/// The page of a survey: its questions (all, or one page's) with `answers` shown and `problems`
+/// marked, and on a paged survey the other pages' answers in hidden fields.
 #[derive(Serialize)]
 pub struct SurveyPage {
     pub lang: &'static str,
@@ -301,6 +306,11 @@ pub struct SurveyPage {
     pub can_save: bool,
     pub notice: Option<String>,
     pub preview: bool,
+    /// Where a paged survey's page stands; none on a survey of one page.
+    pub paged: Option<Nav>,
+    /// The intro and the length are said once, on the first page.
+    pub first_page: bool,
+    pub carried: Vec<Field>,
 }
 
 pub struct PageState<'a> {
@@ -312,26 +322,36 @@ pub struct PageState<'a> {
     pub can_save: bool,
     pub notice: Option<String>,
     pub preview: bool,
+    /// The page to show (0-based); any number on a survey of one page.
+    pub page: usize,
 }
 
 pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
     let t = crate::i18n::catalog(survey.language());
-    let questions: Vec<QuestionView> = survey
-        .questions()
-        .iter()
-        .enumerate()
-        .map(|(i, q)| {
+    let all = survey.questions();
+    let shown = layout(all, state.page, state.answers, t);
+    let title = shown.nav.as_ref().and_then(|n| n.title.as_deref());
+    let headings = section_headings(all, shown.questions.clone(), title);
+    let questions: Vec<QuestionView> = shown
+        .questions
+        .clone()
+        .zip(headings)
+        .filter_map(|(i, heading)| Some((i, all.get(i)?, heading)))
+        .map(|(i, q, heading)| {
             let problem = state
                 .problems
                 .iter()
                 .find(|(id, _)| *id == q.id)
                 .map(|(_, p)| *p);
-            question(i + 1, q, state.answers.get(&q.id), problem, t)
+            let mut view = question(i + 1, q, state.answers.get(&q.id), problem, t);
+            view.heading = heading.map(str::to_string);
+            view
         })
         .collect();
-    let total = questions.len();
-    let answered = survey
-        .questions()
+    // Problems on other pages are shown when their page is.
+    let problems_here = questions.iter().filter(|q| q.error.is_some()).count();
+    let total = all.len();
+    let answered = all
         .iter()
         .filter(|q| {
             state
@@ -340,7 +360,7 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
                 .is_some_and(|v| !crate::survey::question::is_blank(v))
         })
         .count();
-    let minutes = crate::survey::lint::estimated_seconds(survey.questions())
+    let minutes = crate::survey::lint::estimated_seconds(all)
         .div_ceil(60)
         .max(1);
     SurveyPage {
@@ -348,12 +368,8 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
         title: survey.title().to_string(),
         intro: survey.intro().to_string(),
         incentive: survey.incentive().email_line(t),
-        errors_summary: (!state.problems.is_empty()).then(|| {
-            t.format(
-                "errors_summary",
-                &[("count", &state.problems.len().to_string())],
-            )
-        }),
+        errors_summary: (problems_here > 0)
+            .then(|| t.format("errors_summary", &[("count", &problems_here.to_string())])),
         progress: t.format(
             "progress",
             &[
@@ -376,5 +392,8 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
         can_save: state.can_save,
         notice: state.notice,
         preview: state.preview,
+        first_page: shown.nav.as_ref().is_none_or(|n| n.is_first),
+        paged: shown.nav,
+        carried: shown.carried,
     }
 }

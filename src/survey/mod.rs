@@ -1,5 +1,6 @@
-//! Surveys: questionnaires with their questions, quality hints (lint), built-in templates and
-//! the scoring of scored questionnaires such as the customer-service self-assessment.
+//! Surveys: questionnaires with their questions and pages, quality hints (lint), built-in
+//! templates and the scoring of scored questionnaires such as the customer-service
+//! self-assessment.
 
 pub mod api;
 pub mod audience;
@@ -9,6 +10,7 @@ pub mod incentive;
 pub mod lint;
 pub mod model;
 pub mod pages;
+pub mod paging;
 pub mod question;
 pub mod score;
 pub mod survey_view;

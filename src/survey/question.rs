@@ -119,4 +119,11 @@ pub struct Question {
     /// The section of a scored questionnaire (e.g. the self-assessment) this question belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section: Option<String>,
+    /// A new page starts at this question. Left out when false, so questions of surveys that
+    /// never page read as they always did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub page_break: bool,
+    /// The heading of the page this question starts (only with `page_break`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_title: Option<String>,
 }

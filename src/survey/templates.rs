@@ -1,7 +1,8 @@
 //! Built-in questionnaires a designer can start from: a short customer-needs survey written to
 //! the survey advice in the reference material (short, mostly open, neutral wording, asks about
 //! improvements and competitors, says why answers matter, thanks the customer) and the scored
-//! customer-service self-assessment (25 statements in seven sections, rated 1–5).
+//! customer-service self-assessment (25 statements in seven sections, rated 1–5, a page a
+//! section, and one open question to close).
 //!
 //! Both are plain data tables turned into [`Question`](super::Question)s, so changing a wording never means
 //! touching control flow.
@@ -39,8 +40,9 @@ const TEMPLATES: &[Template] = &[
         info: TemplateInfo {
             name: "self-assessment",
             title: "Customer-service self-assessment",
-            description: "25 statements in seven sections, each rated from 1 (never) to 5 \
-                (always); section averages add up to a score from 7 to 35 with a band.",
+            description: "25 statements in seven sections, a page each, rated from 1 (never) \
+                to 5 (always); section averages add up to a score from 7 to 35 with a band. One \
+                open question at the end asks what to change first.",
         },
         build: self_assessment::build,
     },
@@ -174,11 +176,19 @@ mod tests {
     #[test]
     fn self_assessment_has_the_statements_in_seven_sections() {
         let content = build("self-assessment").unwrap();
-        let qs = &content.questions;
+        let (qs, open): (Vec<_>, Vec<_>) = content
+            .questions
+            .iter()
+            .partition(|q| matches!(q.kind, Kind::Rating { .. }));
         assert_eq!(qs.len(), 25);
+        // The open question closes the survey, on its own page, and is never scored.
+        assert_eq!(open.len(), 1);
+        let last = content.questions.last().unwrap();
+        assert_eq!(last.id, "first_change");
+        assert!(last.kind.is_open() && !last.required && last.page_break);
 
         let mut sizes: Vec<(String, usize)> = Vec::new();
-        for q in qs {
+        for q in &qs {
             let section = q.section.clone().unwrap();
             match sizes.last_mut() {
                 Some((title, n)) if *title == section => *n += 1,
@@ -200,6 +210,12 @@ mod tests {
         );
         let counts: Vec<usize> = sizes.iter().map(|(_, n)| *n).collect();
         assert_eq!(counts, [4, 4, 3, 3, 3, 5, 3]);
+        // Each section is a page of its own, headed by the section's title.
+        let pages = crate::survey::paging::pages(&content.questions);
+        let headings: Vec<Option<&str>> = pages.iter().map(|p| p.title.as_deref()).collect();
+        let mut expected: Vec<Option<&str>> = titles.iter().copied().map(Some).collect();
+        expected.push(Some("Where to start"));
+        assert_eq!(headings, expected);
 
         let prompt = |id: &str| qs.iter().find(|q| q.id == id).unwrap().prompt.as_str();
         assert_eq!(
@@ -220,7 +236,7 @@ mod tests {
             "When we find a problem, we try to solve it quickly."
         );
 
-        for q in qs {
+        for q in &qs {
             assert!(q.required);
             match &q.kind {
                 Kind::Rating { scale } => {

@@ -280,10 +280,7 @@ fn a_designer_builds_publishes_and_closes_a_survey_through_the_pages() {
     let (status, body) = page(&app.client, &format!("/surveys/{id}"));
     assert_eq!(status, Status::Ok);
     let html = Html::parse_document(&body);
-    let item = select(
-        &html,
-        &format!("li.card[data-question=\"{leading}\"]"),
-    );
+    let item = select(&html, &format!("li.card[data-question=\"{leading}\"]"));
     assert_eq!(item.len(), 1);
     let hints: Vec<String> = item[0]
         .select(&Selector::parse(".hint").unwrap())

@@ -403,12 +403,12 @@ fn templates_build_surveys() {
     assert_eq!(assessment["title"], "Our self-check");
     assert_eq!(assessment["language"], "nl");
     let questions = assessment["questions"].as_array().unwrap();
-    assert_eq!(questions.len(), 25);
-    assert!(
-        questions
-            .iter()
-            .all(|q| q["section"].is_string() && q["kind"] == "rating")
-    );
+    // 25 rated statements and one open question to close, every one in a section.
+    assert_eq!(questions.len(), 26);
+    assert!(questions.iter().all(|q| q["section"].is_string()));
+    let rated = questions.iter().filter(|q| q["kind"] == "rating").count();
+    assert_eq!(rated, 25);
+    assert_eq!(questions[25]["kind"], "long_text");
 
     let (status, error) = post(&app, &token, "/api/v1/surveys?template=nope", &json!({}));
     assert_eq!(status, Status::UnprocessableEntity);

@@ -10,14 +10,17 @@ use rocket::http::Status;
 use scraper::Html;
 use serde_json::json;
 
+use crate::TestApp;
 use crate::survey_pages::{browser, create, designer, page, post, select, text_of};
 use crate::surveys::{get, post as api_post};
-use crate::TestApp;
 
 /// The tab labels of a page and the one marked current.
 fn tabs_of(body: &str) -> (Vec<String>, Vec<String>) {
     let html = Html::parse_document(body);
-    let labels = select(&html, "nav.tabs a").into_iter().map(text_of).collect();
+    let labels = select(&html, "nav.tabs a")
+        .into_iter()
+        .map(text_of)
+        .collect();
     let current = select(&html, "nav.tabs a[aria-current=page]")
         .into_iter()
         .map(text_of)
@@ -65,7 +68,10 @@ fn every_page_of_a_survey_starts_with_its_tabs() {
             .map(text_of)
             .collect();
         assert_eq!(sub_marked, sub.into_iter().collect::<Vec<_>>(), "{path}");
-        assert!(body.contains("Tabs everywhere"), "{path}: the survey's title");
+        assert!(
+            body.contains("Tabs everywhere"),
+            "{path}: the survey's title"
+        );
     }
     // The preview leads back to the editor.
     let (_, preview) = page(&app.client, &format!("/surveys/{id}/preview"));
@@ -238,7 +244,10 @@ fn the_reward_is_set_on_the_distribute_tab() {
     designer(&app, "dee@example.com");
     let id = create(&app, "Reward");
     let (_, build) = page(&app.client, &format!("/surveys/{id}"));
-    assert!(!build.contains("value=\"lottery\""), "no reward form on Build");
+    assert!(
+        !build.contains("value=\"lottery\""),
+        "no reward form on Build"
+    );
     let (status, reward) = page(&app.client, &format!("/surveys/{id}/reward"));
     assert_eq!(status, Status::Ok);
     assert!(reward.contains("value=\"lottery\""));
@@ -268,7 +277,10 @@ fn the_reward_is_set_on_the_distribute_tab() {
         &[("kind", "generate"), ("value", "")],
     );
     assert_eq!(status, Status::UnprocessableEntity);
-    assert!(body.contains("nav class=\"tabs\""), "refused on its own page");
+    assert!(
+        body.contains("nav class=\"tabs\""),
+        "refused on its own page"
+    );
 }
 
 /// The next-step link of the survey list's row for `title`.
@@ -304,8 +316,7 @@ fn the_survey_list_shows_progress_and_the_next_step() {
     let row = next_step(&app, "Empty draft");
     assert!(row.contains("Invite people"), "{row}");
     assert!(row.contains("nobody invited"), "{row}");
-    let question = get(&app, &token, &format!("/api/v1/surveys/{id}"))
-        .1["questions"][0]["id"]
+    let question = get(&app, &token, &format!("/api/v1/surveys/{id}")).1["questions"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -326,7 +337,10 @@ fn the_survey_list_shows_progress_and_the_next_step() {
     let row = next_step(&app, "Empty draft");
     assert!(row.contains("Read the results"), "{row}");
     assert!(row.contains("1 today"), "{row}");
-    assert!(row.contains("50 %") && row.contains("1 of 2 invited"), "{row}");
+    assert!(
+        row.contains("50 %") && row.contains("1 of 2 invited"),
+        "{row}"
+    );
     assert!(row.contains("1 question "), "singular: {row}");
 }
 
@@ -351,8 +365,7 @@ fn the_home_page_shows_what_needs_doing() {
         &format!("/api/v1/surveys/{id}/publish"),
         &json!({}),
     );
-    let question = get(&app, &token, &format!("/api/v1/surveys/{id}"))
-        .1["questions"][0]["id"]
+    let question = get(&app, &token, &format!("/api/v1/surveys/{id}")).1["questions"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -393,7 +406,10 @@ fn the_home_page_shows_what_needs_doing() {
         .map(text_of)
         .collect();
     assert_eq!(today, ["1"]);
-    assert!(open.contains("0 %") && open.contains("0 of 1 invited"), "{open}");
+    assert!(
+        open.contains("0 %") && open.contains("0 of 1 invited"),
+        "{open}"
+    );
     let attention = text_of(select(&html, "section[aria-labelledby=attention-heading]")[0]);
     assert!(attention.contains("1 invitation failed"), "{attention}");
     assert!(attention.contains("1 follow-up is due"), "{attention}");
@@ -406,7 +422,10 @@ fn the_home_page_shows_what_needs_doing() {
         .map(text_of)
         .collect();
     assert_eq!(done.len(), 1, "{done:?}");
-    assert!(done[0].contains("Create your first survey"), "a survey exists");
+    assert!(
+        done[0].contains("Create your first survey"),
+        "a survey exists"
+    );
 
     // An analyst sees the same survey and problems, and no invitations to mend.
     let analyst = browser(&app, "ana@example.com", Role::Analyst);

@@ -1,7 +1,8 @@
 //! The questionnaire quality lint: hints that hold a questionnaire to the survey advice of the
-//! reference material (10–15 questions, open questions rather than only ratings, neutral
-//! wording, one subject per question, an intro that says why answers matter), errors that block
-//! publishing (no questions, empty or duplicate options) and the estimated time to complete.
+//! reference material (10–15 questions, a battery of scored statements counting as one; open
+//! questions rather than only ratings, neutral wording, one subject per question, an intro that
+//! says why answers matter), errors that block publishing (no questions, empty or duplicate
+//! options) and the estimated time to complete.
 //!
 //! The rules are data: one JSON table per language in `lint/` holds the phrase lists and the
 //! message text, so changing a wording or adding a language never means touching this file's
@@ -94,6 +95,41 @@ fn question_seconds(kind: &Kind) -> u32 {
     }
 }
 
+/// How many questions a respondent meets. Statements rated on one scale one after another in
+/// the same section form one battery, read and answered as a single question with several
+/// items (as a grid is counted); every other question counts once.
+pub fn questions_asked(questions: &[Question]) -> usize {
+    let mut count = 0;
+    let mut previous: Option<&Question> = None;
+    for question in questions {
+        let continues = previous.is_some_and(|p| same_battery(p, question));
+        if !continues {
+            count += 1;
+        }
+        previous = Some(question);
+    }
+    count
+}
+
+/// A rating that counts towards a section score (see `survey::score`).
+fn is_scored_statement(question: &Question) -> bool {
+    matches!(question.kind, Kind::Rating { .. }) && question.section.is_some()
+}
+
+/// Whether `next` carries on the statement battery `previous` belongs to: both scored ratings
+/// on the same scale in the same section, with no new page between them.
+fn same_battery(previous: &Question, next: &Question) -> bool {
+    match (&previous.kind, &next.kind) {
+        (Kind::Rating { scale: a }, Kind::Rating { scale: b }) => {
+            a == b
+                && is_scored_statement(next)
+                && previous.section == next.section
+                && !next.page_break
+        }
+        _ => false,
+    }
+}
+
 /// Checks a questionnaire against the rules of its language's table.
 pub fn lint(survey: &SurveyContent) -> Report {
     let tables = tables();
@@ -114,8 +150,9 @@ pub fn lint(survey: &SurveyContent) -> Report {
     if questions.is_empty() {
         out.push(Severity::Error, "no_questions", None, "no_questions", &[]);
     } else {
-        if questions.len() > MAX_QUESTIONS {
-            let n = questions.len().to_string();
+        let asked = questions_asked(questions);
+        if asked > MAX_QUESTIONS {
+            let n = asked.to_string();
             out.push(
                 Severity::Warning,
                 "too_long",
@@ -125,7 +162,13 @@ pub fn lint(survey: &SurveyContent) -> Report {
             );
         }
         let open = questions.iter().filter(|q| q.kind.is_open()).count();
-        let ratings = questions.iter().filter(|q| q.kind.is_rating()).count();
+        // A scored statement is there to be added into its section's score, which already says
+        // where to look; asking why of each would double the survey. Stand-alone ratings are
+        // the ones that need an open question beside them.
+        let ratings = questions
+            .iter()
+            .filter(|q| q.kind.is_rating() && !is_scored_statement(q))
+            .count();
         if open == 0 {
             out.push(
                 Severity::Warning,

@@ -16,6 +16,8 @@ fn q(id: &str, kind: Kind, prompt: &str) -> Question {
         help: None,
         required: false,
         section: None,
+        page_break: false,
+        page_title: None,
     }
 }
 
@@ -269,10 +271,10 @@ fn built_in_templates_lint_without_errors() {
     let content = crate::survey::templates::build("customer-needs").unwrap();
     let report = lint(&content);
     assert_eq!(codes(&report), ["estimated_time"], "{:#?}", report.hints);
-    // The self-assessment is all ratings by design: warned about, but publishable.
+    // The self-assessment's 25 statements are seven batteries, one a page, and its closing
+    // open question asks what to change first: it passes its own lint as well.
     let content = crate::survey::templates::build("self-assessment").unwrap();
     let report = lint(&content);
-    assert!(!report.has_errors(), "{:#?}", report.hints);
-    assert!(has(&report, "too_long") && has(&report, "rating_heavy"));
-    assert!(!has(&report, "double_barrelled") && !has(&report, "leading_wording"));
+    assert_eq!(codes(&report), ["estimated_time"], "{:#?}", report.hints);
+    assert_eq!(questions_asked(&content.questions), 8);
 }

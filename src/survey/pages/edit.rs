@@ -96,7 +96,8 @@ impl<'a> Ctx<'a> {
         let (survey, responses) = load(self.db, &self.user, &self.id).await?;
         let tabs = workspace::tabs(&survey, &self.user, self.page);
         if self.page == Page::Reward {
-            let page = super::reward::page(&survey, tabs, &self.user, &self.csrf, notice, attempt);
+            let page =
+                super::reward_view::page(&survey, tabs, &self.user, &self.csrf, notice, attempt);
             return Ok(Reply::Status((status, page)));
         }
         let room_hints = room_hints(self.db, &survey).await?;

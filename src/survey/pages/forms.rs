@@ -39,6 +39,11 @@ pub(super) struct QuestionForm {
     pub scale_min_label: String,
     #[field(default = String::new())]
     pub scale_max_label: String,
+    /// Respondents see this question at the top of a new page.
+    pub page_break: bool,
+    /// The heading of that page (optional; giving one starts the page too).
+    #[field(default = String::new())]
+    pub page_title: String,
 }
 
 impl QuestionForm {
@@ -60,6 +65,8 @@ impl QuestionForm {
             prompt: q.prompt.clone(),
             help: q.help.clone().unwrap_or_default(),
             required: q.required,
+            page_break: q.page_break,
+            page_title: q.page_title.clone().unwrap_or_default(),
             ..QuestionForm::blank()
         };
         match &q.kind {
@@ -251,5 +258,24 @@ pub(super) fn audiences(chosen: Audience) -> Vec<serde_json::Value> {
         .map(
             |a| serde_json::json!({"code": a.as_str(), "name": a.label(), "selected": a == chosen}),
         )
+        .collect()
+}
+
+#[derive(Serialize)]
+pub(super) struct LanguageOption {
+    code: &'static str,
+    name: String,
+    selected: bool,
+}
+
+/// The survey languages for a select, with `current` selected.
+pub(super) fn languages(current: &str) -> Vec<LanguageOption> {
+    crate::i18n::LANGUAGES
+        .iter()
+        .map(|&code| LanguageOption {
+            code,
+            name: crate::i18n::catalog(code).get("language_name").to_string(),
+            selected: code == current,
+        })
         .collect()
 }

@@ -12,6 +12,7 @@ mod list;
 mod preview;
 mod questions;
 mod reward;
+mod reward_view;
 mod view;
 
 use rocket::form::FromForm;

@@ -66,6 +66,10 @@ fn input_of(form: &QuestionForm, existing: Option<&Question>) -> Result<Question
     input.prompt = Some(form.prompt.clone());
     input.help = Some(form.help.trim().to_string()).filter(|h| !h.is_empty());
     input.required = Some(form.required);
+    // A title is only typed to head a page, so it starts one without the box ticked as well.
+    let page_title = form.page_title.trim();
+    input.page_break = Some(form.page_break || !page_title.is_empty()).filter(|b| *b);
+    input.page_title = Some(page_title.to_string()).filter(|t| !t.is_empty());
     match kind {
         "single_choice" | "multi_choice" | "ranking" => input.options = Some(lines(&form.options)),
         "rating" => input.scale = Some(scale_of(form, input.scale.take())?),

@@ -4,23 +4,17 @@
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::{State, get, post};
-use rocket_dyn_templates::{Template, context};
 
 use super::describe;
 use super::edit::Ctx;
 use super::forms::RewardForm;
-use super::view::{Attempt, text_lines};
-use crate::auth::model::User;
-use crate::auth::session::Me;
+use super::view::Attempt;
 use crate::auth::{Designers, Staff};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::Result;
 use crate::ids::{MalformedId, SurveyId};
 use crate::survey::editing::{self, SurveyInput};
-use crate::survey::incentive::{CouponMode, Incentive};
-use crate::survey::model::Survey;
-use crate::survey::workspace::{self, Tabs};
 use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 
@@ -69,55 +63,4 @@ pub(super) async fn reward_page(
         .on_reward_page()
         .page(Status::Ok, notice, Attempt::None)
         .await
-}
-
-/// What a survey's reward is, in words, for those who may not change it.
-fn summary(incentive: &Incentive) -> String {
-    match incentive {
-        Incentive::None => "Respondents get no reward for completing.".into(),
-        Incentive::Coupon { coupon } => match coupon.mode {
-            CouponMode::Generate => format!("A coupon made for each respondent: {}.", coupon.value),
-            CouponMode::Pool => format!("A coupon from a pool of codes: {}.", coupon.value),
-        },
-        Incentive::Lottery { lottery } => format!(
-            "A prize draw for {} ({} to win).",
-            lottery.prize,
-            crate::web::counted(i64::from(lottery.winners), "winner", "winners")
-        ),
-    }
-}
-
-/// The reward page, blank or with a refused form and its reason.
-pub(super) fn page(
-    survey: &Survey,
-    tabs: Tabs,
-    user: &User,
-    csrf: &str,
-    notice: Option<String>,
-    attempt: Attempt,
-) -> Template {
-    let incentive = survey.incentive();
-    let (reward, reward_error, conflict) = match attempt {
-        Attempt::Reward(typed, error) => (typed, Some(error), None),
-        Attempt::Conflict(message, _) => (RewardForm::of(&incentive), None, Some(message)),
-        _ => (RewardForm::of(&incentive), None, None),
-    };
-    Template::render(
-        "survey_reward",
-        context! {
-            title: format!("Reward · {}", survey.title()),
-            tabs,
-            me: Me::of(user),
-            csrf,
-            notice,
-            conflict,
-            survey: context! { id: survey.id() },
-            can_edit: workspace::can_distribute(user, survey),
-            has_incentive: !matches!(incentive, Incentive::None),
-            reward_summary: summary(&incentive),
-            rules_lines: text_lines(&reward.rules),
-            reward,
-            reward_error,
-        },
-    )
 }

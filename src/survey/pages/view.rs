@@ -5,10 +5,9 @@
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
-pub(super) use super::forms::{DetailsForm, QuestionForm};
+pub(super) use super::forms::{DetailsForm, QuestionForm, languages};
 use crate::auth::session::Me;
 use crate::config::Settings;
-use crate::i18n;
 use crate::survey::audience::Audience;
 use crate::survey::lint::{self, Hint, Severity};
 use crate::survey::model::{Survey, SurveyStatus};
@@ -33,25 +32,6 @@ fn kind_label(name: &str) -> &'static str {
         .iter()
         .find(|(value, _)| *value == name)
         .map_or("Question", |(_, label)| label)
-}
-
-#[derive(Serialize)]
-pub(super) struct LanguageOption {
-    code: &'static str,
-    name: String,
-    selected: bool,
-}
-
-/// The survey languages for a select, with `current` selected.
-pub(super) fn languages(current: &str) -> Vec<LanguageOption> {
-    i18n::LANGUAGES
-        .iter()
-        .map(|&code| LanguageOption {
-            code,
-            name: i18n::catalog(code).get("language_name").to_string(),
-            selected: code == current,
-        })
-        .collect()
 }
 
 /// A form the server refused, shown again with what was typed and why.
@@ -184,6 +164,8 @@ struct QuestionView {
     brands: Vec<String>,
     attributes: Vec<String>,
     notes: Vec<String>,
+    /// Where a new page starts for respondents: "New page", with its title if it has one.
+    page_start: Option<String>,
     hints: Vec<HintView>,
     hints_label: String,
     first: bool,
@@ -221,6 +203,10 @@ fn question_view(
         attributes: Vec::new(),
         notes: Vec::new(),
         hints_label: counted(hints.len() as i64, "hint", "hints"),
+        page_start: q.page_break.then(|| match &q.page_title {
+            Some(title) => format!("New page: {title}"),
+            None => "New page".to_string(),
+        }),
         hints,
         first: index == 0,
         last: index + 1 == count,
@@ -403,7 +389,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
                 title: survey.title(),
                 intro: survey.intro(),
                 thank_you: survey.thank_you(),
-                language_name: i18n::catalog(survey.language()).get("language_name"),
+                language_name: crate::i18n::catalog(survey.language()).get("language_name"),
                 anonymous: survey.anonymous(),
                 audience: survey.audience().label(),
                 open_link: survey.view(settings).open_link,

@@ -20,6 +20,8 @@ pub struct QuestionInput {
     pub help: Option<String>,
     pub required: Option<bool>,
     pub section: Option<String>,
+    pub page_break: Option<bool>,
+    pub page_title: Option<String>,
     pub max_length: Option<u32>,
     pub options: Option<Vec<String>>,
     pub other: Option<bool>,
@@ -35,7 +37,7 @@ pub const MAX_OPTIONS: usize = 50;
 pub const MAX_TEXT_ANSWER: u32 = 10_000;
 
 /// Trimmed text within `max` characters; a help text may run over several lines, the rest
-/// (prompts, options, labels, sections) stay on one.
+/// (prompts, options, labels, sections, page titles) stay on one.
 fn clean_text(field: &str, text: &str, max: usize, required: bool) -> Result<String> {
     clean_lines(field, text, max, required, Lines::One)
 }
@@ -134,6 +136,20 @@ impl QuestionInput {
         };
         let section = match self.section.as_deref() {
             Some(section) => Some(clean_text(&field("section"), section, MAX_OPTION, true)?),
+            None => None,
+        };
+        let page_break = self.page_break.unwrap_or(false);
+        let page_title = match self.page_title.as_deref() {
+            // Without a break there is no page for the title to head, and silently dropping it
+            // would hide the mistake.
+            Some(_) if !page_break => {
+                return Err(Error::invalid(
+                    field("page_title"),
+                    "needs page_break: true (a title heads the page this question starts)",
+                ));
+            }
+            Some(title) => Some(clean_text(&field("page_title"), title, MAX_OPTION, false)?)
+                .filter(|t| !t.is_empty()),
             None => None,
         };
         // Fields a kind does not use are refused by name rather than silently dropped.
@@ -253,6 +269,8 @@ impl QuestionInput {
             help,
             required: self.required.unwrap_or(false),
             section,
+            page_break,
+            page_title,
         })
     }
 }
@@ -274,6 +292,8 @@ impl From<&Question> for QuestionInput {
             help: q.help.clone(),
             required: Some(q.required),
             section: q.section.clone(),
+            page_break: q.page_break.then_some(true),
+            page_title: q.page_title.clone(),
             ..QuestionInput::default()
         };
         match &q.kind {

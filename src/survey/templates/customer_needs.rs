@@ -166,6 +166,8 @@ fn question((id, prompt, help, required, spec): &Row) -> Question {
         help: help.map(str::to_string),
         required: *required,
         section: None,
+        page_break: false,
+        page_title: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! The customer-service self-assessment template: 25 statements in seven sections, rated 1–5.
+//! The customer-service self-assessment template: 25 statements in seven sections, rated 1–5,
+//! each section on a page of its own under its title, and one open question on a last page.
 
 use super::TemplateInfo;
 use crate::survey::{Kind, Question, Scale, SurveyContent};
@@ -69,6 +70,10 @@ const SELF_ASSESSMENT: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The heading of the last page. An open question is never scored, so this section adds nothing
+/// to the total or its band.
+const CLOSING_SECTION: &str = "Where to start";
+
 pub(super) fn build(info: &TemplateInfo) -> SurveyContent {
     let scale = Scale {
         min: 1,
@@ -76,7 +81,7 @@ pub(super) fn build(info: &TemplateInfo) -> SurveyContent {
         min_label: Some("Never / not at all".to_string()),
         max_label: Some("Always".to_string()),
     };
-    let questions = SELF_ASSESSMENT
+    let mut questions: Vec<Question> = SELF_ASSESSMENT
         .iter()
         .enumerate()
         .flat_map(|(s, (title, statements))| {
@@ -95,9 +100,29 @@ pub(super) fn build(info: &TemplateInfo) -> SurveyContent {
                     // Every statement is needed: an unanswered section cannot be averaged.
                     required: true,
                     section: Some(title.to_string()),
+                    // One section a page, headed by its title: the intro speaks of sections,
+                    // and 25 statements on one screen hide where one ends.
+                    page_break: q == 0,
+                    page_title: None,
                 })
         })
         .collect();
+    // The score says where a business stands; the one thing to change first is what the owner
+    // acts on, and only their own words can say it. Optional, so the score never waits on it.
+    questions.push(Question {
+        id: "first_change".to_string(),
+        kind: Kind::LongText { max_length: None },
+        prompt: "Which one change would do most for your customers, in your own words?".to_string(),
+        help: Some(
+            "For example a habit to start, a tool your staff lack, or a complaint that keeps \
+             coming back."
+                .to_string(),
+        ),
+        required: false,
+        section: Some(CLOSING_SECTION.to_string()),
+        page_break: true,
+        page_title: None,
+    });
     SurveyContent {
         title: info.title.to_string(),
         intro: "How well does your business serve its customers? Rate each statement from 1 \
@@ -105,7 +130,8 @@ pub(super) fn build(info: &TemplateInfo) -> SurveyContent {
             The ratings in each section are averaged, and the seven section averages are added \
             to a total from 7 to 35: 28 or more means customer service is an asset; from 21 up \
             to 28, it is good but needs general improvement; below 21, you are probably losing \
-            customers through poor service. Honest answers show which areas to work on first."
+            customers through poor service. Each section is a page of its own, and a last page asks what you would change \
+            first. Honest answers show which areas to work on first."
             .to_string(),
         thank_you: "Thank you for completing the self-assessment. Your section averages and \
             total are shown below: start with the sections that scored lowest."

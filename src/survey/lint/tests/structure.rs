@@ -228,3 +228,55 @@ fn estimated_seconds_per_kind() {
     );
     assert_eq!(estimated_seconds(&[]), 15);
 }
+
+/// A scored statement: a 1–5 rating in `section`.
+fn statement(id: &str, section: &str) -> Question {
+    Question {
+        section: Some(section.to_string()),
+        ..rating(id, "We answer every complaint within a day.")
+    }
+}
+
+#[test]
+fn a_battery_of_scored_statements_counts_as_one_question() {
+    let mut content = neutral_en();
+    for s in 0..4 {
+        for i in 0..5 {
+            content
+                .questions
+                .push(statement(&format!("s{s}_{i}"), &format!("Section {s}")));
+        }
+    }
+    // 4 questions and four batteries of five statements: 8 asked, 24 stored.
+    assert_eq!(questions_asked(&content.questions), 8);
+    let report = lint(&content);
+    assert!(!has(&report, "too_long"), "{:#?}", report.hints);
+    // Scored statements are added into a score; only stand-alone ratings ask for a why.
+    assert!(!has(&report, "rating_heavy"), "{:#?}", report.hints);
+
+    // A page break, a different scale or a stand-alone rating starts a new question.
+    let mut broken = statement("s0_2", "Section 0");
+    broken.page_break = true;
+    let mut other_scale = statement("s1_2", "Section 1");
+    other_scale.kind = Kind::Rating {
+        scale: Scale {
+            min: 0,
+            max: 10,
+            min_label: None,
+            max_label: None,
+        },
+    };
+    let content = with(with(content, broken), other_scale);
+    assert_eq!(questions_asked(&content.questions), 11);
+
+    // Ratings without a section are each a question, and still want open ones beside them.
+    let mut plain = neutral_en();
+    for i in 0..12 {
+        plain
+            .questions
+            .push(rating(&format!("r{i}"), "How quick was our reply?"));
+    }
+    assert_eq!(questions_asked(&plain.questions), 16);
+    let report = lint(&plain);
+    assert!(has(&report, "too_long") && has(&report, "rating_heavy"));
+}

@@ -1,0 +1,63 @@
+//! The reward page as drawn: the form with the survey's incentive (or what was typed and why it
+//! was refused), or the reward in words for those who may not change it.
+
+use rocket_dyn_templates::{Template, context};
+
+use super::forms::RewardForm;
+use super::view::{Attempt, text_lines};
+use crate::auth::model::User;
+use crate::auth::session::Me;
+use crate::survey::incentive::{CouponMode, Incentive};
+use crate::survey::model::Survey;
+use crate::survey::workspace::{self, Tabs};
+
+/// What a survey's reward is, in words, for those who may not change it.
+fn summary(incentive: &Incentive) -> String {
+    match incentive {
+        Incentive::None => "Respondents get no reward for completing.".into(),
+        Incentive::Coupon { coupon } => match coupon.mode {
+            CouponMode::Generate => format!("A coupon made for each respondent: {}.", coupon.value),
+            CouponMode::Pool => format!("A coupon from a pool of codes: {}.", coupon.value),
+        },
+        Incentive::Lottery { lottery } => format!(
+            "A prize draw for {} ({} to win).",
+            lottery.prize,
+            crate::web::counted(i64::from(lottery.winners), "winner", "winners")
+        ),
+    }
+}
+
+/// The reward page, blank or with a refused form and its reason.
+pub(super) fn page(
+    survey: &Survey,
+    tabs: Tabs,
+    user: &User,
+    csrf: &str,
+    notice: Option<String>,
+    attempt: Attempt,
+) -> Template {
+    let incentive = survey.incentive();
+    let (reward, reward_error, conflict) = match attempt {
+        Attempt::Reward(typed, error) => (typed, Some(error), None),
+        Attempt::Conflict(message, _) => (RewardForm::of(&incentive), None, Some(message)),
+        _ => (RewardForm::of(&incentive), None, None),
+    };
+    Template::render(
+        "survey_reward",
+        context! {
+            title: format!("Reward · {}", survey.title()),
+            tabs,
+            me: Me::of(user),
+            csrf,
+            notice,
+            conflict,
+            survey: context! { id: survey.id() },
+            can_edit: workspace::can_distribute(user, survey),
+            has_incentive: !matches!(incentive, Incentive::None),
+            reward_summary: summary(&incentive),
+            rules_lines: text_lines(&reward.rules),
+            reward,
+            reward_error,
+        },
+    )
+}
