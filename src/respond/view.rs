@@ -349,20 +349,24 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
         intro: survey.intro().to_string(),
         incentive: survey.incentive().email_line(t),
         errors_summary: (!state.problems.is_empty()).then(|| {
-            t.format(
+            let count = state.problems.len();
+            t.plural(
                 "errors_summary",
-                &[("count", &state.problems.len().to_string())],
+                count as u64,
+                &[("count", &count.to_string())],
             )
         }),
-        progress: t.format(
+        progress: t.plural(
             "progress",
+            total as u64,
             &[
                 ("answered", &answered.to_string()),
                 ("total", &total.to_string()),
             ],
         ),
-        questions_count: t.format(
+        questions_count: t.plural(
             "questions_count",
+            total as u64,
             &[
                 ("total", &total.to_string()),
                 ("minutes", &minutes.to_string()),
