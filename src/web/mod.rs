@@ -1,6 +1,7 @@
 //! What every page and endpoint shares: page templates, security headers, CSRF and cookies,
 //! error pages and catchers (with the 405 for a wrong method), the JSON body guard, paging, the
-//! client's address, the links in emails, what typed text may hold, and static assets.
+//! client's address, the links in emails, what typed text may hold, how counts and times read,
+//! and static assets.
 
 pub mod catchers;
 pub mod cookies;
@@ -20,6 +21,7 @@ pub mod refusal;
 pub mod template;
 pub mod text;
 pub mod unfinished;
+pub mod wording;
 
 use rocket::data::{Limits, ToByteUnit};
 use rocket::http::{ContentType, Status};
