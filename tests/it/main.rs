@@ -58,5 +58,6 @@ mod surveys;
 mod themes;
 mod tokens;
 mod unsubscribe;
+mod wording;
 
 pub use harness::*;
