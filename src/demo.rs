@@ -107,6 +107,23 @@ pub enum Loaded {
     AlreadyThere(String),
 }
 
+/// The template's competitor stand-ins ("[Competitor 1]") given made-up names, as a designer
+/// would before publishing, so the demo shows what a finished grid looks like.
+fn named_competitors(mut content: crate::survey::SurveyContent) -> crate::survey::SurveyContent {
+    const NAMES: [&str; 3] = ["ShopCo", "BuyMart", "QuickCart"];
+    for question in &mut content.questions {
+        if let Kind::Competitor { brands, .. } = &mut question.kind {
+            let mut names = NAMES.iter();
+            for brand in brands.iter_mut().filter(|b| b.starts_with('[')) {
+                if let Some(name) = names.next() {
+                    *brand = (*name).to_string();
+                }
+            }
+        }
+    }
+    content
+}
+
 /// Loads the demo data; a survey an earlier run made is left as it is, so running it again
 /// makes no duplicates.
 pub fn load(db: &Db, settings: &crate::Settings, responses_each: usize) -> Result<Vec<Loaded>> {
@@ -136,7 +153,7 @@ pub fn load(db: &Db, settings: &crate::Settings, responses_each: usize) -> Resul
             made.push(Loaded::AlreadyThere(id));
             continue;
         }
-        let base = templates::build(template).ok_or(Error::NotFound)?;
+        let base = named_competitors(templates::build(template).ok_or(Error::NotFound)?);
         let input = SurveyInput {
             title: Some(title.to_string()),
             ..SurveyInput::default()
