@@ -1,5 +1,6 @@
 //! The staff page for contacts: search and page through them, and import a CSV pasted into the
-//! form, with the result (created, updated, the rejected rows and why) shown on the page. Big
+//! form, with the result shown on the page: what was imported in a success box, the rejected
+//! rows and why apart from it as a warning, since they still need the designer's attention. Big
 //! files go through the API, which takes uploads up to the `file` limit.
 
 use rocket::form::FromForm;
@@ -36,6 +37,8 @@ struct Row {
 #[derive(Default, Serialize)]
 struct Outcome {
     report: Option<Report>,
+    /// Rows created or updated; the success box is shown only when there are some.
+    imported: usize,
     rejected: usize,
     /// Set when more rows were rejected than the report lists.
     listed_of: Option<usize>,
@@ -130,6 +133,7 @@ async fn import_csv(
         .await?;
     let outcome = match imported {
         Ok(report) => Outcome {
+            imported: report.created + report.updated,
             rejected: report.rejected_total,
             listed_of: (report.rejected_total > report.rejected.len())
                 .then_some(report.rejected.len()),

@@ -123,12 +123,17 @@ pub fn load(db: &Db, settings: &crate::Settings) -> Result<Vec<Loaded>> {
             settings,
             &owner,
             survey.id(),
-            &Topics::new(),
+            &self_assessment_topics()?,
             seed,
         )?;
         loaded.push(Loaded::Made(id));
     }
     Ok(loaded)
+}
+
+/// What the self-assessment's respondents write in its one open question.
+fn self_assessment_topics() -> Result<Topics> {
+    serde_json::from_str(include_str!("surveys/self_assessment.json")).map_err(Error::internal)
 }
 
 /// Publishes the survey and stores `count` responses drawn from `seed`; returns its id.

@@ -4,6 +4,7 @@
 
 use super::GroupView;
 use crate::results::export::csv::neutralised;
+use crate::web::wording::{counted, minute_of};
 
 /// The notes as Markdown, in guide order, then the notes tied to no guide item.
 pub fn markdown(group: &GroupView) -> String {
@@ -12,14 +13,14 @@ pub fn markdown(group: &GroupView) -> String {
         out.push_str(&format!("{}\n\n", group.topic));
     }
     out.push_str(&format!(
-        "{} · {} minutes{} · {} participants\n",
-        group.scheduled_at.replace('T', " ").replace('Z', " UTC"),
+        "{} · {} minutes{} · {}\n",
+        minute_of(&group.scheduled_at),
         group.duration_minutes,
         group
             .location
             .as_ref()
             .map_or(String::new(), |l| format!(" · {l}")),
-        group.participants.len()
+        counted(group.participants.len(), "participant", "participants")
     ));
     let sections = group
         .guide

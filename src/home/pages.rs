@@ -12,8 +12,8 @@ use crate::error::Result;
 use crate::insight::problems::{self, Problem};
 use crate::invite::model::InvitationStatus;
 use crate::survey::workspace::{self, NextStep, Progress};
-use crate::web::counted;
 use crate::web::csrf::CsrfToken;
+use crate::web::wording::counted;
 
 /// Open surveys listed; the survey list has the rest.
 const OPEN_SURVEYS: i64 = 8;

@@ -2,7 +2,10 @@
 //! progress, closed / not-yet-open / not-found pages, thank-you, save-and-resume, score bands,
 //! unsubscribe pages and every sentence of every email. Each language is a flat JSON object
 //! (key → string) in `i18n/<code>.json`, embedded at compile time and parsed once.
-//! Placeholders use `{name}` and are filled by [`Catalog::format`].
+//! Placeholders use `{name}` and are filled by [`Catalog::format`]; a phrase with a count has
+//! one entry per grammatical form, chosen by [`Catalog::plural`] (see [`plural`]).
+
+pub mod plural;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -100,6 +103,17 @@ impl Catalog {
         out
     }
 
+    /// [`format`](Self::format) for a phrase with a count: the entry `<key>_<form>` for the form
+    /// this language uses for `n` ("1 answer", "2 odpovede", "5 odpovedí"), else `<key>_other`.
+    pub fn plural(&self, key: &str, n: u64, args: &[(&str, &str)]) -> String {
+        let form = format!("{key}_{}", plural::category(self.code, n));
+        if self.strings.contains_key(&form) {
+            self.format(&form, args)
+        } else {
+            self.format(&format!("{key}_other"), args)
+        }
+    }
+
     /// Every string, for handing to a template as a map (key → string).
     pub fn strings(&self) -> &BTreeMap<String, String> {
         &self.strings
@@ -194,14 +208,42 @@ mod tests {
         }
     }
 
+    /// The keys of counted phrases, by the English catalogue's `<key>_other` entries.
+    fn counted_phrases() -> BTreeSet<String> {
+        raw("en")
+            .into_keys()
+            .filter_map(|k| k.strip_suffix("_other").map(str::to_string))
+            .collect()
+    }
+
+    /// The keys a language must have: English's, each counted phrase in this language's forms.
+    fn expected_keys(code: &str) -> BTreeSet<String> {
+        let counted = counted_phrases();
+        let plain = raw("en").into_keys().filter(|key| {
+            !counted
+                .iter()
+                .any(|base| key.strip_prefix(base.as_str()).is_some_and(is_form_suffix))
+        });
+        let forms = counted.iter().flat_map(|base| {
+            plural::forms(code)
+                .iter()
+                .map(move |form| format!("{base}_{form}"))
+        });
+        plain.chain(forms).collect()
+    }
+
+    fn is_form_suffix(tail: &str) -> bool {
+        ["_one", "_two", "_few", "_other"].contains(&tail)
+    }
+
     #[test]
     fn every_language_has_exactly_the_english_keys_and_no_empty_strings() {
-        let english: BTreeSet<String> = raw("en").into_keys().collect();
         for code in LANGUAGES {
+            let expected = expected_keys(code);
             let strings = raw(code);
             let keys: BTreeSet<String> = strings.keys().cloned().collect();
-            let missing: Vec<_> = english.difference(&keys).collect();
-            let extra: Vec<_> = keys.difference(&english).collect();
+            let missing: Vec<_> = expected.difference(&keys).collect();
+            let extra: Vec<_> = keys.difference(&expected).collect();
             assert!(missing.is_empty(), "{code} is missing {missing:?}");
             assert!(extra.is_empty(), "{code} has extra keys {extra:?}");
             for (key, value) in &strings {
@@ -214,14 +256,41 @@ mod tests {
     fn translations_keep_every_english_placeholder() {
         let english = raw("en");
         for code in LANGUAGES {
-            let strings = raw(code);
-            for (key, source) in &english {
+            for (key, value) in raw(code) {
+                // A form English lacks (Slovak "few") says what English's plural says.
+                let source = english.get(&key).or_else(|| {
+                    let base = key.rsplit_once('_').map(|(base, _)| base)?;
+                    english.get(&format!("{base}_other"))
+                });
+                let Some(source) = source else { continue };
                 let wanted = placeholders(source);
-                let got = placeholders(&strings[key]);
+                let got = placeholders(&value);
                 assert!(
                     wanted.is_subset(&got),
                     "{code}.{key} lacks {:?}",
                     wanted.difference(&got).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_count_picks_the_form_of_its_language() {
+        let summary = |code: &str, n: u64| {
+            catalog(code).plural("errors_summary", n, &[("count", &n.to_string())])
+        };
+        assert_eq!(summary("en", 1), "Please check the answer marked below.");
+        assert_eq!(summary("en", 3), "Please check the 3 answers marked below.");
+        assert!(summary("sk", 3).contains("3 označené odpovede"));
+        assert!(summary("sk", 5).contains("5 označených odpovedí"));
+        assert!(summary("sl", 2).contains("2 označena odgovora"));
+        assert!(summary("sl", 101).contains("101 označeni odgovor"));
+        for code in LANGUAGES {
+            for n in 1..12 {
+                let text = summary(code, n);
+                assert!(
+                    !text.contains("(s)") && !text.contains('{'),
+                    "{code}: {text}"
                 );
             }
         }
@@ -250,7 +319,7 @@ mod tests {
     fn format_fills_placeholders() {
         let en = catalog("en");
         assert_eq!(
-            en.format("progress", &[("answered", "3"), ("total", "10")]),
+            en.plural("progress", 10, &[("answered", "3"), ("total", "10")]),
             "3 of 10 questions answered"
         );
         assert_eq!(
@@ -304,7 +373,7 @@ mod tests {
     #[test]
     fn strings_map_is_complete() {
         let sk = catalog("sk").strings();
-        assert_eq!(sk.len(), raw("en").len());
+        assert_eq!(sk.len(), expected_keys("sk").len());
         assert_eq!(
             sk.get("thank_you_title").map(String::as_str),
             Some("Ďakujeme")

@@ -163,8 +163,9 @@ fn warn_if_low(
         language: "en".into(),
         subject: t.format("coupon_low_subject", &[("survey", &plan.title)]),
         contact_name: Some(owner.name.clone()),
-        paragraphs: vec![t.format(
+        paragraphs: vec![t.plural(
             "coupon_low_body",
+            u64::try_from(stock.remaining).unwrap_or_default(),
             &[("survey", &plan.title), ("remaining", &remaining)],
         )],
         highlight: None,

@@ -21,9 +21,10 @@ use crate::survey::editing;
 use crate::survey::incentive::{CouponMode, Incentive};
 use crate::survey::model::SurveyStatus;
 use crate::survey::workspace;
+use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::peer::ClientAddr;
-use crate::web::{Reply, rfc3339};
+use crate::web::wording::counted;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![staff_page, add_codes, redeem_code, run_draw]
@@ -81,7 +82,7 @@ async fn staff_render(
             lottery: lottery.map(|l| json!({
                 "prize": l.prize,
                 "winners": l.winners,
-                "draw_at": rfc3339(l.draw_at.naive_utc()),
+                "draw_at": crate::web::to_the_minute(l.draw_at.naive_utc()),
                 "beacon": l.beacon,
             })),
             counts: json!({
@@ -156,8 +157,10 @@ async fn add_codes(
             Status::Ok,
             Outcome {
                 notice: Some(format!(
-                    "{} codes added, {} duplicates skipped, {} waiting respondents served.",
-                    added.added, added.duplicates, added.served
+                    "{} added, {} skipped, {} served.",
+                    counted(added.added, "code", "codes"),
+                    counted(added.duplicates, "duplicate", "duplicates"),
+                    counted(added.served, "waiting respondent", "waiting respondents"),
                 )),
                 ..Outcome::default()
             },

@@ -22,6 +22,7 @@ use crate::survey::editing::{self, MAX_REMINDERS, SurveyInput};
 use crate::survey::model::SurveyStatus;
 use crate::survey::workspace;
 use crate::web::csrf::{CsrfForm, CsrfToken};
+use crate::web::wording::minute_of;
 use crate::web::{Reply, paging};
 
 /// Invitations shown per page.
@@ -41,7 +42,9 @@ struct Row {
     email: String,
     name: String,
     status: &'static str,
+    /// RFC 3339, for the `datetime` attribute beside `sent_label`.
     sent_at: String,
+    sent_label: String,
     reminders: i32,
     last_error: String,
 }
@@ -52,6 +55,7 @@ impl From<InvitationView> for Row {
             email: view.email.unwrap_or_else(|| "(erased contact)".to_string()),
             name: view.name.unwrap_or_default(),
             status: view.status.as_str(),
+            sent_label: view.sent_at.as_deref().map(minute_of).unwrap_or_default(),
             sent_at: view.sent_at.unwrap_or_default(),
             reminders: view.reminders,
             last_error: view.last_error.unwrap_or_default(),

@@ -117,7 +117,11 @@ pub fn again_later(
     let (status, secs, notice) = match why {
         Later::TooMany(wait) => {
             let secs = wait.as_secs().max(1);
-            let notice = t.format("too_many_submissions", &[("seconds", &secs.to_string())]);
+            let notice = t.plural(
+                "too_many_submissions",
+                secs,
+                &[("seconds", &secs.to_string())],
+            );
             (Status::TooManyRequests, secs, notice)
         }
         Later::Unavailable => (

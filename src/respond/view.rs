@@ -368,17 +368,24 @@ pub fn survey_page(survey: &Survey, state: PageState<'_>) -> SurveyPage {
         title: survey.title().to_string(),
         intro: survey.intro().to_string(),
         incentive: survey.incentive().email_line(t),
-        errors_summary: (problems_here > 0)
-            .then(|| t.format("errors_summary", &[("count", &problems_here.to_string())])),
-        progress: t.format(
+        errors_summary: (problems_here > 0).then(|| {
+            t.plural(
+                "errors_summary",
+                problems_here as u64,
+                &[("count", &problems_here.to_string())],
+            )
+        }),
+        progress: t.plural(
             "progress",
+            total as u64,
             &[
                 ("answered", &answered.to_string()),
                 ("total", &total.to_string()),
             ],
         ),
-        questions_count: t.format(
+        questions_count: t.plural(
             "questions_count",
+            total as u64,
             &[
                 ("total", &total.to_string()),
                 ("minutes", &minutes.to_string()),

@@ -25,6 +25,7 @@ use crate::respond::model::count_responses;
 use crate::survey::editing;
 use crate::survey::workspace;
 use crate::web::csrf::CsrfToken;
+use crate::web::wording::counted;
 use crate::web::{Reply, rfc3339};
 
 /// Gives each open question's card its themes: the tags coded on its answers.
@@ -262,14 +263,6 @@ struct Export {
     href: String,
 }
 
-fn plural(n: i64, one: &str, many: &str) -> String {
-    format!(
-        "{} {}",
-        crate::web::template::grouped(n),
-        if n == 1 { one } else { many }
-    )
-}
-
 #[get("/surveys/<id>/results")]
 pub async fn results_page(
     db: &State<Db>,
@@ -356,8 +349,8 @@ pub async fn results_page(
             contact_ignored: survey.anonymous() && !segment.contact.is_empty(),
             responses,
             responses_label: if responses == 1 { "response" } else { "responses" },
-            total: plural(total, "response", "responses"),
-            invited: plural(invited, "person", "people"),
+            total: counted(total, "response", "responses"),
+            invited: counted(invited, "person", "people"),
             completed,
             nobody_invited: invited == 0,
             completion: format!("{:.0}%", rate * 100.0),

@@ -135,17 +135,12 @@ impl Incentive {
             Incentive::Lottery { lottery } => {
                 let date = lottery.draw_at.format("%Y-%m-%d").to_string();
                 let winners = lottery.winners.to_string();
-                let key = if lottery.winners == 1 {
-                    "incentive_lottery_one"
-                } else {
-                    "incentive_lottery"
-                };
                 let args = [
                     ("prize", lottery.prize.trim()),
                     ("winners", winners.as_str()),
                     ("date", date.as_str()),
                 ];
-                Some(t.format(key, &args))
+                Some(t.plural("incentive_lottery", u64::from(lottery.winners), &args))
             }
         }
     }

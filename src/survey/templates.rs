@@ -112,6 +112,10 @@ mod tests {
             })
             .unwrap();
         assert_eq!(competitor[0], "Us");
+        assert!(
+            competitor[1..].iter().all(|b| b.starts_with('[')),
+            "competitors are stand-ins for the designer to name: {competitor:?}"
+        );
 
         let improve = qs.iter().find(|q| q.id == "improve_first").unwrap();
         assert!(improve.required);

@@ -203,7 +203,7 @@ pub fn next_step(
         SurveyStatus::Draft if blocking > 0 => step(
             format!(
                 "Fix {} before publishing",
-                crate::web::counted(blocking as i64, "problem", "problems")
+                crate::web::wording::counted(blocking as i64, "problem", "problems")
             ),
             "",
         ),

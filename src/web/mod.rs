@@ -1,6 +1,7 @@
 //! What every page and endpoint shares: page templates, security headers, CSRF and cookies,
 //! error pages and catchers (with the 405 for a wrong method), the JSON body guard, paging, the
-//! client's address, the links in emails, what typed text may hold, and static assets.
+//! client's address, the links in emails, what typed text may hold, how counts and times read,
+//! and static assets.
 
 pub mod catchers;
 pub mod cookies;
@@ -20,6 +21,7 @@ pub mod refusal;
 pub mod template;
 pub mod text;
 pub mod unfinished;
+pub mod wording;
 
 use rocket::data::{Limits, ToByteUnit};
 use rocket::http::{ContentType, Status};
@@ -68,21 +70,6 @@ pub fn capitalized(text: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-/// A count with its noun for staff pages, in the singular for one: "1 question", "12 questions",
-/// "1,204 responses" (thousands grouped, as the results page writes them).
-pub fn counted(n: i64, one: &str, many: &str) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    let sign = if n < 0 { "-" } else { "" };
-    format!("{sign}{grouped} {}", if n == 1 { one } else { many })
 }
 
 /// A stored time as staff pages and emails show it: `2026-11-22 10:00 UTC`.

@@ -208,24 +208,14 @@ pub fn prepare(settings: &Settings) -> Result<PathBuf, ConfigError> {
     Ok(dir)
 }
 
-/// A whole number as people read it, its digits grouped in threes: "1,000,000".
-pub fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+use super::wording::counted;
+pub use super::wording::grouped;
 
 // `{{grouped n}}` in a page.
 handlebars_helper!(grouped_helper: |n: i64| grouped(n));
+
+// `{{counted n "question" "questions"}}` in a page: "1 question", "2 questions".
+handlebars_helper!(counted_helper: |n: i64, one: str, other: str| counted(n, one, other));
 
 /// Attaches the fairing that loads the pages from `dir`, as [`prepare`] left them.
 ///
@@ -242,6 +232,9 @@ pub fn attach(rocket: Rocket<Build>, dir: &Path) -> Rocket<Build> {
             engines
                 .handlebars
                 .register_helper("grouped", Box::new(grouped_helper));
+            engines
+                .handlebars
+                .register_helper("counted", Box::new(counted_helper));
         }))
         .attach(AdHoc::on_ignite(
             "Hearken configuration after templates",

@@ -4,7 +4,8 @@
 // token-free address (the token only ever in the first request), saves and resumes, and
 // answers. axe-core checks each page for WCAG 2 A/AA violations; any of impact serious or
 // critical fails the test. Last, staff's results page of a survey with answers: axe-core at
-// 1280 and 390 px, and nothing wider than a 390 px phone.
+// 1280 and 390 px, and nothing wider than a 390 px phone. On the survey page, the NPS scale is
+// one row and a grid's "Don't know" shares the row of its numbers.
 //
 // Usage: node respond.mjs <base-url> <api-token>
 // Run it through run.sh, which starts the server with a throwaway data directory. The personal
@@ -150,6 +151,32 @@ async function noHorizontalScroll(page, label) {
   check(width <= VIEWPORT.width, `${label}: no horizontal scroll (scrollWidth ${width} <= ${VIEWPORT.width})`);
 }
 
+// How many lines the points of a scale take on the phone: the NPS scale's 0–10 must be one row
+// (no number stranded on a second line), and each grid cell's "Don't know" must share the row of
+// its numbers. Rows are told apart by where each radio button's top edge sits.
+async function scaleRows(page) {
+  const found = await page.evaluate(() => {
+    const rows = (scope) =>
+      new Set([...scope.querySelectorAll('.point input')].map((i) => Math.round(i.getBoundingClientRect().top))).size;
+    const questions = [...document.querySelectorAll('fieldset.question')];
+    const nps = questions.find((q) => q.querySelector('legend').textContent.includes('recommend us'));
+    const cells = [...document.querySelectorAll('fieldset.cell')];
+    return {
+      nps: nps ? rows(nps) : 0,
+      npsPoints: nps ? nps.querySelectorAll('.point').length : 0,
+      cells: cells.map((cell) => ({
+        rows: rows(cell),
+        last: cell.querySelector('.point:last-child label').textContent.trim(),
+      })),
+    };
+  });
+  check(found.npsPoints === 11 && found.nps === 1, `NPS 0–10 on one row at 390 px (${found.npsPoints} points on ${found.nps} rows)`);
+  check(
+    found.cells.length > 0 && found.cells.every((c) => c.rows === 1 && c.last === "Don't know"),
+    `each grid cell's "Don't know" on the row of its numbers (${JSON.stringify(found.cells)})`,
+  );
+}
+
 async function run() {
   const id = await createSurvey();
   const link = new URL(`/s/${id}`, base).toString();
@@ -192,6 +219,7 @@ async function run() {
     check((await page.getAttribute('html', 'lang')) === 'en', 'the page carries lang="en"');
     await axeCheck(page, 'survey page');
     await noHorizontalScroll(page, 'survey page');
+    await scaleRows(page);
 
     // 2. Submit with the required answer missing: the error shows, typed answers are kept.
     await page.getByLabel('Your first name').fill('Anna');

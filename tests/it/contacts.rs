@@ -573,7 +573,11 @@ fn the_staff_page_imports_searches_and_escapes_markup() {
         .dispatch();
     assert_eq!(response.status(), Status::Ok);
     let html = response.into_string().unwrap();
-    assert!(html.contains("2 created, 0 updated, 1 rejected"), "{html}");
+    assert!(
+        html.contains("Imported: 2 new contacts, 0 contacts updated."),
+        "{html}"
+    );
+    assert!(html.contains("1 row was not imported."), "{html}");
     let no_img = |html: &str| {
         let document = scraper::Html::parse_document(html);
         let img = scraper::Selector::parse("img").unwrap();

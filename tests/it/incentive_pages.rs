@@ -319,7 +319,7 @@ fn cashiers_redeem_on_the_staff_page() {
         response
             .into_string()
             .unwrap()
-            .contains("2 codes added, 1 duplicates skipped")
+            .contains("2 codes added, 1 duplicate skipped")
     );
     answer_open_link(&app, &id, &question);
     let code = app

@@ -61,6 +61,7 @@ mod surveys;
 mod themes;
 mod tokens;
 mod unsubscribe;
+mod wording;
 mod workspace;
 
 pub use harness::*;

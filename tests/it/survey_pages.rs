@@ -463,8 +463,10 @@ fn an_invalid_question_is_shown_again_with_its_field_and_nothing_is_saved() {
     let error = select(&html, "#add-error");
     assert_eq!(error.len(), 1, "the message sits in the add form");
     let message = text_of(error[0]);
-    assert!(message.contains("Options, item 3"), "{message}");
-    assert!(message.contains("appears twice"), "{message}");
+    assert!(
+        message.contains("Options: “red” is listed twice."),
+        "{message}"
+    );
     let prompt = select(&html, "#add-prompt");
     assert_eq!(
         prompt[0].value().attr("value"),

@@ -1,8 +1,9 @@
 //! The questionnaire quality lint: hints that hold a questionnaire to the survey advice of the
 //! reference material (10–15 questions, a battery of scored statements counting as one; open
 //! questions rather than only ratings, neutral wording, one subject per question, an intro that
-//! says why answers matter), errors that block publishing (no questions, empty or duplicate
-//! options) and the estimated time to complete.
+//! says why answers matter, real companies in a competitor grid rather than a template's
+//! stand-ins), errors that block publishing (no questions, empty or duplicate options) and the
+//! estimated time to complete.
 //!
 //! The rules are data: one JSON table per language in `lint/` holds the phrase lists and the
 //! message text, so changing a wording or adding a language never means touching this file's
@@ -212,6 +213,20 @@ pub fn lint(survey: &SurveyContent) -> Report {
 
     for question in questions {
         check_items(&mut out, question);
+        if let Kind::Competitor { brands, .. } = &question.kind {
+            let stand_in = brands
+                .iter()
+                .filter(|b| wording.iter().any(|t| t.is_placeholder_brand(b)));
+            for brand in stand_in {
+                out.push(
+                    Severity::Warning,
+                    "placeholder_brand",
+                    Some(&question.id),
+                    "placeholder_brand",
+                    &[("brand", brand.trim())],
+                );
+            }
+        }
         let words = tokens(&question.prompt);
         let leading = wording.iter().find_map(|t| {
             t.leading.iter().find_map(|p| {

@@ -28,6 +28,8 @@ pub(super) struct RawTable {
     pub(super) skip_after_conjunction: Vec<String>,
     /// Words or phrases in an intro that tell respondents why their answers matter.
     pub(super) purpose: Vec<String>,
+    /// Words that stand for a company not yet named ("competitor" in "Competitor A").
+    pub(super) placeholder_brands: Vec<String>,
     /// Names of the lists a question offers (options, brands, attributes), for messages.
     pub(super) lists: HashMap<String, String>,
     /// Message text by key (a hint code, or a variant such as `estimated_time_one`).
@@ -59,6 +61,7 @@ pub(super) struct Table {
     pub(super) function_words: HashSet<String>,
     pub(super) skip_after_conjunction: HashSet<String>,
     pub(super) purpose: Vec<Phrase>,
+    pub(super) placeholder_brands: HashSet<String>,
     pub(super) lists: HashMap<String, String>,
     pub(super) messages: HashMap<String, String>,
 }
@@ -85,6 +88,7 @@ impl From<RawTable> for Table {
             function_words: words(raw.function_words),
             skip_after_conjunction: words(raw.skip_after_conjunction),
             purpose: phrases(raw.purpose),
+            placeholder_brands: words(raw.placeholder_brands),
             lists: raw.lists,
             messages: raw.messages,
         }
@@ -101,6 +105,28 @@ impl Table {
         end.ends_with(['?', '？'])
             || (!end.ends_with(['.', '!', ':', '…'])
                 && self.question_words.iter().any(|p| p.matches_at(words, 0)))
+    }
+
+    /// Whether a brand in a competitor grid is still a stand-in: written in brackets
+    /// ("[Competitor 1]") or a placeholder word alone or with one letter or number after it
+    /// ("Competitor A", "Brand 2"). A real name that merely contains such a word ("Brand
+    /// Factory Outlet") is not one.
+    pub(super) fn is_placeholder_brand(&self, brand: &str) -> bool {
+        let brand = brand.trim();
+        let bracketed = [('[', ']'), ('<', '>'), ('{', '}'), ('(', ')')]
+            .iter()
+            .any(|(open, close)| brand.starts_with(*open) && brand.ends_with(*close));
+        let words = tokens(brand);
+        bracketed
+            || match words.as_slice() {
+                [word] => self.placeholder_brands.contains(&word.word),
+                [word, mark] => {
+                    let letter = mark.word.chars().count() == 1;
+                    let number = mark.word.chars().all(|c| c.is_ascii_digit());
+                    self.placeholder_brands.contains(&word.word) && (letter || number)
+                }
+                _ => false,
+            }
     }
 
     pub(super) fn is_content(&self, word: &str) -> bool {

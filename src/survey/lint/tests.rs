@@ -150,6 +150,7 @@ fn every_table_parses_strictly_and_has_every_message() {
         "missing_intro_empty",
         "duplicate_option",
         "empty_option",
+        "placeholder_brand",
         "estimated_time",
         "estimated_time_one",
     ];
@@ -167,7 +168,12 @@ fn every_table_parses_strictly_and_has_every_message() {
         for list in ["options", "brands", "attributes"] {
             assert!(raw.lists.contains_key(list), "{language}: {list}");
         }
-        for list in [&raw.leading, &raw.question_words, &raw.purpose] {
+        for list in [
+            &raw.leading,
+            &raw.question_words,
+            &raw.purpose,
+            &raw.placeholder_brands,
+        ] {
             assert!(!list.is_empty(), "{language}");
         }
         assert!(!raw.conjunctions.is_empty() && !raw.fixed_pairs.is_empty());
@@ -267,10 +273,16 @@ fn placeholders_are_filled_once() {
 
 #[test]
 fn built_in_templates_lint_without_errors() {
-    // The customer-needs template is written to the advice, so it gets no warnings either.
+    // The customer-needs template is written to the advice; its only warnings are the
+    // competitors it leaves for the designer to name.
     let content = crate::survey::templates::build("customer-needs").unwrap();
     let report = lint(&content);
-    assert_eq!(codes(&report), ["estimated_time"], "{:#?}", report.hints);
+    assert_eq!(
+        codes(&report),
+        ["placeholder_brand", "placeholder_brand", "estimated_time"],
+        "{:#?}",
+        report.hints
+    );
     // The self-assessment's 25 statements are seven batteries, one a page, and its closing
     // open question asks what to change first: it passes its own lint as well.
     let content = crate::survey::templates::build("self-assessment").unwrap();

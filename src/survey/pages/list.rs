@@ -23,7 +23,8 @@ use crate::survey::templates;
 use crate::survey::workspace::{self, NextStep, Progress};
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::paging;
-use crate::web::{Reply, counted, rfc3339};
+use crate::web::wording::counted;
+use crate::web::{Reply, rfc3339};
 
 /// Surveys shown per page of the list.
 const PAGE_SIZE: i64 = 100;

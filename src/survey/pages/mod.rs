@@ -75,9 +75,13 @@ fn describe(error: &Error, own: Option<usize>) -> String {
         Some((index, rest)) => (index.parse::<usize>().ok(), rest),
         None => (None, field.as_str()),
     };
+    // A message that quotes the item ("“Red” is listed twice") already says which one, and
+    // its words are easier to find in the list than a position is.
+    let names_item = message.starts_with('“');
     let mut label = rest
         .split('.')
         .map(|part| match part.split_once('[') {
+            Some((name, _)) if names_item => name.replace('_', " "),
             Some((name, tail)) => {
                 let item = tail.trim_end_matches(']').parse::<usize>().map_or_else(
                     |_| tail.trim_end_matches(']').to_string(),
@@ -94,7 +98,12 @@ fn describe(error: &Error, own: Option<usize>) -> String {
     {
         label = format!("question {} {label}", index + 1);
     }
-    format!("{}: {message}", capitalized(&label))
+    let stop = if message.ends_with(['.', '?', '!']) {
+        ""
+    } else {
+        "."
+    };
+    format!("{}: {message}{stop}", capitalized(&label))
 }
 
 #[cfg(test)]
@@ -103,22 +112,27 @@ mod tests {
 
     #[test]
     fn field_paths_are_described_in_words() {
-        let e = Error::invalid("questions[2].options[1]", "`Red` appears twice");
+        let e = Error::invalid("questions[2].options[3]", "“Credit card” is listed twice");
         assert_eq!(
             describe(&e, Some(2)),
-            "Options, item 2: `Red` appears twice"
+            "Options: “Credit card” is listed twice."
         );
         assert_eq!(
             describe(&e, Some(0)),
-            "Question 3 options, item 2: `Red` appears twice"
+            "Question 3 options: “Credit card” is listed twice."
+        );
+        let e = Error::invalid("questions[2].options[1]", "must be on one line");
+        assert_eq!(
+            describe(&e, Some(2)),
+            "Options, item 2: must be on one line."
         );
         let e = Error::invalid("thank_you", "must be at most 5000 characters");
         assert_eq!(
             describe(&e, None),
-            "Thank you: must be at most 5000 characters"
+            "Thank you: must be at most 5000 characters."
         );
         let e = Error::invalid("questions[0].scale", "needs 0 ≤ min < max");
-        assert_eq!(describe(&e, Some(0)), "Scale: needs 0 ≤ min < max");
+        assert_eq!(describe(&e, Some(0)), "Scale: needs 0 ≤ min < max.");
     }
 }
 

@@ -22,7 +22,7 @@ fn summary(incentive: &Incentive) -> String {
         Incentive::Lottery { lottery } => format!(
             "A prize draw for {} ({} to win).",
             lottery.prize,
-            crate::web::counted(i64::from(lottery.winners), "winner", "winners")
+            crate::web::wording::counted(i64::from(lottery.winners), "winner", "winners")
         ),
     }
 }

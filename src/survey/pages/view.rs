@@ -13,7 +13,7 @@ use crate::survey::lint::{self, Hint, Severity};
 use crate::survey::model::{Survey, SurveyStatus};
 use crate::survey::workspace::Tabs;
 use crate::survey::{Kind, Question};
-use crate::web::counted;
+use crate::web::wording::counted;
 
 /// Every question kind, with the name designers see, in the order the select offers them.
 pub(super) const KINDS: [(&str, &str); 8] = [
@@ -224,7 +224,10 @@ fn question_view(
     match &q.kind {
         Kind::Text { max_length } | Kind::LongText { max_length } => {
             if let Some(max) = max_length {
-                view.notes.push(format!("At most {max} characters"));
+                view.notes.push(format!(
+                    "At most {}",
+                    counted(*max, "character", "characters")
+                ));
             }
         }
         Kind::SingleChoice { other: true, .. } => {
@@ -233,7 +236,9 @@ fn question_view(
         Kind::MultiChoice {
             max_choices: Some(max),
             ..
-        } => view.notes.push(format!("At most {max} choices")),
+        } => view
+            .notes
+            .push(format!("At most {}", counted(*max, "choice", "choices"))),
         Kind::Rating { scale } => {
             view.scale = Some(scale_text(
                 scale.min,

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{Kind, Question, Scale};
 use crate::error::{Error, Result};
 use crate::web::text::{self, Lines};
+use crate::web::wording::counted;
 
 /// A question as the API accepts it: every field optional and flat, so that a field that does
 /// not belong to the kind is reported by name instead of silently dropped.
@@ -63,17 +64,25 @@ fn clean_lines(
     Ok(text.to_string())
 }
 
-fn clean_list(field: &str, items: &[String], min: usize, what: &str) -> Result<Vec<String>> {
+/// The items of a list field (options, brands, attributes), trimmed, with a count between
+/// `min` and [`MAX_OPTIONS`] and no item twice; `what` names an item and several items.
+fn clean_list(
+    field: &str,
+    items: &[String],
+    min: usize,
+    what: (&str, &str),
+) -> Result<Vec<String>> {
+    let (one, other) = what;
     if items.len() < min {
         return Err(Error::invalid(
             field,
-            format!("needs at least {min} {what}"),
+            format!("needs at least {}", counted(min, one, other)),
         ));
     }
     if items.len() > MAX_OPTIONS {
         return Err(Error::invalid(
             field,
-            format!("may have at most {MAX_OPTIONS} {what}"),
+            format!("may have at most {}", counted(MAX_OPTIONS, one, other)),
         ));
     }
     let mut seen = HashSet::new();
@@ -81,9 +90,11 @@ fn clean_list(field: &str, items: &[String], min: usize, what: &str) -> Result<V
     for (i, item) in items.iter().enumerate() {
         let item = clean_text(&format!("{field}[{i}]"), item, MAX_OPTION, true)?;
         if !seen.insert(item.to_lowercase()) {
+            // The item's own words say which one better than its position does; the field
+            // keeps the position for programs.
             return Err(Error::invalid(
                 format!("{field}[{i}]"),
-                format!("`{item}` appears twice"),
+                format!("“{item}” is listed twice"),
             ));
         }
         cleaned.push(item);
@@ -193,7 +204,7 @@ impl QuestionInput {
                 &field("options"),
                 self.options.as_deref().unwrap_or(&[]),
                 min,
-                "options",
+                ("option", "options"),
             )
         };
         let max_length = |value: Option<u32>| match value {
@@ -241,13 +252,13 @@ impl QuestionInput {
                     &field("brands"),
                     self.brands.as_deref().unwrap_or(&[]),
                     2,
-                    "brands (ours first)",
+                    ("brand", "brands (ours first)"),
                 )?,
                 attributes: clean_list(
                     &field("attributes"),
                     self.attributes.as_deref().unwrap_or(&[]),
                     1,
-                    "attributes",
+                    ("attribute", "attributes"),
                 )?,
                 scale: check_scale(&field("scale"), self.scale.unwrap_or_default())?,
             },

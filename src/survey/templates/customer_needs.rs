@@ -91,10 +91,12 @@ const CUSTOMER_NEEDS: &[Row] = &[
     (
         "competitor_comparison",
         "How would you rate each company on the following points?",
-        Some("Leave a cell empty if you do not know."),
+        Some("Choose “Don't know” for a company you cannot judge."),
         false,
         Spec::Competitor {
-            brands: &["Us", "Competitor A", "Competitor B"],
+            // Stand-ins in brackets, which lint flags until the designer names the companies
+            // their customers actually compare them with.
+            brands: &["Us", "[Competitor 1]", "[Competitor 2]"],
             attributes: &["Price", "Quality", "Speed of service", "Friendliness"],
             min_label: "Very poor",
             max_label: "Very good",

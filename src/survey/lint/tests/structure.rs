@@ -71,7 +71,7 @@ fn more_ratings_than_open_questions_is_rating_heavy() {
         let report = lint(&heavy);
         let hint = only(&report, "rating_heavy");
         assert_eq!(hint.severity, Severity::Warning);
-        assert!(hint.message.starts_with("3 "), "{}", hint.message);
+        assert!(hint.message.contains("(3)"), "{}", hint.message);
         assert!(hint.message.contains(word), "{}", hint.message);
     }
     // No ratings at all is not rating-heavy, even without open questions.
@@ -279,4 +279,53 @@ fn a_battery_of_scored_statements_counts_as_one_question() {
     assert_eq!(questions_asked(&plain.questions), 16);
     let report = lint(&plain);
     assert!(has(&report, "too_long") && has(&report, "rating_heavy"));
+}
+
+#[test]
+fn competitors_a_template_left_unnamed_are_flagged_and_real_names_are_not() {
+    let grid = |brands: &[&str]| {
+        competitor(
+            "versus",
+            "How do we compare with other shops?",
+            brands,
+            &["Price"],
+        )
+    };
+    let report = lint(&with(
+        neutral_en(),
+        grid(&["Us", "Competitor A", "[Competitor 2]", "brand x", "ShopCo"]),
+    ));
+    let flagged: Vec<&str> = report
+        .hints
+        .iter()
+        .filter(|h| h.code == "placeholder_brand")
+        .map(|h| h.message.as_str())
+        .collect();
+    assert_eq!(flagged.len(), 3, "{flagged:?}");
+    assert!(flagged[0].starts_with("“Competitor A” stands in for a real company"));
+    assert!(report.hints.iter().all(|h| h.severity != Severity::Error));
+
+    let real = [
+        "Us",
+        "Brand Factory Outlet",
+        "The Company Store",
+        "Rival & Co",
+    ];
+    assert!(!has(
+        &lint(&with(neutral_en(), grid(&real))),
+        "placeholder_brand"
+    ));
+
+    // A Dutch survey is checked with the Dutch words and the English ones.
+    let report = lint(&with(
+        neutral_nl(),
+        grid(&["Wij", "Concurrent B", "Competitor C", "Bol"]),
+    ));
+    let flagged: Vec<&Hint> = report
+        .hints
+        .iter()
+        .filter(|h| h.code == "placeholder_brand")
+        .collect();
+    assert_eq!(flagged.len(), 2, "{flagged:?}");
+    assert!(flagged[0].message.starts_with("„Concurrent B” staat voor"));
 }
