@@ -41,6 +41,7 @@ mod nodes;
 mod openapi;
 mod operations;
 mod passwords;
+mod problems;
 mod resilience;
 mod respond;
 mod responses_browser;
