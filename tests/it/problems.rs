@@ -1,7 +1,8 @@
 //! The top-problems page on a data set whose answer is known: the ranking, each problem's
 //! counts per source and audience, examples of every source with links to them (the responses
 //! browser narrowed to the tag, the focus group's note, the complaint), the period (the last
-//! 90 days unless chosen), bad dates refused with what was typed kept, and escaping.
+//! 90 days unless chosen), bad dates refused with what was typed kept, and escaping. Also every
+//! required field of the focus-group, complaint and theme APIs, left out, is a 422 naming it.
 
 use hearken::auth::Role;
 use rocket::http::Status;
@@ -277,4 +278,79 @@ fn the_period_is_chosen_and_bad_dates_are_refused_with_what_was_typed() {
     let (status, html) = page(&app, "?limit=0");
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(html.contains("How many must be a whole number"), "{html}");
+}
+
+/// Every required field of the three API sections, left out of an otherwise good body, is a 422
+/// naming it.
+#[test]
+fn every_required_field_left_out_is_named() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Designer);
+    let group = json!({"title": "Round table", "topic": "Pickups", "audience": "suppliers",
+                       "scheduled_at": "2026-12-10T14:00:00Z", "guide": ["Where?"]});
+    let (status, created) = post(&app, &token, "/api/v1/focus-groups", &group);
+    assert_eq!(status, Status::Created, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let complaint = json!({"customer": {"name": "Pat"}, "received_by": "Sam",
+                           "category": "Delivery", "nature": "Late"});
+    post(&app, &token, "/api/v1/tags", &json!({"name": "Late"}));
+    let cases = [
+        (
+            "/api/v1/focus-groups".to_string(),
+            group.clone(),
+            vec!["title", "scheduled_at"],
+        ),
+        (
+            format!("/api/v1/focus-groups/{id}/participants"),
+            json!({"name": "Ola", "consent": true}),
+            vec!["name", "consent"],
+        ),
+        (
+            format!("/api/v1/focus-groups/{id}/notes"),
+            json!({"text": "Slow", "kind": "note"}),
+            vec!["text", "kind"],
+        ),
+        (
+            "/api/v1/complaints".to_string(),
+            complaint.clone(),
+            vec!["customer", "received_by", "category", "nature"],
+        ),
+        (
+            "/api/v1/tags".to_string(),
+            json!({"name": "Prices"}),
+            vec!["name"],
+        ),
+        (
+            "/api/v1/tags/Late/merge".to_string(),
+            json!({"into": "Prices"}),
+            vec!["into"],
+        ),
+    ];
+    for (path, body, fields) in cases {
+        for field in fields {
+            let mut partial = body.clone();
+            partial.as_object_mut().unwrap().remove(field);
+            let (status, error) = post(&app, &token, &path, &partial);
+            assert_eq!(
+                status,
+                Status::UnprocessableEntity,
+                "{path} without {field}: {error}"
+            );
+            assert_eq!(
+                error["error"]["field"], field,
+                "{path} without {field}: {error}"
+            );
+        }
+    }
+    let (status, error) = post(
+        &app,
+        &token,
+        "/api/v1/complaints",
+        &json!({"customer": {}, "received_by": "Sam", "category": "Delivery", "nature": "Late"}),
+    );
+    assert_eq!(status, Status::UnprocessableEntity, "{error}");
+    assert_eq!(error["error"]["field"], "customer.name");
+    let (status, error) = post(&app, &token, "/api/v1/tags/Late/links", &json!({}));
+    assert_eq!(status, Status::UnprocessableEntity, "{error}");
+    assert_eq!(error["error"]["field"], "answer");
 }
