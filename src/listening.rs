@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use crate::contact;
 use crate::db::DbConn;
 use crate::error::Result;
-use crate::insight::{Said, Sources, Target};
+use crate::insight::{Place, Said, Sources, Target};
 use crate::invite;
 use crate::mail::{Delivery, Listener, Message};
 use crate::survey::audience::Audience;
@@ -78,18 +78,29 @@ impl Sources for Rooms {
                     Ok(other) => other.to_string(),
                     Err(_) => value,
                 };
+                let survey = crate::survey::editing::load(conn, &response.survey_id)?;
                 Ok(Some(Said {
-                    audience: self.survey_audience(conn, &response.survey_id)?,
+                    audience: survey.as_ref().map(|s| s.audience()).unwrap_or_default(),
+                    place: survey.map(|s| Place {
+                        name: s.title().to_string(),
+                        href: format!("/surveys/{}/responses", s.id()),
+                    }),
                     survey_id: Some(response.survey_id),
                     at: response.submitted_at,
                     text,
+                    quote: false,
                 }))
             }
             Target::Complaint(id) => Ok(crate::complaint::model::find(conn, id)?.map(|c| Said {
                 survey_id: None,
                 audience: Audience::Customers,
                 at: c.received_at,
+                place: Some(Place {
+                    name: format!("Complaint · {}", c.category),
+                    href: format!("/complaints/{}", c.id),
+                }),
                 text: c.nature,
+                quote: false,
             })),
             Target::Note(id) => crate::focus::said_in_note(conn, id),
         }

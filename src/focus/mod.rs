@@ -151,13 +151,20 @@ pub fn said_in_note(conn: &mut DbConn, id: &str) -> Result<Option<insight::Said>
     let Some(note) = model::find_note(conn, id)? else {
         return Ok(None);
     };
-    let audience = model::find_group(conn, &note.focus_group_id)?
+    let group = model::find_group(conn, &note.focus_group_id)?;
+    let audience = group
+        .as_ref()
         .and_then(|g| Audience::parse(&g.audience))
         .unwrap_or_default();
     Ok(Some(insight::Said {
         survey_id: None,
         audience,
         at: note.created_at,
+        quote: note.kind == "quote",
+        place: group.map(|g| insight::Place {
+            href: format!("/focus-groups/{}#note-{}", g.id, note.id),
+            name: g.title,
+        }),
         text: note.text,
     }))
 }

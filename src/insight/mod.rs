@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod model;
+pub mod pages;
 pub mod problems;
 
 use std::sync::OnceLock;
@@ -21,7 +22,9 @@ use crate::survey::audience::Audience;
 use crate::web::text::{self, Lines};
 
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
-    rocket.mount("/api/v1", api::routes())
+    rocket
+        .mount("/api/v1", api::routes())
+        .mount("/", pages::routes())
 }
 
 /// One thing a tag can be put on.
@@ -73,6 +76,18 @@ pub struct Said {
     pub audience: Audience,
     pub at: NaiveDateTime,
     pub text: String,
+    /// A note that is a participant's own words.
+    pub quote: bool,
+    /// Where it was said (the survey, the focus group, the complaint's category), and the
+    /// staff page that shows it.
+    pub place: Option<Place>,
+}
+
+/// The page that shows a thing said, and the name of what it was said in.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub name: String,
+    pub href: String,
 }
 
 /// The rooms that keep what people said: answers, notes, complaints.
@@ -347,6 +362,17 @@ pub fn set_tags(conn: &mut DbConn, target: &Target, names: &[String]) -> Result<
 pub fn tags_of(conn: &mut DbConn, target: &Target) -> Result<Vec<String>> {
     let (stored, question) = target.stored();
     model::names_on(conn, target.kind(), stored, question)
+}
+
+/// The responses of a survey with an answer tagged `tag` (whatever its case).
+pub fn responses_tagged(
+    conn: &mut DbConn,
+    survey_id: &str,
+    tag: &str,
+) -> Result<std::collections::HashSet<String>> {
+    Ok(model::answers_tagged_with(conn, survey_id, tag)?
+        .into_iter()
+        .collect())
 }
 
 /// Forgets every tag on a thing that is gone.

@@ -182,6 +182,18 @@ pub fn answers_tagged(conn: &mut DbConn, survey_id: &str, question_id: &str) -> 
     Ok(answers.len() as i64)
 }
 
+/// The responses of a survey with an answer tagged with the tag named `name`.
+pub fn answers_tagged_with(conn: &mut DbConn, survey_id: &str, name: &str) -> Result<Vec<String>> {
+    Ok(tag_links::table
+        .inner_join(tags::table)
+        .filter(tags::name_key.eq(key_of(name)))
+        .filter(tag_links::kind.eq("answer"))
+        .filter(tag_links::survey_id.eq(survey_id))
+        .select(tag_links::target)
+        .distinct()
+        .load(conn)?)
+}
+
 /// Every link made within the period, with its tag's name, for the problems ranking.
 pub fn links_between(
     conn: &mut DbConn,

@@ -44,7 +44,7 @@ pub struct Problem {
     pub examples: Vec<String>,
 }
 
-fn target_of(link: &LinkRow) -> Target {
+pub(super) fn target_of(link: &LinkRow) -> Target {
     match link.kind.as_str() {
         "answer" => Target::Answer {
             response_id: link.target.clone(),
@@ -55,7 +55,7 @@ fn target_of(link: &LinkRow) -> Target {
     }
 }
 
-fn cut(text: &str) -> String {
+pub fn cut(text: &str) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.chars().count() <= EXAMPLE_CHARS {
         return text;
@@ -68,6 +68,13 @@ fn cut(text: &str) -> String {
     out
 }
 
+/// A problem with every link of its tag in the period, the latest first: the page lists them
+/// all.
+pub struct Ranked {
+    pub problem: Problem,
+    pub links: Vec<LinkRow>,
+}
+
 /// The `limit` top problems of things said in `[from, to)`.
 pub fn top(
     conn: &mut DbConn,
@@ -76,6 +83,39 @@ pub fn top(
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
 ) -> Result<Vec<Problem>> {
+    Ok(ranked(conn, user, limit, from, to)?
+        .into_iter()
+        .map(|r| r.problem)
+        .collect())
+}
+
+/// Whether `user` may read the answers of `survey`, asked once per survey.
+pub fn survey_visible(
+    conn: &mut DbConn,
+    user: &User,
+    survey: &str,
+    known: &mut HashMap<String, bool>,
+) -> Result<bool> {
+    if let Some(visible) = known.get(survey) {
+        return Ok(*visible);
+    }
+    let visible = match crate::survey::editing::visible_to(conn, user, survey) {
+        Ok(_) => true,
+        Err(Error::NotFound) => false,
+        Err(other) => return Err(other),
+    };
+    known.insert(survey.to_string(), visible);
+    Ok(visible)
+}
+
+/// The `limit` top problems of things said in `[from, to)`, with their links.
+pub fn ranked(
+    conn: &mut DbConn,
+    user: &User,
+    limit: usize,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> Result<Vec<Ranked>> {
     let mut by_tag: BTreeMap<String, Vec<LinkRow>> = BTreeMap::new();
     for (tag, link) in model::links_between(conn, from, to)? {
         by_tag.entry(tag).or_default().push(link);
@@ -147,22 +187,10 @@ pub fn top(
             }
             // Every tag is counted whole, but a designer reads examples only from the surveys
             // they may see.
-            if let Some(survey) = &link.survey_id {
-                let visible = match shown.get(survey) {
-                    Some(visible) => *visible,
-                    None => {
-                        let visible = match crate::survey::editing::visible_to(conn, user, survey) {
-                            Ok(_) => true,
-                            Err(Error::NotFound) => false,
-                            Err(other) => return Err(other),
-                        };
-                        shown.insert(survey.clone(), visible);
-                        visible
-                    }
-                };
-                if !visible {
-                    continue;
-                }
+            if let Some(survey) = &link.survey_id
+                && !survey_visible(conn, user, survey, &mut shown)?
+            {
+                continue;
             }
             if let Some(said) = sources().said(conn, &target_of(link))? {
                 let example = cut(&said.text);
@@ -171,12 +199,15 @@ pub fn top(
                 }
             }
         }
-        problems.push(Problem {
-            total: total(&sources_count),
-            tag,
-            sources: sources_count,
-            audiences,
-            examples,
+        problems.push(Ranked {
+            problem: Problem {
+                total: total(&sources_count),
+                tag,
+                sources: sources_count,
+                audiences,
+                examples,
+            },
+            links,
         });
     }
     Ok(problems)

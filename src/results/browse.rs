@@ -45,6 +45,8 @@ pub struct Filter {
     pub attribute: String,
     pub value: String,
     pub word: String,
+    /// A theme: only responses with an answer tagged with it.
+    pub tag: String,
     #[serde(skip)]
     pub after: Option<(NaiveDateTime, String)>,
 }
@@ -69,6 +71,7 @@ impl Filter {
                 "attribute" => filter.attribute = value,
                 "value" => filter.value = value,
                 "word" => filter.word = value.chars().take(100).collect(),
+                "tag" => filter.tag = value.chars().take(crate::insight::MAX_NAME).collect(),
                 "after" => {
                     filter.after = Some(
                         crate::web::paging::after(&[value.as_str()])?.ok_or_else(|| {
@@ -130,6 +133,7 @@ impl Filter {
             ("attribute", &self.attribute),
             ("value", &self.value),
             ("word", &self.word),
+            ("tag", &self.tag),
         ] {
             if !value.is_empty() {
                 query.append_pair(name, value);
@@ -196,12 +200,18 @@ async fn browse(
     let filter = Filter::from_query(query.0.as_deref())?;
     let segment = filter.segment()?;
     let word = filter.word.clone();
+    let tag = filter.tag.clone();
     let after = filter.after.clone();
     let user = staff.user.clone();
     let (survey, page) = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user, &id)?;
-            let page = page(conn, &survey, &segment, &word, after)?;
+            let tagged = if tag.is_empty() {
+                None
+            } else {
+                Some(crate::insight::responses_tagged(conn, survey.id(), &tag)?)
+            };
+            let page = page(conn, &survey, &segment, &word, tagged.as_ref(), after)?;
             Ok((survey, page))
         })
         .await?;
@@ -232,6 +242,7 @@ fn page(
     survey: &Survey,
     segment: &Segment,
     word: &str,
+    tagged: Option<&std::collections::HashSet<String>>,
     after: Option<(NaiveDateTime, String)>,
 ) -> Result<Page> {
     let contacts = matching_contacts(conn, survey, segment)?;
@@ -263,7 +274,9 @@ fn page(
         for row in &rows {
             scanned += 1;
             cursor = Some((row.submitted_at, row.id.clone()));
-            if !admitted(&contacts, row.contact_id.as_deref()) {
+            if !admitted(&contacts, row.contact_id.as_deref())
+                || tagged.is_some_and(|t| !t.contains(&row.id))
+            {
                 continue;
             }
             let given = answers.remove(&row.id).unwrap_or_default();

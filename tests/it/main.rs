@@ -44,6 +44,7 @@ mod openapi;
 mod operations;
 mod page_design;
 mod passwords;
+mod problems;
 mod resilience;
 mod respond;
 mod responses_browser;

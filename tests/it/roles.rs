@@ -81,6 +81,7 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/complaints/new", Access::Designer),
     ("POST", "/complaints", Access::Designer),
     ("GET", "/complaints/<id>", Access::Staff),
+    ("GET", "/problems", Access::Staff),
     ("POST", "/complaints/<id>", Access::Designer),
     ("POST", "/contacts/import", Access::Designer),
     ("GET", "/surveys/<id>/invitations", Access::Designer),

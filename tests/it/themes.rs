@@ -18,7 +18,7 @@ fn delete(app: &TestApp, token: &str, path: &str, body: Option<&Value>) -> Statu
 }
 
 /// An open survey with one long-text question, of `audience`; returns its id.
-fn survey(app: &TestApp, token: &str, audience: &str) -> String {
+pub fn survey(app: &TestApp, token: &str, audience: &str) -> String {
     let (status, survey) = post(
         app,
         token,
@@ -42,7 +42,7 @@ fn survey(app: &TestApp, token: &str, audience: &str) -> String {
     id
 }
 
-fn answer(app: &TestApp, token: &str, survey: &str, text: &str) -> String {
+pub fn answer(app: &TestApp, token: &str, survey: &str, text: &str) -> String {
     let (status, created) = post(
         app,
         token,
@@ -53,7 +53,7 @@ fn answer(app: &TestApp, token: &str, survey: &str, text: &str) -> String {
     created["id"].as_str().unwrap().to_string()
 }
 
-fn tag_answer(app: &TestApp, token: &str, tag: &str, response: &str) -> Status {
+pub fn tag_answer(app: &TestApp, token: &str, tag: &str, response: &str) -> Status {
     post(
         app,
         token,
