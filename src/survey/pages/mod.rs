@@ -10,6 +10,7 @@ mod edit;
 mod forms;
 mod list;
 mod preview;
+mod question_form;
 mod questions;
 mod reward;
 mod reward_view;

@@ -15,24 +15,7 @@ use crate::survey::workspace::Tabs;
 use crate::survey::{Kind, Question};
 use crate::web::wording::counted;
 
-/// Every question kind, with the name designers see, in the order the select offers them.
-pub(super) const KINDS: [(&str, &str); 8] = [
-    ("text", "Short text"),
-    ("long_text", "Long text"),
-    ("single_choice", "Single choice"),
-    ("multi_choice", "Multiple choice"),
-    ("rating", "Rating"),
-    ("nps", "Net Promoter Score (0–10)"),
-    ("ranking", "Ranking"),
-    ("competitor", "Competitor comparison"),
-];
-
-fn kind_label(name: &str) -> &'static str {
-    KINDS
-        .iter()
-        .find(|(value, _)| *value == name)
-        .map_or("Question", |(_, label)| label)
-}
+use super::question_form::{FormView, form_view, kind_label};
 
 /// A form the server refused, shown again with what was typed and why.
 pub(super) enum Attempt {
@@ -69,86 +52,11 @@ fn hint_view(hint: &Hint, number: Option<usize>) -> HintView {
     }
 }
 
-#[derive(Serialize)]
-struct KindOption {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
 /// The lines of a textarea's text, for templates to join with `&#10;`. Handlebars indents
 /// every line of a partial included on an indented line (the layout includes each page so), so a
 /// literal line break inside a textarea would come back from the browser with spaces added.
 pub(super) fn text_lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_string).collect()
-}
-
-/// A question form as the template draws it.
-#[derive(Serialize)]
-struct FormView {
-    /// Makes the ids of this form's fields unique on the page.
-    prefix: String,
-    action: String,
-    button: &'static str,
-    kinds: Vec<KindOption>,
-    error: Option<String>,
-    open: bool,
-    options_lines: Vec<String>,
-    attributes_lines: Vec<String>,
-    shows: Shows,
-    #[serde(flatten)]
-    fields: QuestionForm,
-}
-
-/// Which of the kind-specific fields a question form shows for the kind it holds.
-#[derive(Serialize)]
-struct Shows {
-    options: bool,
-    choices: bool,
-    brands: bool,
-    attributes: bool,
-    scale: bool,
-}
-
-impl Shows {
-    fn of(kind: &str) -> Shows {
-        let competitor = kind == "competitor";
-        let choices = matches!(kind, "single_choice" | "multi_choice" | "ranking");
-        Shows {
-            options: competitor || choices,
-            choices,
-            brands: competitor,
-            attributes: competitor,
-            scale: competitor || kind == "rating",
-        }
-    }
-}
-
-fn form_view(
-    prefix: String,
-    action: String,
-    button: &'static str,
-    fields: QuestionForm,
-) -> FormView {
-    FormView {
-        prefix,
-        action,
-        button,
-        kinds: KINDS
-            .iter()
-            .map(|&(value, label)| KindOption {
-                value,
-                label,
-                selected: value == fields.kind,
-            })
-            .collect(),
-        error: None,
-        open: false,
-        options_lines: text_lines(&fields.options),
-        attributes_lines: text_lines(&fields.attributes),
-        shows: Shows::of(fields.kind.trim()),
-        fields,
-    }
 }
 
 #[derive(Serialize)]
