@@ -99,7 +99,7 @@ TMPDIR="$tmp" timeout 300 node "$here/respond.mjs" "$base" "$token" || status=$?
 TMPDIR="$tmp" HEARKEN_BROWSER_SCREENSHOTS="$shots" timeout 200 node "$here/staff.mjs" "$base" "$token" || status=$?
 if [ "$status" -eq 0 ] && [ -n "${HEARKEN_README_SHOTS:-}" ]; then
     mkdir -p "$HEARKEN_README_SHOTS"
-    for shot in laptop-build laptop-results phone-surveys; do
+    for shot in laptop-build laptop-results phone-preview; do
         cp "$shots/$shot.png" "$HEARKEN_README_SHOTS/$shot.png"
     done
     echo "browser test: README screenshots copied to $HEARKEN_README_SHOTS"

@@ -189,7 +189,7 @@ async function designer(page, vp) {
   await look(page, vp, 'build');
 
   // Edit the first question's prompt.
-  const prompt = `What should we improve first at the ${vp.name} counter?`;
+  const prompt = 'What is the one thing we should improve first?';
   const first = page.locator('ol.survey-questions > li.card').first();
   await first.locator('details.card-body > summary').click();
   await first.locator('input[name="prompt"]').fill(prompt);
@@ -343,11 +343,11 @@ async function analyst(page, vp, id, count) {
   const rows = parseCsv(csv.bytes.toString('utf8').replace(/^\uFEFF/, '')).filter((r) => r.some((f) => f !== ''));
   const header = rows[0] || [];
   check(
-    header[0] === 'response_id' && header.includes('submitted_at') && header.some((h) => h.startsWith('What should we improve first')),
+    header[0] === 'response_id' && header.includes('submitted_at') && header.some((h) => /improve first/.test(h)),
     `${vp.name}: the CSV header names the columns (${header.slice(0, 4).join(' | ')} …)`,
   );
   check(rows.length - 1 === count, `${vp.name}: the CSV holds ${count} data rows (${rows.length - 1})`);
-  const improveCol = header.findIndex((h) => h.startsWith('What should we improve first'));
+  const improveCol = header.findIndex((h) => /improve first/.test(h));
   const typed = rows.slice(1).map((r) => r[improveCol]);
   check(typed.includes(answersFor(1).improve_first), `${vp.name}: the CSV holds the typed answers`);
 
