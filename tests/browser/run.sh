@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Headless-browser test of the respondent pages: starts the hearken binary on a free loopback
-# port with a throwaway data directory, makes a designer and an API token, then runs
-# respond.mjs (playwright-core driving Debian's /usr/bin/chromium, checked with axe-core).
+# Headless-browser tests: starts the hearken binary on a free loopback port with a throwaway
+# data directory, makes a designer, an analyst and an API token, then runs respond.mjs (the
+# respondent pages) and staff.mjs (the designer's and analyst's journeys at 1280 and 390 px),
+# both with playwright-core driving Debian's /usr/bin/chromium, checked with axe-core.
+#
+# staff.mjs saves a screenshot of every step into HEARKEN_BROWSER_SCREENSHOTS (default
+# tests/browser/screenshots). HEARKEN_README_SHOTS=docs/screenshots also copies the three the
+# README shows there, once every check has passed.
 #
 # Needs: the binary (HEARKEN_BIN, default ${CARGO_TARGET_DIR:-target}/debug/hearken, so run
 # `cargo build` first), /usr/bin/chromium (`apt-get install -y chromium`), and `npm ci` run in
@@ -56,7 +61,9 @@ unset HEARKEN_DATABASE_URL HEARKEN_BASE_URL
 mkdir -p "$HEARKEN_DATA_DIR"
 
 HEARKEN_PASSWORD='browser-test-password-1' timeout 120 "$bin" user add \
-    --email d@example.com --name D --role designer >/dev/null
+    --email d@example.com --name 'Dana Designer' --role designer >/dev/null
+HEARKEN_PASSWORD='browser-test-password-1' timeout 60 "$bin" user add \
+    --email a@example.com --name 'Alex Analyst' --role analyst >/dev/null
 token=$(timeout 60 "$bin" token create --email d@example.com)
 
 "$bin" serve >"$tmp/server.log" 2>&1 &
@@ -83,8 +90,20 @@ if [ -z "$ready" ]; then
     exit 1
 fi
 
+shots=${HEARKEN_BROWSER_SCREENSHOTS:-$here/screenshots}
+case $shots in /*) ;; *) shots=$root/$shots ;; esac
+rm -f "$shots"/*.png 2>/dev/null || true # no stale step left to be mistaken for this run's
+
 status=0
 TMPDIR="$tmp" timeout 300 node "$here/respond.mjs" "$base" "$token" || status=$?
+TMPDIR="$tmp" HEARKEN_BROWSER_SCREENSHOTS="$shots" timeout 200 node "$here/staff.mjs" "$base" "$token" || status=$?
+if [ "$status" -eq 0 ] && [ -n "${HEARKEN_README_SHOTS:-}" ]; then
+    mkdir -p "$HEARKEN_README_SHOTS"
+    for shot in laptop-build laptop-results phone-preview; do
+        cp "$shots/$shot.png" "$HEARKEN_README_SHOTS/$shot.png"
+    done
+    echo "browser test: README screenshots copied to $HEARKEN_README_SHOTS"
+fi
 if [ "$status" -ne 0 ]; then
     echo "--- server log" >&2
     tail -n 50 "$tmp/server.log" >&2 || true
