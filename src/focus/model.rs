@@ -148,6 +148,15 @@ pub fn notes(conn: &mut DbConn, group_id: &str) -> Result<Vec<NoteRow>> {
         .load(conn)?)
 }
 
+/// The notes and quotes that name one participant, oldest first.
+pub fn notes_of_participant(conn: &mut DbConn, participant_id: &str) -> Result<Vec<NoteRow>> {
+    Ok(focus_notes::table
+        .filter(focus_notes::participant_id.eq(participant_id))
+        .order((focus_notes::created_at.asc(), focus_notes::id.asc()))
+        .select(NoteRow::as_select())
+        .load(conn)?)
+}
+
 pub fn find_note(conn: &mut DbConn, id: &str) -> Result<Option<NoteRow>> {
     Ok(focus_notes::table
         .find(id)
