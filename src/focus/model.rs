@@ -78,6 +78,20 @@ pub fn find_group(conn: &mut DbConn, id: &str) -> Result<Option<GroupRow>> {
         .optional()?)
 }
 
+/// The focus group of `owner_id` with exactly this title, if there is one.
+pub fn owned_with_title(
+    conn: &mut DbConn,
+    owner_id: &str,
+    title: &str,
+) -> Result<Option<GroupRow>> {
+    Ok(focus_groups::table
+        .filter(focus_groups::owner_id.eq(owner_id))
+        .filter(focus_groups::title.eq(title))
+        .select(GroupRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Focus groups by time, the latest first, after the cursor `(scheduled_at, id)`.
 pub fn page(
     conn: &mut DbConn,
