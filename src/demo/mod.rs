@@ -1,9 +1,12 @@
 //! `hearken demo`: a bicycle shop's customer survey in English, Dutch and Swedish and a scored
-//! customer-service self-assessment, all published with responses, so a new installation has
-//! something to look at and to show. Responses go through the same checks and storage as real
-//! submissions; they are drawn from a fixed seed, so every installation gets the same figures.
+//! customer-service self-assessment, all published with responses, a focus group with its notes
+//! and quotes, and twenty complaints from the last two months, all tagged with shared themes, so
+//! a new installation has something to look at and to show, the top problems included.
+//! Responses go through the same checks and storage as real submissions; they are drawn from a
+//! fixed seed, so every installation gets the same figures.
 
 mod crowd;
+mod listening;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -128,7 +131,17 @@ pub fn load(db: &Db, settings: &crate::Settings) -> Result<Vec<Loaded>> {
         )?;
         loaded.push(Loaded::Made(id));
     }
+    install_rooms();
+    listening::focus_group(&mut conn, settings, &owner)?;
+    listening::complaints(&mut conn, &owner)?;
     Ok(loaded)
+}
+
+/// Tagging asks the rooms what was said; the server installs them when it starts, this
+/// command does so here.
+fn install_rooms() {
+    static ROOMS: crate::listening::Rooms = crate::listening::Rooms;
+    insight::install(&ROOMS);
 }
 
 /// What the self-assessment's respondents write in its one open question.
@@ -195,10 +208,7 @@ fn answer(
 
 /// Codes open answers with their themes, as an analyst on the coding page would.
 fn code(conn: &mut DbConn, coded: Vec<(String, String, String)>) -> Result<()> {
-    // Tagging asks the rooms what was said; the server installs them when it starts, this
-    // command does so here.
-    static ROOMS: crate::listening::Rooms = crate::listening::Rooms;
-    insight::install(&ROOMS);
+    install_rooms();
     db::write(conn, |conn| {
         for (response_id, question_id, theme) in &coded {
             let target = insight::Target::Answer {

@@ -1,9 +1,11 @@
 //! JSON routes of focus groups: plan and change a session, add participants, take notes.
 //! Moderators are designers (and admins).
 
+use chrono::{DateTime, Utc};
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{State, delete, get, patch, post, routes};
+use serde::Deserialize;
 
 use super::model;
 use super::sessions::{self, GroupInput, NoteInput, ParticipantInput};
@@ -12,6 +14,7 @@ use crate::auth::{ApiUser, Designers};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::survey::audience::Audience;
 use crate::web::json::ApiJson;
 use crate::web::paging::{self, List};
 
@@ -28,14 +31,46 @@ pub fn routes() -> Vec<rocket::Route> {
     ]
 }
 
+/// A focus group as planned: what a change may leave out, a new one must give (the guide may
+/// be an empty list, to be written later).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroupInput {
+    pub title: String,
+    pub topic: String,
+    pub audience: Audience,
+    pub scheduled_at: DateTime<Utc>,
+    /// 15 to 480; 90 when left out.
+    #[serde(default)]
+    pub duration_minutes: Option<i32>,
+    #[serde(default)]
+    pub location: Option<String>,
+    /// The discussion guide: the questions or themes in the order they are taken.
+    pub guide: Vec<String>,
+}
+
+impl From<NewGroupInput> for GroupInput {
+    fn from(new: NewGroupInput) -> GroupInput {
+        GroupInput {
+            title: Some(new.title),
+            topic: Some(new.topic),
+            audience: Some(new.audience),
+            scheduled_at: Some(new.scheduled_at),
+            duration_minutes: new.duration_minutes,
+            location: new.location,
+            guide: Some(new.guide),
+        }
+    }
+}
+
 /// Plan a focus group
 ///
-/// `title` and `scheduled_at` are needed; `duration_minutes` is 90 unless given and
-/// `audience` customers.
+/// `title`, `topic`, `audience`, `scheduled_at` and `guide` are needed; `duration_minutes` is
+/// 90 unless given.
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "focus groups",
-    request_body = GroupInput,
+    request_body = NewGroupInput,
     responses((status = 201, description = "Created", body = GroupView)),
     extensions(("x-hearken-roles" = json!(<Designers as crate::auth::Policy>::ALLOWED))),
 )]
@@ -43,11 +78,11 @@ pub fn routes() -> Vec<rocket::Route> {
 async fn create_group(
     db: &State<Db>,
     user: ApiUser<Designers>,
-    body: ApiJson<GroupInput>,
+    body: ApiJson<NewGroupInput>,
 ) -> Result<(Status, Json<GroupView>)> {
     let view = db
         .run(move |conn| {
-            let row = sessions::create(conn, &user.user, body.0)?;
+            let row = sessions::create(conn, &user.user, body.0.into())?;
             super::view(conn, &row)
         })
         .await?;

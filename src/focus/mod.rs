@@ -169,8 +169,9 @@ pub fn said_in_note(conn: &mut DbConn, id: &str) -> Result<Option<insight::Said>
     }))
 }
 
-/// A contact's focus-group participations and offers to take part, for the subject-access
-/// export.
+/// A contact's focus-group participations, with the notes and quotes that name them, and
+/// offers to take part, for the subject-access export. What they said is theirs while it is
+/// linked to them; erasure keeps the text but takes the name off (see `model::forget_contact`).
 pub fn of_contact(
     conn: &mut DbConn,
     contact_id: &str,
@@ -182,15 +183,27 @@ pub fn of_contact(
             serde_json::json!({"volunteered_through_survey": survey, "at": rfc3339(at)})
         })
         .collect();
-    Ok(model::participations_of(conn, contact_id, email)?
-        .iter()
-        .map(|p| {
-            serde_json::json!({
-                "focus_group_id": p.focus_group_id,
-                "participant": ParticipantView::of(p),
-                "consent_wording": p.consent_wording,
+    let mut out = Vec::new();
+    for p in model::participations_of(conn, contact_id, email)? {
+        let notes: Vec<serde_json::Value> = model::notes_of_participant(conn, &p.id)?
+            .iter()
+            .map(|n| {
+                serde_json::json!({
+                    "id": n.id,
+                    "kind": n.kind,
+                    "text": n.text,
+                    "guide_item": n.guide_item,
+                    "created_at": rfc3339(n.created_at),
+                })
             })
-        })
-        .chain(offers)
-        .collect())
+            .collect();
+        out.push(serde_json::json!({
+            "focus_group_id": p.focus_group_id,
+            "participant": ParticipantView::of(&p),
+            "consent_wording": p.consent_wording,
+            "notes": notes,
+        }));
+    }
+    out.extend(offers);
+    Ok(out)
 }

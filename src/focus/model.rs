@@ -78,6 +78,20 @@ pub fn find_group(conn: &mut DbConn, id: &str) -> Result<Option<GroupRow>> {
         .optional()?)
 }
 
+/// The focus group of `owner_id` with exactly this title, if there is one.
+pub fn owned_with_title(
+    conn: &mut DbConn,
+    owner_id: &str,
+    title: &str,
+) -> Result<Option<GroupRow>> {
+    Ok(focus_groups::table
+        .filter(focus_groups::owner_id.eq(owner_id))
+        .filter(focus_groups::title.eq(title))
+        .select(GroupRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Focus groups by time, the latest first, after the cursor `(scheduled_at, id)`.
 pub fn page(
     conn: &mut DbConn,
@@ -143,6 +157,15 @@ pub fn next_number(conn: &mut DbConn, group_id: &str) -> Result<i32> {
 pub fn notes(conn: &mut DbConn, group_id: &str) -> Result<Vec<NoteRow>> {
     Ok(focus_notes::table
         .filter(focus_notes::focus_group_id.eq(group_id))
+        .order((focus_notes::created_at.asc(), focus_notes::id.asc()))
+        .select(NoteRow::as_select())
+        .load(conn)?)
+}
+
+/// The notes and quotes that name one participant, oldest first.
+pub fn notes_of_participant(conn: &mut DbConn, participant_id: &str) -> Result<Vec<NoteRow>> {
+    Ok(focus_notes::table
+        .filter(focus_notes::participant_id.eq(participant_id))
         .order((focus_notes::created_at.asc(), focus_notes::id.asc()))
         .select(NoteRow::as_select())
         .load(conn)?)

@@ -149,10 +149,18 @@ fn apply(row: &mut GroupRow, input: GroupInput) -> Result<bool> {
     Ok(row.scheduled_at != when || row.location != place)
 }
 
-/// Plans a focus group; `title` and `scheduled_at` are needed.
+/// Plans a focus group; `title`, `topic`, `audience`, `scheduled_at` and `guide` are needed.
 pub fn create(conn: &mut DbConn, owner: &User, input: GroupInput) -> Result<GroupRow> {
-    if input.title.is_none() {
-        return Err(Error::invalid("title", "is required"));
+    for (field, given) in [
+        ("title", input.title.is_some()),
+        ("topic", input.topic.is_some()),
+        ("audience", input.audience.is_some()),
+        ("scheduled_at", input.scheduled_at.is_some()),
+        ("guide", input.guide.is_some()),
+    ] {
+        if !given {
+            return Err(Error::invalid(field, "is required"));
+        }
     }
     let Some(scheduled_at) = input.scheduled_at else {
         return Err(Error::invalid("scheduled_at", "is required"));

@@ -226,7 +226,8 @@ async fn delete_tag(db: &State<Db>, _user: ApiUser<Readers>, name: &str) -> Resu
 
 /// Tag an answer, a note or a complaint
 ///
-/// Linking twice is no error and counts once.
+/// Linking twice is no error and counts once. An answer in a survey the caller may not see is
+/// a 404, the same as one that does not exist.
 #[utoipa::path(
     context_path = "/api/v1",
     tag = "themes",

@@ -258,21 +258,17 @@ fn said_of(conn: &mut DbConn, target: &Target) -> Result<Said> {
 }
 
 /// Whether `user` may tag `target`: complaints and notes are changed by designers (and
-/// admins) only; an answer only in a survey the user may see, and one the user may not see is
-/// the same refusal as one that does not exist.
+/// admins) only; an answer only in a survey the user may see. An answer in another owner's
+/// survey is a 404, as the API's ownership rule has it, and so is one that does not exist, so
+/// the answer does not tell which.
 fn may_tag(conn: &mut DbConn, user: &User, target: &Target) -> Result<()> {
     match target {
         Target::Complaint(_) | Target::Note(_) => user.role().require(&[Role::Designer]),
         Target::Answer { .. } => {
-            let hidden = || Error::invalid(target.field(), "names nothing that can be tagged");
             let Some(survey) = sources().said(conn, target)?.and_then(|s| s.survey_id) else {
-                return Err(hidden());
+                return Err(Error::NotFound);
             };
-            match crate::survey::editing::visible_to(conn, user, &survey) {
-                Ok(_) => Ok(()),
-                Err(Error::NotFound) => Err(hidden()),
-                Err(other) => Err(other),
-            }
+            crate::survey::editing::visible_to(conn, user, &survey).map(|_| ())
         }
     }
 }
@@ -290,8 +286,12 @@ pub fn link(
         one_at_a_time(conn)?;
         let tag = existing(conn, name)?;
         if unlink {
-            if let Target::Complaint(_) | Target::Note(_) = target {
-                user.role().require(&[Role::Designer])?;
+            match target {
+                Target::Complaint(_) | Target::Note(_) => {
+                    user.role().require(&[Role::Designer])?;
+                }
+                // Taking a tag off is as private as putting it on.
+                Target::Answer { .. } => may_tag(conn, user, target)?,
             }
             let (stored, question) = target.stored();
             return model::unlink(conn, &tag.id, target.kind(), stored, question);

@@ -374,6 +374,10 @@ fn every_table_with_personal_data_is_covered_by_the_export() {
         "complaints",
         "focus_participants",
         "focus_volunteers",
+        // Holds no name or address itself, but a note or quote with a `participant_id` is what
+        // that person said: exported with their participation, and on erasure it keeps its
+        // text while the participant loses their name.
+        "focus_notes",
     ];
     // Staff accounts and their sign-in records: not contacts.
     const STAFF: &[&str] = &[
@@ -392,6 +396,8 @@ fn every_table_with_personal_data_is_covered_by_the_export() {
         "address",
         "recipient",
         "account",
+        // A focus group's participant: what points at one points at a person.
+        "participant_id",
     ];
     let mut tables = Vec::new();
     for block in schema.split("diesel::table! {").skip(1) {

@@ -200,3 +200,111 @@ fn demo_surveys_have_answers_that_fit_their_questions_in_their_language() {
         assert_eq!(responses["items"].as_array().unwrap().len(), count);
     }
 }
+
+/// The demo's focus group and complaints: a first run's top-problems page shows the same
+/// problems heard in answers, in the focus group and at the counter; a second run adds nothing,
+/// and nobody is emailed, now or when the follow-ups fall due.
+#[test]
+fn the_demo_problems_add_up_across_answers_notes_and_complaints() {
+    let app = crate::TestApp::new();
+    let load = || {
+        hearken::demo::load(app.db(), app.settings()).expect("the demo loads");
+    };
+    load();
+    let (_, token) = app.user_with_token(hearken::auth::Role::Admin);
+    let get = |path: &str| crate::json(app.client.get(path).header(bearer(&token)).dispatch());
+
+    let top = get("/api/v1/insights/problems");
+    let items = top["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{top}");
+    let everywhere = |item: &Value| {
+        ["answers", "notes", "complaints"]
+            .iter()
+            .all(|source| item["sources"][*source].as_i64().unwrap() > 0)
+    };
+    assert!(everywhere(&items[0]), "{top}");
+    assert!(items.iter().filter(|i| everywhere(i)).count() >= 2, "{top}");
+
+    let now = chrono::Utc::now();
+    let complaints = get("/api/v1/complaints?limit=100");
+    let complaints = complaints["items"].as_array().unwrap();
+    assert_eq!(complaints.len(), 20);
+    for complaint in complaints {
+        let at: chrono::DateTime<chrono::Utc> =
+            complaint["received_at"].as_str().unwrap().parse().unwrap();
+        assert!(
+            at <= now && now - at <= chrono::Duration::days(61),
+            "{complaint}"
+        );
+        assert!(
+            !complaint["tags"].as_array().unwrap().is_empty(),
+            "{complaint}"
+        );
+    }
+    let statuses: HashSet<&str> = complaints
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 3, "open, resolved and closed: {statuses:?}");
+    assert!(complaints.iter().any(|c| c["solved_on_spot"] == true));
+    assert!(complaints.iter().any(|c| c["customer_satisfied"] == false));
+    let due = get("/api/v1/complaints?status=open&follow_up_due=true");
+    assert!(!due["items"].as_array().unwrap().is_empty(), "{due}");
+
+    let groups = get("/api/v1/focus-groups");
+    let groups = groups["items"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    let group = get(&format!(
+        "/api/v1/focus-groups/{}",
+        groups[0]["id"].as_str().unwrap()
+    ));
+    assert_eq!(group["audience"], "customers");
+    let scheduled: chrono::DateTime<chrono::Utc> =
+        group["scheduled_at"].as_str().unwrap().parse().unwrap();
+    assert!(scheduled < now && now - scheduled <= chrono::Duration::days(7));
+    let participants = group["participants"].as_array().unwrap();
+    assert!(participants.iter().all(|p| p["invited"] == false));
+    let unnamed = participants.iter().find(|p| p["consent"] == false).unwrap();
+    let notes = group["notes"].as_array().unwrap();
+    let kinds: HashSet<&str> = notes.iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, HashSet::from(["note", "quote"]));
+    assert!(
+        notes
+            .iter()
+            .all(|n| !n["tags"].as_array().unwrap().is_empty())
+    );
+    let theirs: Vec<&Value> = notes
+        .iter()
+        .filter(|n| n["participant_id"] == unnamed["id"])
+        .collect();
+    assert!(!theirs.is_empty());
+    assert!(
+        theirs
+            .iter()
+            .all(|n| n["quoted_as"].as_str().unwrap().starts_with("Participant "))
+    );
+
+    let tables = [
+        "complaints",
+        "complaint_changes",
+        "focus_groups",
+        "focus_participants",
+        "focus_notes",
+        "tags",
+        "tag_links",
+        "responses",
+        "outbox",
+    ];
+    let counts = || tables.map(|t| app.count(t));
+    let before = counts();
+    load();
+    assert_eq!(counts(), before, "{tables:?}");
+
+    // Nothing is queued, and the follow-ups that fall due remind nobody.
+    assert_eq!(app.count("outbox"), 0);
+    let mut conn = app.db().conn().unwrap();
+    let later = hearken::db::now() + chrono::Duration::days(60);
+    let sent = hearken::complaint::followup::run_due(&mut conn, app.settings(), later).unwrap();
+    assert_eq!(sent, 0);
+    assert_eq!(app.count("outbox"), 0);
+}

@@ -295,6 +295,11 @@ fn an_erased_contact_is_no_longer_named_in_a_focus_group() {
         export["focus_groups"][0]["participant"]["name"], "Eli Named",
         "{export}"
     );
+    // What they said, while it is linked to them, is theirs to see.
+    assert_eq!(
+        export["focus_groups"][0]["notes"][0]["text"], "Returns are slow",
+        "{export}"
+    );
 
     let erased = app
         .client
@@ -305,8 +310,23 @@ fn an_erased_contact_is_no_longer_named_in_a_focus_group() {
     let (_, read) = get(&app, &token, &format!("/api/v1/focus-groups/{id}"));
     assert_eq!(read["participants"][0]["name"], "Erased participant");
     assert!(read["participants"][0]["email"].is_null());
+    // The quote keeps its text but no longer names them, in the API and in both exports.
+    assert_eq!(read["notes"][0]["text"], "Returns are slow");
+    assert_eq!(read["notes"][0]["participant_id"], eli["id"]);
     assert_eq!(read["notes"][0]["quoted_as"], "Participant 1");
     assert!(!read.to_string().contains("Eli Named"));
+    app.signed_in_admin();
+    for format in ["md", "csv"] {
+        let notes = app
+            .client
+            .get(format!("/focus-groups/{id}/notes.{format}"))
+            .dispatch();
+        assert_eq!(notes.status(), Status::Ok, "notes.{format}");
+        let notes = notes.into_string().unwrap();
+        assert!(notes.contains("Returns are slow"), "{notes}");
+        assert!(notes.contains("Participant 1"), "{notes}");
+        assert!(!notes.contains("Eli Named"), "{notes}");
+    }
 }
 
 /// Reads an email's calendar with Python's email package and the `icalendar` parser (strict

@@ -298,7 +298,7 @@ fn every_required_field_left_out_is_named() {
         (
             "/api/v1/focus-groups".to_string(),
             group.clone(),
-            vec!["title", "scheduled_at"],
+            vec!["title", "topic", "audience", "scheduled_at", "guide"],
         ),
         (
             format!("/api/v1/focus-groups/{id}/participants"),

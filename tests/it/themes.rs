@@ -158,8 +158,14 @@ fn tags_are_created_renamed_merged_and_deleted() {
         "/api/v1/tags/Slow%20shipping/links",
         &json!({"answer": {"response_id": first, "question_id": "nosuchquestion"}}),
     );
-    assert_eq!(status, Status::UnprocessableEntity);
-    assert_eq!(error["error"]["field"], "answer");
+    assert_eq!(status, Status::NotFound, "{error}");
+    let (status, error) = post(
+        &app,
+        &analyst,
+        "/api/v1/tags/Slow%20shipping/links",
+        &json!({"answer": {"response_id": "nosuchresponse", "question_id": "improve"}}),
+    );
+    assert_eq!(status, Status::NotFound, "{error}");
     assert_eq!(
         uses(&app, &analyst),
         [("Late delivery".into(), 1), ("Slow shipping".into(), 2)]
@@ -458,15 +464,18 @@ fn who_may_tag_what() {
     let response = answer(&app, &owner, &survey_id, "Late again");
     let complaint_id = complaint(&app, &owner, "Late", &[]);
     post(&app, &owner, "/api/v1/tags", &json!({"name": "Late"}));
-    // Another designer cannot see the survey: the same refusal as an answer that is not there.
-    let (status, error) = post(
+    // Another designer cannot see the survey: a 404, the same as an answer that is not there.
+    let hidden = json!({"answer": {"response_id": response, "question_id": "improve"}});
+    let (status, error) = post(&app, &other, "/api/v1/tags/Late/links", &hidden);
+    assert_eq!(status, Status::NotFound, "{error}");
+    let (status, missing) = post(
         &app,
         &other,
         "/api/v1/tags/Late/links",
-        &json!({"answer": {"response_id": response, "question_id": "improve"}}),
+        &json!({"answer": {"response_id": "nosuchresponse", "question_id": "improve"}}),
     );
-    assert_eq!(status, Status::UnprocessableEntity, "{error}");
-    assert_eq!(error["error"]["field"], "answer");
+    assert_eq!(status, Status::NotFound, "{missing}");
+    assert_eq!(missing, error, "the two refusals tell nothing apart");
     // Analysts code answers, but complaints are changed by designers only.
     assert_eq!(
         tag_answer(&app, &analyst, "Late", &response),
@@ -479,6 +488,11 @@ fn who_may_tag_what() {
         &json!({"complaint_id": complaint_id}),
     );
     assert_eq!(status, Status::Forbidden);
+    // Nor can they take a tag off it.
+    assert_eq!(
+        delete(&app, &other, "/api/v1/tags/Late/links", Some(&hidden)),
+        Status::NotFound
+    );
     let (status, error) = post(&app, &owner, "/api/v1/tags", &json!({"name": "Late, slow"}));
     assert_eq!(status, Status::UnprocessableEntity, "{error}");
     assert!(
