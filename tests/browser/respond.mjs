@@ -15,53 +15,23 @@
 // The results page is read signed in as the designer run.sh makes (HEARKEN_BROWSER_EMAIL and
 // HEARKEN_BROWSER_PASSWORD to use another).
 
-import { createRequire } from 'node:module';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-const AXE_PATH = require.resolve('axe-core');
+import { Checks, STEP_TIMEOUT, chromium, stickingOut, target } from './common.mjs';
 
-const [base, token] = process.argv.slice(2);
-if (!base || !token) {
-  console.error('usage: node respond.mjs <base-url> <api-token>');
-  process.exit(2);
-}
+const { base, token } = target('respond.mjs');
 const url = new URL(base);
-if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-  console.error(`refusing to test a non-loopback address: ${base}`);
-  process.exit(2);
-}
-
-const STEP_TIMEOUT = 15_000; // every single wait and action
 const THANK_YOU = 'Thank you for helping us!';
 const REQUIRED_ERROR = 'Please answer this question.';
 const VIEWPORT = { width: 390, height: 844 };
-const BLOCKING = new Set(['serious', 'critical']);
 
-let failures = 0;
-let passes = 0;
-const summary = [];
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (ok) passes += 1;
-  else failures += 1;
-}
-
-async function api(method, path, body) {
-  const res = await fetch(new URL(path, base), {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(STEP_TIMEOUT),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
-  return JSON.parse(text);
-}
+const checks = new Checks(base, token);
+const check = checks.check.bind(checks);
+const api = checks.api.bind(checks);
+const axeCheck = checks.axe.bind(checks);
 
 async function createSurvey() {
   const survey = await api('POST', '/api/v1/surveys', {
@@ -119,28 +89,6 @@ async function invite(surveyId) {
   const invitation = list.items && list.items[0];
   if (!invitation) throw new Error(`no invitation listed: ${JSON.stringify(list)}`);
   return { id: invitation.id, token: personalToken(invitation.id) };
-}
-
-async function axeCheck(page, label) {
-  await page.addScriptTag({ path: AXE_PATH });
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] }),
-  );
-  const byImpact = {};
-  for (const v of result.violations) byImpact[v.impact] = (byImpact[v.impact] || 0) + 1;
-  summary.push({ page: label, violations: result.violations.length, byImpact });
-  for (const v of result.violations) {
-    const blocking = BLOCKING.has(v.impact);
-    console.log(`  axe ${blocking ? 'BLOCKING' : 'note'} [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`);
-    for (const node of v.nodes.slice(0, 10)) {
-      console.log(`      ${node.target.join(' ')}  ${node.html.slice(0, 160)}`);
-      if (node.failureSummary) console.log(`        ${node.failureSummary.replace(/\n/g, '\n        ')}`);
-    }
-    if (v.nodes.length > 10) console.log(`      ... and ${v.nodes.length - 10} more`);
-  }
-  const blocking = result.violations.filter((v) => BLOCKING.has(v.impact));
-  check(blocking.length === 0, `${label}: no serious or critical axe violation (${blocking.map((v) => v.id).join(', ') || 'none'})`);
 }
 
 const SHOTS = process.env.HEARKEN_BROWSER_SCREENSHOTS; // a folder, to look at the pages afterwards
@@ -428,46 +376,11 @@ async function resultsPage(context) {
   // At 390 px: the page does not scroll sideways, and no element sticks out of the viewport
   // (wide tables may scroll inside their own focusable box; that is not sticking out).
   await noHorizontalScroll(page, 'results 390px');
-  const outside = await page.evaluate(() => {
-    const found = [];
-    for (const e of document.querySelectorAll('body *')) {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 || r.right <= window.innerWidth + 0.5) continue;
-      let clipped = false;
-      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
-        const box = a.getBoundingClientRect();
-        if (getComputedStyle(a).overflowX !== 'visible' && box.right <= window.innerWidth + 0.5) {
-          clipped = true;
-          break;
-        }
-      }
-      if (!clipped) found.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${String(e.className.baseVal ?? e.className).split(' ').join('.')} right=${Math.round(r.right)}`);
-    }
-    return found;
-  });
+  const { out: outside } = await stickingOut(page, VIEWPORT.width);
   check(outside.length === 0, `results 390px: no element overflows the viewport (${outside.slice(0, 5).join(', ') || 'none'})`);
   await page.close();
 }
 
-const deadline = setTimeout(() => {
-  console.error('browser test: gave up after 180 s');
-  process.exit(1);
-}, 180_000);
-
-try {
-  await run();
-} catch (e) {
-  console.log(`FAIL ${e && e.stack ? e.stack : e}`);
-  failures += 1;
-}
-clearTimeout(deadline);
-
-console.log('\naxe-core (wcag2a, wcag2aa) violations per page:');
-for (const s of summary) {
-  const parts = ['critical', 'serious', 'moderate', 'minor']
-    .map((k) => `${k} ${s.byImpact[k] || 0}`)
-    .join(', ');
-  console.log(`  ${s.page.padEnd(15)} ${s.violations} (${parts})`);
-}
-console.log(`\nbrowser: ${passes} passed, ${failures} failed`);
-process.exit(failures === 0 ? 0 : 1);
+const line = await checks.finish(run, 180);
+console.log(line);
+process.exit(checks.failures === 0 ? 0 : 1);

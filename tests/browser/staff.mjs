@@ -17,29 +17,15 @@
 // (HEARKEN_DESIGNER_EMAIL, HEARKEN_ANALYST_EMAIL, HEARKEN_BROWSER_PASSWORD to use others).
 // Uses Debian's /usr/bin/chromium (override with CHROMIUM); never downloads a browser.
 
-import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-const AXE_PATH = require.resolve('axe-core');
+import { Checks, STEP_TIMEOUT, chromium, stickingOut, target } from './common.mjs';
 
-const [base, token] = process.argv.slice(2);
-if (!base || !token) {
-  console.error('usage: node staff.mjs <base-url> <api-token>');
-  process.exit(2);
-}
+const { base, token } = target('staff.mjs');
 const url = new URL(base);
-if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-  console.error(`refusing to test a non-loopback address: ${base}`);
-  process.exit(2);
-}
-
-const STEP_TIMEOUT = 15_000; // every single wait and action
-const BLOCKING = new Set(['serious', 'critical']);
 const DESIGNER = process.env.HEARKEN_DESIGNER_EMAIL || 'd@example.com';
 const ANALYST = process.env.HEARKEN_ANALYST_EMAIL || 'a@example.com';
 const PASSWORD = process.env.HEARKEN_BROWSER_PASSWORD || 'browser-test-password-1';
@@ -51,52 +37,13 @@ const VIEWPORTS = [
 // Named competitors instead of the template's "[Competitor 1]" stand-ins.
 const BRANDS = ['Us', 'Northwind Traders', 'Contoso'];
 
-let failures = 0;
-let passes = 0;
-const summary = [];
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (ok) passes += 1;
-  else failures += 1;
-  return ok;
-}
+const checks = new Checks(base, token);
+const check = checks.check.bind(checks);
+const api = checks.api.bind(checks);
+const axeCheck = checks.axe.bind(checks);
 // A check the rest of a journey depends on: stop the journey with what broke.
 function must(ok, what) {
   if (!check(ok, what)) throw new Error(`cannot go on: ${what}`);
-}
-
-async function api(method, path, body) {
-  const res = await fetch(new URL(path, base), {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(STEP_TIMEOUT),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
-  return JSON.parse(text);
-}
-
-async function axeCheck(page, label) {
-  await page.addScriptTag({ path: AXE_PATH });
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] }),
-  );
-  const byImpact = {};
-  for (const v of result.violations) byImpact[v.impact] = (byImpact[v.impact] || 0) + 1;
-  summary.push({ page: label, violations: result.violations.length, byImpact });
-  for (const v of result.violations) {
-    const blocking = BLOCKING.has(v.impact);
-    console.log(`  axe ${blocking ? 'BLOCKING' : 'note'} [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`);
-    for (const node of v.nodes.slice(0, 10)) {
-      console.log(`      ${node.target.join(' ')}  ${node.html.slice(0, 160)}`);
-      if (node.failureSummary) console.log(`        ${node.failureSummary.replace(/\n/g, '\n        ')}`);
-    }
-    if (v.nodes.length > 10) console.log(`      ... and ${v.nodes.length - 10} more`);
-  }
-  const blocking = result.violations.filter((v) => BLOCKING.has(v.impact));
-  check(blocking.length === 0, `${label}: no serious or critical axe violation (${blocking.map((v) => v.id).join(', ') || 'none'})`);
 }
 
 // Every page visited: axe, no sideways scrolling on the phone, and a screenshot of the viewport
@@ -109,24 +56,7 @@ async function look(page, vp, step) {
   if (vp.mobile) {
     // The phone's own width, not window.innerWidth: a mobile layout viewport widens to fit
     // content that sticks out, which would hide the very overflow looked for.
-    const wide = await page.evaluate((limit) => {
-      const width = document.documentElement.scrollWidth;
-      // Name what sticks out, outside the boxes meant to scroll, so a failure says where to look.
-      const out = [];
-      for (const e of document.querySelectorAll('body *')) {
-        const r = e.getBoundingClientRect();
-        if (r.width === 0 || r.right <= limit + 0.5 || e.closest('.table-scroll')) continue;
-        let clipped = false;
-        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
-          if (getComputedStyle(a).overflowX !== 'visible' && a.getBoundingClientRect().right <= limit + 0.5) {
-            clipped = true;
-            break;
-          }
-        }
-        if (!clipped) out.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.classList.length ? '.' + [...e.classList].join('.') : ''} right=${Math.round(r.right)}`);
-      }
-      return { width, out };
-    }, vp.width);
+    const wide = await stickingOut(page, vp.width);
     check(
       wide.width <= vp.width && wide.out.length === 0,
       `${label}: no horizontal scroll (scrollWidth ${wide.width} <= ${vp.width}; sticking out: ${wide.out.slice(0, 5).join(', ') || 'nothing'})`,
@@ -399,15 +329,13 @@ async function run() {
       try {
         id = await designer(page, vp);
       } catch (e) {
-        console.log(`FAIL ${vp.name} designer journey: ${e && e.message}`);
-        failures += 1;
+        checks.fail(`${vp.name} designer journey: ${e && e.message}`);
       }
       if (id) {
         try {
           await analyst(page, vp, id, vp.mobile ? 3 : 5);
         } catch (e) {
-          console.log(`FAIL ${vp.name} analyst journey: ${e && e.message}`);
-          failures += 1;
+          checks.fail(`${vp.name} analyst journey: ${e && e.message}`);
         }
       }
     } finally {
@@ -417,26 +345,7 @@ async function run() {
   }
 }
 
-const deadline = setTimeout(() => {
-  console.error('browser test: gave up after 150 s');
-  process.exit(1);
-}, 150_000);
-
-try {
-  await run();
-} catch (e) {
-  console.log(`FAIL ${e && e.stack ? e.stack : e}`);
-  failures += 1;
-}
-clearTimeout(deadline);
-
-console.log('\naxe-core (wcag2a, wcag2aa) violations per staff page:');
-for (const s of summary) {
-  const parts = ['critical', 'serious', 'moderate', 'minor']
-    .map((k) => `${k} ${s.byImpact[k] || 0}`)
-    .join(', ');
-  console.log(`  ${s.page.padEnd(24)} ${s.violations} (${parts})`);
-}
+const line = await checks.finish(run, 150, 'staff');
 console.log(`screenshots in ${SHOTS}`);
-console.log(`\nbrowser: staff ${passes} passed, ${failures} failed`);
-process.exit(failures === 0 ? 0 : 1);
+console.log(line);
+process.exit(checks.failures === 0 ? 0 : 1);
