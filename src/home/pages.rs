@@ -77,12 +77,8 @@ fn open_survey(
         id: survey.id().to_string(),
         title: survey.title().to_string(),
         responses_label: counted(progress.responses, "response", "responses"),
-        completion: progress.completion().map(|p| format!("{p} %")),
-        completion_note: if progress.invited == 0 {
-            "nobody invited".into()
-        } else {
-            format!("{} of {} invited", progress.completed, progress.invited)
-        },
+        completion: progress.completion_label(),
+        completion_note: progress.invited_note(),
         next: workspace::next_step(survey, 0, &progress, distribute),
         progress,
     })

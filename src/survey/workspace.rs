@@ -134,6 +134,20 @@ impl Progress {
     pub fn completion(&self) -> Option<i64> {
         (self.invited > 0).then(|| (self.completed * 100 + self.invited / 2) / self.invited)
     }
+
+    /// The completion as pages show it ("38%"), or `None` when nobody was invited.
+    pub fn completion_label(&self) -> Option<String> {
+        self.completion().map(|p| format!("{p}%"))
+    }
+
+    /// What the completion is of: "12 of 30 invited", or "nobody invited".
+    pub fn invited_note(&self) -> String {
+        if self.invited == 0 {
+            "nobody invited".into()
+        } else {
+            format!("{} of {} invited", self.completed, self.invited)
+        }
+    }
 }
 
 /// Whose surveys `user` works with: a designer their own, analysts and admins everyone's (as

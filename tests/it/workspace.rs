@@ -338,7 +338,7 @@ fn the_survey_list_shows_progress_and_the_next_step() {
     assert!(row.contains("Read the results"), "{row}");
     assert!(row.contains("1 today"), "{row}");
     assert!(
-        row.contains("50 %") && row.contains("1 of 2 invited"),
+        row.contains("50%") && row.contains("1 of 2 invited"),
         "{row}"
     );
     assert!(row.contains("1 question "), "singular: {row}");
@@ -407,7 +407,7 @@ fn the_home_page_shows_what_needs_doing() {
         .collect();
     assert_eq!(today, ["1"]);
     assert!(
-        open.contains("0 %") && open.contains("0 of 1 invited"),
+        open.contains("0%") && open.contains("0 of 1 invited"),
         "{open}"
     );
     let attention = text_of(select(&html, "section[aria-labelledby=attention-heading]")[0]);

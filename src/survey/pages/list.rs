@@ -39,7 +39,7 @@ struct Row {
     questions_label: String,
     progress: Progress,
     responses_label: String,
-    /// "38 %", or `None` when nobody was invited.
+    /// "38%", or `None` when nobody was invited.
     completion: Option<String>,
     completion_note: String,
     next: Option<NextStep>,
@@ -60,12 +60,8 @@ impl Row {
         Ok(Row {
             questions_label: counted(survey.questions().len() as i64, "question", "questions"),
             responses_label: counted(progress.responses, "response", "responses"),
-            completion: progress.completion().map(|p| format!("{p} %")),
-            completion_note: if progress.invited == 0 {
-                "nobody invited".into()
-            } else {
-                format!("{} of {} invited", progress.completed, progress.invited)
-            },
+            completion: progress.completion_label(),
+            completion_note: progress.invited_note(),
             next: workspace::next_step(&survey, blocking, &progress, distribute),
             progress,
             status_label: workspace::status_label(survey.status()),
