@@ -76,7 +76,7 @@ fn the_pages_choose_and_show_the_audience() {
         "{page}"
     );
     let list = app.client.get("/surveys").dispatch().into_string().unwrap();
-    assert!(list.contains("<td>Suppliers</td>"), "{list}");
+    assert!(list.contains(" · Suppliers · created"), "{list}");
 
     let refused = app
         .client

@@ -279,3 +279,10 @@ pub(super) fn languages(current: &str) -> Vec<LanguageOption> {
         })
         .collect()
 }
+
+/// The lines of a textarea's text, for templates to join with `&#10;`. Handlebars indents
+/// every line of a partial included on an indented line (the layout includes each page so), so a
+/// literal line break inside a textarea would come back from the browser with spaces added.
+pub(super) fn text_lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}

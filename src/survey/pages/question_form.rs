@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::forms::QuestionForm;
-use super::view::text_lines;
+use super::forms::text_lines;
 
 /// Every question kind, with the name designers see, in the order the select offers them.
 pub(super) const KINDS: [(&str, &str); 8] = [

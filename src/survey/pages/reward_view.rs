@@ -4,7 +4,8 @@
 use rocket_dyn_templates::{Template, context};
 
 use super::forms::RewardForm;
-use super::view::{Attempt, text_lines};
+use super::forms::text_lines;
+use super::view::Attempt;
 use crate::auth::model::User;
 use crate::auth::session::Me;
 use crate::survey::incentive::{CouponMode, Incentive};

@@ -15,6 +15,7 @@ use crate::survey::workspace::Tabs;
 use crate::survey::{Kind, Question};
 use crate::web::wording::counted;
 
+use super::forms::text_lines;
 use super::question_form::{FormView, form_view, kind_label};
 
 /// A form the server refused, shown again with what was typed and why.
@@ -50,13 +51,6 @@ fn hint_view(hint: &Hint, number: Option<usize>) -> HintView {
         message: hint.message.clone(),
         number,
     }
-}
-
-/// The lines of a textarea's text, for templates to join with `&#10;`. Handlebars indents
-/// every line of a partial included on an indented line (the layout includes each page so), so a
-/// literal line break inside a textarea would come back from the browser with spaces added.
-pub(super) fn text_lines(text: &str) -> Vec<String> {
-    text.lines().map(str::to_string).collect()
 }
 
 #[derive(Serialize)]
