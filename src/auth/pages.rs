@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 use crate::ids::{MalformedId, UserId};
 use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
-use crate::web::staff_text::BrowserLang;
 use crate::web::peer::ClientAddr;
+use crate::web::staff_text::BrowserLang;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![

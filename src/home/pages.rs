@@ -9,11 +9,11 @@ use crate::auth::{Role, Staff};
 use crate::complaint::model::{self as complaints, Filter};
 use crate::db::{Db, DbConn};
 use crate::error::Result;
+use crate::i18n::staff::StaffCatalog;
 use crate::insight::problems::{self, Problem};
 use crate::invite::model::InvitationStatus;
 use crate::survey::workspace::{self, NextStep, Progress};
 use crate::web::csrf::CsrfToken;
-use crate::i18n::staff::StaffCatalog;
 
 /// Open surveys listed; the survey list has the rest.
 const OPEN_SURVEYS: i64 = 8;

@@ -207,6 +207,11 @@ fn merge(index: usize) -> Result<BTreeMap<String, String>, String> {
     Ok(merged)
 }
 
+/// Every key of the English staff catalogue, for checks that compare a page against it.
+pub fn keys() -> Vec<String> {
+    english().strings.keys().cloned().collect()
+}
+
 /// Whether every staff catalogue reads and no key is defined by two areas; the server refuses
 /// to start otherwise.
 pub fn check() -> Result<(), String> {

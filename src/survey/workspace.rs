@@ -91,7 +91,11 @@ pub fn tabs(survey: &Survey, user: &User, page: Page) -> Tabs {
         link("workspace.tab.preview", "/preview", page == Page::Preview),
     ];
     if distribute {
-        tabs.push(link("workspace.tab.distribute", "/invitations", in_distribute));
+        tabs.push(link(
+            "workspace.tab.distribute",
+            "/invitations",
+            in_distribute,
+        ));
     }
     tabs.push(link("workspace.tab.results", "/results", in_results));
     let mut sub = Vec::new();
@@ -101,7 +105,11 @@ pub fn tabs(survey: &Survey, user: &User, page: Page) -> Tabs {
             "/invitations",
             page == Page::Invitations,
         ));
-        sub.push(link("workspace.sub.reward", "/reward", page == Page::Reward));
+        sub.push(link(
+            "workspace.sub.reward",
+            "/reward",
+            page == Page::Reward,
+        ));
         if !matches!(survey.incentive(), Incentive::None) {
             sub.push(link(
                 "workspace.sub.coupons",
@@ -111,8 +119,16 @@ pub fn tabs(survey: &Survey, user: &User, page: Page) -> Tabs {
         }
     }
     if in_results {
-        sub.push(link("workspace.sub.results", "/results", page == Page::Results));
-        sub.push(link("workspace.sub.responses", "/responses", page == Page::Responses));
+        sub.push(link(
+            "workspace.sub.results",
+            "/results",
+            page == Page::Results,
+        ));
+        sub.push(link(
+            "workspace.sub.responses",
+            "/responses",
+            page == Page::Responses,
+        ));
     }
     Tabs {
         title: survey.title().to_string(),
@@ -236,7 +252,9 @@ pub fn next_step(
         SurveyStatus::Open | SurveyStatus::Closed if progress.responses > 0 => {
             step(t.get("next.read").into(), "/results")
         }
-        SurveyStatus::Closed if can_distribute => step(t.get("next.reopen").into(), "#state-heading"),
+        SurveyStatus::Closed if can_distribute => {
+            step(t.get("next.reopen").into(), "#state-heading")
+        }
         _ => None,
     }
 }

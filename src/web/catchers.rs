@@ -13,8 +13,8 @@ use rocket_dyn_templates::{Template, context};
 
 use super::refusal::GuardFailure;
 use super::staff_text::BrowserLang;
-use crate::i18n::staff::{StaffCatalog, staff_catalog};
 use crate::error::{Error, code_for, json_envelope};
+use crate::i18n::staff::{StaffCatalog, staff_catalog};
 
 fn message_for(req: &Request<'_>, status: Status) -> (String, Option<String>) {
     if let GuardFailure(Some((message, field))) = req.local_cache(GuardFailure::default) {

@@ -185,10 +185,7 @@ pub(super) struct NewSurveyForm {
 }
 
 fn created(id: &str, what: String) -> Reply {
-    Reply::Flash(Flash::success(
-        Redirect::to(format!("/surveys/{id}")),
-        what,
-    ))
+    Reply::Flash(Flash::success(Redirect::to(format!("/surveys/{id}")), what))
 }
 
 #[post("/surveys", data = "<form>")]
