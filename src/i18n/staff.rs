@@ -92,7 +92,7 @@ pub fn from_accept_language(header: &str) -> Option<&'static str> {
         })
         .collect();
     // A stable sort keeps the written order among equal qualities.
-    asked.sort_by(|a, b| b.0.cmp(&a.0));
+    asked.sort_by_key(|&(quality, _)| std::cmp::Reverse(quality));
     asked.first().map(|(_, code)| *code)
 }
 

@@ -49,11 +49,14 @@ fn language_of(ctx: &Context) -> &'static str {
         .unwrap_or("en")
 }
 
+/// The `name=value` pairs of a helper call, values rendered as text.
+type NamedValues<'a> = Vec<(&'a str, String)>;
+
 /// The key (first parameter) and the named values (`name=value`) of a `t` or `tn` call.
 fn key_and_args<'a>(
     h: &'a Helper<'_>,
     name: &'static str,
-) -> Result<(&'a str, Vec<(&'a str, String)>), RenderErrorReason> {
+) -> Result<(&'a str, NamedValues<'a>), RenderErrorReason> {
     let key = h
         .param(0)
         .and_then(|p| p.value().as_str())
