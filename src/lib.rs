@@ -124,6 +124,10 @@ fn load_or_create_secret_key(data_dir: &Path) -> std::io::Result<String> {
 async fn start(rocket: Rocket<Build>) -> rocket::fairing::Result {
     match open(rocket.figment()).await {
         Ok((settings, db)) => {
+            if let Err(e) = i18n::staff::check() {
+                eprintln!("hearken: cannot start: {e}");
+                return Err(rocket);
+            }
             // The pages are written where rocket_dyn_templates reads them, before its fairing
             // (attached here, so it runs after this one) loads them.
             let rocket = match web::template::prepare(&settings) {

@@ -1,6 +1,7 @@
 //! Staff accounts and access: roles, password login with sessions, API tokens, failed-login
 //! limits and the first-run setup link.
 
+pub mod account;
 pub mod api;
 pub mod limiter;
 pub mod login;

@@ -21,6 +21,8 @@ pub struct User {
     pub credential_version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The staff-page language the user chose; `None` follows the browser.
+    pub language: Option<String>,
 }
 
 impl User {
@@ -88,6 +90,8 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
     pub credential_version: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
+    /// `Some(None)` clears the choice, so the browser decides again.
+    pub language: Option<Option<String>>,
 }
 
 pub fn update_user(conn: &mut DbConn, id: &str, changes: &UserChanges) -> Result<()> {

@@ -8,6 +8,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post, routes, uri};
 use rocket_dyn_templates::{Template, context};
 
+use super::account::{self, set_language};
 use super::model;
 use super::users::{self, NewUserInput, UserView};
 use super::{AdminOnly, Role, Staff, login, password, policy, session, setup};
@@ -18,6 +19,7 @@ use crate::ids::{MalformedId, UserId};
 use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::peer::ClientAddr;
+use crate::web::staff_text::BrowserLang;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -28,6 +30,7 @@ pub fn routes() -> Vec<rocket::Route> {
         setup_submit,
         account_page,
         change_password,
+        set_language,
         users_page,
         create_user,
         set_user_active
@@ -36,11 +39,20 @@ pub fn routes() -> Vec<rocket::Route> {
 
 /// A form-level error shown above the fields, naming the field when there is one, as a
 /// sentence: it starts with a capital, as the API's messages do not.
-fn problem(error: &Error) -> String {
+pub(super) fn problem(error: &Error) -> String {
     crate::web::capitalized(&match error {
         Error::Invalid { field, message } => format!("{}: {message}", field.replace('_', " ")),
         other => other.public_message(),
     })
+}
+
+/// [`problem`], except that a mismatch of the two passwords is already a whole sentence in the
+/// page's language.
+fn setup_problem(error: &Error) -> String {
+    match error {
+        Error::Invalid { field, message } if *field == "password_confirm" => message.clone(),
+        other => problem(other),
+    }
 }
 
 #[derive(FromForm)]
@@ -51,14 +63,19 @@ struct LoginForm {
 }
 
 #[get("/login")]
-fn login_page(staff: Option<Staff>, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) -> Reply {
+fn login_page(
+    staff: Option<Staff>,
+    lang: BrowserLang,
+    csrf: CsrfToken,
+    flash: Option<FlashMessage<'_>>,
+) -> Reply {
     if staff.is_some() {
         return Reply::Redirect(Redirect::to("/"));
     }
     let notice = flash.map(|f| f.message().to_string());
     Reply::Page(Template::render(
         "login",
-        context! { title: "Sign in", csrf: csrf.0, notice },
+        context! { title: lang.t().get("login.title"), staff_lang: lang.0, csrf: csrf.0, notice },
     ))
 }
 
@@ -68,6 +85,7 @@ async fn login_submit(
     settings: &State<Settings>,
     cookies: &CookieJar<'_>,
     peer: ClientAddr,
+    lang: BrowserLang,
     csrf: CsrfToken,
     form: CsrfForm<LoginForm>,
 ) -> Result<Reply> {
@@ -78,9 +96,17 @@ async fn login_submit(
             Ok(Reply::Redirect(Redirect::to("/")))
         }
         Err(error @ (Error::BadCredentials | Error::TooMany { .. })) => {
+            let t = lang.t();
+            let message = match error.retry_after() {
+                Some(secs) => t.format("login.too_many", &[("seconds", &secs.to_string())]),
+                None => t.get("login.bad_credentials").to_string(),
+            };
             let page = Template::render(
                 "login",
-                context! { title: "Sign in", csrf: csrf.0, email: form.email, error: crate::web::capitalized(&error.to_string()) },
+                context! {
+                    title: t.get("login.title"), staff_lang: lang.0, csrf: csrf.0, email: form.email,
+                    error: message,
+                },
             );
             Ok(match error.retry_after() {
                 Some(secs) => Reply::Later(crate::web::RetryLater {
@@ -108,38 +134,41 @@ async fn logout(
     staff: Staff,
     _form: CsrfForm<CsrfOnly>,
 ) -> Result<Flash<Redirect>> {
+    let signed_out = staff.t().get("login.signed_out");
     session::sign_out(db, settings, cookies, staff).await?;
-    Ok(Flash::success(
-        Redirect::to(uri!(login_page)),
-        "You are signed out.",
-    ))
+    Ok(Flash::success(Redirect::to(uri!(login_page)), signed_out))
 }
 
 #[get("/setup/<token>")]
-async fn setup_page(db: &State<Db>, token: &str, csrf: CsrfToken) -> Result<Reply> {
+async fn setup_page(
+    db: &State<Db>,
+    token: &str,
+    lang: BrowserLang,
+    csrf: CsrfToken,
+) -> Result<Reply> {
     let token = token.to_string();
     let valid = db.run(move |conn| setup::is_valid(conn, &token)).await?;
     if !valid {
-        return Ok(used_setup_link());
+        return Ok(used_setup_link(lang));
     }
     Ok(Reply::Page(Template::render(
         "setup",
-        context! { title: "Create the first admin", csrf: csrf.0 },
+        context! { title: lang.t().get("setup.title"), staff_lang: lang.0, csrf: csrf.0 },
     )))
 }
 
 /// A setup link that was used, or replaced by a restart: say which, and where to go instead.
-fn used_setup_link() -> Reply {
+fn used_setup_link(lang: BrowserLang) -> Reply {
+    let t = lang.t();
     Reply::Status((
         Status::NotFound,
         Template::render(
             "error",
             context! {
-                title: "This setup link no longer works",
+                title: t.get("setup.used_title"),
                 status: 404,
-                message: "A setup link works once, and each restart before the first admin exists \
-                          replaces it. If the first admin has been created, sign in; if not, \
-                          restart the server and open the new link it prints.",
+                message: t.get("setup.used_message"),
+                staff_lang: lang.0,
                 signed_out: false,
                 sign_in: true,
             },
@@ -162,6 +191,7 @@ async fn setup_submit(
     settings: &State<Settings>,
     cookies: &CookieJar<'_>,
     token: &str,
+    lang: BrowserLang,
     csrf: CsrfToken,
     form: CsrfForm<SetupForm>,
 ) -> Result<Reply> {
@@ -169,7 +199,7 @@ async fn setup_submit(
     let token = token.to_string();
     let probe = token.clone();
     if !db.run(move |conn| setup::is_valid(conn, &probe)).await? {
-        return Ok(used_setup_link());
+        return Ok(used_setup_link(lang));
     }
     let checked =
         NewUserInput::check(&form.email, &form.name, "admin", &form.password).and_then(|input| {
@@ -178,7 +208,7 @@ async fn setup_submit(
             } else {
                 Err(Error::invalid(
                     "password_confirm",
-                    "does not match the password",
+                    lang.t().get("setup.password_mismatch"),
                 ))
             }
         });
@@ -187,7 +217,10 @@ async fn setup_submit(
         Err(error) => {
             let page = Template::render(
                 "setup",
-                context! { title: "Create the first admin", csrf: csrf.0, name: form.name, email: form.email, error: problem(&error) },
+                context! {
+                    title: lang.t().get("setup.title"), staff_lang: lang.0, csrf: csrf.0,
+                    name: form.name, email: form.email, error: setup_problem(&error),
+                },
             );
             return Ok(Reply::Status((Status::UnprocessableEntity, page)));
         }
@@ -215,10 +248,7 @@ async fn setup_submit(
 #[get("/account")]
 fn account_page(staff: Staff, csrf: CsrfToken, flash: Option<FlashMessage<'_>>) -> Template {
     let notice = flash.map(|f| f.message().to_string());
-    Template::render(
-        "account",
-        context! { title: "Your account", me: staff.me(), csrf: csrf.0, notice },
-    )
+    account::page(&staff, csrf.0, notice, None)
 }
 
 #[derive(FromForm)]
@@ -242,21 +272,17 @@ async fn change_password(
     let stored = staff.user.password_hash.clone();
     let current = form.current_password.clone();
     let current_ok = crate::blocking(move || password::verify(&current, &stored)).await?;
+    let t = staff.t();
     let checked = if !current_ok {
-        Err(Error::invalid("current_password", "is not correct"))
+        Err(t.get("account.current_wrong").to_string())
     } else if form.new_password != form.new_password_confirm {
-        Err(Error::invalid(
-            "new_password_confirm",
-            "does not match the new password",
-        ))
+        Err(t.get("account.confirm_mismatch").to_string())
     } else {
         policy::check("new_password", &form.new_password, &staff.user.email)
+            .map_err(|error| problem(&error))
     };
     if let Err(error) = checked {
-        let page = Template::render(
-            "account",
-            context! { title: "Your account", me: staff.me(), csrf: csrf.0, error: problem(&error) },
-        );
+        let page = account::page(&staff, csrf.0, None, Some(error));
         return Ok(Reply::Status((Status::UnprocessableEntity, page)));
     }
     let new_password = form.new_password;
@@ -274,7 +300,7 @@ async fn change_password(
     session::sign_in(db, settings, cookies, &user).await?;
     Ok(Reply::Flash(Flash::success(
         Redirect::to(uri!(account_page)),
-        "Your password is changed. Other sessions have been signed out.",
+        t.get("account.password_changed"),
     )))
 }
 

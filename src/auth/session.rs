@@ -14,6 +14,7 @@ use super::{AnyRole, Policy, Role};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::i18n::staff::{self, StaffCatalog, staff_catalog};
 use crate::ids;
 use crate::web::cookies::cookie;
 
@@ -30,6 +31,8 @@ pub fn session_cookie_name(settings: &Settings) -> &'static str {
 /// 401, which the page catcher turns into the sign-in page; with the wrong role: 403.
 pub struct Staff<P: Policy = AnyRole> {
     pub user: User,
+    /// The language of this member's pages: their choice, else their browser's.
+    lang: &'static str,
     token_hash: String,
     policy: PhantomData<P>,
 }
@@ -42,6 +45,16 @@ impl<P: Policy> Staff<P> {
     pub fn require(&self, allowed: &[Role]) -> Result<()> {
         self.role().require(allowed)
     }
+
+    /// The language of this member's pages.
+    pub fn lang(&self) -> &'static str {
+        self.lang
+    }
+
+    /// The staff strings in this member's language, for notices and labels built in Rust.
+    pub fn t(&self) -> &'static StaffCatalog {
+        staff_catalog(self.lang)
+    }
 }
 
 /// Who is signed in, for the page header of every staff page.
@@ -51,15 +64,21 @@ pub struct Me {
     email: String,
     role: &'static str,
     is_admin: bool,
+    /// The language the page is written in; the `t` and `tn` template helpers read it.
+    language: &'static str,
+    /// The language the member chose, `None` when their browser decides.
+    chosen_language: Option<&'static str>,
 }
 
 impl Me {
-    pub fn of(user: &User) -> Me {
+    pub fn of(user: &User, lang: &'static str) -> Me {
         Me {
             name: user.name.clone(),
             email: user.email.clone(),
             role: user.role().as_str(),
             is_admin: user.role() == Role::Admin,
+            language: lang,
+            chosen_language: user.language.as_deref().and_then(staff::supported),
         }
     }
 }
@@ -67,7 +86,7 @@ impl Me {
 impl<P: Policy> Staff<P> {
     /// The signed-in member for the page header.
     pub fn me(&self) -> Me {
-        Me::of(&self.user)
+        Me::of(&self.user, self.lang)
     }
 }
 
@@ -105,8 +124,13 @@ async fn authenticate<P: Policy>(req: &Request<'_>) -> Result<Staff<P>> {
     .await
     .and_then(|(user, token_hash)| {
         user.role().require(P::ALLOWED)?;
+        let lang = staff::resolve(
+            user.language.as_deref(),
+            req.headers().get_one("Accept-Language"),
+        );
         Ok(Staff {
             user,
+            lang,
             token_hash,
             policy: PhantomData,
         })

@@ -142,6 +142,19 @@ pub fn set_password(conn: &mut DbConn, user: &User, password_hash: String) -> Re
     model::delete_sessions_of(conn, &user.id)
 }
 
+/// Stores the language `user_id` reads the staff pages in; `None` lets their browser choose.
+pub fn set_language(conn: &mut DbConn, user_id: &str, language: Option<&str>) -> Result<()> {
+    model::update_user(
+        conn,
+        user_id,
+        &UserChanges {
+            language: Some(language.map(str::to_string)),
+            updated_at: Some(db::now()),
+            ..UserChanges::default()
+        },
+    )
+}
+
 /// Activates or deactivates a user; a deactivated user's sessions end at once and their API
 /// tokens stop working (tokens are checked against the user's state on every call).
 pub fn set_active(conn: &mut DbConn, user_id: &str, active: bool) -> Result<()> {

@@ -11,6 +11,7 @@ diesel::table! {
         credential_version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        language -> Nullable<Text>,
     }
 }
 

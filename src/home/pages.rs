@@ -9,11 +9,11 @@ use crate::auth::{Role, Staff};
 use crate::complaint::model::{self as complaints, Filter};
 use crate::db::{Db, DbConn};
 use crate::error::Result;
+use crate::i18n::staff::StaffCatalog;
 use crate::insight::problems::{self, Problem};
 use crate::invite::model::InvitationStatus;
 use crate::survey::workspace::{self, NextStep, Progress};
 use crate::web::csrf::CsrfToken;
-use crate::web::wording::counted;
 
 /// Open surveys listed; the survey list has the rest.
 const OPEN_SURVEYS: i64 = 8;
@@ -68,6 +68,7 @@ struct Today {
 
 fn open_survey(
     conn: &mut DbConn,
+    t: &StaffCatalog,
     user: &User,
     survey: &crate::survey::model::Survey,
 ) -> Result<OpenSurvey> {
@@ -76,20 +77,20 @@ fn open_survey(
     Ok(OpenSurvey {
         id: survey.id().to_string(),
         title: survey.title().to_string(),
-        responses_label: counted(progress.responses, "response", "responses"),
+        responses_label: t.counted("progress.responses", progress.responses),
         completion: progress.completion_label(),
-        completion_note: progress.invited_note(),
-        next: workspace::next_step(survey, 0, &progress, distribute),
+        completion_note: workspace::completion_note(t, &progress),
+        next: workspace::next_step(t, survey, 0, &progress, distribute),
         progress,
     })
 }
 
-fn today(conn: &mut DbConn, user: &User) -> Result<Today> {
+fn today(conn: &mut DbConn, t: &StaffCatalog, user: &User) -> Result<Today> {
     let surveys = workspace::open_surveys(conn, user, OPEN_SURVEYS)?;
     let mut open = Vec::with_capacity(surveys.len());
     let mut failing = Vec::new();
     for survey in &surveys {
-        open.push(open_survey(conn, user, survey)?);
+        open.push(open_survey(conn, t, user, survey)?);
         if workspace::can_distribute(user, survey) {
             let failed = crate::invite::statuses::counts(conn, survey.id())?
                 .into_iter()
@@ -99,7 +100,7 @@ fn today(conn: &mut DbConn, user: &User) -> Result<Today> {
                 failing.push(Failing {
                     survey_id: survey.id().to_string(),
                     title: survey.title().to_string(),
-                    label: counted(failed, "invitation failed", "invitations failed"),
+                    label: t.counted("home.failed", failed),
                 });
             }
         }
@@ -140,17 +141,18 @@ fn today(conn: &mut DbConn, user: &User) -> Result<Today> {
 #[get("/")]
 async fn home(db: &State<Db>, staff: Staff, csrf: CsrfToken) -> Result<Template> {
     let user = staff.user.clone();
-    let today = db.run(move |conn| today(conn, &user)).await?;
+    let t = staff.t();
+    let today = db.run(move |conn| today(conn, t, &user)).await?;
     let designs = staff.role() != Role::Analyst;
     Ok(Template::render(
         "home",
         context! {
-            title: "Home",
+            title: t.get("home.title"),
             me: staff.me(),
             csrf: csrf.0,
             designs,
             problem_days: PROBLEM_DAYS,
-            follow_ups_label: counted(today.follow_ups_due, "follow-up is due", "follow-ups are due"),
+            follow_ups_label: t.counted("home.follow_ups", today.follow_ups_due),
             today,
         },
     ))

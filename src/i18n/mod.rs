@@ -6,6 +6,7 @@
 //! one entry per grammatical form, chosen by [`Catalog::plural`] (see [`plural`]).
 
 pub mod plural;
+pub mod staff;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -83,24 +84,7 @@ impl Catalog {
     /// over the template, so braces inside an argument (a section title, say) are never
     /// themselves treated as placeholders.
     pub fn format(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let template = self.get(key);
-        let mut out = String::with_capacity(template.len());
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('}') else {
-                break;
-            };
-            out.push_str(&rest[..open]);
-            let name = &after[..close];
-            match args.iter().find(|(n, _)| *n == name) {
-                Some((_, value)) => out.push_str(value),
-                None => out.push_str(&rest[open..open + close + 2]),
-            }
-            rest = &after[close + 1..];
-        }
-        out.push_str(rest);
-        out
+        fill(self.get(key), args)
     }
 
     /// [`format`](Self::format) for a phrase with a count: the entry `<key>_<form>` for the form
@@ -118,6 +102,33 @@ impl Catalog {
     pub fn strings(&self) -> &BTreeMap<String, String> {
         &self.strings
     }
+}
+
+/// `template` with its `{name}` placeholders filled from `args`, for respondent and staff
+/// strings alike.
+///
+/// A placeholder with no matching argument is left as written, so a missing argument shows up
+/// on the page instead of silently vanishing. Substitution is a single pass over the template,
+/// so braces inside an argument (a section title, say) are never themselves treated as
+/// placeholders.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        let name = &after[..close];
+        match args.iter().find(|(n, _)| *n == name) {
+            Some((_, value)) => out.push_str(value),
+            None => out.push_str(&rest[open..open + close + 2]),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn catalogs() -> &'static [Catalog] {

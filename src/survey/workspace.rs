@@ -10,6 +10,7 @@ use crate::auth::Role;
 use crate::auth::model::User;
 use crate::db::DbConn;
 use crate::error::Result;
+use crate::i18n::staff::StaffCatalog;
 use crate::respond::model::{count_responses, count_responses_since};
 use crate::survey::incentive::Incentive;
 use crate::survey::model::{Survey, SurveyStatus};
@@ -33,6 +34,7 @@ pub struct Tabs {
     id: String,
     title: String,
     status: &'static str,
+    /// A staff-catalogue key, as the tab labels are.
     status_label: &'static str,
     /// False on the preview, whose heading is the respondent page's own.
     heading: bool,
@@ -43,17 +45,18 @@ pub struct Tabs {
 
 #[derive(Debug, Serialize)]
 struct Link {
+    /// A staff-catalogue key; the partial translates it.
     label: &'static str,
     href: String,
     current: bool,
 }
 
-/// How a survey's status reads on staff pages.
+/// The staff-catalogue key of how a survey's status reads on staff pages.
 pub fn status_label(status: SurveyStatus) -> &'static str {
     match status {
-        SurveyStatus::Draft => "Draft",
-        SurveyStatus::Open => "Open for answers",
-        SurveyStatus::Closed => "Closed",
+        SurveyStatus::Draft => "status.draft",
+        SurveyStatus::Open => "status.open",
+        SurveyStatus::Closed => "status.closed",
     }
 }
 
@@ -77,35 +80,55 @@ pub fn tabs(survey: &Survey, user: &User, page: Page) -> Tabs {
     let in_results = matches!(page, Page::Results | Page::Responses | Page::Coding);
     let mut tabs = vec![
         link(
-            if distribute { "Build" } else { "Questions" },
+            if distribute {
+                "workspace.tab.build"
+            } else {
+                "workspace.tab.questions"
+            },
             "",
             page == Page::Build,
         ),
-        link("Preview", "/preview", page == Page::Preview),
+        link("workspace.tab.preview", "/preview", page == Page::Preview),
     ];
     if distribute {
-        tabs.push(link("Distribute", "/invitations", in_distribute));
+        tabs.push(link(
+            "workspace.tab.distribute",
+            "/invitations",
+            in_distribute,
+        ));
     }
-    tabs.push(link("Results", "/results", in_results));
+    tabs.push(link("workspace.tab.results", "/results", in_results));
     let mut sub = Vec::new();
     if in_distribute {
         sub.push(link(
-            "Invitations",
+            "workspace.sub.invitations",
             "/invitations",
             page == Page::Invitations,
         ));
-        sub.push(link("Reward", "/reward", page == Page::Reward));
+        sub.push(link(
+            "workspace.sub.reward",
+            "/reward",
+            page == Page::Reward,
+        ));
         if !matches!(survey.incentive(), Incentive::None) {
             sub.push(link(
-                "Coupons and prize draw",
+                "workspace.sub.coupons",
                 "/incentive",
                 page == Page::Coupons,
             ));
         }
     }
     if in_results {
-        sub.push(link("Results", "/results", page == Page::Results));
-        sub.push(link("Responses", "/responses", page == Page::Responses));
+        sub.push(link(
+            "workspace.sub.results",
+            "/results",
+            page == Page::Results,
+        ));
+        sub.push(link(
+            "workspace.sub.responses",
+            "/responses",
+            page == Page::Responses,
+        ));
     }
     Tabs {
         title: survey.title().to_string(),
@@ -115,6 +138,21 @@ pub fn tabs(survey: &Survey, user: &User, page: Page) -> Tabs {
         id,
         tabs,
         sub,
+    }
+}
+
+/// How many of those invited answered, as the survey list and the home page note it.
+pub fn completion_note(t: &StaffCatalog, progress: &Progress) -> String {
+    if progress.invited == 0 {
+        t.get("progress.nobody_invited").to_string()
+    } else {
+        t.format(
+            "progress.invited",
+            &[
+                ("completed", &progress.completed.to_string()),
+                ("invited", &progress.invited.to_string()),
+            ],
+        )
     }
 }
 
@@ -138,15 +176,6 @@ impl Progress {
     /// The completion as pages show it ("38%"), or `None` when nobody was invited.
     pub fn completion_label(&self) -> Option<String> {
         self.completion().map(|p| format!("{p}%"))
-    }
-
-    /// What the completion is of: "12 of 30 invited", or "nobody invited".
-    pub fn invited_note(&self) -> String {
-        if self.invited == 0 {
-            "nobody invited".into()
-        } else {
-            format!("{} of {} invited", self.completed, self.invited)
-        }
     }
 }
 
@@ -195,8 +224,10 @@ pub struct NextStep {
 
 /// The one thing most worth doing next with a survey: add questions, fix what blocks
 /// publishing, publish, invite, remind, or read the results. `blocking` counts the lint's
-/// must-fix hints; those who may not distribute are only sent to read.
+/// must-fix hints; those who may not distribute are only sent to read. The label is in the
+/// language of `t`.
 pub fn next_step(
+    t: &StaffCatalog,
     survey: &Survey,
     blocking: usize,
     progress: &Progress,
@@ -212,27 +243,23 @@ pub fn next_step(
     match survey.status() {
         SurveyStatus::Draft if !can_distribute => None,
         SurveyStatus::Draft if survey.questions().is_empty() => {
-            step("Add the first question".into(), "#add-heading")
+            step(t.get("next.add_question").into(), "#add-heading")
         }
-        SurveyStatus::Draft if blocking > 0 => step(
-            format!(
-                "Fix {} before publishing",
-                crate::web::wording::counted(blocking as i64, "problem", "problems")
-            ),
-            "",
-        ),
-        SurveyStatus::Draft => step("Preview, then publish".into(), "/preview"),
+        SurveyStatus::Draft if blocking > 0 => step(t.counted("next.fix", blocking as i64), ""),
+        SurveyStatus::Draft => step(t.get("next.preview").into(), "/preview"),
         SurveyStatus::Open if progress.responses == 0 && can_distribute => {
             if progress.invited == 0 {
-                step("Invite people".into(), "/invitations")
+                step(t.get("next.invite").into(), "/invitations")
             } else {
-                step("Remind those who have not answered".into(), "/invitations")
+                step(t.get("next.remind").into(), "/invitations")
             }
         }
         SurveyStatus::Open | SurveyStatus::Closed if progress.responses > 0 => {
-            step("Read the results".into(), "/results")
+            step(t.get("next.read").into(), "/results")
         }
-        SurveyStatus::Closed if can_distribute => step("Open it again".into(), "#state-heading"),
+        SurveyStatus::Closed if can_distribute => {
+            step(t.get("next.reopen").into(), "#state-heading")
+        }
         _ => None,
     }
 }

@@ -12,7 +12,9 @@ use rocket::{Catcher, Request, catch, catchers};
 use rocket_dyn_templates::{Template, context};
 
 use super::refusal::GuardFailure;
+use super::staff_text::BrowserLang;
 use crate::error::{Error, code_for, json_envelope};
+use crate::i18n::staff::{StaffCatalog, staff_catalog};
 
 fn message_for(req: &Request<'_>, status: Status) -> (String, Option<String>) {
     if let GuardFailure(Some((message, field))) = req.local_cache(GuardFailure::default) {
@@ -98,13 +100,36 @@ struct HtmlCaught(Status, Option<serde_json::Value>);
 
 impl<'r> Responder<'r, 'static> for HtmlCaught {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let (message, _) = message_for(req, self.0);
-        let message = match self.0.code {
-            404 => "There is nothing at this address.".to_string(),
-            _ => message,
+        let t = staff_catalog(language(req, self.1.as_ref()));
+        // A guard's own reason says more than the status; without one, the status in words.
+        let message = match req.local_cache(GuardFailure::default) {
+            GuardFailure(Some((message, _))) => message.clone(),
+            GuardFailure(None) => generic_message(t, self.0),
         };
         page_for(req, self.0, &message, self.1)
     }
+}
+
+/// The language of an error page: the signed-in member's, else the browser's.
+fn language(req: &Request<'_>, me: Option<&serde_json::Value>) -> &'static str {
+    me.and_then(|me| me.get("language"))
+        .and_then(serde_json::Value::as_str)
+        .and_then(crate::i18n::staff::supported)
+        .unwrap_or_else(|| BrowserLang::of(req).0)
+}
+
+/// What a status means, for an error page with nothing more specific to say.
+fn generic_message(t: &StaffCatalog, status: Status) -> String {
+    let key = match status.code {
+        400 | 401 | 403 | 404 | 405 | 413 | 422 => format!("error.message.{}", status.code),
+        s if s >= 500 => "error.message.500".to_string(),
+        _ => return capitalized_reason(status),
+    };
+    t.get(&key).to_string()
+}
+
+fn capitalized_reason(status: Status) -> String {
+    super::capitalized(status.reason_lossy())
 }
 
 #[catch(default)]
@@ -146,17 +171,18 @@ fn page_for(
     message: &str,
     me: Option<serde_json::Value>,
 ) -> response::Result<'static> {
-    let title = match status.code {
-        404 => "Page not found",
-        403 => "Not allowed",
-        401 => "Please sign in",
-        413 => "Too much data",
-        422 => "Something is not right",
-        429 => "Too many attempts",
-        503 => "Please try again in a minute",
-        s if s >= 500 => "Sorry",
-        _ => "Something went wrong",
-    };
+    let lang = language(req, me.as_ref());
+    let title = staff_catalog(lang).get(match status.code {
+        404 => "error.title.404",
+        403 => "error.title.403",
+        401 => "error.title.401",
+        413 => "error.title.413",
+        422 => "error.title.422",
+        429 => "error.title.429",
+        503 => "error.title.503",
+        s if s >= 500 => "error.title.500",
+        _ => "error.title.other",
+    });
     let me = me.filter(|_| status.code != 401);
     // A 401 page offers the sign-in form right there, and a signed-in member's header the
     // sign-out button: both need the form's CSRF token.
@@ -169,7 +195,10 @@ fn page_for(
     };
     let mut response = Template::render(
         "error",
-        context! { title, status: status.code, message, signed_out: status.code == 401, csrf, me },
+        context! {
+            title, status: status.code, message, signed_out: status.code == 401, csrf, me,
+            staff_lang: lang,
+        },
     )
     .respond_to(req)?;
     response.set_status(status);
@@ -209,6 +238,19 @@ impl<'r> Responder<'r, 'static> for Error {
                 .sized_body(body.len(), Cursor::new(body))
                 .finalize()
         } else {
+            // Messages that only name the status read better in the page's language; the rest
+            // are the handler's own (English) words for now.
+            let message = match self {
+                Self::NotFound | Self::Unauthorized => {
+                    let me = req.local_cache(SignedIn::default).0.clone();
+                    generic_message(staff_catalog(language(req, me.as_ref())), status)
+                }
+                _ if status.code >= 500 && status != Status::ServiceUnavailable => {
+                    let me = req.local_cache(SignedIn::default).0.clone();
+                    generic_message(staff_catalog(language(req, me.as_ref())), status)
+                }
+                _ => message,
+            };
             html_page(req, status, &message)?
         };
         if let Some(secs) = self.retry_after() {

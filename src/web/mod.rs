@@ -18,6 +18,7 @@ pub mod paging;
 pub mod peer;
 pub mod periodic;
 pub mod refusal;
+pub mod staff_text;
 pub mod template;
 pub mod text;
 pub mod unfinished;

@@ -235,6 +235,15 @@ pub fn attach(rocket: Rocket<Build>, dir: &Path) -> Rocket<Build> {
             engines
                 .handlebars
                 .register_helper("counted", Box::new(counted_helper));
+            engines
+                .handlebars
+                .register_helper("t", Box::new(super::staff_text::t_helper));
+            engines
+                .handlebars
+                .register_helper("tn", Box::new(super::staff_text::tn_helper));
+            engines
+                .handlebars
+                .register_helper("lang", Box::new(super::staff_text::lang_helper));
         }))
         .attach(AdHoc::on_ignite(
             "Hearken configuration after templates",

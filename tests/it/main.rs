@@ -56,6 +56,7 @@ mod setup;
 mod smtp;
 mod source;
 mod staff_edges;
+mod staff_language;
 mod strict_input;
 mod survey_pages;
 mod surveys;

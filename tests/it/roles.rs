@@ -30,6 +30,7 @@ const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/setup/<token>", Access::Public),
     ("GET", "/account", Access::Staff),
     ("POST", "/account/password", Access::Staff),
+    ("POST", "/account/language", Access::Staff),
     ("GET", "/admin/users", Access::Admin),
     ("POST", "/admin/users", Access::Admin),
     ("POST", "/admin/users/<id>/active", Access::Admin),

@@ -47,6 +47,7 @@ pub(super) struct Ctx<'a> {
     db: &'a Db,
     settings: &'a Settings,
     pub user: User,
+    me: Me,
     csrf: String,
     pub id: SurveyId,
     /// Which page a change comes from, shown again after a refusal and returned to after
@@ -66,6 +67,7 @@ impl<'a> Ctx<'a> {
             db,
             settings,
             user: staff.user.clone(),
+            me: staff.me(),
             csrf: csrf.0,
             id,
             page: Page::Build,
@@ -96,15 +98,16 @@ impl<'a> Ctx<'a> {
         let (survey, responses) = load(self.db, &self.user, &self.id).await?;
         let tabs = workspace::tabs(&survey, &self.user, self.page);
         if self.page == Page::Reward {
-            let page =
-                super::reward_view::page(&survey, tabs, &self.user, &self.csrf, notice, attempt);
+            let page = super::reward_view::page(
+                &survey, tabs, &self.user, &self.me, &self.csrf, notice, attempt,
+            );
             return Ok(Reply::Status((status, page)));
         }
         let room_hints = room_hints(self.db, &survey).await?;
         let input = PageInput {
             tabs,
             room_hints,
-            me: Me::of(&self.user),
+            me: self.me.clone(),
             can_edit: can_edit(&self.user, survey.owner_id()),
             csrf: self.csrf.clone(),
             responses,

@@ -14,6 +14,7 @@ use crate::auth::model::User;
 use crate::auth::{Designers, Role, Staff};
 use crate::db::{Db, DbConn};
 use crate::error::{Error, Result};
+use crate::i18n::staff::StaffCatalog;
 use crate::ids::SurveyId;
 use crate::survey::audience::Audience;
 use crate::survey::editing::{self, SurveyInput};
@@ -23,7 +24,6 @@ use crate::survey::templates;
 use crate::survey::workspace::{self, NextStep, Progress};
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::paging;
-use crate::web::wording::counted;
 use crate::web::{Reply, rfc3339};
 
 /// Surveys shown per page of the list.
@@ -35,7 +35,7 @@ struct Row {
     title: String,
     status: SurveyStatus,
     status_label: &'static str,
-    audience: &'static str,
+    audience: String,
     questions_label: String,
     progress: Progress,
     responses_label: String,
@@ -48,7 +48,7 @@ struct Row {
 }
 
 impl Row {
-    fn of(conn: &mut DbConn, user: &User, row: SurveyRow) -> Result<Row> {
+    fn of(conn: &mut DbConn, t: &StaffCatalog, user: &User, row: SurveyRow) -> Result<Row> {
         let survey = editing::load(conn, &row.id)?.ok_or(Error::NotFound)?;
         let progress = workspace::progress(conn, &survey)?;
         let blocking = if survey.status() == SurveyStatus::Draft {
@@ -58,11 +58,11 @@ impl Row {
         };
         let distribute = workspace::can_distribute(user, &survey);
         Ok(Row {
-            questions_label: counted(survey.questions().len() as i64, "question", "questions"),
-            responses_label: counted(progress.responses, "response", "responses"),
+            questions_label: t.counted("surveys.questions", survey.questions().len() as i64),
+            responses_label: t.counted("progress.responses", progress.responses),
             completion: progress.completion_label(),
-            completion_note: progress.invited_note(),
-            next: workspace::next_step(&survey, blocking, &progress, distribute),
+            completion_note: workspace::completion_note(t, &progress),
+            next: workspace::next_step(t, &survey, blocking, &progress, distribute),
             progress,
             status_label: workspace::status_label(survey.status()),
             created: rfc3339(row.created_at),
@@ -70,9 +70,32 @@ impl Row {
             id: row.id,
             title: row.title,
             status: row.status,
-            audience: Audience::parse(&row.audience).unwrap_or_default().label(),
+            audience: t
+                .get(audience_key(
+                    Audience::parse(&row.audience).unwrap_or_default(),
+                ))
+                .to_string(),
         })
     }
+}
+
+/// The staff-catalogue key of what the staff pages call an audience.
+fn audience_key(audience: Audience) -> &'static str {
+    match audience {
+        Audience::Customers => "audience.customers",
+        Audience::Employees => "audience.employees",
+        Audience::Suppliers => "audience.suppliers",
+    }
+}
+
+/// The audience choices of the "New survey" form, named in the member's language.
+fn audiences(t: &StaffCatalog, chosen: Audience) -> Vec<serde_json::Value> {
+    Audience::ALL
+        .into_iter()
+        .map(|a| {
+            serde_json::json!({"code": a.as_str(), "name": t.get(audience_key(a)), "selected": a == chosen})
+        })
+        .collect()
 }
 
 /// What was typed into the "New survey" form, kept when it is shown again with an error.
@@ -96,6 +119,7 @@ async fn render(
     // Designers see their own surveys; analysts and admins every survey (as the API lists them).
     let owner = (staff.role() == Role::Designer).then(|| staff.user.id.clone());
     let user = staff.user.clone();
+    let t = staff.t();
     let (rows, next) = db
         .run(move |conn| {
             let mut rows = model::page(conn, owner.as_deref(), after, PAGE_SIZE + 1)?;
@@ -109,7 +133,7 @@ async fn render(
                 .flatten();
             let rows = rows
                 .into_iter()
-                .map(|row| Row::of(conn, &user, row))
+                .map(|row| Row::of(conn, t, &user, row))
                 .collect::<Result<Vec<_>>>()?;
             Ok((rows, next))
         })
@@ -122,7 +146,7 @@ async fn render(
     Ok(Template::render(
         "survey_list",
         context! {
-            title: "Surveys",
+            title: t.get("surveys.title"),
             me: staff.me(),
             csrf,
             notice,
@@ -130,9 +154,7 @@ async fn render(
             next,
             can_design: staff.role().is_allowed(&[Role::Designer]),
             languages: view::languages(language),
-            audiences: super::forms::audiences(
-                Audience::parse(&typed.audience).unwrap_or_default()
-            ),
+            audiences: audiences(t, Audience::parse(&typed.audience).unwrap_or_default()),
             templates: templates::list(),
             typed,
         },
@@ -162,11 +184,8 @@ pub(super) struct NewSurveyForm {
     audience: String,
 }
 
-fn created(id: &str, what: &str) -> Reply {
-    Reply::Flash(Flash::success(
-        Redirect::to(format!("/surveys/{id}")),
-        what.to_string(),
-    ))
+fn created(id: &str, what: String) -> Reply {
+    Reply::Flash(Flash::success(Redirect::to(format!("/surveys/{id}")), what))
 }
 
 #[post("/surveys", data = "<form>")]
@@ -194,7 +213,7 @@ pub(super) async fn create_survey(
     match made {
         Ok(survey) => Ok(created(
             survey.id(),
-            "The survey is created as a draft. Add its questions below.",
+            staff.t().get("surveys.created_draft").to_string(),
         )),
         Err(error @ Error::Invalid { .. }) => {
             let typed = Typed {
@@ -227,7 +246,11 @@ pub(super) async fn create_from_template(
     let name = form.0.template;
     let Some(base) = templates::build(&name) else {
         let typed = Typed {
-            error: Some(format!("There is no built-in template called “{name}”.")),
+            error: Some(
+                staff
+                    .t()
+                    .format("surveys.no_such_template", &[("name", &name)]),
+            ),
             ..Typed::default()
         };
         let page = render(db, &staff, csrf.0, None, None, typed).await?;
@@ -239,7 +262,7 @@ pub(super) async fn create_from_template(
         .await?;
     Ok(created(
         survey.id(),
-        "The survey is created from the template as a draft. Adjust it below.",
+        staff.t().get("surveys.created_from_template").to_string(),
     ))
 }
 

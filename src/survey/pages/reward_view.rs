@@ -33,6 +33,7 @@ pub(super) fn page(
     survey: &Survey,
     tabs: Tabs,
     user: &User,
+    me: &Me,
     csrf: &str,
     notice: Option<String>,
     attempt: Attempt,
@@ -48,7 +49,7 @@ pub(super) fn page(
         context! {
             title: format!("Reward · {}", survey.title()),
             tabs,
-            me: Me::of(user),
+            me,
             csrf,
             notice,
             conflict,
