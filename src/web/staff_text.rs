@@ -1,4 +1,4 @@
-//! The staff pages' translation layer as pages and handlers use it: the `t`, `tn` and `lang`
+//! The staff pages' translation layer as pages and handlers use it: the `t`, `tn` and `staff_lang_code`
 //! template helpers, and the [`BrowserLang`] guard for pages nobody is signed in to.
 //!
 //! A page's language comes from its render context: `me.language` on a signed-in member's page
@@ -110,7 +110,8 @@ pub fn tn_helper(
     write_escaped(r, out, &text)
 }
 
-/// `{{lang}}`: the page's language code, for `<html lang>`.
+/// `{{staff_lang_code}}`: the staff page's language code, for `<html lang>` (named apart from the
+/// respondent pages' own `lang` value, which a helper of that name would hide).
 pub fn lang_helper(
     _: &Helper<'_>,
     _: &Handlebars<'_>,

@@ -243,7 +243,7 @@ pub fn attach(rocket: Rocket<Build>, dir: &Path) -> Rocket<Build> {
                 .register_helper("tn", Box::new(super::staff_text::tn_helper));
             engines
                 .handlebars
-                .register_helper("lang", Box::new(super::staff_text::lang_helper));
+                .register_helper("staff_lang_code", Box::new(super::staff_text::lang_helper));
         }))
         .attach(AdHoc::on_ignite(
             "Hearken configuration after templates",
