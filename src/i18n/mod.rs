@@ -169,6 +169,21 @@ fn parse(code: &str, source: &str) -> Option<BTreeMap<String, String>> {
     }
 }
 
+/// The `{name}` placeholders a catalogue string holds, for the tests that keep every language's
+/// strings in step with English.
+#[cfg(test)]
+fn placeholders(s: &str) -> std::collections::BTreeSet<&str> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        found.insert(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -185,18 +200,6 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-
-    fn placeholders(s: &str) -> BTreeSet<&str> {
-        let mut found = BTreeSet::new();
-        let mut rest = s;
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('}') else { break };
-            found.insert(&after[..close]);
-            rest = &after[close + 1..];
-        }
-        found
-    }
 
     fn raw(code: &str) -> BTreeMap<String, String> {
         let (_, source) = SOURCES.iter().find(|(c, _)| *c == code).unwrap();

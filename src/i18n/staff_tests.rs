@@ -4,19 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::i18n::plural;
-
-fn placeholders(s: &str) -> BTreeSet<&str> {
-    let mut found = BTreeSet::new();
-    let mut rest = s;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else { break };
-        found.insert(&after[..close]);
-        rest = &after[close + 1..];
-    }
-    found
-}
+use crate::i18n::{placeholders, plural};
 
 fn merged(code: &str) -> BTreeMap<String, String> {
     let index = STAFF_LANGUAGES.iter().position(|c| *c == code).unwrap();
