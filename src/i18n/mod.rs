@@ -7,6 +7,7 @@
 
 pub mod plural;
 pub mod staff;
+pub mod staff_messages;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

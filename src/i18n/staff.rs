@@ -13,50 +13,33 @@ use std::sync::OnceLock;
 /// Languages the staff pages are written in, English first because it is the fallback.
 pub const STAFF_LANGUAGES: [&str; 2] = ["en", "nl"];
 
-/// Each area's English and Dutch source, in the order of [`STAFF_LANGUAGES`].
-const AREAS: [(&str, [&str; 2]); 6] = [
-    (
-        "layout",
-        [
-            include_str!("staff/layout.en.json"),
-            include_str!("staff/layout.nl.json"),
-        ],
-    ),
-    (
-        "auth",
-        [
-            include_str!("staff/auth.en.json"),
-            include_str!("staff/auth.nl.json"),
-        ],
-    ),
-    (
-        "errors",
-        [
-            include_str!("staff/errors.en.json"),
-            include_str!("staff/errors.nl.json"),
-        ],
-    ),
-    (
-        "home",
-        [
-            include_str!("staff/home.en.json"),
-            include_str!("staff/home.nl.json"),
-        ],
-    ),
-    (
-        "surveys",
-        [
-            include_str!("staff/surveys.en.json"),
-            include_str!("staff/surveys.nl.json"),
-        ],
-    ),
-    (
-        "workspace",
-        [
-            include_str!("staff/workspace.en.json"),
-            include_str!("staff/workspace.nl.json"),
-        ],
-    ),
+/// An area's name and its English and Dutch source, in the order of [`STAFF_LANGUAGES`].
+macro_rules! area {
+    ($name:literal) => {
+        (
+            $name,
+            [
+                include_str!(concat!("staff/", $name, ".en.json")),
+                include_str!(concat!("staff/", $name, ".nl.json")),
+            ],
+        )
+    };
+}
+
+/// Each area's English and Dutch source.
+const AREAS: &[(&str, [&str; 2])] = &[
+    area!("layout"),
+    area!("auth"),
+    area!("errors"),
+    area!("home"),
+    area!("surveys"),
+    area!("workspace"),
+    area!("editor"),
+    area!("distribute"),
+    area!("users"),
+    area!("results"),
+    area!("listening"),
+    area!("fields"),
 ];
 
 /// The staff language for a stored or requested tag, by its primary subtag (`nl-BE` is Dutch).
@@ -142,8 +125,32 @@ impl StaffCatalog {
 
     /// A counted phrase whose count is also shown: `{count}` is `n` with its digits grouped.
     pub fn counted(&self, key: &str, n: i64) -> String {
-        let shown = crate::web::wording::grouped(n);
+        let shown = self.number(n);
         self.plural(key, n.unsigned_abs(), &[("count", &shown)])
+    }
+
+    /// A whole number with its digits grouped as this language writes it: "1,200" in English,
+    /// "1.200" in Dutch.
+    pub fn number(&self, n: i64) -> String {
+        crate::web::wording::grouped(n).replace(',', self.get("number.group"))
+    }
+
+    /// `x` with `places` decimals and this language's decimal sign: "4.5" in English, "4,5"
+    /// in Dutch (thousands grouped as [`number`](Self::number) does).
+    pub fn decimal(&self, x: f64, places: usize) -> String {
+        let fixed = format!("{:.places$}", x.abs());
+        let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
+        let sign = if x < 0.0 && fixed.chars().any(|c| ('1'..='9').contains(&c)) {
+            "-"
+        } else {
+            ""
+        };
+        let whole = self.number(whole.parse().unwrap_or(0));
+        if fraction.is_empty() {
+            format!("{sign}{whole}")
+        } else {
+            format!("{sign}{whole}{}{fraction}", self.get("number.decimal"))
+        }
     }
 }
 

@@ -131,3 +131,16 @@ fn lookups_fall_back_and_counts_pick_their_form() {
         "0 responses"
     );
 }
+
+#[test]
+fn numbers_are_written_as_each_language_writes_them() {
+    let (en, nl) = (staff_catalog("en"), staff_catalog("nl"));
+    assert_eq!(en.number(1_200), "1,200");
+    assert_eq!(nl.number(1_200), "1.200");
+    assert_eq!(nl.number(-1_234_567), "-1.234.567");
+    assert_eq!(en.decimal(4.26, 1), "4.3");
+    assert_eq!(nl.decimal(1234.5, 1), "1.234,5");
+    assert_eq!(nl.decimal(-0.04, 1), "0,0");
+    assert_eq!(en.decimal(-3.0, 0), "-3");
+    assert_eq!(nl.counted("surveys.questions", 1200), "1.200 vragen");
+}

@@ -103,10 +103,11 @@ pub fn tn_helper(
         .param(1)
         .and_then(|p| p.value().as_i64())
         .ok_or(RenderErrorReason::ParamNotFoundForIndex("tn", 1))?;
+    let catalog = staff_catalog(language_of(ctx));
     args.retain(|(name, _)| *name != "count");
-    args.push(("count", crate::web::wording::grouped(count)));
+    args.push(("count", catalog.number(count)));
     let args: Vec<(&str, &str)> = args.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let text = staff_catalog(language_of(ctx)).plural(key, count.unsigned_abs(), &args);
+    let text = catalog.plural(key, count.unsigned_abs(), &args);
     write_escaped(r, out, &text)
 }
 

@@ -62,49 +62,10 @@ struct CsrfOnly {
     csrf: String,
 }
 
-/// An error as a designer reads it beside a form: the field in words (`options, item 2`
-/// rather than `questions[3].options[1]`) and what is wrong with it. `own` is the index of the
-/// question the form edits; a problem in another question says which one.
+/// An error as a designer reads it beside a form, in English (see
+/// [`StaffCatalog::explain_in`](crate::i18n::staff::StaffCatalog::explain_in)).
 fn describe(error: &Error, own: Option<usize>) -> String {
-    let Error::Invalid { field, message } = error else {
-        return error.public_message();
-    };
-    let (index, rest) = match field
-        .strip_prefix("questions[")
-        .and_then(|tail| tail.split_once("]."))
-    {
-        Some((index, rest)) => (index.parse::<usize>().ok(), rest),
-        None => (None, field.as_str()),
-    };
-    // A message that quotes the item ("“Red” is listed twice") already says which one, and
-    // its words are easier to find in the list than a position is.
-    let names_item = message.starts_with('“');
-    let mut label = rest
-        .split('.')
-        .map(|part| match part.split_once('[') {
-            Some((name, _)) if names_item => name.replace('_', " "),
-            Some((name, tail)) => {
-                let item = tail.trim_end_matches(']').parse::<usize>().map_or_else(
-                    |_| tail.trim_end_matches(']').to_string(),
-                    |i| (i + 1).to_string(),
-                );
-                format!("{}, item {item}", name.replace('_', " "))
-            }
-            None => part.replace('_', " "),
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    if let Some(index) = index
-        && Some(index) != own
-    {
-        label = format!("question {} {label}", index + 1);
-    }
-    let stop = if message.ends_with(['.', '?', '!']) {
-        ""
-    } else {
-        "."
-    };
-    format!("{}: {message}{stop}", capitalized(&label))
+    crate::i18n::staff::staff_catalog("en").explain_in(error, own)
 }
 
 #[cfg(test)]
