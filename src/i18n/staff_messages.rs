@@ -123,10 +123,32 @@ impl StaffCatalog {
         patterns(self.code())
             .iter()
             .find_map(|pattern| {
-                let values = pattern.capture(english)?;
+                let values: Vec<(&str, String)> = pattern
+                    .capture(english)?
+                    .into_iter()
+                    .map(|(name, value)| (name, self.placeholder_text(name, value)))
+                    .collect();
+                let values: Vec<(&str, &str)> =
+                    values.iter().map(|(n, v)| (*n, v.as_str())).collect();
                 Some(super::fill(&pattern.translation, &values))
             })
             .unwrap_or_else(|| english.to_string())
+    }
+
+    /// A value taken from an English message: a message within the message (`{why}`,
+    /// `{problem}`) or a state (`{status}`) is said again in this language, a field (`{field}`)
+    /// in words; anything else (a number, a name someone typed) is kept as it is.
+    fn placeholder_text(&self, name: &str, value: &str) -> String {
+        match name {
+            "why" | "problem" | "status" => self.message_text(value),
+            "field" => self.field_label(value, None, false),
+            _ => value.to_string(),
+        }
+    }
+
+    /// An English API message as a sentence in this language.
+    pub fn sentence(&self, english: &str) -> String {
+        as_sentence(&self.message_text(english))
     }
 
     /// What went wrong, as a sentence in this language without naming the field: for an error

@@ -103,7 +103,13 @@ impl<'r> Responder<'r, 'static> for HtmlCaught {
         let t = staff_catalog(language(req, self.1.as_ref()));
         // A guard's own reason says more than the status; without one, the status in words.
         let message = match req.local_cache(GuardFailure::default) {
-            GuardFailure(Some((message, _))) => message.clone(),
+            GuardFailure(Some((message, Some(field)))) => {
+                match message.strip_prefix(&format!("{field}: ")) {
+                    Some(reason) => t.explain(&Error::invalid(field.as_str(), reason)),
+                    None => t.sentence(message),
+                }
+            }
+            GuardFailure(Some((message, None))) => t.sentence(message),
             GuardFailure(None) => generic_message(t, self.0),
         };
         page_for(req, self.0, &message, self.1)
@@ -238,18 +244,15 @@ impl<'r> Responder<'r, 'static> for Error {
                 .sized_body(body.len(), Cursor::new(body))
                 .finalize()
         } else {
-            // Messages that only name the status read better in the page's language; the rest
-            // are the handler's own (English) words for now.
+            let me = req.local_cache(SignedIn::default).0.clone();
+            let t = staff_catalog(language(req, me.as_ref()));
+            // Errors that only name the status are said by the status; the rest are explained.
             let message = match self {
-                Self::NotFound | Self::Unauthorized => {
-                    let me = req.local_cache(SignedIn::default).0.clone();
-                    generic_message(staff_catalog(language(req, me.as_ref())), status)
-                }
+                Self::NotFound | Self::Unauthorized => generic_message(t, status),
                 _ if status.code >= 500 && status != Status::ServiceUnavailable => {
-                    let me = req.local_cache(SignedIn::default).0.clone();
-                    generic_message(staff_catalog(language(req, me.as_ref())), status)
+                    generic_message(t, status)
                 }
-                _ => message,
+                _ => t.explain(&self),
             };
             html_page(req, status, &message)?
         };

@@ -57,6 +57,7 @@ mod smtp;
 mod source;
 mod staff_edges;
 mod staff_language;
+mod staff_messages;
 mod strict_input;
 mod survey_pages;
 mod surveys;
