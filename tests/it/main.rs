@@ -58,6 +58,7 @@ mod source;
 mod staff_edges;
 mod staff_language;
 mod staff_messages;
+mod staff_sweep;
 mod strict_input;
 mod survey_pages;
 mod surveys;

@@ -155,7 +155,7 @@ async fn render(
             can_design: staff.role().is_allowed(&[Role::Designer]),
             languages: view::languages(language),
             audiences: audiences(t, Audience::parse(&typed.audience).unwrap_or_default()),
-            templates: templates::list(),
+            templates: template_cards(t),
             typed,
         },
     ))
@@ -267,3 +267,25 @@ pub(super) async fn create_from_template(
 }
 
 crate::csrf_protected!(NewSurveyForm, TemplateForm);
+
+/// A built-in template as the list shows it: its name, and its title and description in the
+/// member's language (its questions are written in English whatever the page's language).
+#[derive(Serialize)]
+struct TemplateCard {
+    name: &'static str,
+    title: String,
+    description: String,
+}
+
+fn template_cards(t: &StaffCatalog) -> Vec<TemplateCard> {
+    templates::list()
+        .into_iter()
+        .map(|info| TemplateCard {
+            name: info.name,
+            title: t.get(&format!("templates.{}.title", info.name)).to_string(),
+            description: t
+                .get(&format!("templates.{}.description", info.name))
+                .to_string(),
+        })
+        .collect()
+}
