@@ -154,4 +154,24 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_dutch_member_reads_the_changes_in_dutch() {
+        let entries = history(
+            crate::i18n::staff::staff_catalog("nl"),
+            &[row(
+                2,
+                r#"{"status":{"from":"open","to":"resolved"},"channel":{"from":null,"to":"phone"},"solved_on_spot":{"from":false,"to":true}}"#,
+            )],
+            &HashMap::new(),
+        );
+        assert_eq!(
+            entries[0].lines,
+            [
+                "Binnengekomen via: (leeg) → telefoon",
+                "Ter plekke opgelost: nee → ja",
+                "Status: open → opgelost",
+            ]
+        );
+    }
 }

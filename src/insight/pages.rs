@@ -229,13 +229,21 @@ fn browser_href(survey: &str, tag: &str, period: &(String, String)) -> String {
 }
 
 /// What one link said, as an item of the page; `None` when it is gone.
-fn item(conn: &mut DbConn, link: &LinkRow, linked: bool) -> Result<Option<Item>> {
+fn item(conn: &mut DbConn, t: &StaffCatalog, link: &LinkRow, linked: bool) -> Result<Option<Item>> {
     let Some(said) = sources().said(conn, &target_of(link))? else {
         return Ok(None);
     };
     let (place, href) = match said.place {
         Some(place) => (place.name, linked.then_some(place.href)),
         None => (String::new(), None),
+    };
+    // A complaint's place is named "Complaint · Delivery" where every source is told apart in
+    // English; the page names it in the member's language.
+    let place = match place.strip_prefix("Complaint · ") {
+        Some(category) if link.kind == "complaint" => {
+            t.format("problems.complaint_place", &[("category", category)])
+        }
+        _ => place,
     };
     Ok(Some(Item {
         text: problems::cut(&said.text),
@@ -289,7 +297,7 @@ fn views(
                         None => per_survey.push((survey.clone(), 1)),
                     }
                     if answers.examples.len() < SHOWN
-                        && let Some(mut shown) = item(conn, link, true)?
+                        && let Some(mut shown) = item(conn, t, link, true)?
                         && !answers.examples.iter().any(|e| e.text == shown.text)
                     {
                         shown.href = Some(format!(
@@ -308,7 +316,7 @@ fn views(
                     };
                     if source.examples.len() + source.rest.len() >= SHOWN + LISTED {
                         source.unlisted += 1;
-                    } else if let Some(shown) = item(conn, link, linked)? {
+                    } else if let Some(shown) = item(conn, t, link, linked)? {
                         if source.examples.len() < SHOWN {
                             source.examples.push(shown);
                         } else {

@@ -386,6 +386,7 @@ fn a_dutch_member_sees_no_english_on_listening_pages() {
             "Grootste problemen",
             "3 uitspraken met deze tag, uit 2 soorten bronnen",
             "Aantekeningen uit focusgroepen",
+            "Klacht · Personeel",
         ],
     );
     let (status, html) = page(&app.client, "/problems?from=morgen");
