@@ -24,6 +24,7 @@ use crate::auth::{Designers, Policy, Readers, Role, Staff};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::i18n::staff::StaffCatalog;
 use crate::ids::{ComplaintId, MalformedId};
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::{Reply, paging};
@@ -50,11 +51,12 @@ struct Line {
     nature: String,
     received: String,
     status: String,
+    status_name: String,
     follow_up: String,
     follow_up_due: bool,
 }
 
-fn line(row: &ComplaintRow, now: chrono::NaiveDateTime) -> Line {
+fn line(t: &StaffCatalog, row: &ComplaintRow, now: chrono::NaiveDateTime) -> Line {
     let mut nature: String = row.nature.chars().take(120).collect();
     if row.nature.chars().count() > 120 {
         nature.push('…');
@@ -66,8 +68,9 @@ fn line(row: &ComplaintRow, now: chrono::NaiveDateTime) -> Line {
         nature,
         received: shown(Some(row.received_at)),
         status: row.status.clone(),
+        status_name: shown::status_name(t, &row.status),
         follow_up: match row.followed_up_at {
-            Some(at) => format!("done {}", shown(Some(at))),
+            Some(at) => t.format("complaints.done_at", &[("when", &shown(Some(at)))]),
             None => shown(row.follow_up_at),
         },
         follow_up_due: row.followed_up_at.is_none() && row.follow_up_at.is_some_and(|at| at <= now),
@@ -87,6 +90,7 @@ async fn list_page(
     after: Option<String>,
     flash: Option<FlashMessage<'_>>,
 ) -> Result<Template> {
+    let t = staff.t();
     let filter = super::api::filter_of(
         status.as_deref(),
         category.as_deref(),
@@ -137,12 +141,12 @@ async fn list_page(
     Ok(Template::render(
         "complaints",
         context! {
-            title: "Complaints",
+            title: t.get("complaints.title"),
             me: staff.me(),
             csrf: csrf.0,
             can_log: staff.role().require(&[Role::Designer]).is_ok(),
             notice: flash.map(|f| f.message().to_string()),
-            complaints: rows.iter().map(|r| line(r, now)).collect::<Vec<_>>(),
+            complaints: rows.iter().map(|r| line(t, r, now)).collect::<Vec<_>>(),
             next,
             filtered,
             status: filter.status.unwrap_or_default(),
@@ -150,21 +154,35 @@ async fn list_page(
             due: filter.follow_up_due.is_some(),
             q: filter.q.unwrap_or_default(),
             categories,
-            statuses: statuses(),
+            statuses: statuses(t),
         },
     ))
 }
 
 /// The statuses for a select: the stored text and what the page calls it.
-fn statuses() -> Vec<serde_json::Value> {
+fn statuses(t: &StaffCatalog) -> Vec<serde_json::Value> {
     ComplaintStatus::ALL
-        .map(|s| serde_json::json!({"code": s.as_str(), "name": crate::web::capitalized(s.as_str())}))
+        .map(|s| {
+            serde_json::json!({
+                "code": s.as_str(),
+                "name": crate::web::capitalized(&shown::status_name(t, s.as_str())),
+            })
+        })
         .to_vec()
+}
+
+/// The channels the form suggests: the stored text and what the page calls it.
+fn channels(t: &StaffCatalog) -> Vec<serde_json::Value> {
+    shown::CHANNELS
+        .iter()
+        .map(|code| serde_json::json!({"code": code, "name": t.get(&format!("complaints.channel.{code}"))}))
+        .collect()
 }
 
 /// Everything the form page needs besides the form's values.
 struct FormPage<'a> {
     me: Me,
+    t: &'static StaffCatalog,
     /// Whether the signed-in user may change complaints (analysts only read them).
     can_edit: bool,
     csrf: String,
@@ -206,6 +224,7 @@ async fn render_form(
             name: u.name,
         })
         .collect();
+    let t = page.t;
     let (error_field, error_message) = error.unzip();
     let tags_error = error_field
         .as_deref()
@@ -214,8 +233,8 @@ async fn render_form(
         "complaint_form",
         context! {
             title: match page.complaint {
-                Some(c) => format!("Complaint from {}", c.customer_name),
-                None => "Log a complaint".to_string(),
+                Some(c) => t.format("complaints.from", &[("name", &c.customer_name)]),
+                None => t.get("complaints.log").to_string(),
             },
             me: page.me,
             can_edit: page.can_edit,
@@ -223,12 +242,13 @@ async fn render_form(
             complaint: page.complaint.map(|c| context! {
                 id: &c.id,
                 status: &c.status,
+                status_name: shown::status_name(t, &c.status),
                 received: shown(Some(c.received_at)),
                 resolved: shown(c.resolved_at),
                 created: shown(Some(c.created_at)),
                 linked_contact: c.contact_id.is_some(),
             }),
-            history: shown::history(&page.history, &names),
+            history: shown::history(t, &page.history, &names),
             notice: page.notice,
             form: &form,
             owners,
@@ -237,7 +257,8 @@ async fn render_form(
             error_field,
             error_message,
             tags_error,
-            statuses: statuses(),
+            statuses: statuses(t),
+            channels: channels(t),
         },
     );
     Ok(if status == Status::Ok {
@@ -248,12 +269,9 @@ async fn render_form(
 }
 
 /// A refused form: the message beside the field it names, or above the form.
-fn refused(error: &Error) -> Option<(String, String)> {
+fn refused(t: &StaffCatalog, error: &Error) -> Option<(String, String)> {
     match error {
-        Error::Invalid { field, message } => Some((
-            form_field(field),
-            crate::web::capitalized(&format!("{message}.")),
-        )),
+        Error::Invalid { field, .. } => Some((form_field(field), t.reason(error))),
         _ => None,
     }
 }
@@ -267,6 +285,7 @@ async fn new_page(db: &State<Db>, staff: Staff<Designers>, csrf: CsrfToken) -> R
     };
     let page = FormPage {
         me: staff.me(),
+        t: staff.t(),
         can_edit: true,
         csrf: csrf.0,
         complaint: None,
@@ -295,18 +314,21 @@ async fn log_complaint(
     match result {
         Ok(row) => Ok(Reply::Flash(Flash::success(
             Redirect::to(format!("/complaints/{}", row.id)),
-            format!("The complaint from {} is logged.", row.customer_name),
+            staff
+                .t()
+                .format("complaints.logged", &[("name", &row.customer_name)]),
         ))),
         Err(error @ Error::Invalid { .. }) => {
             let page = FormPage {
                 me: staff.me(),
+                t: staff.t(),
                 can_edit: true,
                 csrf: csrf.0,
                 complaint: None,
                 history: Vec::new(),
                 notice: None,
             };
-            render_form(db, page, typed, refused(&error), error.status()).await
+            render_form(db, page, typed, refused(staff.t(), &error), error.status()).await
         }
         Err(other) => Err(other),
     }
@@ -321,16 +343,21 @@ async fn goals_page(
 ) -> Result<Template> {
     let timings = db.run(model::timings).await?;
     let goals = goals::compute(&timings, settings.complaint_target_hours, db::now());
-    let percent = |share: Option<f64>| share.map(|s| format!("{:.0} %", s * 100.0));
+    let t = staff.t();
+    let percent = |share: Option<f64>| {
+        share.map(|s| t.format("complaints.percent", &[("value", &t.decimal(s * 100.0, 0))]))
+    };
     Ok(Template::render(
         "complaint_goals",
         context! {
-            title: "Service goals",
+            title: t.get("complaints.goals"),
             me: staff.me(),
             csrf: csrf.0,
             within_target: percent(goals.resolved_within_target_share),
             satisfied: percent(goals.satisfied_share),
-            median_hours: goals.median_hours_to_resolve.map(|h| format!("{h:.1}")),
+            median_hours: goals.median_hours_to_resolve.map(|h| t.decimal(h, 1)),
+            overdue: t.number(goals.follow_ups_overdue as i64),
+            resolved: t.number(goals.resolved as i64),
             goals,
         },
     ))
@@ -357,6 +384,7 @@ async fn complaint_page(
     let (row, history, tags) = load(db, id?).await?;
     let page = FormPage {
         me: staff.me(),
+        t: staff.t(),
         can_edit: staff.role().require(Designers::ALLOWED).is_ok(),
         csrf: csrf.0,
         complaint: Some(&row),
@@ -384,19 +412,20 @@ async fn save_complaint(
     match result {
         Ok(_) => Ok(Reply::Flash(Flash::success(
             Redirect::to(format!("/complaints/{id}")),
-            "The changes are saved.".to_string(),
+            staff.t().get("complaints.saved").to_string(),
         ))),
         Err(error @ Error::Invalid { .. }) => {
             let (row, history, _) = load(db, id).await?;
             let page = FormPage {
                 me: staff.me(),
+                t: staff.t(),
                 can_edit: true,
                 csrf: csrf.0,
                 complaint: Some(&row),
                 history,
                 notice: None,
             };
-            render_form(db, page, typed, refused(&error), error.status()).await
+            render_form(db, page, typed, refused(staff.t(), &error), error.status()).await
         }
         Err(other) => Err(other),
     }

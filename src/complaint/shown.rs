@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::model::ChangeRow;
+use crate::i18n::staff::StaffCatalog;
 
 /// A time as staff read it.
 pub fn shown(at: Option<NaiveDateTime>) -> String {
@@ -26,43 +27,38 @@ pub struct Entry {
     pub lines: Vec<String>,
 }
 
-/// The form's name for a field of the record.
-fn label(field: &str) -> String {
-    let known = match field {
-        "customer.name" => "Customer name",
-        "customer.phone" => "Phone",
-        "customer.email" => "Email",
-        "customer.address" => "Address",
-        "customer" => "Customer",
-        "received_by" => "Received by",
-        "received_at" => "Received at",
-        "channel" => "How it came in",
-        "nature" => "What happened",
-        "agreed_solution" => "Agreed solution",
-        "solved_on_spot" => "Solved on the spot",
-        "promised_at" => "Promised for",
-        "steps_taken" => "Steps being taken",
-        "follow_up_at" => "Follow-up",
-        "followed_up_at" => "Followed up on",
-        "customer_satisfied" => "Customer satisfied",
-        "compensation" => "Compensation",
-        "prevention" => "How to avoid it in future",
-        "resolved_at" => "Resolved at",
-        "owner_id" => "Owner",
-        "status" => "Status",
-        "category" => "Category",
-        other => return crate::web::capitalized(&other.replace('_', " ")),
-    };
-    known.to_string()
+/// The values of `channel` the form suggests; any other text is shown as typed.
+pub const CHANNELS: [&str; 5] = ["counter", "phone", "email", "letter", "website"];
+
+/// A stored status as the page names it ("resolved"), in the member's language.
+pub fn status_name(t: &StaffCatalog, status: &str) -> String {
+    let key = format!("complaints.state.{status}");
+    match t.get(&key) {
+        name if name != key => name.to_string(),
+        _ => status.to_string(),
+    }
 }
 
-fn value(field: &str, value: &Value, names: &HashMap<String, String>) -> String {
+/// The form's name for a field of the record.
+fn label(t: &StaffCatalog, field: &str) -> String {
+    let key = format!("complaints.field.{field}");
+    match t.get(&key) {
+        known if known != key => known.to_string(),
+        _ => crate::web::capitalized(&field.replace('_', " ")),
+    }
+}
+
+fn value(t: &StaffCatalog, field: &str, value: &Value, names: &HashMap<String, String>) -> String {
     match value {
-        Value::Null => "(empty)".to_string(),
-        Value::Bool(true) => "yes".into(),
-        Value::Bool(false) => "no".into(),
+        Value::Null => t.get("complaints.empty_value").to_string(),
+        Value::Bool(true) => t.get("complaints.value_yes").into(),
+        Value::Bool(false) => t.get("complaints.value_no").into(),
         Value::String(s) if field == "owner_id" => {
             names.get(s).cloned().unwrap_or_else(|| s.clone())
+        }
+        Value::String(s) if field == "status" => status_name(t, s),
+        Value::String(s) if field == "channel" && CHANNELS.contains(&s.as_str()) => {
+            t.get(&format!("complaints.channel.{s}")).to_lowercase()
         }
         Value::String(s) if field.ends_with("_at") => chrono::DateTime::parse_from_rfc3339(s)
             .map(|at| shown(Some(at.naive_utc())))
@@ -79,7 +75,11 @@ fn value(field: &str, value: &Value, names: &HashMap<String, String>) -> String 
 }
 
 /// The history as the page shows it; `names` maps staff user ids to names.
-pub fn history(rows: &[ChangeRow], names: &HashMap<String, String>) -> Vec<Entry> {
+pub fn history(
+    t: &StaffCatalog,
+    rows: &[ChangeRow],
+    names: &HashMap<String, String>,
+) -> Vec<Entry> {
     rows.iter()
         .map(|row| {
             let changes: Value = serde_json::from_str(&row.changes).unwrap_or(Value::Null);
@@ -90,11 +90,13 @@ pub fn history(rows: &[ChangeRow], names: &HashMap<String, String>) -> Vec<Entry
             } else {
                 map.iter()
                     .map(|(field, change)| {
-                        format!(
-                            "{}: {} → {}",
-                            label(field),
-                            value(field, &change["from"], names),
-                            value(field, &change["to"], names)
+                        t.format(
+                            "complaints.change",
+                            &[
+                                ("field", &label(t, field)),
+                                ("from", &value(t, field, &change["from"], names)),
+                                ("to", &value(t, field, &change["to"], names)),
+                            ],
                         )
                     })
                     .collect()
@@ -130,6 +132,7 @@ mod tests {
     fn changes_read_as_the_form_names_them() {
         let names = HashMap::from([("u1".to_string(), "Ada".to_string())]);
         let entries = history(
+            crate::i18n::staff::staff_catalog("en"),
             &[
                 row(1, r#"{"nature":{"from":null,"to":"Late"}}"#),
                 row(
@@ -148,6 +151,26 @@ mod tests {
                 "Follow-up: (empty) → 2027-01-15 08:00 UTC",
                 "Owner: u0 → Ada",
                 "Steps being taken: (empty) → Called back",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dutch_member_reads_the_changes_in_dutch() {
+        let entries = history(
+            crate::i18n::staff::staff_catalog("nl"),
+            &[row(
+                2,
+                r#"{"status":{"from":"open","to":"resolved"},"channel":{"from":null,"to":"phone"},"solved_on_spot":{"from":false,"to":true}}"#,
+            )],
+            &HashMap::new(),
+        );
+        assert_eq!(
+            entries[0].lines,
+            [
+                "Binnengekomen via: (leeg) → telefoon",
+                "Ter plekke opgelost: nee → ja",
+                "Status: open → opgelost",
             ]
         );
     }

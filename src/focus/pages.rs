@@ -17,6 +17,7 @@ use crate::auth::{Designers, Staff};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::i18n::staff::StaffCatalog;
 use crate::survey::audience::Audience;
 use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
@@ -90,6 +91,15 @@ fn shown(at: chrono::NaiveDateTime) -> String {
     crate::web::to_the_minute(at)
 }
 
+/// What the staff pages call an audience, in the member's language.
+fn audience_name(t: &StaffCatalog, audience: Audience) -> &str {
+    t.get(match audience {
+        Audience::Customers => "audience.customers",
+        Audience::Employees => "audience.employees",
+        Audience::Suppliers => "audience.suppliers",
+    })
+}
+
 #[get("/focus-groups")]
 async fn list_page(
     db: &State<Db>,
@@ -97,24 +107,25 @@ async fn list_page(
     csrf: CsrfToken,
     flash: Option<FlashMessage<'_>>,
 ) -> Result<Template> {
+    let t = staff.t();
     let groups = db.run(|conn| model::page(conn, None, 200)).await?;
     let groups: Vec<_> = groups
         .iter()
         .map(|g| {
             json!({"id": g.id, "title": g.title, "when": shown(g.scheduled_at),
-                   "audience": Audience::parse(&g.audience).unwrap_or_default().label(),
+                   "audience": audience_name(t, Audience::parse(&g.audience).unwrap_or_default()),
                    "location": g.location})
         })
         .collect();
     Ok(Template::render(
         "focus_groups",
         context! {
-            title: "Focus groups",
+            title: t.get("focus.title"),
             me: staff.me(),
             csrf: csrf.0,
             notice: flash.map(|f| f.message().to_string()),
             groups,
-            audiences: Audience::ALL.map(|a| json!({"code": a.as_str(), "name": a.label()})),
+            audiences: Audience::ALL.map(|a| json!({"code": a.as_str(), "name": audience_name(t, a)})),
         },
     ))
 }
@@ -165,7 +176,7 @@ async fn plan_group(
         .await?;
     Ok(Reply::Flash(Flash::success(
         Redirect::to(format!("/focus-groups/{}", row.id)),
-        "The focus group is planned. Add its participants, then take notes here during the session.",
+        staff.t().get("focus.planned").to_string(),
     )))
 }
 
@@ -178,8 +189,9 @@ async fn session_page(
     item: Option<i32>,
     flash: Option<FlashMessage<'_>>,
 ) -> Result<Template> {
+    let t = staff.t();
     let id = id.to_string();
-    let (view, tag_names) = db
+    let (mut view, tag_names) = db
         .run(move |conn| {
             let row = model::find_group(conn, &id)?.ok_or(Error::NotFound)?;
             let view = super::view(conn, &row)?;
@@ -190,13 +202,33 @@ async fn session_page(
             ))
         })
         .await?;
+    // A quote from someone who did not agree to be named says "Participant 3" in the API and the
+    // exports; the page says it in the member's language.
+    for note in &mut view.notes {
+        let unnamed = !view
+            .participants
+            .iter()
+            .any(|p| Some(&p.id) == note.participant_id.as_ref() && p.consent);
+        if let Some(number) = note
+            .quoted_as
+            .as_deref()
+            .and_then(|q| q.strip_prefix("Participant "))
+            .filter(|_| unnamed)
+        {
+            let shown = t.format("focus.participant_n", &[("number", number)]);
+            note.quoted_as = Some(shown);
+        }
+    }
     let current = item.filter(|i| *i >= 0 && (*i as usize) < view.guide.len());
     let sections: Vec<_> = view
         .guide
         .iter()
         .enumerate()
         .map(|(i, text)| (Some(i as i32), format!("{}. {text}", i + 1)))
-        .chain(std::iter::once((None, "Other notes".to_string())))
+        .chain(std::iter::once((
+            None,
+            t.get("focus.other_notes").to_string(),
+        )))
         .map(|(index, heading)| {
             let notes: Vec<_> = view
                 .notes
@@ -211,6 +243,7 @@ async fn session_page(
         "focus_group",
         context! {
             title: view.title.clone(),
+            audience: audience_name(t, view.audience).to_lowercase(),
             me: staff.me(),
             csrf: csrf.0,
             notice: flash.map(|f| f.message().to_string()),
@@ -241,7 +274,7 @@ async fn session_page(
 async fn add_participant(
     db: &State<Db>,
     settings: &State<Settings>,
-    _staff: Staff<Designers>,
+    staff: Staff<Designers>,
     id: &str,
     form: CsrfForm<ParticipantForm>,
 ) -> Result<Reply> {
@@ -260,7 +293,10 @@ async fn add_participant(
         .await?;
     Ok(Reply::Flash(Flash::success(
         Redirect::to(format!("/focus-groups/{id}#participants")),
-        format!("{} is participant {}.", row.name, row.number),
+        staff.t().format(
+            "focus.participant_added",
+            &[("name", &row.name), ("number", &row.number.to_string())],
+        ),
     )))
 }
 

@@ -19,6 +19,7 @@ use crate::auth::model::User;
 use crate::auth::{Readers, Role, Staff};
 use crate::db::{self, Db, DbConn};
 use crate::error::{Error, Result};
+use crate::i18n::staff::StaffCatalog;
 use crate::web::Reply;
 use crate::web::csrf::CsrfToken;
 
@@ -71,6 +72,8 @@ struct SurveyLink {
 #[derive(Debug, Default, Serialize)]
 struct Source {
     count: usize,
+    /// The count as the member's language writes it.
+    shown: String,
     examples: Vec<Item>,
     rest: Vec<Item>,
     /// What the list of the rest is called: "The other 3 complaints".
@@ -86,22 +89,37 @@ struct ProblemView {
     tag: String,
     total: usize,
     kinds: usize,
-    customers: usize,
-    employees: usize,
-    suppliers: usize,
+    /// The counts per audience as the member's language writes them.
+    audiences: Audiences,
     answers: Source,
     notes: Source,
     complaints: Source,
 }
 
-fn parse_day(field: &str, text: &str) -> std::result::Result<Option<NaiveDate>, String> {
+#[derive(Debug, Serialize)]
+struct Audiences {
+    customers: String,
+    employees: String,
+    suppliers: String,
+}
+
+fn parse_day(
+    t: &StaffCatalog,
+    field: &str,
+    text: &str,
+) -> std::result::Result<Option<NaiveDate>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| format!("{field} “{text}” is not a date; write it as 2026-12-01"))
+        .map_err(|_| {
+            t.format(
+                "problems.not_a_date",
+                &[("field", t.get(field)), ("typed", text)],
+            )
+        })
 }
 
 fn day_of(at: NaiveDateTime) -> String {
@@ -117,6 +135,7 @@ async fn problems_page(
     to: Option<String>,
     limit: Option<String>,
 ) -> Result<Reply> {
+    let t = staff.t();
     let today = db::now().date();
     let mut errors = Errors::default();
     let mut form = Form {
@@ -124,14 +143,14 @@ async fn problems_page(
         to: to.clone().unwrap_or_default(),
         limit: 3,
     };
-    let first = match parse_day("From", &form.from) {
+    let first = match parse_day(t, "problems.from", &form.from) {
         Ok(day) => day.unwrap_or(today - TimeDelta::days(DEFAULT_DAYS)),
         Err(message) => {
             errors.from = Some(message);
             today
         }
     };
-    let last = match parse_day("To", &form.to) {
+    let last = match parse_day(t, "problems.to", &form.to) {
         Ok(day) => day.unwrap_or(today),
         Err(message) => {
             errors.to = Some(message);
@@ -139,16 +158,16 @@ async fn problems_page(
         }
     };
     if errors.from.is_none() && errors.to.is_none() && last < first {
-        errors.to = Some("To must not be before From".into());
+        errors.to = Some(t.get("problems.to_before_from").to_string());
     }
     match limit.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => {}
         Some(text) => match text.parse::<usize>() {
             Ok(n) if (1..=LIMITS[LIMITS.len() - 1]).contains(&n) => form.limit = n,
             _ => {
-                errors.limit = Some(format!(
-                    "How many must be a whole number from 1 to {}",
-                    LIMITS[LIMITS.len() - 1]
+                errors.limit = Some(t.format(
+                    "problems.limit_range",
+                    &[("max", &LIMITS[LIMITS.len() - 1].to_string())],
                 ))
             }
         },
@@ -169,14 +188,14 @@ async fn problems_page(
         let period = (form.from.clone(), form.to.clone());
         db.run(move |conn| {
             let ranked = problems::ranked(conn, &user, limit, Some(start), Some(end))?;
-            views(conn, &user, ranked, &period)
+            views(conn, t, &user, ranked, &period)
         })
         .await?
     };
     let page = Template::render(
         "problems",
         context! {
-            title: "Top problems",
+            title: t.get("problems.title"),
             me: staff.me(),
             csrf: csrf.0,
             form: &form,
@@ -210,13 +229,21 @@ fn browser_href(survey: &str, tag: &str, period: &(String, String)) -> String {
 }
 
 /// What one link said, as an item of the page; `None` when it is gone.
-fn item(conn: &mut DbConn, link: &LinkRow, linked: bool) -> Result<Option<Item>> {
+fn item(conn: &mut DbConn, t: &StaffCatalog, link: &LinkRow, linked: bool) -> Result<Option<Item>> {
     let Some(said) = sources().said(conn, &target_of(link))? else {
         return Ok(None);
     };
     let (place, href) = match said.place {
         Some(place) => (place.name, linked.then_some(place.href)),
         None => (String::new(), None),
+    };
+    // A complaint's place is named "Complaint · Delivery" where every source is told apart in
+    // English; the page names it in the member's language.
+    let place = match place.strip_prefix("Complaint · ") {
+        Some(category) if link.kind == "complaint" => {
+            t.format("problems.complaint_place", &[("category", category)])
+        }
+        _ => place,
     };
     Ok(Some(Item {
         text: problems::cut(&said.text),
@@ -229,6 +256,7 @@ fn item(conn: &mut DbConn, link: &LinkRow, linked: bool) -> Result<Option<Item>>
 
 fn views(
     conn: &mut DbConn,
+    t: &StaffCatalog,
     user: &User,
     ranked: Vec<Ranked>,
     period: &(String, String),
@@ -269,7 +297,7 @@ fn views(
                         None => per_survey.push((survey.clone(), 1)),
                     }
                     if answers.examples.len() < SHOWN
-                        && let Some(mut shown) = item(conn, link, true)?
+                        && let Some(mut shown) = item(conn, t, link, true)?
                         && !answers.examples.iter().any(|e| e.text == shown.text)
                     {
                         shown.href = Some(format!(
@@ -288,7 +316,7 @@ fn views(
                     };
                     if source.examples.len() + source.rest.len() >= SHOWN + LISTED {
                         source.unlisted += 1;
-                    } else if let Some(shown) = item(conn, link, linked)? {
+                    } else if let Some(shown) = item(conn, t, link, linked)? {
                         if source.examples.len() < SHOWN {
                             source.examples.push(shown);
                         } else {
@@ -306,18 +334,20 @@ fn views(
                 href: browser_href(&survey, &problem.tag, period),
             })
             .collect();
-        for (source, one, many) in [
-            (&mut notes, "note", "notes"),
-            (&mut complaints, "complaint", "complaints"),
+        for (source, key) in [
+            (&mut notes, "problems.other_notes"),
+            (&mut complaints, "problems.other_complaints"),
         ] {
-            source.rest_label = match source.rest.len() {
-                1 => format!("The other {one}"),
-                n => format!("The other {n} {many}"),
-            };
+            source.rest_label = t.counted(key, source.rest.len() as i64);
         }
-        answers.count = problem.sources.answers;
-        notes.count = problem.sources.notes;
-        complaints.count = problem.sources.complaints;
+        for (source, count) in [
+            (&mut answers, problem.sources.answers),
+            (&mut notes, problem.sources.notes),
+            (&mut complaints, problem.sources.complaints),
+        ] {
+            source.count = count;
+            source.shown = t.number(count as i64);
+        }
         let kinds = [answers.count, notes.count, complaints.count]
             .iter()
             .filter(|n| **n > 0)
@@ -327,9 +357,11 @@ fn views(
             tag: problem.tag,
             total: problem.total,
             kinds,
-            customers: problem.audiences.customers,
-            employees: problem.audiences.employees,
-            suppliers: problem.audiences.suppliers,
+            audiences: Audiences {
+                customers: t.number(problem.audiences.customers as i64),
+                employees: t.number(problem.audiences.employees as i64),
+                suppliers: t.number(problem.audiences.suppliers as i64),
+            },
             answers,
             notes,
             complaints,
