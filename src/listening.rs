@@ -96,7 +96,7 @@ impl Sources for Rooms {
                 audience: Audience::Customers,
                 at: c.received_at,
                 place: Some(Place {
-                    name: format!("Complaint · {}", c.category),
+                    name: c.category,
                     href: format!("/complaints/{}", c.id),
                 }),
                 text: c.nature,

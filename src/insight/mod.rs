@@ -83,7 +83,8 @@ pub struct Said {
     pub place: Option<Place>,
 }
 
-/// The page that shows a thing said, and the name of what it was said in.
+/// The page that shows a thing said, and the name of what it was said in (a survey's or focus
+/// group's title, a complaint's category).
 #[derive(Debug, Clone)]
 pub struct Place {
     pub name: String,

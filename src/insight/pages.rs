@@ -237,13 +237,11 @@ fn item(conn: &mut DbConn, t: &StaffCatalog, link: &LinkRow, linked: bool) -> Re
         Some(place) => (place.name, linked.then_some(place.href)),
         None => (String::new(), None),
     };
-    // A complaint's place is named "Complaint · Delivery" where every source is told apart in
-    // English; the page names it in the member's language.
-    let place = match place.strip_prefix("Complaint · ") {
-        Some(category) if link.kind == "complaint" => {
-            t.format("problems.complaint_place", &[("category", category)])
-        }
-        _ => place,
+    // A complaint's place is its category; the page says it is a complaint.
+    let place = if link.kind == "complaint" {
+        t.format("problems.complaint_place", &[("category", &place)])
+    } else {
+        place
     };
     Ok(Some(Item {
         text: problems::cut(&said.text),

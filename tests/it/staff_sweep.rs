@@ -194,14 +194,20 @@ fn text_nodes(html: &str) -> Vec<String> {
 /// What `node` says apart from stored data: data values taken out, and a piece that is only
 /// the start of a stored text (an excerpt cut with "…") dropped.
 fn own_words(node: &str, stored: &[String]) -> String {
+    let excerpt = |text: &str| {
+        let piece = text.trim().trim_end_matches(['…', '.']).trim();
+        piece.chars().count() >= 2 && stored.iter().any(|t| t.contains(piece))
+    };
+    if excerpt(node) {
+        return String::new();
+    }
     let mut rest = node.to_string();
     for text in stored {
         if rest.contains(text.as_str()) {
             rest = without_whole(&rest, text);
         }
     }
-    let piece = rest.trim().trim_end_matches(['…', '.']).trim();
-    if piece.chars().count() >= 2 && stored.iter().any(|t| t.contains(piece)) {
+    if excerpt(&rest) {
         return String::new();
     }
     rest
