@@ -1,7 +1,8 @@
 //! The responses browser: a survey's responses newest first, a page of cards at a time,
 //! narrowed by a segment and by a word (matched as the open-answer terms count it, so
 //! "deliveries" finds "delivery"), with the word marked in each answer and competitor answers
-//! in the survey's order, ours first.
+//! in the survey's order, ours first. This file lists the cards; the form it is narrowed by
+//! is read in `browse/filter.rs`.
 
 mod filter;
 
