@@ -1,9 +1,12 @@
 //! The responses browser: a survey's responses newest first, a page of cards at a time,
 //! narrowed by a segment and by a word (matched as the open-answer terms count it, so
 //! "deliveries" finds "delivery"), with the word marked in each answer and competitor answers
-//! in the survey's order, ours first.
+//! in the survey's order, ours first. This file lists the cards; the form it is narrowed by
+//! is read in `browse/filter.rs`.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+mod filter;
+
+use chrono::NaiveDateTime;
 use rocket::{State, get, routes};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
@@ -15,7 +18,8 @@ use super::segment::Segment;
 use super::terms;
 use crate::auth::Staff;
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::i18n::staff::StaffCatalog;
 use crate::ids::{MalformedId, SurveyId};
 use crate::respond::model as responses;
 use crate::survey::editing;
@@ -24,6 +28,8 @@ use crate::survey::question::{Kind, Question};
 use crate::survey::workspace;
 use crate::web::csrf::CsrfToken;
 use crate::web::rfc3339;
+
+pub use self::filter::Filter;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![browse]
@@ -35,116 +41,13 @@ const PER_PAGE: usize = 20;
 /// fewer cards than that says so and offers to search on.
 const SCAN: usize = 5000;
 
-/// The browser's form as given: dates as the date inputs send them, a channel, one contact
-/// attribute, a word, and the cursor of the page.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Filter {
-    pub from: String,
-    pub to: String,
-    pub channel: String,
-    pub attribute: String,
-    pub value: String,
-    pub word: String,
-    /// A theme: only responses with an answer tagged with it.
-    pub tag: String,
-    #[serde(skip)]
-    pub after: Option<(NaiveDateTime, String)>,
-}
-
-impl Filter {
-    /// Reads the form from the query string; a bad value is a 422 naming its field.
-    pub fn from_query(query: Option<&str>) -> Result<Filter> {
-        let mut filter = Filter::default();
-        let pairs = query
-            .map(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        for (name, value) in pairs {
-            let value = value.trim().to_string();
-            match name.as_str() {
-                "from" => filter.from = value,
-                "to" => filter.to = value,
-                "channel" => filter.channel = value,
-                "attribute" => filter.attribute = value,
-                "value" => filter.value = value,
-                "word" => filter.word = value.chars().take(100).collect(),
-                "tag" => filter.tag = value.chars().take(crate::insight::MAX_NAME).collect(),
-                "after" => {
-                    filter.after = Some(
-                        crate::web::paging::after(&[value.as_str()])?.ok_or_else(|| {
-                            Error::invalid("after", "is not a cursor of this list")
-                        })?,
-                    )
-                }
-                _ => {
-                    return Err(Error::invalid(name, "is not a parameter of this page"));
-                }
-            }
-        }
-        Ok(filter)
-    }
-
-    /// The segment the form describes.
-    pub fn segment(&self) -> Result<Segment> {
-        let day = |field: &str, text: &str, time: NaiveTime| -> Result<Option<NaiveDateTime>> {
-            if text.is_empty() {
-                return Ok(None);
-            }
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map(|d| Some(d.and_time(time)))
-                .map_err(|_| Error::invalid(field, "must be a date, e.g. 2026-12-01"))
-        };
-        let end_of_day = NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or_default();
-        let mut query = Vec::new();
-        if let Some(from) = day("from", &self.from, NaiveTime::MIN)? {
-            query.push((
-                "from".to_string(),
-                format!("{}Z", from.format("%Y-%m-%dT%H:%M:%S%.6f")),
-            ));
-        }
-        if let Some(to) = day("to", &self.to, end_of_day)? {
-            query.push((
-                "to".to_string(),
-                format!("{}Z", to.format("%Y-%m-%dT%H:%M:%S%.6f")),
-            ));
-        }
-        if !self.channel.is_empty() {
-            query.push(("channel".to_string(), self.channel.clone()));
-        }
-        if !self.attribute.is_empty() {
-            query.push((format!("contact.{}", self.attribute), self.value.clone()));
-        }
-        let encoded = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&query)
-            .finish();
-        Ok(Segment::from_query(Some(&encoded), &[])?.0)
-    }
-
-    /// The form as a query string, with `after` for the next page.
-    fn query(&self, after: Option<&str>) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [
-            ("from", &self.from),
-            ("to", &self.to),
-            ("channel", &self.channel),
-            ("attribute", &self.attribute),
-            ("value", &self.value),
-            ("word", &self.word),
-            ("tag", &self.tag),
-        ] {
-            if !value.is_empty() {
-                query.append_pair(name, value);
-            }
-        }
-        if let Some(after) = after {
-            query.append_pair("after", after);
-        }
-        query.finish()
-    }
-}
+/// The channel choices of the form: (value, the key of what staff read).
+const CHANNEL_CHOICES: [(&str, &str); 4] = [
+    ("", "responses.channel_all"),
+    ("personal", "responses.channel_personal"),
+    ("open", "responses.channel_open"),
+    ("api", "responses.channel_api"),
+];
 
 /// A piece of an answer's text, marked when it is the word searched for.
 #[derive(Debug, Serialize)]
@@ -176,6 +79,7 @@ struct ResponseCard {
     id: String,
     submitted_at: String,
     submitted_label: String,
+    /// The key of the line naming the channel it came through.
     channel: &'static str,
     score: Option<String>,
     answers: Vec<AnswerCard>,
@@ -197,6 +101,7 @@ async fn browse(
     query: RawQuery,
 ) -> Result<Template> {
     let id = id?;
+    let t = staff.t();
     let filter = Filter::from_query(query.0.as_deref())?;
     let segment = filter.segment()?;
     let word = filter.word.clone();
@@ -211,7 +116,7 @@ async fn browse(
             } else {
                 Some(crate::insight::responses_tagged(conn, survey.id(), &tag)?)
             };
-            let page = page(conn, &survey, &segment, &word, tagged.as_ref(), after)?;
+            let page = page(t, conn, &survey, &segment, &word, tagged.as_ref(), after)?;
             Ok((survey, page))
         })
         .await?;
@@ -219,25 +124,27 @@ async fn browse(
     Ok(Template::render(
         "responses_browser",
         context! {
-            title: format!("Responses · {}", survey.title()),
+            title: t.format("responses.title", &[("title", survey.title())]),
             tabs: workspace::tabs(&survey, &staff.user, workspace::Page::Responses),
             me: staff.me(),
             csrf: csrf.0,
             survey: context! { id: survey.id(), title: survey.title() },
             filter: &filter,
             narrowed: !filter.query(None).is_empty(),
-            channels: [("", "Every channel"), ("personal", "Personal link"), ("open", "Open link"), ("api", "API")]
+            channels: CHANNEL_CHOICES
                 .iter()
                 .map(|(value, label)| context! { value, label, selected: filter.channel == *value })
                 .collect::<Vec<_>>(),
             cards: page.cards,
             next,
             scanned_out: page.scanned_out,
+            scanned: SCAN,
         },
     ))
 }
 
 fn page(
+    t: &StaffCatalog,
     conn: &mut crate::db::DbConn,
     survey: &Survey,
     segment: &Segment,
@@ -290,7 +197,7 @@ fn page(
             if !matches {
                 continue;
             }
-            cards.push(card(survey, row, &given, word));
+            cards.push(card(t, survey, row, &given, word));
             if cards.len() == PER_PAGE {
                 // The last card of the last response has no next page.
                 let last = exhausted && rows.last().is_some_and(|r| r.id == row.id);
@@ -326,6 +233,7 @@ fn cursor_text(cursor: &Option<(NaiveDateTime, String)>) -> Option<String> {
 }
 
 fn card(
+    t: &StaffCatalog,
     survey: &Survey,
     row: &responses::ResponseRow,
     given: &Map<String, Value>,
@@ -334,27 +242,46 @@ fn card(
     let answers = survey
         .questions()
         .iter()
-        .filter_map(|q| Some(answer_card(survey.language(), q, given.get(&q.id)?, word)))
+        .filter_map(|q| {
+            Some(answer_card(
+                t,
+                survey.language(),
+                q,
+                given.get(&q.id)?,
+                word,
+            ))
+        })
         .collect();
     ResponseCard {
         id: row.id.clone(),
         submitted_at: rfc3339(row.submitted_at),
         submitted_label: crate::web::to_the_minute(row.submitted_at),
         channel: match super::segment::channel_name(&row.channel) {
-            "personal" => "personal link",
-            "open" => "open link",
-            _ => "API",
+            "personal" => "responses.through_personal",
+            "open" => "responses.through_open",
+            _ => "responses.through_api",
         },
         score: row
             .score
             .as_deref()
             .and_then(|s| serde_json::from_str::<crate::survey::score::Score>(s).ok())
-            .map(|s| format!("{:.2} ({})", s.total, s.band.code().replace('_', " "))),
+            .map(|s| {
+                let band = t
+                    .get(&format!("responses.band_{}", s.band.code()))
+                    .to_string();
+                format!("{} ({band})", t.decimal(s.total, 2))
+            }),
         answers,
     }
 }
 
-fn answer_card(language: &str, question: &Question, value: &Value, word: &str) -> AnswerCard {
+fn answer_card(
+    t: &StaffCatalog,
+    language: &str,
+    question: &Question,
+    value: &Value,
+    word: &str,
+) -> AnswerCard {
     let mut card = AnswerCard {
         prompt: question.prompt.clone(),
         lines: Vec::new(),
@@ -363,7 +290,7 @@ fn answer_card(language: &str, question: &Question, value: &Value, word: &str) -
     };
     let scalar = |v: &Value| match v {
         Value::String(s) => s.clone(),
-        Value::Null => "don't know".to_string(),
+        Value::Null => t.get("responses.dont_know").to_string(),
         other => other.to_string(),
     };
     match (&question.kind, value) {

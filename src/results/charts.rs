@@ -16,6 +16,7 @@ pub use self::bars::{BarRow, Bars, Column, Rating};
 pub use self::stacked::{BrandRow, Cell, Competitor, Duel, DuelRow, Nps, Part};
 use super::summary::{QuestionResult, Summary};
 use super::terms::Term;
+use crate::i18n::staff::StaffCatalog;
 use crate::survey::question::{Kind, Question};
 
 /// Longest label drawn in a chart (about a phone's width); the table has the whole text.
@@ -26,7 +27,7 @@ const LABEL_CHARS: usize = 44;
 pub struct Card {
     pub number: usize,
     pub prompt: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub answered: i64,
     /// Takes the whole width of the page (the competitor grid needs it).
     pub wide: bool,
@@ -49,7 +50,7 @@ pub struct Themes {
 /// Figures as a table: its column headings and rows (the first cell heads its row).
 #[derive(Debug, Serialize)]
 pub struct Table {
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
 
@@ -69,23 +70,34 @@ pub struct TermItem {
     pub href: String,
 }
 
-/// The cards of a survey's questions, in the survey's order.
-pub fn cards(survey_id: &str, questions: &[Question], results: &[QuestionResult]) -> Vec<Card> {
+/// The cards of a survey's questions, in the survey's order, their words in `t`'s language.
+pub fn cards(
+    t: &StaffCatalog,
+    survey_id: &str,
+    questions: &[Question],
+    results: &[QuestionResult],
+) -> Vec<Card> {
     results
         .iter()
         .enumerate()
         .map(|(i, result)| {
             let question = questions.iter().find(|q| q.id == result.question_id);
-            card(survey_id, i + 1, question.map(|q| &q.kind), result)
+            card(t, survey_id, i + 1, question.map(|q| &q.kind), result)
         })
         .collect()
 }
 
-fn card(survey_id: &str, number: usize, kind: Option<&Kind>, r: &QuestionResult) -> Card {
+fn card(
+    t: &StaffCatalog,
+    survey_id: &str,
+    number: usize,
+    kind: Option<&Kind>,
+    r: &QuestionResult,
+) -> Card {
     let mut card = Card {
         number,
         prompt: r.prompt.clone(),
-        kind: kind_label(r.kind),
+        kind: t.get(kind_label(r.kind)).to_string(),
         answered: r.answered,
         wide: r.kind == "competitor",
         themes: None,
@@ -100,8 +112,8 @@ fn card(survey_id: &str, number: usize, kind: Option<&Kind>, r: &QuestionResult)
         return card;
     }
     match &r.summary {
-        Summary::Choice { counts } => card.bars = Some(bars::choice(r, counts)),
-        Summary::Ranking { mean_rank } => card.bars = Some(bars::ranking(r, mean_rank)),
+        Summary::Choice { counts } => card.bars = Some(bars::choice(t, r, counts)),
+        Summary::Ranking { mean_rank } => card.bars = Some(bars::ranking(t, r, mean_rank)),
         Summary::Rating {
             mean,
             median,
@@ -111,7 +123,7 @@ fn card(survey_id: &str, number: usize, kind: Option<&Kind>, r: &QuestionResult)
                 Some(Kind::Rating { scale }) => Some(scale),
                 _ => None,
             };
-            card.rating = Some(bars::rating(r, (*mean, *median), distribution, scale));
+            card.rating = Some(bars::rating(t, r, (*mean, *median), distribution, scale));
         }
         Summary::Nps {
             score,
@@ -121,6 +133,7 @@ fn card(survey_id: &str, number: usize, kind: Option<&Kind>, r: &QuestionResult)
             ..
         } => {
             card.nps = Some(stacked::nps(
+                t,
                 r,
                 *score,
                 [*detractors, *passives, *promoters],
@@ -134,7 +147,7 @@ fn card(survey_id: &str, number: usize, kind: Option<&Kind>, r: &QuestionResult)
                 Some(Kind::Competitor { scale, .. }) => format!("{}–{}", scale.min, scale.max),
                 _ => String::new(),
             };
-            card.competitor = Some(stacked::competitor(brands, head_to_head, scale));
+            card.competitor = Some(stacked::competitor(t, brands, head_to_head, scale));
         }
         Summary::Text {
             top_terms,
@@ -151,17 +164,18 @@ fn card(survey_id: &str, number: usize, kind: Option<&Kind>, r: &QuestionResult)
     card
 }
 
+/// The key of a question kind's name.
 fn kind_label(name: &str) -> &'static str {
     match name {
-        "text" => "Short text",
-        "long_text" => "Long text",
-        "single_choice" => "Single choice",
-        "multi_choice" => "Multiple choice",
-        "rating" => "Rating",
-        "nps" => "Net Promoter Score",
-        "ranking" => "Ranking",
-        "competitor" => "Competitor comparison",
-        _ => "Question",
+        "text" => "charts.kind_text",
+        "long_text" => "charts.kind_long_text",
+        "single_choice" => "charts.kind_single_choice",
+        "multi_choice" => "charts.kind_multi_choice",
+        "rating" => "charts.kind_rating",
+        "nps" => "charts.kind_nps",
+        "ranking" => "charts.kind_ranking",
+        "competitor" => "charts.kind_competitor",
+        _ => "charts.kind_question",
     }
 }
 
@@ -195,16 +209,15 @@ fn fraction(n: i64, of: i64) -> f64 {
     }
 }
 
-use crate::web::template::grouped;
-
 /// A count short enough for a column label: in full below 10,000, else in thousands or
-/// millions with one decimal ("200.1k", "1.2M").
-fn compact(n: i64) -> String {
+/// millions with one decimal ("200.1k", "1.2M"; "200,1k" in Dutch).
+fn compact(t: &StaffCatalog, n: i64) -> String {
     let x = n as f64;
+    let short = |key: &str, x: f64| t.format(key, &[("n", &t.decimal(x, 1))]);
     match n.unsigned_abs() {
-        0..10_000 => grouped(n),
-        10_000..999_950 => format!("{:.1}k", x / 1e3),
-        _ => format!("{:.1}M", x / 1e6),
+        0..10_000 => t.number(n),
+        10_000..999_950 => short("charts.thousands", x / 1e3),
+        _ => short("charts.millions", x / 1e6),
     }
 }
 
@@ -212,13 +225,9 @@ fn percent(n: i64, of: i64) -> String {
     format!("{:.0}%", fraction(n, of) * 100.0)
 }
 
-/// A figure as people write it: "4" rather than "4.0", "3.5" as it is.
-fn number(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
+/// A figure as people write it: "4" rather than "4.0", "3.5" as it is ("3,5" in Dutch).
+fn number(t: &StaffCatalog, x: f64) -> String {
+    t.decimal(x, if x.fract() == 0.0 { 0 } else { 1 })
 }
 
 /// Two decimals are finer than a pixel and keep the page small.
@@ -239,13 +248,17 @@ fn short(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::staff::staff_catalog;
+    use crate::web::template::grouped;
 
     #[test]
     fn figures_are_written_as_people_read_them() {
+        let (en, nl) = (staff_catalog("en"), staff_catalog("nl"));
         assert_eq!(percent(1, 3), "33%");
         assert_eq!(percent(5, 0), "0%");
-        assert_eq!(number(4.0), "4");
-        assert_eq!(number(3.5), "3.5");
+        assert_eq!(number(en, 4.0), "4");
+        assert_eq!(number(en, 3.5), "3.5");
+        assert_eq!(number(nl, 3.5), "3,5");
         assert_eq!(short("abcdef", 4), "abc…");
         assert_eq!(short("abc", 4), "abc");
         assert_eq!(grouped(0), "0");
@@ -253,10 +266,12 @@ mod tests {
         assert_eq!(grouped(1000), "1,000");
         assert_eq!(grouped(1_000_000), "1,000,000");
         assert_eq!(grouped(-12_345), "-12,345");
-        assert_eq!(compact(9_999), "9,999");
-        assert_eq!(compact(200_148), "200.1k");
-        assert_eq!(compact(999_949), "999.9k");
-        assert_eq!(compact(999_950), "1.0M");
-        assert_eq!(compact(1_000_000), "1.0M");
+        assert_eq!(compact(en, 9_999), "9,999");
+        assert_eq!(compact(nl, 9_999), "9.999");
+        assert_eq!(compact(en, 200_148), "200.1k");
+        assert_eq!(compact(nl, 200_148), "200,1k");
+        assert_eq!(compact(en, 999_949), "999.9k");
+        assert_eq!(compact(en, 999_950), "1.0M");
+        assert_eq!(compact(en, 1_000_000), "1.0M");
     }
 }

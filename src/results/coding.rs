@@ -123,6 +123,7 @@ async fn coding_page(
     let cursor = paging::decode(after.as_deref())?;
     let started = cursor.is_some();
     let me = staff.me();
+    let title = staff.t().get("coding.title");
     let user = staff.user.clone();
     let view = db
         .run(move |conn| {
@@ -167,7 +168,7 @@ async fn coding_page(
         .await?;
     Ok(Template::render(
         "coding",
-        context! { title: "Code answers", me, csrf: csrf.0, view },
+        context! { title, me, csrf: csrf.0, view },
     ))
 }
 

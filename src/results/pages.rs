@@ -19,13 +19,13 @@ use super::segment::{CHANNELS, Segment, channel_name};
 use crate::auth::{Readers, Staff};
 use crate::db::Db;
 use crate::error::Result;
+use crate::i18n::staff::StaffCatalog;
 use crate::ids::{MalformedId, SurveyId};
 use crate::invite::model::completion_of_survey;
 use crate::respond::model::count_responses;
 use crate::survey::editing;
 use crate::survey::workspace;
 use crate::web::csrf::CsrfToken;
-use crate::web::wording::counted;
 use crate::web::{Reply, rfc3339};
 
 /// Gives each open question's card its themes: the tags coded on its answers.
@@ -70,12 +70,12 @@ pub fn routes() -> Vec<rocket::Route> {
     routes![results_page]
 }
 
-/// The channel choices of the form: (value, what staff read).
+/// The channel choices of the form: (value, the key of what staff read).
 const CHANNEL_CHOICES: [(&str, &str); 4] = [
-    ("", "All channels"),
-    ("personal", "Personal links (invitations)"),
-    ("open", "Open link"),
-    ("api", "API"),
+    ("", "results.channel_all"),
+    ("personal", "results.channel_personal"),
+    ("open", "results.channel_open"),
+    ("api", "results.channel_api"),
 ];
 
 /// The segment form as typed, each field with its problem, if it has one.
@@ -128,16 +128,17 @@ impl Filter {
     }
 
     /// The segment the form asks for, with the same segment as the query string the API and
-    /// the export routes read; or `None`, with the problems noted beside their fields.
-    fn segment(&mut self) -> Option<(Segment, String)> {
+    /// the export routes read; or `None`, with the problems noted beside their fields in the
+    /// member's language.
+    fn segment(&mut self, t: &StaffCatalog) -> Option<(Segment, String)> {
         let mut query = form_urlencoded::Serializer::new(String::new());
         let errors = &mut self.errors;
-        let from = day(&self.from, &mut errors.from);
-        let to = day(&self.to, &mut errors.to);
+        let from = day(t, &self.from, &mut errors.from);
+        let to = day(t, &self.to, &mut errors.to);
         if let (Some(from), Some(to)) = (from, to)
             && to < from
         {
-            errors.to = Some("The end date must not be before the start date.".into());
+            errors.to = Some(t.get("results.error_end_before_start").to_string());
         }
         if let Some(start) = from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
             query.append_pair("from", &rfc3339(start));
@@ -150,25 +151,20 @@ impl Filter {
             if CHANNELS.contains(&self.channel.as_str()) {
                 query.append_pair("channel", &self.channel);
             } else {
-                errors.channel = Some("Choose one of the channels listed.".into());
+                errors.channel = Some(t.get("results.error_channel").to_string());
             }
         }
         match (self.attribute.is_empty(), self.value.is_empty()) {
             (true, true) => {}
-            (false, true) => {
-                errors.value = Some(
-                    "Enter the value the attribute must have, or clear the attribute too.".into(),
-                )
-            }
+            (false, true) => errors.value = Some(t.get("results.error_value_needed").to_string()),
             (true, false) => {
-                errors.attribute =
-                    Some("Enter the contact attribute this value is for, e.g. store.".into())
+                errors.attribute = Some(t.get("results.error_attribute_needed").to_string())
             }
             (false, false) => {
                 if self.attribute.chars().count() > 100 {
-                    errors.attribute = Some("Use at most 100 characters.".into());
+                    errors.attribute = Some(t.counted("results.error_too_long", 100));
                 } else if self.value.chars().count() > 500 {
-                    errors.value = Some("Use at most 500 characters.".into());
+                    errors.value = Some(t.counted("results.error_too_long", 500));
                 } else {
                     query.append_pair(&format!("contact.{}", self.attribute), &self.value);
                 }
@@ -183,7 +179,8 @@ impl Filter {
         match Segment::from_query(Some(&query), &[]) {
             Ok((segment, _)) => Some((segment, query)),
             Err(refused) => {
-                let message = Some(format!("This filter was refused: {refused}."));
+                let message =
+                    Some(t.format("results.error_refused", &[("reason", &t.reason(&refused))]));
                 match refused.field() {
                     Some("from") => errors.from = message,
                     Some("to") => errors.to = message,
@@ -197,7 +194,7 @@ impl Filter {
 }
 
 /// A date as `<input type="date">` sends it; empty is "not given".
-fn day(text: &str, problem: &mut Option<String>) -> Option<NaiveDate> {
+fn day(t: &StaffCatalog, text: &str, problem: &mut Option<String>) -> Option<NaiveDate> {
     if text.is_empty() {
         return None;
     }
@@ -205,10 +202,7 @@ fn day(text: &str, problem: &mut Option<String>) -> Option<NaiveDate> {
         .ok()
         .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)));
     if parsed.is_none() {
-        *problem = Some(format!(
-            "“{}” is not a date. Enter one like 2026-12-01.",
-            shorten(text)
-        ));
+        *problem = Some(t.format("results.error_not_a_date", &[("text", &shorten(text))]));
     }
     parsed
 }
@@ -222,30 +216,49 @@ fn shorten(text: &str) -> String {
     short
 }
 
+/// A day in words in the member's language: "1 December 2026", "1 december 2026".
+fn date_in_words(t: &StaffCatalog, at: NaiveDateTime) -> String {
+    use chrono::Datelike;
+    t.format(
+        "results.date",
+        &[
+            ("day", &at.day().to_string()),
+            ("month", t.get(&format!("results.month_{}", at.month()))),
+            ("year", &at.year().to_string()),
+        ],
+    )
+}
+
 /// The segment in words, for the line that says the figures are narrowed.
-fn describe(segment: &Segment) -> String {
-    let date = |t: NaiveDateTime| t.format("%-d %B %Y").to_string();
+fn describe(t: &StaffCatalog, segment: &Segment) -> String {
+    let date = |at: NaiveDateTime| date_in_words(t, at);
     let mut parts = Vec::new();
     match (segment.from, segment.to) {
-        (Some(from), Some(to)) => {
-            parts.push(format!("submitted from {} to {}", date(from), date(to)))
+        (Some(from), Some(to)) => parts.push(t.format(
+            "results.segment_between",
+            &[("from", &date(from)), ("to", &date(to))],
+        )),
+        (Some(from), None) => {
+            parts.push(t.format("results.segment_from", &[("from", &date(from))]))
         }
-        (Some(from), None) => parts.push(format!("submitted on or after {}", date(from))),
-        (None, Some(to)) => parts.push(format!("submitted on or before {}", date(to))),
+        (None, Some(to)) => parts.push(t.format("results.segment_to", &[("to", &date(to))])),
         (None, None) => {}
     }
     if let Some(channel) = &segment.channel {
         parts.push(
-            match channel_name(channel) {
-                "personal" => "through personal links",
-                "open" => "through the open link",
-                _ => "through the API",
-            }
+            t.get(match channel_name(channel) {
+                "personal" => "results.segment_personal",
+                "open" => "results.segment_open",
+                _ => "results.segment_api",
+            })
             .to_string(),
         );
     }
     for (attribute, value) in &segment.contact {
-        parts.push(format!("from contacts whose “{attribute}” is “{value}”"));
+        parts.push(t.format(
+            "results.segment_contact",
+            &[("attribute", attribute), ("value", value)],
+        ));
     }
     parts.join(", ")
 }
@@ -272,8 +285,9 @@ pub async fn results_page(
     query: RawQuery,
 ) -> Result<Reply> {
     let id = id?;
+    let t = staff.t();
     let mut filter = Filter::read(query.0.as_deref());
-    let (segment, query) = match filter.segment() {
+    let (segment, query) = match filter.segment(t) {
         Some((segment, query)) => (Some(segment), query),
         None => (None, String::new()),
     };
@@ -326,7 +340,7 @@ pub async fn results_page(
     };
     let mut cards = report
         .as_ref()
-        .map(|r| charts::cards(survey.id(), survey.questions(), &r.questions))
+        .map(|r| charts::cards(t, survey.id(), survey.questions(), &r.questions))
         .unwrap_or_default();
     if let Some(report) = &report {
         add_themes(db, survey.id(), &report.questions, &mut cards).await?;
@@ -334,7 +348,7 @@ pub async fn results_page(
     let page = Template::render(
         "results",
         context! {
-            title: format!("Results · {}", survey.title()),
+            title: t.format("results.title", &[("title", survey.title())]),
             tabs: workspace::tabs(&survey, &staff.user, workspace::Page::Results),
             me: staff.me(),
             csrf: csrf.0,
@@ -345,15 +359,14 @@ pub async fn results_page(
             },
             invalid,
             narrowed,
-            segment_words: describe(&segment),
+            segment_words: describe(t, &segment),
             contact_ignored: survey.anonymous() && !segment.contact.is_empty(),
             responses,
-            responses_label: if responses == 1 { "response" } else { "responses" },
-            total: counted(total, "response", "responses"),
-            invited: counted(invited, "person", "people"),
-            completed,
+            total,
+            invited,
+            completed: t.number(completed),
             nobody_invited: invited == 0,
-            completion: format!("{:.0}%", rate * 100.0),
+            completion: format!("{}%", t.decimal(rate * 100.0, 0)),
             filter,
             channels,
             exports,
@@ -370,10 +383,11 @@ pub async fn results_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::staff::staff_catalog;
 
     fn segment_of(query: &str) -> (Option<(Segment, String)>, Filter) {
         let mut filter = Filter::read(Some(query));
-        (filter.segment(), filter)
+        (filter.segment(staff_catalog("en")), filter)
     }
 
     #[test]
@@ -392,9 +406,14 @@ mod tests {
             "from=2026-12-01T00%3A00%3A00Z&to=2026-12-31T23%3A59%3A59.999999Z&channel=open&contact.store=Malm%C3%B6"
         );
         assert_eq!(
-            describe(&segment),
+            describe(staff_catalog("en"), &segment),
             "submitted from 1 December 2026 to 31 December 2026, through the open link, \
              from contacts whose “store” is “Malmö”"
+        );
+        assert_eq!(
+            describe(staff_catalog("nl"), &segment),
+            "ingestuurd van 1 december 2026 tot en met 31 december 2026, via de open link, \
+             van contacten bij wie ‘store’ gelijk is aan ‘Malmö’"
         );
         let (segment, _) = segment_of("from=&to=&channel=&attribute=&value=&word=x");
         assert!(segment.expect("everyone").0.is_everyone());

@@ -14,7 +14,7 @@ use crate::surveys::{all_kinds, post};
 use crate::{PASSWORD, TestApp, bearer};
 
 /// A published survey owned by a new designer; (designer's email, survey id).
-fn published(app: &TestApp, title: &str, questions: Value) -> (String, String) {
+pub fn published(app: &TestApp, title: &str, questions: Value) -> (String, String) {
     let (designer, token) = app.user_with_token(Role::Designer);
     let body = json!({
         "title": title,
@@ -40,7 +40,7 @@ fn answers(value: Value) -> Map<String, Value> {
 }
 
 /// Four responses to [`all_kinds`] whose figures are worked out by hand in the tests.
-fn four() -> [Map<String, Value>; 4] {
+pub fn four() -> [Map<String, Value>; 4] {
     [
         answers(json!({
             "name": "Ann", "improve": "slow delivery", "channel": "Phone", "topics": ["Billing"],

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{LABEL_CHARS, Table, compact, fraction, grouped, number, percent, round, short};
+use super::{LABEL_CHARS, Table, compact, fraction, number, percent, round, short};
+use crate::i18n::staff::StaffCatalog;
 use crate::respond::figures::OTHER;
 use crate::results::summary::{Ordered, QuestionResult};
 use crate::survey::question::Scale;
@@ -20,7 +21,7 @@ const ABOVE: u32 = 24;
 #[derive(Debug, Serialize)]
 pub struct Bars {
     pub caption: String,
-    pub note: Option<&'static str>,
+    pub note: Option<String>,
     pub height: u32,
     pub span: f64,
     pub rows: Vec<BarRow>,
@@ -80,41 +81,53 @@ struct Row {
     cells: Vec<String>,
 }
 
-pub(super) fn choice(r: &QuestionResult, counts: &Ordered<i64>) -> Bars {
+/// Column headings in `t`'s language, from their keys.
+pub(super) fn headings(t: &StaffCatalog, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|key| t.get(key).to_string()).collect()
+}
+
+pub(super) fn choice(t: &StaffCatalog, r: &QuestionResult, counts: &Ordered<i64>) -> Bars {
     let rows = counts
         .0
         .iter()
         .map(|(option, n)| {
             let other = option == OTHER;
             let label = if other {
-                "Other (own answer)".to_string()
+                t.get("charts.other_answer").to_string()
             } else {
                 option.clone()
             };
             let share = percent(*n, r.answered);
             Row {
-                cells: vec![label.clone(), grouped(*n), share.clone()],
+                cells: vec![label.clone(), t.number(*n), share.clone()],
                 label,
                 share: fraction(*n, r.answered),
-                value: format!("{} · {share}", grouped(*n)),
+                value: format!("{} · {share}", t.number(*n)),
                 other,
             }
         })
         .collect();
-    let note = (r.kind == "multi_choice")
-        .then_some("People could choose more than one, so the shares add up to more than 100%.");
+    let note = (r.kind == "multi_choice").then(|| t.get("charts.multi_note").to_string());
     layout(
-        format!(
-            "Bar chart: how many of the {} who answered chose each option",
-            r.answered
-        ),
+        t.format("charts.choice_caption", &[("count", &t.number(r.answered))]),
         note,
         rows,
-        vec!["Option", "Answers", "Share of those who answered"],
+        headings(
+            t,
+            &[
+                "charts.col_option",
+                "charts.col_answers",
+                "charts.col_share_answered",
+            ],
+        ),
     )
 }
 
-pub(super) fn ranking(r: &QuestionResult, mean_rank: &Ordered<Option<f64>>) -> Bars {
+pub(super) fn ranking(
+    t: &StaffCatalog,
+    r: &QuestionResult,
+    mean_rank: &Ordered<Option<f64>>,
+) -> Bars {
     let places = mean_rank.0.len().max(1) as f64;
     let mut ranked: Vec<&(String, Option<f64>)> = mean_rank.0.iter().collect();
     // Best first; an option nobody ranked goes last.
@@ -127,7 +140,7 @@ pub(super) fn ranking(r: &QuestionResult, mean_rank: &Ordered<Option<f64>>) -> B
     let rows = ranked
         .into_iter()
         .map(|(option, mean)| {
-            let value = mean.map_or("not ranked".to_string(), |m| format!("{m:.1}"));
+            let value = mean.map_or(t.get("charts.not_ranked").to_string(), |m| t.decimal(m, 1));
             Row {
                 label: option.clone(),
                 share: mean.map_or(0.0, |m| m / places),
@@ -138,22 +151,17 @@ pub(super) fn ranking(r: &QuestionResult, mean_rank: &Ordered<Option<f64>>) -> B
         })
         .collect();
     layout(
-        format!(
-            "Bar chart: each option's mean rank among the {} who answered, best first; a shorter bar is a better rank",
-            r.answered
+        t.format(
+            "charts.ranking_caption",
+            &[("count", &t.number(r.answered))],
         ),
-        Some("Mean rank, where 1 = ranked first: the shortest bar is the best, listed first."),
+        Some(t.get("charts.ranking_note").to_string()),
         rows,
-        vec!["Option", "Mean rank (1 = best)"],
+        headings(t, &["charts.col_option", "charts.col_mean_rank"]),
     )
 }
 
-fn layout(
-    caption: String,
-    note: Option<&'static str>,
-    rows: Vec<Row>,
-    columns: Vec<&'static str>,
-) -> Bars {
+fn layout(caption: String, note: Option<String>, rows: Vec<Row>, columns: Vec<String>) -> Bars {
     let mut table = Vec::new();
     let rows: Vec<BarRow> = rows
         .into_iter()
@@ -186,6 +194,7 @@ fn layout(
 }
 
 pub(super) fn rating(
+    t: &StaffCatalog,
     r: &QuestionResult,
     (mean, median): (Option<f64>, Option<f64>),
     distribution: &Ordered<i64>,
@@ -214,7 +223,7 @@ pub(super) fn rating(
                 center: round(left + slot / 2.0),
                 y: round(floor - height),
                 height,
-                count: compact(*n),
+                count: compact(t, *n),
                 count_y: round(floor - height - 6.0),
             }
         })
@@ -226,14 +235,19 @@ pub(super) fn rating(
     let rows = distribution
         .0
         .iter()
-        .map(|(value, n)| vec![value.clone(), grouped(*n), percent(*n, r.answered)])
+        .map(|(value, n)| vec![value.clone(), t.number(*n), percent(*n, r.answered)])
         .collect();
-    let mean = mean.map_or("–".to_string(), |m| format!("{m:.1}"));
-    let median = median.map_or("–".to_string(), number);
+    let mean = mean.map_or("–".to_string(), |m| t.decimal(m, 1));
+    let median = median.map_or("–".to_string(), |m| number(t, m));
     Rating {
-        caption: format!(
-            "Column chart: how many of the {} who answered gave each value from {range}; mean {mean}, median {median}",
-            grouped(r.answered)
+        caption: t.format(
+            "charts.rating_caption",
+            &[
+                ("count", &t.number(r.answered)),
+                ("range", &range),
+                ("mean", &mean),
+                ("median", &median),
+            ],
         ),
         mean,
         median,
@@ -250,7 +264,10 @@ pub(super) fn rating(
             .map(|l| short(l, 22)),
         columns,
         table: Table {
-            columns: vec!["Value", "Answers", "Share"],
+            columns: headings(
+                t,
+                &["charts.col_value", "charts.col_answers", "charts.col_share"],
+            ),
             rows,
         },
     }

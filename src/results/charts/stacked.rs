@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use super::{LABEL_CHARS, Table, fraction, grouped, percent, round, short};
+use super::bars::headings;
+use super::{LABEL_CHARS, Table, fraction, percent, round, short};
+use crate::i18n::staff::StaffCatalog;
 use crate::results::summary::{BrandScore, HeadToHead, Ordered, QuestionResult};
 
 /// One head-to-head: its label, its bar and its line of figures, below the legend.
@@ -22,7 +24,7 @@ pub struct Nps {
 /// A part of a stacked bar, with its line of the legend.
 #[derive(Debug, Serialize)]
 pub struct Part {
-    pub name: &'static str,
+    pub name: String,
     pub class: &'static str,
     pub x: f64,
     pub width: f64,
@@ -80,41 +82,54 @@ pub struct DuelRow {
     pub summary: String,
 }
 
-/// A part's name, the range it covers (empty for none) and its colour class.
+/// A part's name (a key of the staff catalogue), the range it covers (empty for none) and its
+/// colour class.
 type Name = (&'static str, &'static str, &'static str);
 
-pub(super) fn nps(r: &QuestionResult, score: Option<f64>, split: [i64; 3]) -> Nps {
+pub(super) fn nps(
+    t: &StaffCatalog,
+    r: &QuestionResult,
+    score: Option<f64>,
+    split: [i64; 3],
+) -> Nps {
     let names: [Name; 3] = [
-        ("Detractors", "0–6", "c-detractor"),
-        ("Passives", "7–8", "c-passive"),
-        ("Promoters", "9–10", "c-promoter"),
+        ("charts.detractors", "0–6", "c-detractor"),
+        ("charts.passives", "7–8", "c-passive"),
+        ("charts.promoters", "9–10", "c-promoter"),
     ];
     let total: i64 = split.iter().sum();
     let rows = names
         .iter()
         .zip(split)
         .map(|((name, range, _), n)| {
-            vec![format!("{name} ({range})"), grouped(n), percent(n, total)]
+            vec![
+                format!("{} ({range})", t.get(name)),
+                t.number(n),
+                percent(n, total),
+            ]
         })
         .collect();
-    let score = score.map_or("–".to_string(), signed);
+    let score = score.map_or("–".to_string(), |x| signed(t, x));
     Nps {
-        caption: format!(
-            "Stacked bar: detractors, passives and promoters among the {} who answered; NPS {score}",
-            grouped(r.answered)
+        caption: t.format(
+            "charts.nps_caption",
+            &[("count", &t.number(r.answered)), ("score", &score)],
         ),
         score,
         // The bar is 36 px high; the legend starts below it.
-        parts: stack(&names, &split, 64),
+        parts: stack(t, &names, &split, 64),
         table: Table {
-            columns: vec!["Group", "Answers", "Share"],
+            columns: headings(
+                t,
+                &["charts.col_group", "charts.col_answers", "charts.col_share"],
+            ),
             rows,
         },
     }
 }
 
 /// The parts of one stacked bar, each with a legend line, the first at `legend_top`.
-fn stack(names: &[Name], counts: &[i64], legend_top: u32) -> Vec<Part> {
+fn stack(t: &StaffCatalog, names: &[Name], counts: &[i64], legend_top: u32) -> Vec<Part> {
     let total: i64 = counts.iter().sum();
     let mut x = 0.0;
     names
@@ -124,17 +139,18 @@ fn stack(names: &[Name], counts: &[i64], legend_top: u32) -> Vec<Part> {
         .map(|(i, ((name, range, class), n))| {
             let width = fraction(*n, total) * 100.0;
             let share = percent(*n, total);
+            let name = t.get(name);
             let part = Part {
-                name,
+                name: name.to_string(),
                 class,
                 x: round(x),
                 width: round(width),
                 center: round(x + width / 2.0),
                 inside: (width >= 14.0).then(|| share.clone()),
                 legend: if range.is_empty() {
-                    format!("{name}: {} ({share})", grouped(*n))
+                    format!("{name}: {} ({share})", t.number(*n))
                 } else {
-                    format!("{name} ({range}): {} ({share})", grouped(*n))
+                    format!("{name} ({range}): {} ({share})", t.number(*n))
                 },
                 legend_y: legend_top + i as u32 * 24,
                 legend_text_y: legend_top + i as u32 * 24 + 12,
@@ -146,6 +162,7 @@ fn stack(names: &[Name], counts: &[i64], legend_top: u32) -> Vec<Part> {
 }
 
 pub(super) fn competitor(
+    t: &StaffCatalog,
     brands: &Ordered<Ordered<BrandScore>>,
     duels: &Ordered<HeadToHead>,
     scale: String,
@@ -176,7 +193,7 @@ pub(super) fn competitor(
                 .iter()
                 .enumerate()
                 .map(|(a, (_, score))| Cell {
-                    mean: score.mean.map_or("–".to_string(), |m| format!("{m:.1}")),
+                    mean: score.mean.map_or("–".to_string(), |m| t.decimal(m, 1)),
                     n: score.n,
                     best: score.mean.is_some() && score.mean == best.get(a).copied().flatten(),
                 })
@@ -189,7 +206,7 @@ pub(super) fn competitor(
         .map(|(name, _)| name.clone())
         .unwrap_or_default();
     Competitor {
-        duel: duel(&ours, duels),
+        duel: duel(t, &ours, duels),
         ours,
         scale,
         attributes,
@@ -197,11 +214,11 @@ pub(super) fn competitor(
     }
 }
 
-fn duel(ours: &str, duels: &Ordered<HeadToHead>) -> Duel {
+fn duel(t: &StaffCatalog, ours: &str, duels: &Ordered<HeadToHead>) -> Duel {
     let names: [Name; 3] = [
-        ("Wins for us", "", "c-win"),
-        ("Ties", "", "c-tie"),
-        ("Losses", "", "c-loss"),
+        ("charts.wins", "", "c-win"),
+        ("charts.ties", "", "c-tie"),
+        ("charts.losses", "", "c-loss"),
     ];
     let mut table = Vec::new();
     let rows: Vec<DuelRow> = duels
@@ -214,50 +231,66 @@ fn duel(ours: &str, duels: &Ordered<HeadToHead>) -> Duel {
             let total: i64 = counts.iter().sum();
             table.push(vec![
                 brand.clone(),
-                grouped(h.wins),
-                grouped(h.ties),
-                grouped(h.losses),
-                grouped(total),
+                t.number(h.wins),
+                t.number(h.ties),
+                t.number(h.losses),
+                t.number(total),
             ]);
+            let versus = t.format("charts.versus", &[("ours", ours), ("brand", brand)]);
             DuelRow {
-                label: short(&format!("{ours} vs {brand}"), LABEL_CHARS),
+                label: short(&versus, LABEL_CHARS),
                 label_y: top + 15,
                 bar_y: top + 22,
                 inside_y: top + 37,
                 text_y: top + 64,
                 // One legend above all the bars rather than one under each.
-                parts: stack(&names, &counts, 0),
+                parts: stack(t, &names, &counts, 0),
                 summary: if total == 0 {
-                    "Nobody scored both on the same attribute yet".to_string()
+                    t.get("charts.duel_none").to_string()
                 } else {
-                    format!(
-                        "{} won · {} tied · {} lost, of {total}",
-                        h.wins, h.ties, h.losses
+                    t.format(
+                        "charts.duel_summary",
+                        &[
+                            ("wins", &t.number(h.wins)),
+                            ("ties", &t.number(h.ties)),
+                            ("losses", &t.number(h.losses)),
+                            ("total", &t.number(total)),
+                        ],
                     )
                 },
             }
         })
         .collect();
     Duel {
-        caption: format!(
-            "Stacked bars: for each other brand, how often {ours} scored higher, the same or lower, per respondent and attribute"
-        ),
+        caption: t.format("charts.duel_caption", &[("ours", ours)]),
         height: LEGEND + rows.len() as u32 * DUEL_ROW,
         rows,
         table: Table {
-            columns: vec!["Us against", "Won", "Tied", "Lost", "Of"],
+            columns: headings(
+                t,
+                &[
+                    "charts.col_us_against",
+                    "charts.col_won",
+                    "charts.col_tied",
+                    "charts.col_lost",
+                    "charts.col_of",
+                ],
+            ),
             rows: table,
         },
     }
 }
 
-/// A score with its sign, as NPS is written: "+23", "-8", "0".
-fn signed(x: f64) -> String {
+/// A score with its sign, as NPS is written: "+23", "-8", "0" (whole, so the same in every
+/// staff language but for the grouping of digits, which a score never reaches).
+fn signed(t: &StaffCatalog, x: f64) -> String {
     let x = x.round();
     if x == 0.0 {
         "0".to_string()
+    } else if x > 0.0 {
+        format!("+{}", t.decimal(x, 0))
     } else {
-        format!("{x:+.0}")
+        t.decimal(x, 0)
     }
 }
 
@@ -267,16 +300,21 @@ mod tests {
 
     #[test]
     fn parts_of_a_stacked_bar_fill_it_in_order() {
+        let t = crate::i18n::staff::staff_catalog("en");
         let names: [Name; 3] = [("A", "", "a"), ("B", "", "b"), ("C", "", "c")];
-        let parts = stack(&names, &[1, 0, 3], 10);
+        let parts = stack(t, &names, &[1, 0, 3], 10);
         let spans: Vec<(f64, f64)> = parts.iter().map(|p| (p.x, p.width)).collect();
         assert_eq!(spans, [(0.0, 25.0), (25.0, 0.0), (25.0, 75.0)]);
         assert_eq!(parts[0].inside.as_deref(), Some("25%"));
         assert_eq!(parts[1].inside, None);
         assert_eq!(parts[2].legend_y, 58);
-        assert!(stack(&names, &[0, 0, 0], 0).iter().all(|p| p.width == 0.0));
+        assert!(
+            stack(t, &names, &[0, 0, 0], 0)
+                .iter()
+                .all(|p| p.width == 0.0)
+        );
         assert_eq!(
-            (signed(23.4), signed(-0.4), signed(-8.0)),
+            (signed(t, 23.4), signed(t, -0.4), signed(t, -8.0)),
             ("+23".into(), "0".into(), "-8".into())
         );
     }
