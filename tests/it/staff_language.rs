@@ -377,7 +377,11 @@ fn a_dutch_member_sees_no_english_on_distribute_and_users_pages() {
     let reminders = format!("/surveys/{survey}/reminders");
     let (status, _, html) = post(&app.client, &csrf, &reminders, &[]);
     assert_eq!(status, Status::Ok);
-    dutch(&reminders, &html, &["in de wachtrij gezet.", "class=\"notice\""]);
+    dutch(
+        &reminders,
+        &html,
+        &["in de wachtrij gezet.", "class=\"notice\""],
+    );
     let (_, html) = page(&app.client, &path);
     dutch(&path, &html, &["Herinneringen versturen", "Laatste fout"]);
 
