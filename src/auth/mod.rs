@@ -12,6 +12,7 @@ pub mod policy;
 pub mod session;
 pub mod setup;
 pub mod token;
+pub mod user_admin;
 pub mod users;
 
 use rocket::{Build, Rocket};
@@ -100,4 +101,5 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/api/v1", api::routes())
         .mount("/", pages::routes())
+        .mount("/", user_admin::routes())
 }

@@ -1,5 +1,5 @@
-//! HTML pages: sign-in and sign-out, the first-run setup, the staff home, the account page
-//! (password change) and user administration for admins.
+//! HTML pages: sign-in and sign-out, the first-run setup and the account page (password
+//! change); user administration for admins is in [`super::user_admin`].
 
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
@@ -10,12 +10,12 @@ use rocket_dyn_templates::{Template, context};
 
 use super::account::{self, set_language};
 use super::model;
-use super::users::{self, NewUserInput, UserView};
-use super::{AdminOnly, Role, Staff, login, password, policy, session, setup};
+use super::users::{self, NewUserInput};
+use super::{Staff, login, password, policy, session, setup};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
-use crate::ids::{MalformedId, UserId};
+use crate::i18n::staff::StaffCatalog;
 use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::peer::ClientAddr;
@@ -30,28 +30,16 @@ pub fn routes() -> Vec<rocket::Route> {
         setup_submit,
         account_page,
         change_password,
-        set_language,
-        users_page,
-        create_user,
-        set_user_active
+        set_language
     ]
 }
 
-/// A form-level error shown above the fields, naming the field when there is one, as a
-/// sentence: it starts with a capital, as the API's messages do not.
-pub(super) fn problem(error: &Error) -> String {
-    crate::web::capitalized(&match error {
-        Error::Invalid { field, message } => format!("{}: {message}", field.replace('_', " ")),
-        other => other.public_message(),
-    })
-}
-
-/// [`problem`], except that a mismatch of the two passwords is already a whole sentence in the
-/// page's language.
-fn setup_problem(error: &Error) -> String {
+/// A setup form's error in the page's language, naming the field; a mismatch of the two
+/// passwords is already a whole sentence in that language.
+fn setup_problem(t: &StaffCatalog, error: &Error) -> String {
     match error {
         Error::Invalid { field, message } if *field == "password_confirm" => message.clone(),
-        other => problem(other),
+        other => t.explain(other),
     }
 }
 
@@ -219,7 +207,7 @@ async fn setup_submit(
                 "setup",
                 context! {
                     title: lang.t().get("setup.title"), staff_lang: lang.0, csrf: csrf.0,
-                    name: form.name, email: form.email, error: setup_problem(&error),
+                    name: form.name, email: form.email, error: setup_problem(lang.t(), &error),
                 },
             );
             return Ok(Reply::Status((Status::UnprocessableEntity, page)));
@@ -279,7 +267,7 @@ async fn change_password(
         Err(t.get("account.confirm_mismatch").to_string())
     } else {
         policy::check("new_password", &form.new_password, &staff.user.email)
-            .map_err(|error| problem(&error))
+            .map_err(|error| t.explain(&error))
     };
     if let Err(error) = checked {
         let page = account::page(&staff, csrf.0, None, Some(error));
@@ -304,127 +292,4 @@ async fn change_password(
     )))
 }
 
-#[get("/admin/users")]
-async fn users_page(
-    db: &State<Db>,
-    staff: Staff<AdminOnly>,
-    csrf: CsrfToken,
-    flash: Option<FlashMessage<'_>>,
-) -> Result<Template> {
-    let list = db.run(model::list_users).await?;
-    let users: Vec<UserView> = list.iter().map(UserView::from).collect();
-    let notice = flash.map(|f| f.message().to_string());
-    Ok(Template::render(
-        "users",
-        // Least privilege by default: an admin picks a wider role on purpose.
-        context! {
-            title: "Staff users", me: staff.me(), csrf: csrf.0, users, roles: Role::ALL, notice,
-            role: Role::Analyst.as_str(), self_id: &staff.user.id,
-        },
-    ))
-}
-
-#[derive(FromForm)]
-struct NewUserForm {
-    csrf: String,
-    name: String,
-    email: String,
-    role: String,
-    password: String,
-}
-
-#[post("/admin/users", data = "<form>")]
-async fn create_user(
-    db: &State<Db>,
-    staff: Staff<AdminOnly>,
-    csrf: CsrfToken,
-    form: CsrfForm<NewUserForm>,
-) -> Result<Reply> {
-    let form = form.0;
-    let attempt = match NewUserInput::check(&form.email, &form.name, &form.role, &form.password) {
-        Ok(input) => {
-            let password = form.password.clone();
-            let hash = crate::blocking(move || password::hash(&password)).await??;
-            db.run(move |conn| db::write(conn, |conn| users::create(conn, &input, &hash)))
-                .await
-        }
-        Err(error) => Err(error),
-    };
-    match attempt {
-        Ok(user) => Ok(Reply::Flash(Flash::success(
-            Redirect::to(uri!(users_page)),
-            format!("{} can now sign in as {}.", user.name, user.role),
-        ))),
-        Err(error @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
-            let list = db.run(model::list_users).await?;
-            let users: Vec<UserView> = list.iter().map(UserView::from).collect();
-            let page = Template::render(
-                "users",
-                context! {
-                    title: "Staff users", me: staff.me(), csrf: csrf.0, users, roles: Role::ALL,
-                    error: problem(&error), name: form.name, email: form.email, role: form.role,
-                    self_id: &staff.user.id,
-                },
-            );
-            Ok(match error.retry_after() {
-                Some(secs) => Reply::Later(crate::web::RetryLater {
-                    status: error.status(),
-                    page,
-                    retry_after_secs: secs,
-                }),
-                None => Reply::Status((error.status(), page)),
-            })
-        }
-        Err(other) => Err(other),
-    }
-}
-
-#[derive(FromForm)]
-struct ActiveForm {
-    csrf: String,
-    active: bool,
-}
-
-#[post("/admin/users/<id>/active", data = "<form>")]
-async fn set_user_active(
-    db: &State<Db>,
-    staff: Staff<AdminOnly>,
-    id: Result<UserId, MalformedId>,
-    form: CsrfForm<ActiveForm>,
-) -> Result<Flash<Redirect>> {
-    let id = id?;
-    let active = form.0.active;
-    if id.as_str() == staff.user.id && !active {
-        return Ok(Flash::error(
-            Redirect::to(uri!(users_page)),
-            "You cannot deactivate yourself.",
-        ));
-    }
-    let name = db
-        .run(move |conn| {
-            db::write(conn, |conn| {
-                let user = model::find_user(conn, &id)?.ok_or(Error::NotFound)?;
-                if !active && user.role() == Role::Admin {
-                    users::ensure_other_active_admin(conn, &id)?;
-                }
-                users::set_active(conn, &id, active)?;
-                Ok(user.name)
-            })
-        })
-        .await?;
-    let message = if active {
-        format!("{name} can sign in again.")
-    } else {
-        format!("{name} is deactivated and signed out everywhere.")
-    };
-    Ok(Flash::success(Redirect::to(uri!(users_page)), message))
-}
-
-crate::csrf_protected!(
-    LoginForm,
-    CsrfOnly,
-    SetupForm,
-    PasswordForm,
-    NewUserForm,
-    ActiveForm
-);
+crate::csrf_protected!(LoginForm, CsrfOnly, SetupForm, PasswordForm);

@@ -9,11 +9,12 @@ use rocket::{State, get, post, routes};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
 
-use super::import::{self, Report};
+use super::import::{self, Rejected, Report};
 use super::model;
 use crate::auth::{Designers, Staff};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::i18n::staff::StaffCatalog;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::{Reply, paging};
 
@@ -33,13 +34,25 @@ struct Row {
     opted_out: bool,
 }
 
+/// A rejected row as the page lists it, its reason in the member's language.
+#[derive(Serialize)]
+struct RejectedRow {
+    row: usize,
+    email: Option<String>,
+    reason: String,
+}
+
 /// What the import form shows after a submission.
 #[derive(Default, Serialize)]
 struct Outcome {
     report: Option<Report>,
     /// Rows created or updated; the success box is shown only when there are some.
     imported: usize,
+    /// What was created and updated, in words.
+    imported_label: String,
     rejected: usize,
+    /// The report's rejected rows, as listed.
+    rows: Vec<RejectedRow>,
     /// Set when more rows were rejected than the report lists.
     listed_of: Option<usize>,
     error: Option<String>,
@@ -88,9 +101,11 @@ async fn render(
     Ok(Template::render(
         "contacts",
         context! {
-            title: "Contacts",
+            title: staff.t().get("contacts.title"),
             me: staff.me(),
             csrf,
+            // A machine name, the same in every language.
+            api_upload: "POST /api/v1/contacts",
             q: search.unwrap_or_default(),
             contacts: rows,
             next,
@@ -126,6 +141,7 @@ async fn import_csv(
     csrf: CsrfToken,
     form: CsrfForm<ImportForm>,
 ) -> Result<Reply> {
+    let t = staff.t();
     let csv = form.0.csv;
     let bytes = csv.clone().into_bytes();
     let imported = db
@@ -134,15 +150,37 @@ async fn import_csv(
     let outcome = match imported {
         Ok(report) => Outcome {
             imported: report.created + report.updated,
+            imported_label: t.format(
+                "contacts.imported",
+                &[
+                    (
+                        "created",
+                        &t.counted("contacts.created", report.created as i64),
+                    ),
+                    (
+                        "updated",
+                        &t.counted("contacts.updated", report.updated as i64),
+                    ),
+                ],
+            ),
             rejected: report.rejected_total,
+            rows: report
+                .rejected
+                .iter()
+                .map(|r| RejectedRow {
+                    row: r.row,
+                    email: r.email.clone(),
+                    reason: reason_shown(t, r),
+                })
+                .collect(),
             listed_of: (report.rejected_total > report.rejected.len())
                 .then_some(report.rejected.len()),
             report: Some(report),
             ..Outcome::default()
         },
-        Err(Error::Invalid { message, .. }) => {
+        Err(error @ Error::Invalid { .. }) => {
             let outcome = Outcome {
-                error: Some(message),
+                error: Some(t.reason(&error)),
                 csv,
                 ..Outcome::default()
             };
@@ -154,4 +192,145 @@ async fn import_csv(
     Ok(Reply::Page(
         render(db, &staff, csrf.0, None, None, outcome).await?,
     ))
+}
+
+/// The sentences the import gives a rejected row, with `{name}` for what varies, and the
+/// catalogue key that says them on this page.
+const REASONS: &[(&str, &str)] = &[
+    ("email is missing", "contacts.reason.missing_email"),
+    (
+        "email is not a valid email address",
+        "contacts.reason.invalid_email",
+    ),
+    ("is not valid UTF-8", "contacts.reason.not_utf8"),
+    (
+        "has {found} columns where the header has {expected}",
+        "contacts.reason.wrong_columns",
+    ),
+    ("unreadable CSV row: {detail}", "contacts.reason.unreadable"),
+    (
+        "more than {max} attributes",
+        "contacts.reason.too_many_attributes",
+    ),
+    (
+        "attribute names must be at most {max} characters on one line",
+        "contacts.reason.attribute_name",
+    ),
+    (
+        "{field} is longer than {max} characters",
+        "contacts.reason.too_long",
+    ),
+    (
+        "{field} contains control characters or line breaks",
+        "contacts.reason.line_breaks",
+    ),
+    (
+        "{field} contains control characters",
+        "contacts.reason.control_characters",
+    ),
+];
+
+/// The values of `pattern`'s `{name}` placeholders when `text` is that pattern, else `None`.
+/// A placeholder takes the shortest text after which the rest still fits.
+fn capture<'p, 't>(pattern: &'p str, text: &'t str) -> Option<Vec<(&'p str, &'t str)>> {
+    let mut values = Vec::new();
+    let (mut pattern, mut text) = (pattern, text);
+    while let Some(open) = pattern.find('{') {
+        text = text.strip_prefix(&pattern[..open])?;
+        let close = open + pattern[open..].find('}')?;
+        let name = &pattern[open + 1..close];
+        pattern = &pattern[close + 1..];
+        let next = pattern.find('{').unwrap_or(pattern.len());
+        let end = if next == 0 || pattern.is_empty() {
+            text.len()
+        } else {
+            text.find(&pattern[..next])?
+        };
+        values.push((name, &text[..end]));
+        text = &text[end..];
+    }
+    (pattern == text).then_some(values)
+}
+
+/// A field a rejection names (`name`, ``attribute `size` ``), in the member's language.
+fn field_shown(t: &StaffCatalog, field: &str) -> String {
+    if let Some(key) = field
+        .strip_prefix("attribute `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        return t.format("contacts.field.attribute", &[("key", key)]);
+    }
+    let catalogued = format!("contacts.field.{field}");
+    match t.get(&catalogued) {
+        found if found != catalogued => found.to_string(),
+        _ => field.to_string(),
+    }
+}
+
+/// Why a row was rejected, in the member's language; a reason the page has no words for (a
+/// JSON row's shape, which only the API takes) is shown as the import gave it.
+fn reason_shown(t: &StaffCatalog, rejected: &Rejected) -> String {
+    REASONS
+        .iter()
+        .find_map(|(pattern, key)| {
+            let values = capture(pattern, &rejected.reason)?;
+            let values: Vec<(&str, String)> = values
+                .into_iter()
+                .map(|(name, value)| match name {
+                    "field" => (name, field_shown(t, value)),
+                    _ => (name, value.to_string()),
+                })
+                .collect();
+            let args: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            Some(t.format(key, &args))
+        })
+        .unwrap_or_else(|| rejected.reason.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::staff::staff_catalog;
+
+    fn rejected(reason: &str) -> Rejected {
+        Rejected {
+            row: 2,
+            email: None,
+            code: "invalid_field",
+            reason: reason.to_string(),
+        }
+    }
+
+    const SAMPLES: &[&str] = &[
+        "email is missing",
+        "email is not a valid email address",
+        "is not valid UTF-8",
+        "has 3 columns where the header has 2",
+        "unreadable CSV row: bad quote",
+        "more than 50 attributes",
+        "attribute names must be at most 100 characters on one line",
+        "name is longer than 200 characters",
+        "attribute `colour` is longer than 1000 characters",
+        "phone contains control characters or line breaks",
+        "address contains control characters",
+    ];
+
+    #[test]
+    fn every_import_reason_reads_the_same_in_english_and_is_translated_in_dutch() {
+        let (en, nl) = (staff_catalog("en"), staff_catalog("nl"));
+        for sample in SAMPLES {
+            assert_eq!(reason_shown(en, &rejected(sample)), *sample);
+            let dutch = reason_shown(nl, &rejected(sample));
+            assert_ne!(dutch, *sample, "{sample}");
+            assert!(!dutch.contains('{'), "{dutch}");
+        }
+        assert_eq!(
+            reason_shown(
+                nl,
+                &rejected("attribute `colour` is longer than 1000 characters")
+            ),
+            "kenmerk `colour` is langer dan 1000 tekens"
+        );
+        assert_eq!(reason_shown(nl, &rejected("[0]: odd")), "[0]: odd");
+    }
 }

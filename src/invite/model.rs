@@ -53,19 +53,6 @@ impl InvitationStatus {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
-
-    /// How the staff page names it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Queued => "Queued",
-            Self::Sent => "Sent",
-            Self::Failed => "Failed",
-            Self::Opened => "Opened",
-            Self::Started => "Started",
-            Self::Completed => "Completed",
-            Self::OptedOut => "Opted out",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -11,11 +11,13 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::invitations::{self, Invitees, SkipReason};
+use super::model::InvitationStatus;
 use super::statuses::{self, InvitationView};
 use crate::auth::{Designers, Staff};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::i18n::staff::StaffCatalog;
 use crate::ids::{MalformedId, SurveyId};
 use crate::mail::worker::Outbox;
 use crate::survey::editing::{self, MAX_REMINDERS, SurveyInput};
@@ -42,6 +44,8 @@ struct Row {
     email: String,
     name: String,
     status: &'static str,
+    /// The status in the member's language.
+    status_label: &'static str,
     /// RFC 3339, for the `datetime` attribute beside `sent_label`.
     sent_at: String,
     sent_label: String,
@@ -49,12 +53,28 @@ struct Row {
     last_error: String,
 }
 
-impl From<InvitationView> for Row {
-    fn from(view: InvitationView) -> Self {
+/// A status as the page names it, in the member's language.
+fn status_label(t: &'static StaffCatalog, status: InvitationStatus) -> &'static str {
+    t.get(match status {
+        InvitationStatus::Queued => "invitations.status.queued",
+        InvitationStatus::Sent => "invitations.status.sent",
+        InvitationStatus::Failed => "invitations.status.failed",
+        InvitationStatus::Opened => "invitations.status.opened",
+        InvitationStatus::Started => "invitations.status.started",
+        InvitationStatus::Completed => "invitations.status.completed",
+        InvitationStatus::OptedOut => "invitations.status.opted_out",
+    })
+}
+
+impl Row {
+    fn of(t: &'static StaffCatalog, view: InvitationView) -> Self {
         Row {
-            email: view.email.unwrap_or_else(|| "(erased contact)".to_string()),
+            email: view
+                .email
+                .unwrap_or_else(|| t.get("invitations.erased_contact").to_string()),
             name: view.name.unwrap_or_default(),
             status: view.status.as_str(),
+            status_label: status_label(t, view.status),
             sent_label: view.sent_at.as_deref().map(minute_of).unwrap_or_default(),
             sent_at: view.sent_at.unwrap_or_default(),
             reminders: view.reminders,
@@ -90,6 +110,7 @@ async fn render<P: crate::auth::Policy>(
             Ok((survey, counts, rows))
         })
         .await?;
+    let t = staff.t();
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let more = rows.len() as i64 > PAGE_SIZE;
     let next = if more {
@@ -106,12 +127,12 @@ async fn render<P: crate::auth::Policy>(
     let rows: Vec<Row> = rows
         .into_iter()
         .take(PAGE_SIZE as usize)
-        .map(|(view, _)| Row::from(view))
+        .map(|(view, _)| Row::of(t, view))
         .collect();
     Ok(Template::render(
         "invitations",
         context! {
-            title: format!("Invitations · {}", survey.title()),
+            title: t.format("invitations.page_title", &[("title", survey.title())]),
             tabs: workspace::tabs(&survey, &staff.user, workspace::Page::Invitations),
             me: staff.me(),
             csrf,
@@ -123,7 +144,12 @@ async fn render<P: crate::auth::Policy>(
                 "max_reminders": survey.max_reminders(),
             }),
             max_allowed: MAX_REMINDERS,
-            counts: counts.iter().map(|(status, n)| json!({"status": status, "label": status.label(), "count": n})).collect::<Vec<_>>(),
+            counts: counts
+                .iter()
+                .map(|(status, n)| {
+                    json!({"status": status, "label": status_label(t, *status), "count": t.number(*n)})
+                })
+                .collect::<Vec<_>>(),
             total,
             invitations: rows,
             next,
@@ -184,24 +210,34 @@ async fn answer<P: crate::auth::Policy>(
     result: Result<Notice>,
     pasted: String,
 ) -> Result<Reply> {
+    let t = staff.t();
     let (status, notice) = match result {
         Ok(notice) => (Status::Ok, notice),
-        Err(Error::Invalid { field, message }) => (
+        Err(Error::Invalid { field, message }) if field == "max_reminders" => (
             Status::UnprocessableEntity,
             Notice {
-                // Named by the label the page shows; the pasted list's messages say it all.
-                error: Some(match field.as_str() {
-                    "max_reminders" => format!("Reminders per person at most: {message}"),
-                    _ => crate::web::capitalized(&message),
-                }),
+                // Named by the label the page shows.
+                error: Some(t.format(
+                    "invitations.limit_error",
+                    &[("message", &t.message_text(&message))],
+                )),
                 emails: pasted,
                 ..Notice::default()
             },
         ),
-        Err(Error::Conflict { message, .. }) => (
+        // The pasted list's messages say it all, without naming the field.
+        Err(error @ Error::Invalid { .. }) => (
+            Status::UnprocessableEntity,
+            Notice {
+                error: Some(t.reason(&error)),
+                emails: pasted,
+                ..Notice::default()
+            },
+        ),
+        Err(error @ Error::Conflict { .. }) => (
             Status::Conflict,
             Notice {
-                error: Some(message),
+                error: Some(t.reason(&error)),
                 ..Notice::default()
             },
         ),
@@ -211,24 +247,57 @@ async fn answer<P: crate::auth::Policy>(
     Ok(Reply::Status((status, page)))
 }
 
-fn skipped_summary(skipped: &[invitations::Skipped]) -> String {
+/// What a round of invitations or reminders did: how many were queued, then who was left out
+/// and why (`parts`, each already counted), under `left_out`.
+fn queued_notice(
+    t: &StaffCatalog,
+    queued: &str,
+    n: usize,
+    left_out: &str,
+    parts: &[String],
+) -> String {
+    let queued = t.counted(queued, n as i64);
+    if parts.is_empty() {
+        queued
+    } else {
+        let list = parts.join(t.get("invitations.list_separator"));
+        format!("{queued} {}", t.format(left_out, &[("list", &list)]))
+    }
+}
+
+/// Who an invitation round left out, by reason, each with its count.
+fn skipped_parts(t: &StaffCatalog, skipped: &[invitations::Skipped]) -> Vec<String> {
     let count = |reason: SkipReason| skipped.iter().filter(|s| s.reason == reason).count();
-    let parts: Vec<String> = [
-        (SkipReason::AlreadyInvited, "already invited"),
-        (SkipReason::OptedOut, "opted out"),
-        (SkipReason::InvalidEmail, "with an undeliverable address"),
+    [
+        (
+            SkipReason::AlreadyInvited,
+            "invitations.skip.already_invited",
+        ),
+        (SkipReason::OptedOut, "invitations.skip.opted_out"),
+        (SkipReason::InvalidEmail, "invitations.skip.invalid_email"),
     ]
     .iter()
-    .filter_map(|(reason, text)| {
+    .filter_map(|(reason, key)| {
         let n = count(*reason);
-        (n > 0).then(|| format!("{n} {text}"))
+        (n > 0).then(|| t.counted(key, n as i64))
     })
-    .collect();
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" Skipped: {}.", parts.join(", "))
-    }
+    .collect()
+}
+
+/// Who a reminder round left out, by reason (the codes of [`invitations::ReminderOutcome`]).
+fn not_reminded_parts(t: &StaffCatalog, skipped: &[(&str, usize)]) -> Vec<String> {
+    skipped
+        .iter()
+        .map(|(reason, n)| {
+            let key = format!("invitations.not_reminded.{reason}");
+            if t.get(&format!("{key}_other")) == format!("{key}_other") {
+                // A reason this page has no words for yet: its code, still counted.
+                format!("{} {}", t.number(*n as i64), reason.replace('_', " "))
+            } else {
+                t.counted(&key, *n as i64)
+            }
+        })
+        .collect()
 }
 
 #[post("/surveys/<id>/invitations", data = "<form>")]
@@ -244,6 +313,7 @@ async fn invite_form(
     let id = id?;
     let form = form.0;
     let pasted = form.emails.clone();
+    let t = staff.t();
     let (survey_id, user, settings_owned) =
         (id.to_string(), staff.user.clone(), settings.inner().clone());
     let result = db
@@ -251,14 +321,11 @@ async fn invite_form(
             let survey = editing::editable_by(conn, &user, &survey_id)?;
             let (invitees, not_contacts) = if form.who == "all" {
                 if !form.confirm {
-                    return Err(Error::invalid(
-                        "confirm",
-                        "tick the box to confirm that every contact is to be invited",
-                    ));
+                    return Err(Error::invalid("confirm", t.get("invitations.confirm_all")));
                 }
                 (Invitees::AllContacts, Vec::new())
             } else {
-                let (ids, not_contacts) = contact_ids_of(conn, &form.emails)?;
+                let (ids, not_contacts) = contact_ids_of(conn, t, &form.emails)?;
                 (Invitees::Contacts(ids), not_contacts)
             };
             let outcome = invitations::invite(conn, &settings_owned, &survey, invitees)?;
@@ -270,14 +337,15 @@ async fn invite_form(
             outbox.notify();
         }
         Notice {
-            message: Some(format!(
-                "{} invitation{} queued.{}",
+            message: Some(queued_notice(
+                t,
+                "invitations.queued",
                 outcome.queued,
-                if outcome.queued == 1 { "" } else { "s" },
-                skipped_summary(&outcome.skipped)
+                "invitations.skipped",
+                &skipped_parts(t, &outcome.skipped),
             )),
             // The others are invited; these wait in the box until they are contacts.
-            error: (!not_contacts.is_empty()).then(|| not_contacts_message(&not_contacts)),
+            error: (!not_contacts.is_empty()).then(|| not_contacts_message(t, &not_contacts)),
             emails: not_contacts.join("\n"),
         }
     });
@@ -288,6 +356,7 @@ async fn invite_form(
 /// spaces), and the addresses that are no contact yet. None of them a contact is a 422.
 fn contact_ids_of(
     conn: &mut crate::db::DbConn,
+    t: &StaffCatalog,
     pasted: &str,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let mut emails: Vec<String> = pasted
@@ -298,17 +367,14 @@ fn contact_ids_of(
     let mut seen = std::collections::HashSet::new();
     emails.retain(|e| seen.insert(e.clone()));
     if emails.is_empty() {
-        return Err(Error::invalid(
-            "emails",
-            "paste at least one contact's email address, or invite all contacts",
-        ));
+        return Err(Error::invalid("emails", t.get("invitations.paste_none")));
     }
     if emails.len() > super::api::MAX_CONTACT_IDS {
         return Err(Error::invalid(
             "emails",
-            format!(
-                "paste at most {} addresses at once",
-                super::api::MAX_CONTACT_IDS
+            t.format(
+                "invitations.paste_too_many",
+                &[("max", &t.number(super::api::MAX_CONTACT_IDS as i64))],
             ),
         ));
     }
@@ -321,29 +387,29 @@ fn contact_ids_of(
     let (known, unknown): (Vec<String>, Vec<String>) =
         emails.into_iter().partition(|e| found.contains_key(e));
     if known.is_empty() {
-        return Err(Error::invalid("emails", not_contacts_message(&unknown)));
+        return Err(Error::invalid("emails", not_contacts_message(t, &unknown)));
     }
     let ids = known.iter().filter_map(|e| found.get(e).cloned()).collect();
     Ok((ids, unknown))
 }
 
 /// What to tell about pasted addresses that are no contact: which (the first ten) and what to do.
-fn not_contacts_message(addresses: &[String]) -> String {
+fn not_contacts_message(t: &StaffCatalog, addresses: &[String]) -> String {
     let shown: Vec<&str> = addresses.iter().take(10).map(String::as_str).collect();
     let more = addresses.len().saturating_sub(shown.len());
-    let rest = if more > 0 {
-        format!(" and {more} more")
-    } else {
-        String::new()
-    };
-    let (subject, them, they) = match addresses.len() {
-        1 => ("This address is".to_string(), "it", "it is"),
-        n => (format!("These {n} addresses are"), "them", "they are"),
-    };
-    format!(
-        "{subject} not a contact yet, so not invited: {}{rest}. Import {them} on the Contacts \
-         page, then invite {them} here; {they} kept in the box below.",
-        shown.join(", "),
+    let mut list = shown.join(t.get("invitations.list_separator"));
+    if more > 0 {
+        list = t.plural(
+            "invitations.and_more",
+            more as u64,
+            &[("list", &list), ("count", &t.number(more as i64))],
+        );
+    }
+    let n = addresses.len();
+    t.plural(
+        "invitations.not_contacts",
+        n as u64,
+        &[("count", &t.number(n as i64)), ("list", &list)],
     )
 }
 
@@ -358,6 +424,7 @@ async fn remind_form(
     _form: CsrfForm<CsrfOnly>,
 ) -> Result<Reply> {
     let id = id?;
+    let t = staff.t();
     let (survey_id, user, settings_owned) =
         (id.to_string(), staff.user.clone(), settings.inner().clone());
     let result = db
@@ -370,21 +437,15 @@ async fn remind_form(
             if outcome.queued > 0 {
                 outbox.notify();
             }
-            let skipped: Vec<String> = outcome
-                .skipped
-                .iter()
-                .map(|(reason, n)| format!("{n} {}", reason.replace('_', " ")))
-                .collect();
+            let skipped: Vec<(&str, usize)> =
+                outcome.skipped.iter().map(|(r, n)| (*r, *n)).collect();
             Notice {
-                message: Some(format!(
-                    "{} reminder{} queued.{}",
+                message: Some(queued_notice(
+                    t,
+                    "invitations.reminders_queued",
                     outcome.queued,
-                    if outcome.queued == 1 { "" } else { "s" },
-                    if skipped.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" Not reminded: {}.", skipped.join(", "))
-                    }
+                    "invitations.not_reminded_list",
+                    &not_reminded_parts(t, &skipped),
                 )),
                 ..Notice::default()
             }
@@ -401,12 +462,16 @@ async fn reminder_limit_form(
     form: CsrfForm<LimitForm>,
 ) -> Result<Reply> {
     let id = id?;
+    let t = staff.t();
     let max = form.0.max_reminders;
     let (survey_id, user) = (id.to_string(), staff.user.clone());
     let result = match max {
         None => Err(Error::invalid(
             "max_reminders",
-            format!("must be a number from 0 to {MAX_REMINDERS}"),
+            t.format(
+                "invitations.limit_not_number",
+                &[("max", &MAX_REMINDERS.to_string())],
+            ),
         )),
         Some(max) => db
             .run(move |conn| {
@@ -418,11 +483,9 @@ async fn reminder_limit_form(
             })
             .await
             .map(|survey| Notice {
-                message: Some(format!(
-                    "Each invitee now gets at most {} reminder{}.",
-                    survey.max_reminders(),
-                    if survey.max_reminders() == 1 { "" } else { "s" }
-                )),
+                message: Some(
+                    t.counted("invitations.limit_saved", i64::from(survey.max_reminders())),
+                ),
                 ..Notice::default()
             }),
     };

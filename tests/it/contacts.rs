@@ -624,7 +624,7 @@ fn the_staff_page_imports_searches_and_escapes_markup() {
         response
             .into_string()
             .unwrap()
-            .contains("the header row has no")
+            .contains("The header row has no")
     );
 }
 
