@@ -220,7 +220,7 @@ pub(super) async fn create_survey(
                 title: form.title,
                 language: form.language,
                 audience: form.audience,
-                error: Some(super::describe(&error, None)),
+                error: Some(staff.t().explain_in(&error, None)),
             };
             let page = render(db, &staff, csrf.0, None, None, typed).await?;
             Ok(Reply::Status((Status::UnprocessableEntity, page)))
