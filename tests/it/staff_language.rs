@@ -403,4 +403,47 @@ fn a_dutch_member_sees_no_english_on_editor_pages() {
             "Details",
         ],
     );
+
+    // A prize draw: its page before and after publishing (when its commitment is made).
+    let id = create(&app, "Loting");
+    let (status, _, _) = post(
+        &app.client,
+        &csrf,
+        &format!("/surveys/{id}/reward"),
+        &[
+            ("kind", "lottery"),
+            ("prize", "Een fiets"),
+            ("winners", "2"),
+            ("draw_at", "2099-06-01T12:00"),
+            ("rules", "Eén lot per persoon."),
+        ],
+    );
+    assert_eq!(status, Status::SeeOther);
+    let coupons = format!("/surveys/{id}/incentive");
+    let (_, html) = page(&app.client, &coupons);
+    dutch(
+        &coupons,
+        &html,
+        &["2 te winnen", "De vastlegging van de loting"],
+    );
+    let (status, _, _) = post(
+        &app.client,
+        &csrf,
+        &format!("/surveys/{id}/questions"),
+        &[("kind", "long_text"), ("prompt", "Wat kan beter?")],
+    );
+    assert_eq!(status, Status::SeeOther);
+    let (status, _, _) = post(
+        &app.client,
+        &csrf,
+        &format!("/surveys/{id}/publish"),
+        &[("confirm", "true")],
+    );
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = page(&app.client, &coupons);
+    dutch(
+        &coupons,
+        &html,
+        &["0 deelnames", "Nu loten", "Loten (eenmalig)"],
+    );
 }
