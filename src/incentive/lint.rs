@@ -22,6 +22,11 @@ pub fn hints(conn: &mut DbConn, survey: &Survey, invitations: i64) -> Result<Vec
                         "The coupon pool holds {remaining} unused codes for {invitations} \
                          invitations; add codes so nobody has to wait for theirs."
                     ),
+                    key: "coupon_pool_short",
+                    args: vec![
+                        ("remaining", remaining.to_string()),
+                        ("invitations", invitations.to_string()),
+                    ],
                 });
             }
         }
@@ -33,6 +38,8 @@ pub fn hints(conn: &mut DbConn, survey: &Survey, invitations: i64) -> Result<Vec
                 message: "The prize draw has no rules; say who may enter, how the winners are \
                           picked and told, and how to claim the prize."
                     .into(),
+                key: "draw_without_rules",
+                args: Vec::new(),
             });
         }
         _ => {}

@@ -24,7 +24,6 @@ use crate::survey::workspace;
 use crate::web::Reply;
 use crate::web::csrf::{CsrfForm, CsrfToken};
 use crate::web::peer::ClientAddr;
-use crate::web::wording::counted;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![staff_page, add_codes, redeem_code, run_draw]
@@ -63,14 +62,19 @@ async fn staff_render(
         Incentive::None => (None, None),
     };
     let pool = coupon.as_ref().is_some_and(|c| c.mode == CouponMode::Pool);
+    let t = staff.t();
     Ok(Template::render(
         "survey_incentive",
         context! {
-            title: format!("Coupons and prize draw · {}", survey.title()),
+            title: t.format("coupons.title", &[("title", survey.title())]),
             tabs: workspace::tabs(&survey, &staff.user, workspace::Page::Coupons),
             me: staff.me(),
             csrf,
             survey_id: survey.id(),
+            // Machine names, the same in every language.
+            csv_column: "code",
+            api_upload: format!("POST /api/v1/surveys/{}/coupons", survey.id()),
+            draw_page: format!("/draws/{}", survey.id()),
             survey_title: survey.title(),
             published: survey.status() != SurveyStatus::Draft,
             expires_on: coupon
@@ -86,8 +90,9 @@ async fn staff_render(
                 "beacon": l.beacon,
             })),
             counts: json!({
-                "added": added, "issued": issued, "redeemed": redeemed,
-                "remaining": remaining, "owed": owed,
+                "added": t.number(added), "issued": t.number(issued),
+                "redeemed": t.number(redeemed), "remaining": t.number(remaining),
+                "owed": t.number(owed),
             }),
             draw: draw.map(|d| json!({
                 "status": d.status,
@@ -130,18 +135,22 @@ async fn add_codes(
     form: CsrfForm<CodesForm>,
 ) -> Result<Reply> {
     let typed = form.0.codes;
+    let t = staff.t();
     let parsed = typed
         .split(['\n', ',', ';'])
         .map(str::trim)
         .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("code"))
         .enumerate()
-        .map(|(i, c)| coupons::check_code(&format!("line {}", i + 1), c))
+        .map(|(i, c)| {
+            coupons::check_code(
+                &t.format("coupons.line", &[("n", &t.number(i as i64 + 1))]),
+                c,
+            )
+        })
         .collect::<Result<Vec<_>>>();
     let (user, sid, settings) = (staff.user.clone(), id.to_string(), settings.inner().clone());
     let result = match parsed {
-        Ok(codes) if codes.is_empty() => {
-            Err(Error::invalid("codes", "type or paste at least one code"))
-        }
+        Ok(codes) if codes.is_empty() => Err(Error::invalid("codes", "coupons.error.no_codes")),
         Ok(codes) if codes.len() > coupons::MAX_CODES => Err(Error::invalid(
             "codes",
             format!("at most {} codes at a time", coupons::MAX_CODES),
@@ -156,11 +165,19 @@ async fn add_codes(
         Ok(added) => (
             Status::Ok,
             Outcome {
-                notice: Some(format!(
-                    "{} added, {} skipped, {} served.",
-                    counted(added.added, "code", "codes"),
-                    counted(added.duplicates, "duplicate", "duplicates"),
-                    counted(added.served, "waiting respondent", "waiting respondents"),
+                notice: Some(t.format(
+                    "coupons.codes_added",
+                    &[
+                        (
+                            "added",
+                            &t.counted("coupons.added_codes", added.added as i64),
+                        ),
+                        (
+                            "duplicates",
+                            &t.counted("coupons.duplicates", added.duplicates as i64),
+                        ),
+                        ("served", &t.counted("coupons.served", added.served as i64)),
+                    ],
                 )),
                 ..Outcome::default()
             },
@@ -168,7 +185,7 @@ async fn add_codes(
         Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => (
             e.status(),
             Outcome {
-                error: Some(e.to_string()),
+                error: Some(t.explain(&e)),
                 codes: typed,
                 ..Outcome::default()
             },
@@ -198,29 +215,33 @@ async fn redeem_code(
     form: CsrfForm<RedeemForm>,
 ) -> Result<Reply> {
     let code = form.0.code;
+    let t = staff.t();
     let result = super::redeem_as(db, guesses, peer, &staff.user, &code).await;
     let (status, outcome) = match result {
         Ok(done) => (
             Status::Ok,
             Outcome {
-                notice: Some(format!("{} redeemed: {}.", done.code, done.value)),
+                notice: Some(t.format(
+                    "coupons.redeemed_notice",
+                    &[("code", &done.code), ("value", &done.value)],
+                )),
                 ..Outcome::default()
             },
         ),
         Err(Error::NotFound) => (
             Status::NotFound,
             Outcome {
-                error: Some(format!(
-                    "No coupon was given out with the code “{}”.",
-                    code.trim()
-                )),
+                error: Some(t.format("coupons.unknown_code", &[("code", code.trim())])),
                 ..Outcome::default()
             },
         ),
         Err(e @ (Error::Conflict { .. } | Error::Gone(_) | Error::TooMany { .. })) => (
             e.status(),
             Outcome {
-                error: Some(format!("{}: {e}.", code.trim())),
+                error: Some(t.format(
+                    "coupons.refused",
+                    &[("code", code.trim()), ("reason", &t.reason(&e))],
+                )),
                 ..Outcome::default()
             },
         ),
@@ -248,6 +269,7 @@ async fn run_draw(
     form: CsrfForm<DrawForm>,
 ) -> Result<Reply> {
     let beacon = form.0.beacon_value.trim().to_string();
+    let t = staff.t();
     let (user, sid, settings) = (staff.user.clone(), id.to_string(), settings.inner().clone());
     let result = db
         .run(move |conn| {
@@ -259,14 +281,14 @@ async fn run_draw(
         Ok(()) => (
             Status::Ok,
             Outcome {
-                notice: Some("The draw has been run; winners who came through a personal link are being emailed.".into()),
+                notice: Some(t.get("coupons.draw_run").to_string()),
                 ..Outcome::default()
             },
         ),
         Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => (
             e.status(),
             Outcome {
-                error: Some(e.to_string()),
+                error: Some(t.explain(&e)),
                 ..Outcome::default()
             },
         ),

@@ -15,10 +15,12 @@ use crate::survey::model::Survey;
 use crate::survey::workspace::Tabs;
 
 /// The preview page of `survey`, blank or with the answers of a posted preview form checked,
-/// and the status to answer it with (422 while a posted answer has a problem).
+/// and the status to answer it with (422 while a posted answer has a problem). The staff tab
+/// bar is drawn in `staff_lang`, the member's language.
 pub fn page(
     survey: &Survey,
     tabs: Tabs,
+    staff_lang: &'static str,
     csrf: String,
     posted: Option<&AnswerForm>,
 ) -> (Template, Status) {
@@ -67,6 +69,7 @@ pub fn page(
     let mut context = serde_json::to_value(view::survey_page(survey, state)).unwrap_or_default();
     if let (Some(map), Ok(tabs)) = (context.as_object_mut(), serde_json::to_value(tabs)) {
         map.insert("tabs".into(), tabs);
+        map.insert("staff_lang".into(), staff_lang.into());
     }
     (Template::render("respond", context), status)
 }

@@ -33,6 +33,9 @@ pub enum Severity {
 }
 
 /// One finding, with a stable `code` for clients and a `message` in the survey's language.
+///
+/// Staff pages say the same in the member's language instead: the staff catalogue's
+/// `lint.<key>` filled with `args` (neither is part of the API's JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Hint {
     pub severity: Severity,
@@ -40,6 +43,13 @@ pub struct Hint {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub question_id: Option<String>,
     pub message: String,
+    /// The message's key: the code, or a variant of it (`missing_intro_empty`).
+    #[serde(skip)]
+    pub key: &'static str,
+    /// The message's placeholders; `list` names a question's list by its field (`options`,
+    /// `brands`, `attributes`), not in words.
+    #[serde(skip)]
+    pub args: Vec<(&'static str, String)>,
 }
 
 /// Every hint for one questionnaire, errors first, and how long it takes to fill in.
@@ -301,7 +311,6 @@ fn check_items(out: &mut Hints<'_>, question: &Question) {
         kind => vec![("options", kind.options())],
     };
     for (list, items) in lists {
-        let name = out.list_name(list);
         let mut seen = HashSet::new();
         let mut reported = HashSet::new();
         for (i, item) in items.iter().enumerate() {
@@ -313,7 +322,7 @@ fn check_items(out: &mut Hints<'_>, question: &Question) {
                     "empty_option",
                     Some(&question.id),
                     "empty_option",
-                    &[("n", &n), ("list", &name)],
+                    &[("n", &n), ("list", list)],
                 );
                 continue;
             }
@@ -325,7 +334,7 @@ fn check_items(out: &mut Hints<'_>, question: &Question) {
                     "duplicate_option",
                     Some(&question.id),
                     "duplicate_option",
-                    &[("value", item), ("list", &name)],
+                    &[("value", item), ("list", list)],
                 );
             }
         }
@@ -345,8 +354,8 @@ impl Hints<'_> {
         severity: Severity,
         code: &'static str,
         question_id: Option<&str>,
-        key: &str,
-        params: &[(&str, &str)],
+        key: &'static str,
+        params: &[(&'static str, &str)],
     ) {
         let template = self
             .table
@@ -354,11 +363,25 @@ impl Hints<'_> {
             .get(key)
             .or_else(|| self.english.messages.get(key))
             .map_or(key, String::as_str);
+        // A list is named in the survey's words in its message.
+        let named: Vec<(&str, String)> = params
+            .iter()
+            .map(|&(name, value)| match name {
+                "list" => (name, self.list_name(value)),
+                _ => (name, value.to_string()),
+            })
+            .collect();
+        let named: Vec<(&str, &str)> = named.iter().map(|(n, v)| (*n, v.as_str())).collect();
         self.hints.push(Hint {
             severity,
             code,
             question_id: question_id.map(str::to_string),
-            message: fill(template, params),
+            message: fill(template, &named),
+            key,
+            args: params
+                .iter()
+                .map(|&(name, value)| (name, value.to_string()))
+                .collect(),
         });
     }
 

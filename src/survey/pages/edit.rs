@@ -9,13 +9,14 @@ use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post};
 
 use super::view::{self, Attempt, DetailsForm, PageInput};
-use super::{CsrfOnly, can_edit, describe};
+use super::{CsrfOnly, can_edit};
 use crate::auth::model::User;
 use crate::auth::session::Me;
 use crate::auth::{Designers, Policy, Staff};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::i18n::staff::StaffCatalog;
 use crate::ids::{MalformedId, SurveyId};
 use crate::respond::model::count_responses;
 use crate::survey::editing::{self, SurveyInput};
@@ -48,6 +49,8 @@ pub(super) struct Ctx<'a> {
     settings: &'a Settings,
     pub user: User,
     me: Me,
+    /// The member's language.
+    pub t: &'static StaffCatalog,
     csrf: String,
     pub id: SurveyId,
     /// Which page a change comes from, shown again after a refusal and returned to after
@@ -68,6 +71,7 @@ impl<'a> Ctx<'a> {
             settings,
             user: staff.user.clone(),
             me: staff.me(),
+            t: staff.t(),
             csrf: csrf.0,
             id,
             page: Page::Build,
@@ -99,13 +103,14 @@ impl<'a> Ctx<'a> {
         let tabs = workspace::tabs(&survey, &self.user, self.page);
         if self.page == Page::Reward {
             let page = super::reward_view::page(
-                &survey, tabs, &self.user, &self.me, &self.csrf, notice, attempt,
+                &survey, tabs, &self.user, &self.me, self.t, &self.csrf, notice, attempt,
             );
             return Ok(Reply::Status((status, page)));
         }
         let room_hints = room_hints(self.db, &survey).await?;
         let input = PageInput {
             tabs,
+            t: self.t,
             room_hints,
             me: self.me.clone(),
             can_edit: can_edit(&self.user, survey.owner_id()),
@@ -118,8 +123,9 @@ impl<'a> Ctx<'a> {
         Ok(Reply::Status((status, page)))
     }
 
-    /// Back to the survey page with `notice` after a change; the page again with the reason
-    /// after a refusal the designer can act on (`refused` places an invalid value's message).
+    /// Back to the survey page with `notice` (a staff-catalogue key) after a change; the page
+    /// again with the reason after a refusal the designer can act on (`refused` places an
+    /// invalid value's message).
     pub(super) async fn finish(
         &self,
         result: Result<()>,
@@ -129,7 +135,7 @@ impl<'a> Ctx<'a> {
         match result {
             Ok(()) => Ok(Reply::Flash(Flash::success(
                 Redirect::to(self.path()),
-                notice.to_string(),
+                self.t.get(notice).to_string(),
             ))),
             Err(
                 error @ (Error::Invalid { .. }
@@ -138,10 +144,8 @@ impl<'a> Ctx<'a> {
             ) => {
                 let attempt = match &error {
                     Error::Invalid { .. } => refused(&error),
-                    Error::ConflictWith { .. } => {
-                        Attempt::Conflict(super::capitalized(&error.public_message()), true)
-                    }
-                    _ => Attempt::Conflict(super::capitalized(&error.public_message()), false),
+                    Error::ConflictWith { .. } => Attempt::Conflict(self.t.reason(&error), true),
+                    _ => Attempt::Conflict(self.t.reason(&error), false),
                 };
                 self.page(error.status(), None, attempt).await
             }
@@ -197,8 +201,9 @@ pub(super) async fn save_details(
             Ok(editing::change(conn, &user, &sid, input).map(|_| ()))
         })
         .await?;
-    ctx.finish(result, "The survey texts are saved.", |e| {
-        Attempt::Details(typed, describe(e, None))
+    let t = ctx.t;
+    ctx.finish(result, "editor.saved_texts", |e| {
+        Attempt::Details(typed, t.explain_in(e, None))
     })
     .await
 }
@@ -230,15 +235,15 @@ pub(super) async fn publish_survey(
             if draft && !confirmed {
                 return Ok(Err(Error::invalid(
                     "confirm",
-                    "tick the box to confirm that the questions are final: once the survey is \
-                     published they cannot be changed",
+                    "editor.error.confirm_publish",
                 )));
             }
             Ok(editing::publish(conn, &user, &sid).map(|_| ()))
         })
         .await?;
-    ctx.finish(result, "The survey is open for answers.", |e| {
-        Attempt::Conflict(describe(e, None), false)
+    let t = ctx.t;
+    ctx.finish(result, "editor.published", |e| {
+        Attempt::Conflict(t.explain_in(e, None), false)
     })
     .await
 }
@@ -257,11 +262,10 @@ pub(super) async fn close_survey(
     let result = db
         .run(move |conn| editing::close(conn, &user, &sid).map(|_| ()))
         .await;
-    ctx.finish(
-        result,
-        "The survey is closed. Every response is kept.",
-        |e| Attempt::Conflict(describe(e, None), false),
-    )
+    let t = ctx.t;
+    ctx.finish(result, "editor.closed", |e| {
+        Attempt::Conflict(t.explain_in(e, None), false)
+    })
     .await
 }
 
@@ -290,7 +294,7 @@ pub(super) async fn delete_survey(
             if !confirmed {
                 return Ok(Err(Error::invalid(
                     "confirm",
-                    "tick the box to confirm that this draft is to be deleted",
+                    "editor.error.confirm_delete",
                 )));
             }
             Ok(editing::delete(conn, &user, &sid).map(|()| survey.title().to_string()))
@@ -299,11 +303,12 @@ pub(super) async fn delete_survey(
     match result {
         Ok(title) => Ok(Reply::Flash(Flash::success(
             Redirect::to("/surveys"),
-            format!("The draft “{title}” is deleted."),
+            ctx.t.format("editor.deleted", &[("title", &title)]),
         ))),
         Err(error) => {
+            let t = ctx.t;
             ctx.finish(Err(error), "", |e| {
-                Attempt::Conflict(describe(e, None), false)
+                Attempt::Conflict(t.explain_in(e, None), false)
             })
             .await
         }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+use crate::i18n::staff::StaffCatalog;
 use crate::survey::audience::Audience;
 use crate::survey::incentive::{CouponMode, Incentive, IncentiveInput};
 use crate::survey::{Kind, Question, Scale};
@@ -183,7 +184,8 @@ impl RewardForm {
         }
     }
 
-    /// The incentive as the API would take it; a field that cannot be read is named.
+    /// The incentive as the API would take it; a field that cannot be read is named (its
+    /// message a staff-catalogue key, as these checks are the page's own).
     pub(super) fn input(&self) -> Result<IncentiveInput> {
         let text = |value: &str| value.trim().replace("\r\n", "\n");
         let mut object = Map::new();
@@ -199,25 +201,28 @@ impl RewardForm {
                 }
                 if !self.expires_on.trim().is_empty() {
                     let day = chrono::NaiveDate::parse_from_str(self.expires_on.trim(), "%Y-%m-%d")
-                        .map_err(|_| Error::invalid("expires_on", "must be a date (YYYY-MM-DD)"))?;
+                        .map_err(|_| Error::invalid("expires_on", "reward.error.date"))?;
                     let end = day.and_hms_opt(23, 59, 59).unwrap_or_default().and_utc();
                     coupon.insert("expires_at".into(), json!(end.to_rfc3339()));
                 }
                 if kind == "pool" && !self.low_stock_at.trim().is_empty() {
-                    let n: u32 = self.low_stock_at.trim().parse().map_err(|_| {
-                        Error::invalid("low_stock_at", "must be a whole number of codes")
-                    })?;
+                    let n: u32 =
+                        self.low_stock_at.trim().parse().map_err(|_| {
+                            Error::invalid("low_stock_at", "reward.error.low_stock")
+                        })?;
                     coupon.insert("low_stock_at".into(), json!(n));
                 }
                 object.insert("coupon".into(), Value::Object(coupon));
             }
             "lottery" => {
-                let winners: u32 = self.winners.trim().parse().map_err(|_| {
-                    Error::invalid("winners", "must be a whole number from 1 to 1000")
-                })?;
+                let winners: u32 = self
+                    .winners
+                    .trim()
+                    .parse()
+                    .map_err(|_| Error::invalid("winners", "reward.error.winners"))?;
                 let at =
                     chrono::NaiveDateTime::parse_from_str(self.draw_at.trim(), "%Y-%m-%dT%H:%M")
-                        .map_err(|_| Error::invalid("draw_at", "must be a date and time (UTC)"))?;
+                        .map_err(|_| Error::invalid("draw_at", "reward.error.draw_at"))?;
                 let mut lottery = Map::new();
                 lottery.insert("prize".into(), json!(text(&self.prize)));
                 lottery.insert("winners".into(), json!(winners));
@@ -228,7 +233,7 @@ impl RewardForm {
                 }
                 object.insert("lottery".into(), Value::Object(lottery));
             }
-            _ => return Err(Error::invalid("kind", "choose one of the rewards offered")),
+            _ => return Err(Error::invalid("kind", "reward.error.kind")),
         }
         let kind = if kind == "generate" || kind == "pool" {
             "coupon"
@@ -251,13 +256,22 @@ pub(super) fn audience_of(chosen: Option<&str>) -> crate::error::Result<Option<A
     }
 }
 
-/// The audiences for a select, with `chosen` selected.
-pub(super) fn audiences(chosen: Audience) -> Vec<serde_json::Value> {
+/// The staff-catalogue key of what the staff pages call an audience.
+pub(super) fn audience_key(audience: Audience) -> &'static str {
+    match audience {
+        Audience::Customers => "audience.customers",
+        Audience::Employees => "audience.employees",
+        Audience::Suppliers => "audience.suppliers",
+    }
+}
+
+/// The audiences for a select, named in the member's language, with `chosen` selected.
+pub(super) fn audiences(t: &StaffCatalog, chosen: Audience) -> Vec<serde_json::Value> {
     Audience::ALL
         .into_iter()
-        .map(
-            |a| serde_json::json!({"code": a.as_str(), "name": a.label(), "selected": a == chosen}),
-        )
+        .map(|a| {
+            serde_json::json!({"code": a.as_str(), "name": t.get(audience_key(a)), "selected": a == chosen})
+        })
         .collect()
 }
 

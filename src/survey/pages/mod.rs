@@ -21,8 +21,6 @@ use rocket::routes;
 
 use crate::auth::Role;
 use crate::auth::model::User;
-use crate::error::Error;
-use crate::web::capitalized;
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
@@ -62,15 +60,14 @@ struct CsrfOnly {
     csrf: String,
 }
 
-/// An error as a designer reads it beside a form, in English (see
-/// [`StaffCatalog::explain_in`](crate::i18n::staff::StaffCatalog::explain_in)).
-fn describe(error: &Error, own: Option<usize>) -> String {
-    crate::i18n::staff::staff_catalog("en").explain_in(error, own)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::error::Error;
+
+    /// An error as a designer reads it beside a question form, in English.
+    fn describe(error: &Error, own: Option<usize>) -> String {
+        crate::i18n::staff::staff_catalog("en").explain_in(error, own)
+    }
 
     #[test]
     fn field_paths_are_described_in_words() {
@@ -95,6 +92,63 @@ mod tests {
         );
         let e = Error::invalid("questions[0].scale", "needs 0 ≤ min < max");
         assert_eq!(describe(&e, Some(0)), "Scale: needs 0 ≤ min < max.");
+    }
+
+    #[test]
+    fn the_pages_own_refusals_are_catalogue_keys() {
+        let e = Error::invalid("confirm", "editor.error.confirm_publish");
+        assert_eq!(
+            describe(&e, None),
+            "Confirm: tick the box to confirm that the questions are final: once the survey is \
+             published they cannot be changed."
+        );
+        let dutch = crate::i18n::staff::staff_catalog("nl").explain_in(&e, None);
+        assert!(dutch.contains("vink het vakje aan"), "{dutch}");
+    }
+
+    #[test]
+    fn lint_hints_are_told_in_the_members_language() {
+        use crate::survey::lint;
+        use crate::survey::{Kind, Question, SurveyContent};
+        // Every kind of hint the survey's own lint gives: no open question, no intro, an
+        // empty and a repeated option, a leading and a double-barrelled prompt.
+        let question = Question {
+            id: "q1".into(),
+            kind: Kind::SingleChoice {
+                options: vec!["Red".into(), "red".into(), " ".into()],
+                other: false,
+            },
+            prompt: "How excellent is our price and delivery?".into(),
+            help: None,
+            required: false,
+            section: None,
+            page_break: false,
+            page_title: None,
+        };
+        let content = SurveyContent {
+            title: "Colours".into(),
+            intro: String::new(),
+            thank_you: String::new(),
+            language: "en".into(),
+            anonymous: false,
+            questions: vec![question],
+        };
+        let report = lint::lint(&content);
+        let (en, nl) = (
+            crate::i18n::staff::staff_catalog("en"),
+            crate::i18n::staff::staff_catalog("nl"),
+        );
+        assert!(!report.hints.is_empty());
+        // The estimated time is not a hint on the page (its header says it).
+        for hint in report.hints.iter().filter(|h| h.code != "estimated_time") {
+            // English is the survey table's own text, word for word.
+            assert_eq!(super::view::hint_message(en, hint), hint.message);
+            assert_ne!(
+                super::view::hint_message(nl, hint),
+                hint.message,
+                "{hint:?}"
+            );
+        }
     }
 }
 

@@ -24,7 +24,7 @@ pub(super) async fn preview_page(
 ) -> Result<Template> {
     let (survey, _) = load(db, &staff.user, &id?).await?;
     let tabs = workspace::tabs(&survey, &staff.user, Page::Preview);
-    Ok(respond::preview::page(&survey, tabs, csrf.0, None).0)
+    Ok(respond::preview::page(&survey, tabs, staff.t().code(), csrf.0, None).0)
 }
 
 /// The preview's answers checked as a respondent's would be, shown again with any problems
@@ -40,11 +40,12 @@ pub(super) async fn preview_check(
     // Staff get the plain refusal: the preview stores nothing, so nothing typed is at stake.
     if form.refused {
         return Err(Error::Forbidden(
-            "This form has expired or did not come from this browser. Reload the page.".into(),
+            staff.t().get("editor.error.preview_expired").to_string(),
         ));
     }
     let (survey, _) = load(db, &staff.user, &id?).await?;
     let tabs = workspace::tabs(&survey, &staff.user, Page::Preview);
-    let (page, status) = respond::preview::page(&survey, tabs, csrf.0, Some(&form));
+    let (page, status) =
+        respond::preview::page(&survey, tabs, staff.t().code(), csrf.0, Some(&form));
     Ok(Reply::Status((status, page)))
 }

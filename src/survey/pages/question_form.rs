@@ -7,23 +7,25 @@ use serde::Serialize;
 use super::forms::QuestionForm;
 use super::forms::text_lines;
 
-/// Every question kind, with the name designers see, in the order the select offers them.
+/// Every question kind, with the staff-catalogue key of the name designers see, in the order
+/// the select offers them.
 pub(super) const KINDS: [(&str, &str); 8] = [
-    ("text", "Short text"),
-    ("long_text", "Long text"),
-    ("single_choice", "Single choice"),
-    ("multi_choice", "Multiple choice"),
-    ("rating", "Rating"),
-    ("nps", "Net Promoter Score (0–10)"),
-    ("ranking", "Ranking"),
-    ("competitor", "Competitor comparison"),
+    ("text", "editor.kind.text"),
+    ("long_text", "editor.kind.long_text"),
+    ("single_choice", "editor.kind.single_choice"),
+    ("multi_choice", "editor.kind.multi_choice"),
+    ("rating", "editor.kind.rating"),
+    ("nps", "editor.kind.nps"),
+    ("ranking", "editor.kind.ranking"),
+    ("competitor", "editor.kind.competitor"),
 ];
 
+/// The staff-catalogue key of a kind's name.
 pub(super) fn kind_label(name: &str) -> &'static str {
     KINDS
         .iter()
         .find(|(value, _)| *value == name)
-        .map_or("Question", |(_, label)| label)
+        .map_or("editor.kind.unknown", |(_, label)| label)
 }
 
 #[derive(Serialize)]
@@ -39,6 +41,7 @@ pub(super) struct FormView {
     /// Makes the ids of this form's fields unique on the page.
     pub(super) prefix: String,
     pub(super) action: String,
+    /// The staff-catalogue key of the submit button's text.
     pub(super) button: &'static str,
     kinds: Vec<KindOption>,
     pub(super) error: Option<String>,

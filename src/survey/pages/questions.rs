@@ -5,7 +5,6 @@
 use rocket::form::FromForm;
 use rocket::{State, post};
 
-use super::describe;
 use super::edit::Ctx;
 use super::view::{Attempt, QuestionForm};
 use crate::auth::model::User;
@@ -35,7 +34,7 @@ fn scale_of(form: &QuestionForm, base: Option<Scale>) -> Result<Scale> {
             Ok(current)
         } else {
             text.parse::<i64>()
-                .map_err(|_| Error::invalid(field, "must be a whole number"))
+                .map_err(|_| Error::invalid(field, "editor.error.whole_number"))
         }
     };
     let mut scale = base.unwrap_or_default();
@@ -84,12 +83,10 @@ fn input_of(form: &QuestionForm, existing: Option<&Question>) -> Result<Question
 }
 
 fn position(questions: &[Question], id: &str) -> Result<usize> {
-    questions.iter().position(|q| q.id == id).ok_or_else(|| {
-        Error::conflict(
-            "question_gone",
-            "this question is no longer in the survey; it may have been changed in another window",
-        )
-    })
+    questions
+        .iter()
+        .position(|q| q.id == id)
+        .ok_or_else(|| Error::conflict("question_gone", "editor.error.question_gone"))
 }
 
 /// A new question list made from the stored one.
@@ -142,8 +139,9 @@ pub(super) async fn add_question(
         Ok((list, Some(questions.len())))
     });
     let (own, result) = change_questions(db, &ctx.user, &ctx.id, edit).await?;
-    ctx.finish(result, "The question is added.", |e| {
-        Attempt::Add(typed, describe(e, own))
+    let t = ctx.t;
+    ctx.finish(result, "editor.question_added", |e| {
+        Attempt::Add(typed, t.explain_in(e, own))
     })
     .await
 }
@@ -170,8 +168,9 @@ pub(super) async fn edit_question(
         Ok((list, Some(index)))
     });
     let (own, result) = change_questions(db, &ctx.user, &ctx.id, edit).await?;
-    ctx.finish(result, "The question is saved.", |e| {
-        Attempt::Edit(typed, describe(e, own))
+    let t = ctx.t;
+    ctx.finish(result, "editor.question_saved", |e| {
+        Attempt::Edit(typed, t.explain_in(e, own))
     })
     .await
 }
@@ -219,15 +218,16 @@ pub(super) async fn move_question(
                     ));
                 }
             },
-            _ => return Err(Error::invalid("direction", "must be up, down or to")),
+            _ => return Err(Error::invalid("direction", "editor.error.direction")),
         };
         let moved = list.remove(index);
         list.insert(target, moved);
         Ok((list, None))
     });
     let (_, result) = change_questions(db, &ctx.user, &ctx.id, edit).await?;
-    ctx.finish(result, "The question is moved.", |e| {
-        Attempt::Conflict(describe(e, None), false)
+    let t = ctx.t;
+    ctx.finish(result, "editor.question_moved", |e| {
+        Attempt::Conflict(t.explain_in(e, None), false)
     })
     .await
 }
@@ -257,8 +257,9 @@ pub(super) async fn delete_question(
         Ok((list, None))
     });
     let (_, result) = change_questions(db, &ctx.user, &ctx.id, edit).await?;
-    ctx.finish(result, "The question is deleted.", |e| {
-        Attempt::Conflict(describe(e, None), false)
+    let t = ctx.t;
+    ctx.finish(result, "editor.question_deleted", |e| {
+        Attempt::Conflict(t.explain_in(e, None), false)
     })
     .await
 }

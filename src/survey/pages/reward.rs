@@ -5,7 +5,6 @@ use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::{State, get, post};
 
-use super::describe;
 use super::edit::Ctx;
 use super::forms::RewardForm;
 use super::view::Attempt;
@@ -43,8 +42,9 @@ pub(super) async fn save_reward(
         }
         Err(e) => Err(e),
     };
-    ctx.finish(result, "The reward is saved.", |e| {
-        Attempt::Reward(typed, describe(e, None))
+    let t = ctx.t;
+    ctx.finish(result, "reward.saved", |e| {
+        Attempt::Reward(typed, t.explain_in(e, None))
     })
     .await
 }

@@ -8,32 +8,43 @@ use super::forms::text_lines;
 use super::view::Attempt;
 use crate::auth::model::User;
 use crate::auth::session::Me;
+use crate::i18n::staff::StaffCatalog;
 use crate::survey::incentive::{CouponMode, Incentive};
 use crate::survey::model::Survey;
 use crate::survey::workspace::{self, Tabs};
 
 /// What a survey's reward is, in words, for those who may not change it.
-fn summary(incentive: &Incentive) -> String {
+fn summary(t: &StaffCatalog, incentive: &Incentive) -> String {
     match incentive {
-        Incentive::None => "Respondents get no reward for completing.".into(),
-        Incentive::Coupon { coupon } => match coupon.mode {
-            CouponMode::Generate => format!("A coupon made for each respondent: {}.", coupon.value),
-            CouponMode::Pool => format!("A coupon from a pool of codes: {}.", coupon.value),
-        },
-        Incentive::Lottery { lottery } => format!(
-            "A prize draw for {} ({} to win).",
-            lottery.prize,
-            crate::web::wording::counted(i64::from(lottery.winners), "winner", "winners")
+        Incentive::None => t.get("reward.summary_none").to_string(),
+        Incentive::Coupon { coupon } => {
+            let key = match coupon.mode {
+                CouponMode::Generate => "reward.summary_generate",
+                CouponMode::Pool => "reward.summary_pool",
+            };
+            t.format(key, &[("value", &coupon.value)])
+        }
+        Incentive::Lottery { lottery } => t.format(
+            "reward.summary_lottery",
+            &[
+                ("prize", &lottery.prize),
+                (
+                    "winners",
+                    &t.counted("reward.winners", i64::from(lottery.winners)),
+                ),
+            ],
         ),
     }
 }
 
 /// The reward page, blank or with a refused form and its reason.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn page(
     survey: &Survey,
     tabs: Tabs,
     user: &User,
     me: &Me,
+    t: &StaffCatalog,
     csrf: &str,
     notice: Option<String>,
     attempt: Attempt,
@@ -47,7 +58,7 @@ pub(super) fn page(
     Template::render(
         "survey_reward",
         context! {
-            title: format!("Reward · {}", survey.title()),
+            title: t.format("reward.title", &[("title", survey.title())]),
             tabs,
             me,
             csrf,
@@ -56,7 +67,7 @@ pub(super) fn page(
             survey: context! { id: survey.id() },
             can_edit: workspace::can_distribute(user, survey),
             has_incentive: !matches!(incentive, Incentive::None),
-            reward_summary: summary(&incentive),
+            reward_summary: summary(t, &incentive),
             rules_lines: text_lines(&reward.rules),
             reward,
             reward_error,

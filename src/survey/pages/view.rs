@@ -8,12 +8,12 @@ use serde::Serialize;
 pub(super) use super::forms::{DetailsForm, QuestionForm, languages};
 use crate::auth::session::Me;
 use crate::config::Settings;
+use crate::i18n::staff::StaffCatalog;
 use crate::survey::audience::Audience;
 use crate::survey::lint::{self, Hint, Severity};
 use crate::survey::model::{Survey, SurveyStatus};
 use crate::survey::workspace::Tabs;
 use crate::survey::{Kind, Question};
-use crate::web::wording::counted;
 
 use super::forms::text_lines;
 use super::question_form::{FormView, form_view, kind_label};
@@ -34,21 +34,58 @@ pub(super) enum Attempt {
 #[derive(Serialize)]
 struct HintView {
     severity: Severity,
+    /// The staff-catalogue key of how much it matters ("Must fix").
     label: &'static str,
     message: String,
     /// The number of the question it concerns, for the list of blocking problems.
     number: Option<usize>,
 }
 
-fn hint_view(hint: &Hint, number: Option<usize>) -> HintView {
+/// Placeholders of lint messages that hold a count, shown as the member's language writes
+/// numbers.
+const COUNTS: [&str; 6] = [
+    "n",
+    "ratings",
+    "open",
+    "minutes",
+    "remaining",
+    "invitations",
+];
+
+/// A hint's message in the member's language: `lint.<key>` filled with its values, a list
+/// named by `lint.list.<field>`. A hint the catalogue does not know keeps its own message.
+pub(super) fn hint_message(t: &StaffCatalog, hint: &Hint) -> String {
+    let key = format!("lint.{}", hint.key);
+    if t.get(&key) == key {
+        return hint.message.clone();
+    }
+    let values: Vec<(&str, String)> = hint
+        .args
+        .iter()
+        .map(|(name, value)| {
+            let shown = match *name {
+                "list" => t.get(&format!("lint.list.{value}")).to_string(),
+                name if COUNTS.contains(&name) => value
+                    .parse::<i64>()
+                    .map_or_else(|_| value.clone(), |n| t.number(n)),
+                _ => value.clone(),
+            };
+            (*name, shown)
+        })
+        .collect();
+    let values: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    t.format(&key, &values)
+}
+
+fn hint_view(t: &StaffCatalog, hint: &Hint, number: Option<usize>) -> HintView {
     HintView {
         severity: hint.severity,
         label: match hint.severity {
-            Severity::Error => "Must fix",
-            Severity::Warning => "Advice",
-            Severity::Info => "Note",
+            Severity::Error => "lint.severity.error",
+            Severity::Warning => "lint.severity.warning",
+            Severity::Info => "lint.severity.info",
         },
-        message: hint.message.clone(),
+        message: hint_message(t, hint),
         number,
     }
 }
@@ -60,6 +97,7 @@ struct QuestionView {
     prompt: String,
     help: Option<String>,
     required: bool,
+    /// The staff-catalogue key of the kind's name.
     kind: &'static str,
     scale: Option<String>,
     options: Vec<String>,
@@ -77,15 +115,28 @@ struct QuestionView {
     form: FormView,
 }
 
-fn scale_text(min: i64, max: i64, min_label: Option<&str>, max_label: Option<&str>) -> String {
+fn scale_text(
+    t: &StaffCatalog,
+    min: i64,
+    max: i64,
+    min_label: Option<&str>,
+    max_label: Option<&str>,
+) -> String {
     let end = |point: i64, label: Option<&str>| match label {
-        Some(label) => format!("{point} ({label})"),
+        Some(label) => t.format(
+            "editor.scale_end",
+            &[("point", &point.to_string()), ("label", label)],
+        ),
         None => point.to_string(),
     };
-    format!("scale {} to {}", end(min, min_label), end(max, max_label))
+    t.format(
+        "editor.scale",
+        &[("min", &end(min, min_label)), ("max", &end(max, max_label))],
+    )
 }
 
 fn question_view(
+    t: &StaffCatalog,
     survey_id: &str,
     index: usize,
     count: usize,
@@ -104,10 +155,10 @@ fn question_view(
         brands: Vec::new(),
         attributes: Vec::new(),
         notes: Vec::new(),
-        hints_label: counted(hints.len() as i64, "hint", "hints"),
+        hints_label: t.counted("editor.hints", hints.len() as i64),
         page_start: q.page_break.then(|| match &q.page_title {
-            Some(title) => format!("New page: {title}"),
-            None => "New page".to_string(),
+            Some(title) => t.format("editor.new_page_titled", &[("title", title)]),
+            None => t.get("editor.new_page").to_string(),
         }),
         hints,
         first: index == 0,
@@ -116,40 +167,44 @@ fn question_view(
         form: form_view(
             format!("edit-{index}"),
             format!("/surveys/{survey_id}/questions/edit"),
-            "Save question",
+            "editor.form.save",
             QuestionForm::of(q),
         ),
     };
     if let Some(section) = &q.section {
-        view.notes.push(format!("Section: {section}"));
+        view.notes
+            .push(t.format("editor.section", &[("section", section)]));
     }
     match &q.kind {
         Kind::Text { max_length } | Kind::LongText { max_length } => {
             if let Some(max) = max_length {
-                view.notes.push(format!(
-                    "At most {}",
-                    counted(*max, "character", "characters")
-                ));
+                let what = t.counted("editor.characters", i64::from(*max));
+                view.notes
+                    .push(t.format("editor.at_most", &[("what", &what)]));
             }
         }
         Kind::SingleChoice { other: true, .. } => {
-            view.notes.push("Offers “Other” with a text field".into());
+            view.notes
+                .push(t.get("editor.offers_other_field").to_string());
         }
         Kind::MultiChoice {
             max_choices: Some(max),
             ..
-        } => view
-            .notes
-            .push(format!("At most {}", counted(*max, "choice", "choices"))),
+        } => {
+            let what = t.counted("editor.choices", i64::from(*max));
+            view.notes
+                .push(t.format("editor.at_most", &[("what", &what)]));
+        }
         Kind::Rating { scale } => {
             view.scale = Some(scale_text(
+                t,
                 scale.min,
                 scale.max,
                 scale.min_label.as_deref(),
                 scale.max_label.as_deref(),
             ));
         }
-        Kind::Nps => view.scale = Some("scale 0 to 10".into()),
+        Kind::Nps => view.scale = Some(scale_text(t, 0, 10, None, None)),
         Kind::Competitor {
             brands,
             attributes,
@@ -158,6 +213,7 @@ fn question_view(
             view.brands = brands.clone();
             view.attributes = attributes.clone();
             view.scale = Some(scale_text(
+                t,
                 scale.min,
                 scale.max,
                 scale.min_label.as_deref(),
@@ -173,6 +229,8 @@ fn question_view(
 /// notice from the previous action and a form the server refused.
 pub(super) struct PageInput {
     pub tabs: Tabs,
+    /// The member's language.
+    pub t: &'static StaffCatalog,
     /// Hints from other rooms (a coupon pool, a prize draw), shown with the survey's own.
     pub room_hints: Vec<lint::Hint>,
     pub me: Me,
@@ -184,6 +242,7 @@ pub(super) struct PageInput {
 }
 
 pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput) -> Template {
+    let t = input.t;
     let mut report = lint::lint(&survey.content());
     report.hints.extend(input.room_hints.iter().cloned());
     let number_of = |id: &str| survey.questions().iter().position(|q| q.id == id);
@@ -197,9 +256,9 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
                 .hints
                 .iter()
                 .filter(|h| h.question_id.as_deref() == Some(q.id.as_str()))
-                .map(|h| hint_view(h, Some(i + 1)))
+                .map(|h| hint_view(t, h, Some(i + 1)))
                 .collect();
-            question_view(survey.id(), i, count, q, hints)
+            question_view(t, survey.id(), i, count, q, hints)
         })
         .collect();
     // The estimated time is shown in the header; a hint about a question that is not there
@@ -209,7 +268,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         .iter()
         .filter(|h| h.code != "estimated_time")
         .filter(|h| h.question_id.as_deref().and_then(number_of).is_none())
-        .map(|h| hint_view(h, None))
+        .map(|h| hint_view(t, h, None))
         .collect();
     let blocking: Vec<HintView> = report
         .hints
@@ -217,6 +276,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
         .filter(|h| h.severity == Severity::Error)
         .map(|h| {
             hint_view(
+                t,
                 h,
                 h.question_id.as_deref().and_then(number_of).map(|i| i + 1),
             )
@@ -238,7 +298,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
     let mut add = form_view(
         "add".into(),
         format!("/surveys/{}/questions", survey.id()),
-        "Add question",
+        "editor.form.add",
         QuestionForm::blank(),
     );
     let mut conflict = None;
@@ -275,6 +335,7 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
     let minutes = report.estimated_seconds.div_ceil(60).max(1);
     let languages = languages(details.language.as_deref().unwrap_or("en"));
     let audiences = super::forms::audiences(
+        t,
         details
             .audience
             .as_deref()
@@ -298,10 +359,10 @@ pub(super) fn survey_page(settings: &Settings, survey: &Survey, input: PageInput
                 thank_you: survey.thank_you(),
                 language_name: crate::i18n::catalog(survey.language()).get("language_name"),
                 anonymous: survey.anonymous(),
-                audience: survey.audience().label(),
+                audience: t.get(super::forms::audience_key(survey.audience())),
                 open_link: survey.view(settings).open_link,
-                responses_label: counted(input.responses, "response", "responses"),
-                questions_label: counted(count as i64, "question", "questions"),
+                responses_label: t.counted("progress.responses", input.responses),
+                questions_label: t.counted("surveys.questions", count as i64),
                 minutes,
             },
             can_edit: input.can_edit,
