@@ -106,6 +106,8 @@ async fn render(
             csrf,
             // A machine name, the same in every language.
             api_upload: "POST /api/v1/contacts",
+            // Column names are typed as written, in every language.
+            csv_columns: "email, name, phone, address, language",
             q: search.unwrap_or_default(),
             contacts: rows,
             next,

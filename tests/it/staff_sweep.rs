@@ -175,7 +175,8 @@ fn text_nodes(html: &str) -> Vec<String> {
         match node.value() {
             Node::Text(text) => {
                 let parent = node.parent().and_then(|p| p.value().as_element());
-                if !parent.is_some_and(|p| matches!(p.name(), "script" | "style")) {
+                // Code (a column name to type, an API path) reads the same in every language.
+                if !parent.is_some_and(|p| matches!(p.name(), "script" | "style" | "code")) {
                     pieces.push(text.to_string());
                 }
             }
