@@ -133,6 +133,17 @@ fn responses_page_by_page_newest_first_with_words_marked_and_ours_first() {
     ] {
         let (status, body) = page(&app, &format!("/surveys/{id}/responses{query}"));
         assert_eq!(status, Status::UnprocessableEntity, "{query}");
-        assert!(body.contains(field), "{query}: the message names {field}");
+        assert!(
+            body.contains(&format!("{}: ", capitalized(field))),
+            "{query}: the message names {field}"
+        );
     }
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

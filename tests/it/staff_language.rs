@@ -10,8 +10,8 @@ use scraper::{Html, Node};
 use crate::TestApp;
 use crate::survey_pages::{create, page, post};
 
-/// The staff templates whose every word goes through the translation layer. It grows, page by
-/// page, until it lists every staff template; a template on it may not gain a literal word.
+/// The staff templates: every word of theirs goes through the translation layer, and a template
+/// on this list may not gain a literal word.
 const CONVERTED: &[&str] = &[
     "layout",
     "home",
@@ -45,6 +45,19 @@ const CONVERTED: &[&str] = &[
     "survey_question_form",
     "survey_reward",
     "survey_incentive",
+];
+
+/// Templates respondents and the public read: they speak the survey's language, through the
+/// respondent catalogues, and are not staff pages.
+const RESPONDENT: &[&str] = &[
+    "respond",
+    "respond_layout",
+    "respond_message",
+    "respond_thanks",
+    "reward_box",
+    "coupon_claim",
+    "draw_public",
+    "unsubscribe",
 ];
 
 /// Attributes people read (or hear from a screen reader).
@@ -138,6 +151,25 @@ fn converted_templates_have_no_words_outside_the_layer() {
             );
         }
     }
+}
+
+#[test]
+fn every_page_template_is_a_staff_template_or_a_respondent_one() {
+    let mut unclassified = Vec::new();
+    for entry in std::fs::read_dir("templates/web").unwrap().flatten() {
+        let file = entry.file_name().to_string_lossy().to_string();
+        let Some(name) = file.strip_suffix(".html.hbs") else {
+            continue;
+        };
+        let staff = CONVERTED.contains(&name);
+        if staff == RESPONDENT.contains(&name) {
+            unclassified.push(name.to_string());
+        }
+    }
+    assert!(
+        unclassified.is_empty(),
+        "each template is either a staff template (CONVERTED) or a respondent one: {unclassified:?}"
+    );
 }
 
 #[test]

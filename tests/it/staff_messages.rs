@@ -305,3 +305,18 @@ fn a_refusal_reaches_a_dutch_member_in_dutch() {
     let (_, home) = page(&app.client, "/");
     assert!(home.contains("<html lang=\"nl\">"));
 }
+
+#[test]
+fn a_counted_list_problem_reads_as_dutch() {
+    let nl = staff_catalog("nl");
+    let few = Error::invalid("questions[1].options", "needs at least 2 options");
+    assert_eq!(
+        nl.explain(&few),
+        "Vraag 2, opties: heeft minstens 2 opties nodig."
+    );
+    let brands = Error::invalid("brands", "needs at least 2 brands (ours first)");
+    assert_eq!(
+        nl.reason(&brands),
+        "Heeft minstens 2 merken nodig (het onze eerst)."
+    );
+}
