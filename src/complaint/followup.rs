@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use super::model::{self, ComplaintRow};
+use crate::auth::model::User;
 use crate::config::Settings;
 use crate::db::{self, DbConn};
 use crate::error::Result;
@@ -19,26 +20,28 @@ const PER_LOOK: i64 = 200;
 
 /// The reminder says which complaint and links to it, without the customer's details: the
 /// email outlives an erasure of the customer, the complaint's record does not keep them then.
-fn notice(settings: &Settings, complaint: &ComplaintRow, owner_name: &str) -> Notice {
+/// It is written in the owner's staff language (English when they chose none: an email has no
+/// browser to ask).
+fn notice(settings: &Settings, complaint: &ComplaintRow, owner: &User) -> Notice {
+    let language = crate::i18n::staff::resolve(owner.language.as_deref(), None);
+    let t = crate::i18n::staff::staff_catalog(language);
     let received = crate::web::to_the_minute(complaint.received_at);
+    let category = [("category", complaint.category.as_str())];
     Notice {
-        language: "en".into(),
-        subject: format!("Follow-up due: a {} complaint", complaint.category),
-        contact_name: Some(owner_name.to_string()),
+        language: language.into(),
+        subject: t.format("complaints.followup_mail.subject", &category),
+        contact_name: Some(owner.name.clone()),
         paragraphs: vec![
-            format!(
-                "The follow-up of a complaint you own is due: the {} complaint received \
-                 {received}.",
-                complaint.category
+            t.format(
+                "complaints.followup_mail.due",
+                &[("category", &complaint.category), ("received", &received)],
             ),
-            "Check with the customer that they are satisfied with how it was handled, and \
-             record their answer and the date on the complaint."
-                .into(),
+            t.get("complaints.followup_mail.ask").to_string(),
         ],
         highlight: None,
         link: Some((
             format!("{}/complaints/{}", settings.base_url, complaint.id),
-            "Open the complaint".into(),
+            t.get("complaints.followup_mail.link").to_string(),
         )),
         calendar: None,
     }
@@ -70,7 +73,7 @@ pub fn run_due(
                     recipient: owner.email.clone(),
                     contact_id: None,
                     link_id: None,
-                    message: Message::Notice(notice(settings, &complaint, &owner.name)),
+                    message: Message::Notice(notice(settings, &complaint, &owner)),
                 },
             )?;
             sent += 1;

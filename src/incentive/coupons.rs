@@ -157,10 +157,12 @@ fn warn_if_low(
     let Some(owner) = crate::auth::model::find_user(conn, &plan.owner_id)? else {
         return Ok(());
     };
-    let t = i18n::catalog("en");
+    // Written in the owner's staff language; English when they chose none.
+    let language = i18n::staff::resolve(owner.language.as_deref(), None);
+    let t = i18n::catalog(language);
     let remaining = stock.remaining.to_string();
     let notice = Notice {
-        language: "en".into(),
+        language: language.into(),
         subject: t.format("coupon_low_subject", &[("survey", &plan.title)]),
         contact_name: Some(owner.name.clone()),
         paragraphs: vec![t.plural(

@@ -630,3 +630,30 @@ fn search_finds_names_with_accents_as_typed() {
         }
     }
 }
+
+#[test]
+fn a_dutch_owner_is_reminded_in_dutch() {
+    let app = TestApp::new();
+    let (_, token) = app.user_with_token(Role::Designer);
+    let owner = app.add_user("eigenaar@example.com", Role::Designer);
+    app.execute(&format!(
+        "UPDATE users SET language = 'nl' WHERE id = '{}'",
+        owner.id
+    ));
+    let mut due = complaint("Hal", "Bezorging");
+    due["follow_up_at"] = json!(at(2));
+    due["owner_id"] = json!(owner.id);
+    log(&app, &token, &due);
+    let mut conn = app.db().conn().unwrap();
+    let sent = hearken::complaint::followup::run_due(&mut conn, app.settings(), hearken::db::now())
+        .unwrap();
+    assert_eq!(sent, 1);
+    let payload = app.texts("SELECT payload AS value FROM outbox WHERE kind = 'notice'");
+    let payload = payload.first().expect("the reminder");
+    assert!(
+        payload.contains("Opvolging nodig: een klacht over Bezorging"),
+        "{payload}"
+    );
+    assert!(payload.contains("Klacht openen"), "{payload}");
+    assert!(payload.contains("\"language\":\"nl\""), "{payload}");
+}
