@@ -96,14 +96,7 @@ async fn login_submit(
                     error: message,
                 },
             );
-            Ok(match error.retry_after() {
-                Some(secs) => Reply::Later(crate::web::RetryLater {
-                    status: error.status(),
-                    page,
-                    retry_after_secs: secs,
-                }),
-                None => Reply::Status((error.status(), page)),
-            })
+            Ok(Reply::refused(&error, page))
         }
         Err(other) => Err(other),
     }

@@ -150,14 +150,7 @@ async fn create_user(
                 error: Some(t.explain(&error)),
             };
             let page = page(db, &staff, csrf.0, None, typed).await?;
-            Ok(match error.retry_after() {
-                Some(secs) => Reply::Later(crate::web::RetryLater {
-                    status: error.status(),
-                    page,
-                    retry_after_secs: secs,
-                }),
-                None => Reply::Status((error.status(), page)),
-            })
+            Ok(Reply::refused(&error, page))
         }
         Err(other) => Err(other),
     }

@@ -43,13 +43,7 @@ impl Segment {
     ) -> Result<(Segment, Vec<(String, String)>)> {
         let mut segment = Segment::default();
         let mut others = Vec::new();
-        let pairs = query
-            .map(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
+        let pairs = crate::web::query_pairs(query);
         for (name, value) in pairs {
             segment.set(&name, &value, extra, &mut others)?;
         }

@@ -47,6 +47,33 @@ pub enum Reply {
     Typed((rocket::http::ContentType, String)),
 }
 
+/// The `name=value` pairs of a query string, decoded, in the order written.
+pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+}
+
+impl Reply {
+    /// A form page shown again after `error` refused it: with the error's status, and with
+    /// `Retry-After` when the error says when to come back (too many attempts, a database
+    /// that cannot write just now).
+    pub fn refused(error: &crate::error::Error, page: Template) -> Reply {
+        match error.retry_after() {
+            Some(secs) => Reply::Later(RetryLater {
+                status: error.status(),
+                page,
+                retry_after_secs: secs,
+            }),
+            None => Reply::Status((error.status(), page)),
+        }
+    }
+}
+
 /// A page with a status that asks the client to come back (429, 503) and says when, in
 /// `Retry-After`: the form again with what was typed, nothing of it stored.
 pub struct RetryLater {

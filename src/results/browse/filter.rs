@@ -28,13 +28,7 @@ impl Filter {
     /// Reads the form from the query string; a bad value is a 422 naming its field.
     pub fn from_query(query: Option<&str>) -> Result<Filter> {
         let mut filter = Filter::default();
-        let pairs = query
-            .map(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
+        let pairs = crate::web::query_pairs(query);
         for (name, value) in pairs {
             let value = value.trim().to_string();
             match name.as_str() {
