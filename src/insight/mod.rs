@@ -57,15 +57,6 @@ impl Target {
             Target::Note(id) | Target::Complaint(id) => (id, ""),
         }
     }
-
-    /// The body field that names it, for errors.
-    fn field(&self) -> &'static str {
-        match self {
-            Target::Answer { .. } => "answer",
-            Target::Note(_) => "note_id",
-            Target::Complaint(_) => "complaint_id",
-        }
-    }
 }
 
 /// What was said, as the room that keeps it tells.
@@ -252,10 +243,10 @@ fn link_row(tag: &TagRow, target: &Target, said: &Said, now: NaiveDateTime) -> L
     }
 }
 
+/// What `target` said; a target that does not exist is a 404, whatever its kind, as an answer
+/// the user may not see is.
 fn said_of(conn: &mut DbConn, target: &Target) -> Result<Said> {
-    sources()
-        .said(conn, target)?
-        .ok_or_else(|| Error::invalid(target.field(), "names nothing that can be tagged"))
+    sources().said(conn, target)?.ok_or(Error::NotFound)
 }
 
 /// Whether `user` may tag `target`: complaints and notes are changed by designers (and

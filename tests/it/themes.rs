@@ -488,6 +488,14 @@ fn who_may_tag_what() {
         &json!({"complaint_id": complaint_id}),
     );
     assert_eq!(status, Status::Forbidden);
+    // A complaint or note that does not exist is a 404, as a missing answer is.
+    for body in [
+        json!({"complaint_id": "nosuchcomplaint"}),
+        json!({"note_id": "nosuchnote"}),
+    ] {
+        let (status, error) = post(&app, &owner, "/api/v1/tags/Late/links", &body);
+        assert_eq!(status, Status::NotFound, "{body}: {error}");
+    }
     // Nor can they take a tag off it.
     assert_eq!(
         delete(&app, &other, "/api/v1/tags/Late/links", Some(&hidden)),
