@@ -373,6 +373,8 @@ pub struct FiguresRow {
     pub submitted_at: NaiveDateTime,
     pub contact_id: Option<String>,
     pub figures: Option<String>,
+    /// The response's score, for scored questionnaires (JSON, see `survey::score`).
+    pub score: Option<String>,
 }
 
 /// One page of a survey's responses in a window, oldest first, after the cursor, as figures.
@@ -390,6 +392,7 @@ pub fn figures_page(
             responses::submitted_at,
             responses::contact_id,
             responses::figures,
+            responses::score,
         ))
         .order((responses::submitted_at.asc(), responses::id.asc()))
         .limit(limit)

@@ -8,11 +8,13 @@
 //! copying into a slide.
 
 mod bars;
+mod score;
 mod stacked;
 
 use serde::Serialize;
 
 pub use self::bars::{BarRow, Bars, Column, Rating};
+pub use self::score::{ScoreCard, score_card};
 pub use self::stacked::{BrandRow, Cell, Competitor, Duel, DuelRow, Nps, Part};
 use super::summary::{QuestionResult, Summary};
 use super::terms::Term;

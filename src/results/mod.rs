@@ -12,6 +12,7 @@ pub mod export;
 pub mod model;
 pub mod pages;
 pub mod report;
+pub mod scores;
 pub mod segment;
 pub mod summary;
 pub mod terms;

@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::api::RawQuery;
 use super::charts;
 use super::report;
+use super::scores;
 use super::segment::{CHANNELS, Segment, channel_name};
 use crate::auth::{Readers, Staff};
 use crate::db::Db;
@@ -296,18 +297,21 @@ pub async fn results_page(
     // The survey is looked up before the figures, so a survey this user may not see is a 404
     // whatever the filter says.
     let handle = db.inner().clone();
-    let (survey, total, (invited, completed), report) = db
+    let (survey, total, (invited, completed), report, scores) = db
         .run(move |conn| {
             let survey = editing::visible_to(conn, &user, &id)?;
             let total = count_responses(conn, survey.id())?;
             // Invitations are not narrowed by a segment, so this is known even when the
             // filter is wrong.
             let completion = completion_of_survey(conn, survey.id())?;
-            let report = match &asked {
-                Some(segment) => Some(report::report(&handle, conn, &survey, segment)?),
-                None => None,
+            let (report, scores) = match &asked {
+                Some(segment) => (
+                    Some(report::report(&handle, conn, &survey, segment)?),
+                    scores::scores(conn, &survey, segment)?,
+                ),
+                None => (None, None),
             };
-            Ok((survey, total, completion, report))
+            Ok((survey, total, completion, report, scores))
         })
         .await?;
     let segment = segment.unwrap_or_default();
@@ -370,6 +374,7 @@ pub async fn results_page(
             filter,
             channels,
             exports,
+            score: scores.map(|s| charts::score_card(t, &s)),
             cards,
         },
     );

@@ -51,6 +51,7 @@ mod responses_browser;
 mod result_pages;
 mod results;
 mod roles;
+mod score_results;
 mod sessions;
 mod setup;
 mod smtp;

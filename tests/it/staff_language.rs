@@ -36,6 +36,7 @@ const CONVERTED: &[&str] = &[
     "results",
     "results_bars",
     "results_card",
+    "results_score",
     "results_competitor",
     "results_nps",
     "results_rating",

@@ -73,12 +73,12 @@ pub struct Column {
 
 /// One bar before layout: its label, its length as a fraction, the figure after it, whether
 /// it is "other", and its table row.
-struct Row {
-    label: String,
-    share: f64,
-    value: String,
-    other: bool,
-    cells: Vec<String>,
+pub(super) struct Row {
+    pub(super) label: String,
+    pub(super) share: f64,
+    pub(super) value: String,
+    pub(super) other: bool,
+    pub(super) cells: Vec<String>,
 }
 
 /// Column headings in `t`'s language, from their keys.
@@ -161,7 +161,12 @@ pub(super) fn ranking(
     )
 }
 
-fn layout(caption: String, note: Option<String>, rows: Vec<Row>, columns: Vec<String>) -> Bars {
+pub(super) fn layout(
+    caption: String,
+    note: Option<String>,
+    rows: Vec<Row>,
+    columns: Vec<String>,
+) -> Bars {
     let mut table = Vec::new();
     let rows: Vec<BarRow> = rows
         .into_iter()
