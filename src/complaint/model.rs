@@ -329,7 +329,8 @@ pub fn forget_customer(
             &row.id,
             now,
             (None, "Hearken"),
-            r#"{"customer":{"from":"(erased)","to":"(erased)"}}"#,
+            &serde_json::json!({"customer": {"from": ERASED_VALUE, "to": ERASED_VALUE}})
+                .to_string(),
         )?;
     }
     Ok(())
@@ -337,3 +338,5 @@ pub fn forget_customer(
 
 /// The name an erased customer's complaints keep.
 pub const ERASED_CUSTOMER: &str = "Erased customer";
+/// What an erased customer's details read as in the complaint's history.
+pub const ERASED_VALUE: &str = "(erased)";

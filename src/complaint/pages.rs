@@ -63,7 +63,7 @@ fn line(t: &StaffCatalog, row: &ComplaintRow, now: chrono::NaiveDateTime) -> Lin
     }
     Line {
         id: row.id.clone(),
-        customer: row.customer_name.clone(),
+        customer: shown::customer_name(t, &row.customer_name),
         category: row.category.clone(),
         nature,
         received: shown(Some(row.received_at)),
@@ -200,10 +200,11 @@ struct Owner {
 async fn render_form(
     db: &Db,
     page: FormPage<'_>,
-    form: ComplaintForm,
+    mut form: ComplaintForm,
     error: Option<(String, String)>,
     status: Status,
 ) -> Result<Reply> {
+    form.channel = shown::channel_shown(page.t, &form.channel);
     let (users, categories, tag_names) = db
         .run(|conn| {
             let users: Vec<User> = crate::auth::model::list_users(conn)?;
@@ -233,7 +234,10 @@ async fn render_form(
         "complaint_form",
         context! {
             title: match page.complaint {
-                Some(c) => t.format("complaints.from", &[("name", &c.customer_name)]),
+                Some(c) => t.format(
+                    "complaints.from",
+                    &[("name", &shown::customer_name(t, &c.customer_name))],
+                ),
                 None => t.get("complaints.log").to_string(),
             },
             me: page.me,
@@ -302,7 +306,8 @@ async fn log_complaint(
     csrf: CsrfToken,
     form: CsrfForm<ComplaintForm>,
 ) -> Result<Reply> {
-    let typed = form.0;
+    let mut typed = form.0;
+    typed.channel = shown::channel_code(staff.t(), &typed.channel);
     let json = Value::Object(typed.to_json(true));
     let user = staff.user.clone();
     let result = db
@@ -403,7 +408,8 @@ async fn save_complaint(
     form: CsrfForm<ComplaintForm>,
 ) -> Result<Reply> {
     let id = id?;
-    let typed = form.0;
+    let mut typed = form.0;
+    typed.channel = shown::channel_code(staff.t(), &typed.channel);
     let patch = typed.to_json(false);
     let (user, cid) = (staff.user.clone(), id.clone());
     let result = db

@@ -30,6 +30,42 @@ pub struct Entry {
 /// The values of `channel` the form suggests; any other text is shown as typed.
 pub const CHANNELS: [&str; 5] = ["counter", "phone", "email", "letter", "website"];
 
+/// What the page calls a stored channel: a suggested one by its name in the member's language,
+/// anything else as typed.
+pub fn channel_shown(t: &StaffCatalog, stored: &str) -> String {
+    if CHANNELS.contains(&stored) {
+        t.get(&format!("complaints.channel.{stored}")).to_string()
+    } else {
+        stored.to_string()
+    }
+}
+
+/// The channel to store for what was typed: a suggested channel's name, in the member's language
+/// or in English, is stored as its code (so filters and the API see one channel whatever the
+/// language it was picked in); anything else as typed.
+pub fn channel_code(t: &StaffCatalog, typed: &str) -> String {
+    let typed = typed.trim();
+    let english = crate::i18n::staff::staff_catalog("en");
+    CHANNELS
+        .iter()
+        .find(|code| {
+            let key = format!("complaints.channel.{code}");
+            [t.get(&key), english.get(&key), code]
+                .iter()
+                .any(|name| name.eq_ignore_ascii_case(typed))
+        })
+        .map_or_else(|| typed.to_string(), |code| code.to_string())
+}
+
+/// A customer's name as the page shows it: an erased customer in the member's language.
+pub fn customer_name(t: &StaffCatalog, stored: &str) -> String {
+    if stored == super::model::ERASED_CUSTOMER {
+        t.get("complaints.erased_customer").to_string()
+    } else {
+        stored.to_string()
+    }
+}
+
 /// A stored status as the page names it ("resolved"), in the member's language.
 pub fn status_name(t: &StaffCatalog, status: &str) -> String {
     let key = format!("complaints.state.{status}");
@@ -57,6 +93,9 @@ fn value(t: &StaffCatalog, field: &str, value: &Value, names: &HashMap<String, S
             names.get(s).cloned().unwrap_or_else(|| s.clone())
         }
         Value::String(s) if field == "status" => status_name(t, s),
+        Value::String(s) if s == super::model::ERASED_VALUE => {
+            t.get("complaints.erased_value").to_string()
+        }
         Value::String(s) if field == "channel" && CHANNELS.contains(&s.as_str()) => {
             t.get(&format!("complaints.channel.{s}")).to_lowercase()
         }
@@ -173,5 +212,31 @@ mod tests {
                 "Status: open → opgelost",
             ]
         );
+    }
+
+    #[test]
+    fn channels_are_stored_by_code_and_shown_by_name() {
+        let (en, nl) = (
+            crate::i18n::staff::staff_catalog("en"),
+            crate::i18n::staff::staff_catalog("nl"),
+        );
+        assert_eq!(channel_code(nl, " telefoon "), "phone");
+        assert_eq!(channel_code(nl, "Phone"), "phone");
+        assert_eq!(channel_code(en, "phone"), "phone");
+        assert_eq!(channel_code(nl, "Postduif"), "Postduif");
+        assert_eq!(channel_shown(nl, "phone"), "Telefoon");
+        assert_eq!(channel_shown(nl, "Postduif"), "Postduif");
+    }
+
+    #[test]
+    fn an_erased_customer_is_named_in_the_members_language() {
+        let nl = crate::i18n::staff::staff_catalog("nl");
+        assert_eq!(
+            customer_name(nl, super::super::model::ERASED_CUSTOMER),
+            "Gewiste klant"
+        );
+        assert_eq!(customer_name(nl, "Mia"), "Mia");
+        let erased = serde_json::json!(super::super::model::ERASED_VALUE);
+        assert_eq!(value(nl, "customer", &erased, &HashMap::new()), "(gewist)");
     }
 }

@@ -132,7 +132,7 @@ fn the_score_card_shows_the_mean_the_bands_and_each_sections_mean() {
     assert_eq!(texts(&dutch, "#score .card-meta"), ["Score van 3 reacties"]);
     assert_eq!(
         texts(&dutch, "#score .score-mean"),
-        ["23,3 gemiddelde score, van de 35"]
+        ["23,3 gemiddelde score, op een maximum van 35"]
     );
     assert!(dutch.contains("Troef"), "{dutch}");
 }

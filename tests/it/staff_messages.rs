@@ -235,12 +235,12 @@ fn an_error_is_explained_in_the_members_language() {
     );
     let frozen = Error::conflict(
         "survey_published",
-        "the survey is published; its questions can no longer change (copy it to make a new version)",
+        "the survey is closed; its questions can no longer change (copy it to make a new version)",
     );
     assert_eq!(
         nl.explain(&frozen),
-        "De enquête is gepubliceerd; vragen kan niet meer veranderen (kopieer de enquête om een \
-         nieuwe versie te maken)."
+        "De enquête is gesloten; het veld ‘vragen’ kan niet meer worden gewijzigd (kopieer de \
+         enquête om een nieuwe versie te maken)."
     );
     assert_eq!(
         nl.reason(&Error::invalid("title", "is required")),

@@ -43,7 +43,8 @@ fn a_dutch_member_sees_no_english_on_listening_pages() {
         ("customer_email", "geen-adres"),
         ("received_by", "Sam"),
         ("category", "Personeel"),
-        ("channel", "phone"),
+        // Picked by its Dutch name, stored as the channel every language shares.
+        ("channel", "Telefoon"),
         ("nature", "Veertig minuten gewacht"),
         ("tags", "Wachttijd"),
     ];
@@ -51,11 +52,19 @@ fn a_dutch_member_sees_no_english_on_listening_pages() {
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(english_left(&html).is_empty(), "{:?}", english_left(&html));
     assert!(html.contains("De klacht is niet opgeslagen:"), "{html}");
+    assert!(
+        html.contains("name=\"channel\" value=\"Telefoon\""),
+        "{html}"
+    );
 
     let mut fixed = typed.to_vec();
     fixed[1] = ("customer_email", "mia@example.com");
     let (status, location, _) = post(&app.client, &csrf, "/complaints", &fixed);
     assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        app.texts("SELECT channel AS value FROM complaints"),
+        ["phone"]
+    );
     dutch(
         &location,
         &[

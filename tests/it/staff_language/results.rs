@@ -76,7 +76,7 @@ fn a_dutch_member_sees_no_english_on_results_pages() {
             "Criticasters",
             "Gemiddelde score per kenmerk",
             "Vergelijking met concurrenten",
-            "0 van 1 uitgenodigde persoon heeft geantwoord",
+            "Geantwoord: 0 van de 1 uitgenodigde",
             "Download alle reacties:",
         ],
     );
