@@ -27,24 +27,36 @@ pub fn counts(conn: &mut DbConn, survey: &Survey, segment: &Segment) -> Result<C
         return Ok(everyone);
     }
     let questions = survey.questions();
+    let mut counts = Counts::default();
+    for_each_response(conn, survey, segment, |row| {
+        counts.add_line(questions, row.figures.as_deref().unwrap_or_default());
+    })?;
+    Ok(counts)
+}
+
+/// Calls `each` with every response of `survey` in `segment`, oldest first, read a page at a
+/// time so a large survey is never held at once.
+pub fn for_each_response(
+    conn: &mut DbConn,
+    survey: &Survey,
+    segment: &Segment,
+    mut each: impl FnMut(&responses::FiguresRow),
+) -> Result<()> {
     let contacts = matching_contacts(conn, survey, segment)?;
     let window = window(segment);
-    let mut counts = Counts::default();
     let mut after: Option<(NaiveDateTime, String)> = None;
     loop {
         let rows = responses::figures_page(conn, survey.id(), &window, after.take(), PAGE)?;
         let Some(last) = rows.last() else { break };
         after = Some((last.submitted_at, last.id.clone()));
-        for row in &rows {
-            if admitted(&contacts, row.contact_id.as_deref()) {
-                counts.add_line(questions, row.figures.as_deref().unwrap_or_default());
-            }
-        }
+        rows.iter()
+            .filter(|row| admitted(&contacts, row.contact_id.as_deref()))
+            .for_each(&mut each);
         if rows.len() < PAGE as usize {
             break;
         }
     }
-    Ok(counts)
+    Ok(())
 }
 
 /// The kept figures, counted again first when they are stale (responses stored before figures

@@ -3,19 +3,13 @@
 //! how many fell in each band, and each section's mean, for everyone or a segment. Each
 //! response keeps its own score; these are read a page at a time, as a segment's figures are.
 
-use chrono::NaiveDateTime;
-
 use super::counting;
 use super::segment::Segment;
 use crate::db::DbConn;
 use crate::error::Result;
-use crate::respond::model as responses;
 use crate::survey::model::Survey;
 use crate::survey::question::Kind;
 use crate::survey::score::{self, Band, Score};
-
-/// Responses read per step.
-const PAGE: i64 = 5000;
 
 /// The bands, best first, as the results show them.
 pub const BANDS: [Band; 3] = [Band::Asset, Band::NeedsImprovement, Band::LosingCustomers];
@@ -87,31 +81,17 @@ pub fn scores(conn: &mut DbConn, survey: &Survey, segment: &Segment) -> Result<O
             _ => None,
         })
         .unwrap_or((1, 5));
-    let contacts = counting::matching_contacts(conn, survey, segment)?;
-    let window = counting::window(segment);
     let mut sums = Sums::default();
-    let mut after: Option<(NaiveDateTime, String)> = None;
-    loop {
-        let rows = responses::figures_page(conn, survey.id(), &window, after.take(), PAGE)?;
-        let Some(last) = rows.last() else { break };
-        after = Some((last.submitted_at, last.id.clone()));
-        for row in &rows {
-            if !counting::admitted(&contacts, row.contact_id.as_deref()) {
-                continue;
-            }
-            // A score that cannot be read (a hand-made import) is left out, not guessed at.
-            if let Some(score) = row
-                .score
-                .as_deref()
-                .and_then(|s| serde_json::from_str::<Score>(s).ok())
-            {
-                sums.add(&score);
-            }
+    counting::for_each_response(conn, survey, segment, |row| {
+        // A score that cannot be read (a hand-made import) is left out, not guessed at.
+        if let Some(score) = row
+            .score
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<Score>(s).ok())
+        {
+            sums.add(&score);
         }
-        if rows.len() < PAGE as usize {
-            break;
-        }
-    }
+    })?;
     Ok(Some(sums.into_scores(scale)))
 }
 
