@@ -229,7 +229,14 @@ impl<'r> Responder<'r, 'static> for Error {
                 self.chain()
             );
         }
-        let message = self.public_message();
+        // A page's own refusal may name its sentence by a staff catalogue key; the API answers
+        // in English words whatever reaches it.
+        let message = match &self {
+            Self::Invalid { field, message } => {
+                format!("{field}: {}", staff_catalog("en").message_text(message))
+            }
+            other => staff_catalog("en").message_text(&other.public_message()),
+        };
         let mut response = if is_api_path(req) {
             let mut body = json_envelope(status, self.code(), &message, self.field());
             if let Self::ConflictWith { key, details, .. } = &self

@@ -320,3 +320,12 @@ fn a_counted_list_problem_reads_as_dutch() {
         "Heeft minstens 2 merken nodig (het onze eerst)."
     );
 }
+
+#[test]
+fn a_message_named_by_key_reads_as_words_in_english_too() {
+    // Pages name some of their own refusals by key; the API and English pages get the words.
+    let en = staff_catalog("en");
+    let words = en.message_text("editor.error.confirm_publish");
+    assert_ne!(words, "editor.error.confirm_publish");
+    assert!(words.contains(' '), "{words}");
+}
