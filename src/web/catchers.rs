@@ -96,7 +96,8 @@ pub fn remember_signed_in(req: &Request<'_>, me: serde_json::Value) {
     req.local_cache(|| SignedIn(Some(me)));
 }
 
-struct HtmlCaught(Status, Option<serde_json::Value>);
+/// An HTML error page: its status, who is signed in, and for a 405 the methods the path has.
+struct HtmlCaught(Status, Option<serde_json::Value>, Option<Vec<&'static str>>);
 
 impl<'r> Responder<'r, 'static> for HtmlCaught {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
@@ -112,7 +113,11 @@ impl<'r> Responder<'r, 'static> for HtmlCaught {
             GuardFailure(Some((message, None))) => t.sentence(message),
             GuardFailure(None) => generic_message(t, self.0),
         };
-        page_for(req, self.0, &message, self.1)
+        let mut response = page_for(req, self.0, &message, self.1)?;
+        if let Some(allow) = self.2 {
+            response.set_header(Header::new("Allow", allow.join(", ")));
+        }
+        Ok(response)
     }
 }
 
@@ -148,7 +153,11 @@ async fn html_default(status: Status, req: &Request<'_>) -> HtmlCaught {
     {
         me = lookup(req).await;
     }
-    HtmlCaught(status, me)
+    // A path that exists for other methods only is a 405, as under the API.
+    match super::methods::not_allowed(status, req) {
+        Some(allow) => HtmlCaught(Status::MethodNotAllowed, me, Some(allow)),
+        None => HtmlCaught(status, me, None),
+    }
 }
 
 pub fn api() -> Vec<Catcher> {
@@ -180,6 +189,7 @@ fn page_for(
     let lang = language(req, me.as_ref());
     let title = staff_catalog(lang).get(match status.code {
         404 => "error.title.404",
+        405 => "error.title.405",
         403 => "error.title.403",
         401 => "error.title.401",
         413 => "error.title.413",

@@ -1,5 +1,5 @@
-//! A method a path does not have is a 405 with an `Allow` header and the JSON envelope under
-//! /api, not a 404 (Rocket's answer for a known method) or a 400 (its answer for a method it
+//! A method a path does not have is a 405 with an `Allow` header (the JSON envelope under /api,
+//! an error page in the member's language elsewhere), not a 404 (Rocket's answer for a known method) or a 400 (its answer for a method it
 //! does not know, such as QUERY, checked over real TCP).
 
 use std::io::{Read, Write};
@@ -53,6 +53,37 @@ fn a_wrong_method_is_405_naming_the_allowed_ones() {
         .dispatch();
     assert_eq!(response.status(), Status::NotFound);
     assert_eq!(response.headers().get_one("Allow"), None);
+}
+
+#[test]
+fn a_wrong_method_on_a_page_is_a_405_page_in_the_members_language() {
+    let app = TestApp::new();
+    app.signed_in_admin();
+    let response = app
+        .client
+        .get("/surveys/AAAAAAAAAAAAAAAAAAAAAA/publish")
+        .dispatch();
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    assert_eq!(response.headers().get_one("Allow"), Some("POST"));
+    let html = response.into_string().unwrap();
+    assert!(html.contains("This action is not possible here."), "{html}");
+    assert!(
+        html.contains("Sign out"),
+        "the member keeps the navigation: {html}"
+    );
+
+    app.execute("UPDATE users SET language = 'nl'");
+    let response = app.client.get("/admin/users/x/active").dispatch();
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    let html = response.into_string().unwrap();
+    assert!(html.contains("Deze actie kan hier niet."), "{html}");
+
+    // A page that does not exist stays a 404.
+    let response = app
+        .client
+        .get("/surveys/AAAAAAAAAAAAAAAAAAAAAA/nothing")
+        .dispatch();
+    assert_eq!(response.status(), Status::NotFound);
 }
 
 struct Server(Child);
