@@ -232,28 +232,6 @@ const REASONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The values of `pattern`'s `{name}` placeholders when `text` is that pattern, else `None`.
-/// A placeholder takes the shortest text after which the rest still fits.
-fn capture<'p, 't>(pattern: &'p str, text: &'t str) -> Option<Vec<(&'p str, &'t str)>> {
-    let mut values = Vec::new();
-    let (mut pattern, mut text) = (pattern, text);
-    while let Some(open) = pattern.find('{') {
-        text = text.strip_prefix(&pattern[..open])?;
-        let close = open + pattern[open..].find('}')?;
-        let name = &pattern[open + 1..close];
-        pattern = &pattern[close + 1..];
-        let next = pattern.find('{').unwrap_or(pattern.len());
-        let end = if next == 0 || pattern.is_empty() {
-            text.len()
-        } else {
-            text.find(&pattern[..next])?
-        };
-        values.push((name, &text[..end]));
-        text = &text[end..];
-    }
-    (pattern == text).then_some(values)
-}
-
 /// A field a rejection names (`name`, ``attribute `size` ``), in the member's language.
 fn field_shown(t: &StaffCatalog, field: &str) -> String {
     if let Some(key) = field
@@ -275,7 +253,7 @@ fn reason_shown(t: &StaffCatalog, rejected: &Rejected) -> String {
     REASONS
         .iter()
         .find_map(|(pattern, key)| {
-            let values = capture(pattern, &rejected.reason)?;
+            let values = crate::i18n::staff_messages::capture(pattern, &rejected.reason)?;
             let values: Vec<(&str, String)> = values
                 .into_iter()
                 .map(|(name, value)| match name {

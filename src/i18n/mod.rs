@@ -35,13 +35,18 @@ pub fn is_supported(code: &str) -> bool {
 /// The catalogue language for a stored language tag, by its primary subtag, so `nl-BE` or `DE`
 /// still get Dutch or German; `None` when there is no catalogue for it.
 pub fn supported(tag: &str) -> Option<&'static str> {
+    by_primary_subtag(tag, &LANGUAGES)
+}
+
+/// The one of `codes` that `tag`'s primary subtag names, whatever its case (`nl-BE`, `NL`).
+fn by_primary_subtag(tag: &str, codes: &[&'static str]) -> Option<&'static str> {
     let primary = tag
         .trim()
         .split(['-', '_'])
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    LANGUAGES.iter().find(|code| **code == primary).copied()
+    codes.iter().find(|code| **code == primary).copied()
 }
 
 /// The catalogue language for a contact's stored language ([`supported`]); anything else gets

@@ -44,16 +44,7 @@ const AREAS: &[(&str, [&str; 2])] = &[
 
 /// The staff language for a stored or requested tag, by its primary subtag (`nl-BE` is Dutch).
 pub fn supported(tag: &str) -> Option<&'static str> {
-    let primary = tag
-        .trim()
-        .split(['-', '_'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    STAFF_LANGUAGES
-        .iter()
-        .find(|code| **code == primary)
-        .copied()
+    super::by_primary_subtag(tag, &STAFF_LANGUAGES)
 }
 
 /// The first staff language an `Accept-Language` header asks for, by quality (`q`), ties in the

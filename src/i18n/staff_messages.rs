@@ -9,54 +9,52 @@ use std::sync::OnceLock;
 
 use super::staff::{STAFF_LANGUAGES, StaffCatalog};
 use crate::error::Error;
+use crate::web::capitalized;
 
 /// Each staff language's message patterns, in the order of [`STAFF_LANGUAGES`] (English has
 /// none: its messages are the API's own).
 const PATTERN_SOURCES: [&str; 2] = ["{}", include_str!("staff/messages.nl.json")];
 
-/// One English message pattern, cut at its placeholders, and what it becomes.
+/// One English message pattern and what it becomes.
 struct Pattern {
-    pieces: Vec<String>,
-    names: Vec<String>,
+    english: String,
     translation: String,
 }
 
-impl Pattern {
-    fn parse(english: &str, translation: &str) -> Pattern {
-        let (mut pieces, mut names) = (Vec::new(), Vec::new());
-        let mut rest = english;
-        while let Some(open) = rest.find('{') {
-            let Some(close) = rest[open..].find('}') else {
-                break;
-            };
-            pieces.push(rest[..open].to_string());
-            names.push(rest[open + 1..open + close].to_string());
-            rest = &rest[open + close + 1..];
-        }
-        pieces.push(rest.to_string());
-        Pattern {
-            pieces,
-            names,
-            translation: translation.to_string(),
-        }
+/// The values of `pattern`'s `{name}` placeholders when `text` is that pattern, else `None`. A
+/// placeholder takes the shortest text after which the rest still fits; the last one takes
+/// what is left.
+pub fn capture<'p, 't>(pattern: &'p str, text: &'t str) -> Option<Vec<(&'p str, &'t str)>> {
+    let mut values = Vec::new();
+    let (mut pattern, mut text) = (pattern, text);
+    while let Some(open) = pattern.find('{') {
+        text = text.strip_prefix(&pattern[..open])?;
+        let close = open + pattern[open..].find('}')?;
+        let name = &pattern[open + 1..close];
+        pattern = &pattern[close + 1..];
+        let next = pattern.find('{').unwrap_or(pattern.len());
+        let end = if next == 0 {
+            text.len()
+        } else {
+            text.find(&pattern[..next])?
+        };
+        values.push((name, &text[..end]));
+        text = &text[end..];
     }
+    (pattern == text).then_some(values)
+}
 
-    /// The placeholders' values when `text` is this pattern, else `None`. A placeholder takes
-    /// the shortest text after which the rest still fits; the last one takes what is left.
-    fn capture<'t>(&self, text: &'t str) -> Option<Vec<(&str, &'t str)>> {
-        let mut rest = text.strip_prefix(self.pieces[0].as_str())?;
-        let mut values = Vec::with_capacity(self.names.len());
-        for (name, piece) in self.names.iter().zip(&self.pieces[1..]) {
-            let end = if piece.is_empty() {
-                rest.len()
-            } else {
-                rest.find(piece.as_str())?
-            };
-            values.push((name.as_str(), &rest[..end]));
-            rest = &rest[end + piece.len()..];
-        }
-        rest.is_empty().then_some(values)
+/// How much of `pattern` is written out rather than a placeholder.
+fn literal_len(pattern: &str) -> usize {
+    let mut len = 0;
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        len += open;
+        rest = rest[open..]
+            .find('}')
+            .map_or("", |close| &rest[open + close + 1..]);
     }
+    len + rest.len()
 }
 
 fn patterns(code: &str) -> &'static [Pattern] {
@@ -78,11 +76,14 @@ fn patterns(code: &str) -> &'static [Pattern] {
                             Vec::new()
                         });
                 // Longer patterns first, so a specific message wins over a general one.
-                let mut parsed: Vec<Pattern> =
-                    table.iter().map(|(en, t)| Pattern::parse(en, t)).collect();
-                parsed.sort_by_key(|p| {
-                    std::cmp::Reverse(p.pieces.iter().map(String::len).sum::<usize>())
-                });
+                let mut parsed: Vec<Pattern> = table
+                    .into_iter()
+                    .map(|(english, translation)| Pattern {
+                        english,
+                        translation,
+                    })
+                    .collect();
+                parsed.sort_by_key(|p| std::cmp::Reverse(literal_len(&p.english)));
                 parsed
             })
             .collect()
@@ -92,15 +93,6 @@ fn patterns(code: &str) -> &'static [Pattern] {
         .position(|c| *c == code)
         .and_then(|i| all.get(i))
         .map_or(&[], Vec::as_slice)
-}
-
-/// `text` with its first letter in upper case.
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// `text` ending in a full stop unless it already ends a sentence.
@@ -123,8 +115,7 @@ impl StaffCatalog {
         patterns(self.code())
             .iter()
             .find_map(|pattern| {
-                let values: Vec<(&str, String)> = pattern
-                    .capture(english)?
+                let values: Vec<(&str, String)> = capture(&pattern.english, english)?
                     .into_iter()
                     .map(|(name, value)| (name, self.placeholder_text(name, value)))
                     .collect();
